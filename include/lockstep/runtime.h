@@ -1,0 +1,112 @@
+/* The runtime under the model library: scheduling points, parking, virtual time, and the
+ * interrupt and preemption state of the current context.
+ *
+ * The runtime knows words, contexts and time, never lock types.  Every model operation on
+ * shared state calls ls_point() first, announcing what it is about to do (operation kind, the
+ * address it touches, the source site that asked for it); the scheduler may then switch to
+ * another context or inject an interrupt before the operation runs.  A context that waits for a
+ * word to change calls ls_park() and costs nothing until ls_wrote() touches that word or its
+ * virtual deadline passes.  Outside an execution (target init and teardown) points are no-ops.
+ *
+ * Contract for model code:
+ *   - call ls_point() immediately before each operation on shared state, and ls_wrote() right
+ *     after each store to it;
+ *   - never block or spin other than through ls_park(): between ls_point() and the next call
+ *     into the runtime nothing else runs, so a check followed by ls_park() cannot miss a wake-up.
+ */
+#ifndef LOCKSTEP_RUNTIME_H
+#define LOCKSTEP_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Where a model operation was asked for: the call site in the target and the API it called. */
+struct ls_site {
+	const char *file;
+	const char *func;
+	const char *what;	/* e.g. "spin_lock" */
+	int line;
+};
+
+/* A static site for the current source line; `what` names the API being called. */
+#define LS_SITE(what_)                                                                    \
+	({                                                                                \
+		static const struct ls_site ls_site_ = { __FILE__, __func__, (what_), __LINE__ }; \
+		&ls_site_;                                                                \
+	})
+
+/* What a scheduling point is about to do.  Partial-order reduction and reports read this. */
+enum ls_op {
+	LS_OP_LOAD,
+	LS_OP_STORE,
+	LS_OP_RMW,	/* read-modify-write: cmpxchg, xchg, fetch_op */
+	LS_OP_FENCE,
+	LS_OP_PARK,	/* waits for a word to be written */
+	LS_OP_ENTER,	/* an interrupt context begins (timeline only, takes no step) */
+	LS_OP_EXIT,	/* a context ends (timeline only, takes no step) */
+	LS_OP_COUNT
+};
+
+const char *ls_op_name(enum ls_op op);
+
+enum ls_ctx_kind { LS_CTX_TASK, LS_CTX_HARDIRQ, LS_CTX_NMI };
+
+#define LS_NO_DEADLINE UINT64_MAX
+
+/* Announces the next operation and lets the scheduler decide who runs it. */
+void ls_point(enum ls_op op, const void *addr, const struct ls_site *site);
+
+/* Parks the current context until a write touches the 8-byte word holding addr or the virtual
+ * clock reaches deadline.  Returns true when woken by a write, false on the deadline. */
+bool ls_park(const void *addr, uint64_t deadline, const struct ls_site *site);
+
+/* Wakes every context parked on the word holding addr.  Call after each store. */
+void ls_wrote(const void *addr);
+
+/* Virtual nanoseconds since the execution began. */
+uint64_t ls_now(void);
+
+/* The current context: its id (stable for a target), CPU, kind; -1/0/TASK outside executions. */
+int ls_ctx_id(void);
+int ls_cpu(void);
+enum ls_ctx_kind ls_ctx_kind(void);
+const char *ls_ctx_name(int id);
+
+/* Interrupt and preemption state, per context. */
+unsigned long ls_irq_save(void);
+void ls_irq_restore(unsigned long flags);
+void ls_irq_disable(void);
+void ls_irq_enable(void);
+bool ls_irqs_disabled(void);
+void ls_preempt_disable(void);
+void ls_preempt_enable(void);
+int ls_preempt_count(void);
+
+/* Raises a hardirq on cpu (a self-IPI when cpu is the current CPU).  It is delivered as soon as
+ * that CPU's running context has interrupts enabled, and runs the raised-interrupt handler that
+ * the model library installed with ls_set_raised_irq_handler(). */
+void ls_irq_raise(int cpu);
+void ls_set_raised_irq_handler(void (*fn)(int cpu));
+
+/* Ends the execution with an invariant violation, e.g. an object freed twice.  Inside a context
+ * it does not return; in a target's check hook it records the failure and returns. */
+void ls_fail(const struct ls_site *site, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define LS_BUG_ON(cond)                                                   \
+	do {                                                              \
+		if (cond)                                                 \
+			ls_fail(LS_SITE("BUG_ON"), "BUG_ON(%s)", #cond);  \
+	} while (0)
+
+/* Model hooks the report uses to name words and the context holding them. */
+struct ls_model_hooks {
+	/* Writes a name for the object at addr into buf; returns false if unknown. */
+	bool (*describe)(const void *addr, char *buf, unsigned len);
+	/* The id of the context that holds the object at addr, or -1. */
+	int (*owner)(const void *addr);
+};
+void ls_set_model_hooks(const struct ls_model_hooks *hooks);
+
+#endif

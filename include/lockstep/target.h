@@ -1,0 +1,68 @@
+/* How a scenario (a target) declares itself: CPUs, tasks, interrupt sources, variants with
+ * their expected outcome, and the hooks that reset and check its state around an execution.
+ *
+ * A target keeps its state in statics and rebuilds all of it in init(), which runs before every
+ * execution, so millions of executions run in one process without allocating.  A target's
+ * functions must be deterministic: no wall time, no addresses in output, no randomness.
+ */
+#ifndef LOCKSTEP_TARGET_H
+#define LOCKSTEP_TARGET_H
+
+#include <lockstep/runtime.h>
+
+#define LS_MAX_CPUS 8
+#define LS_MAX_TASKS 16
+#define LS_MAX_IRQ_SOURCES 4
+
+/* The finding kinds, named by shape; the same words appear in reports, file names and tests. */
+enum ls_kind {
+	LS_KIND_NONE,		/* the execution ended cleanly */
+	LS_KIND_DEADLOCK,	/* nothing can make progress: every live context waits */
+	LS_KIND_STALL,		/* the step or virtual-time limit ended a runaway execution */
+	LS_KIND_INVARIANT,	/* a target or model check failed */
+	LS_KIND_COUNT
+};
+
+const char *ls_kind_name(enum ls_kind kind);
+
+struct ls_task_decl {
+	const char *name;	/* shown in reports and traces, unique within the target */
+	int cpu;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+/* An interrupt the scheduler may inject: an NMI (any time) or a hardirq (only where the
+ * interrupted context has interrupts enabled). */
+struct ls_irq_decl {
+	const char *name;
+	uint32_t cpus;		/* bit i: may fire on CPU i */
+	unsigned budget;	/* injections per CPU per execution; 0 means 1 */
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+struct ls_variant {
+	const char *name;
+	const char *summary;	/* the bug it carries, or why it is clean */
+	enum ls_kind expect;	/* LS_KIND_NONE: "never" */
+};
+
+struct ls_target {
+	const char *name;	/* "demo/abba" */
+	const char *summary;
+	const char *models;	/* the kernel code it models, for `lockstep list` */
+	int ncpus;
+	const struct ls_task_decl *tasks;
+	int ntasks;
+	const struct ls_irq_decl *nmis;
+	int nnmis;
+	const struct ls_irq_decl *irqs;
+	int nirqs;
+	const struct ls_variant *variants;
+	int nvariants;
+	void (*init)(int variant);	/* before each execution */
+	void (*check)(int variant);	/* after a clean execution; may ls_fail() */
+};
+
+#endif

@@ -1,0 +1,830 @@
+/* The cooperative scheduler: simulated CPUs, their context stacks, parking and virtual time.
+ *
+ * One host thread runs every simulated context (tasks, and per CPU a hardirq and an NMI context)
+ * on a fiber of its own.  A context runs until it reaches a scheduling point, the call a model
+ * makes before each operation on shared state.  There the strategy picks one of an ordered set of
+ * choices: continue, run another context, or inject an interrupt.  The choice is made on the
+ * current fiber's stack and the switch goes straight to the chosen fiber, so a switching step
+ * costs one fiber switch.
+ *
+ * Each CPU holds a stack of contexts: a task at the bottom, then possibly a hardirq, then
+ * possibly an NMI.  Only the top of a stack runs; an interrupted context does not advance until
+ * the interrupt returns.  NMIs never nest; hardirqs enter only over a task (or an idle CPU)
+ * whose interrupts are enabled.  Several tasks may share a CPU: another of them may run when the
+ * bottom task is preemptible (interrupts on, preempt count zero) or done.
+ *
+ * Waiting is parking.  A context that waits for a word to change is parked on its 8-byte word,
+ * with an optional virtual deadline, and takes no steps until a store to the word (ls_wrote) or
+ * the deadline wakes it.  The clock advances by cfg.step_ns per step; when every context that
+ * could run is parked and some have deadlines, the clock jumps to the earliest one, so a 250 ms
+ * kernel timeout costs a few steps and replays exactly.  When nothing can run and no deadline is
+ * pending, the execution ends as a deadlock; the step and virtual-time limits end runaway ones.
+ *
+ * Deliberately left out: memory-model reordering (every operation is sequentially consistent at
+ * its point), real preemption of code between points, and softirqs.
+ */
+#define _GNU_SOURCE
+#include "machine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define LS_STACK_SIZE (512 * 1024)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LS_STACK_SIZE (512 * 1024)
+#endif
+#endif
+#ifndef LS_STACK_SIZE
+#define LS_STACK_SIZE (128 * 1024)
+#endif
+
+/* The machine running an execution; models reach it through runtime.h. */
+static struct ls_machine *ls_m;
+
+static const char *const op_names[LS_OP_COUNT] = {
+	[LS_OP_LOAD] = "load", [LS_OP_STORE] = "store", [LS_OP_RMW] = "rmw",
+	[LS_OP_FENCE] = "fence", [LS_OP_PARK] = "park", [LS_OP_ENTER] = "enter",
+	[LS_OP_EXIT] = "exit",
+};
+
+const char *ls_op_name(enum ls_op op)
+{
+	return (unsigned)op < LS_OP_COUNT ? op_names[op] : "?";
+}
+
+void ls_config_default(struct ls_config *cfg)
+{
+	cfg->step_limit = 1000000;
+	cfg->time_limit_ns = 60ull * 1000 * 1000 * 1000;
+	cfg->step_ns = 10;
+}
+
+static _Noreturn void internal(const char *what)
+{
+	fprintf(stderr, "lockstep: internal error: %s\n", what);
+	abort();
+}
+
+static inline uintptr_t word_of(const void *addr)
+{
+	return (uintptr_t)addr >> 3;
+}
+
+/* ---- creation ---------------------------------------------------------------------------- */
+
+static bool ctx_stacks(struct ls_ctx *c, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!ls_fiber_create_stack(&c->fiber[i], LS_STACK_SIZE))
+			return false;
+	return true;
+}
+
+struct ls_machine *ls_machine_create(const struct ls_target *t, const struct ls_config *cfg,
+				     char *err, size_t errlen)
+{
+	if (t->ncpus < 1 || t->ncpus > LS_MAX_CPUS) {
+		snprintf(err, errlen, "target %s declares %d CPUs (1..%d supported)", t->name,
+			 t->ncpus, LS_MAX_CPUS);
+		return NULL;
+	}
+	if (t->ntasks < 1 || t->ntasks > LS_MAX_TASKS || t->nnmis > LS_MAX_IRQ_SOURCES ||
+	    t->nirqs > LS_MAX_IRQ_SOURCES) {
+		snprintf(err, errlen, "target %s declares too many tasks or interrupt sources",
+			 t->name);
+		return NULL;
+	}
+	for (int i = 0; i < t->ntasks; i++)
+		if (t->tasks[i].cpu < 0 || t->tasks[i].cpu >= t->ncpus) {
+			snprintf(err, errlen, "target %s: task %s is on CPU %d of %d", t->name,
+				 t->tasks[i].name, t->tasks[i].cpu, t->ncpus);
+			return NULL;
+		}
+
+	struct ls_machine *m = calloc(1, sizeof(*m));
+	if (!m)
+		goto oom;
+	m->target = t;
+	m->cfg = *cfg;
+	m->ncpus = t->ncpus;
+	m->ntasks = t->ntasks;
+	m->nctx = t->ntasks + 2 * t->ncpus;
+	ls_fiber_init_main(&m->main);
+
+	for (int i = 0; i < m->nctx; i++) {
+		struct ls_ctx *c = &m->ctx[i];
+		c->id = i;
+		if (i < t->ntasks) {
+			c->kind = LS_CTX_TASK;
+			c->cpu = t->tasks[i].cpu;
+			c->name = t->tasks[i].name;
+			c->fn = t->tasks[i].fn;
+			c->arg = t->tasks[i].arg;
+			if (!ctx_stacks(c, 1))
+				goto oom;
+		} else {
+			int k = i - t->ntasks;
+			c->cpu = k / 2;
+			c->kind = (k & 1) ? LS_CTX_NMI : LS_CTX_HARDIRQ;
+			snprintf(c->namebuf, sizeof(c->namebuf), "%s@cpu%d",
+				 c->kind == LS_CTX_NMI ? "nmi" : "irq", c->cpu);
+			c->name = c->namebuf;
+			if (!ctx_stacks(c, 2))
+				goto oom;
+			if (c->kind == LS_CTX_NMI)
+				m->cpu[c->cpu].nmi = c;
+			else
+				m->cpu[c->cpu].hardirq = c;
+		}
+	}
+
+	/* One decision per step at most; untouched pages of the mapping cost nothing. */
+	m->caplog = cfg->step_limit + 1;
+	m->log = mmap(NULL, m->caplog * sizeof(*m->log), PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->log == MAP_FAILED) {
+		m->log = NULL;
+		goto oom;
+	}
+	return m;
+oom:
+	snprintf(err, errlen, "out of memory creating the machine for %s", t->name);
+	ls_machine_destroy(m);
+	return NULL;
+}
+
+void ls_machine_destroy(struct ls_machine *m)
+{
+	if (!m)
+		return;
+	for (int i = 0; i < LS_MAX_CTX; i++)
+		for (int j = 0; j < 2; j++)
+			ls_fiber_destroy_stack(&m->ctx[i].fiber[j]);
+	if (m->log)
+		munmap(m->log, m->caplog * sizeof(*m->log));
+	if (ls_m == m)
+		ls_m = NULL;
+	free(m);
+}
+
+/* ---- context stacks ---------------------------------------------------------------------- */
+
+static inline bool is_top(const struct ls_machine *m, const struct ls_ctx *c)
+{
+	return m->cpu[c->cpu].top == c;
+}
+
+/* The bottom task may give the CPU to another task of the same CPU. */
+static inline bool cpu_task_switchable(const struct ls_cpu *cpu)
+{
+	const struct ls_ctx *t = cpu->top;
+	return t && t->kind == LS_CTX_TASK &&
+	       (t->state == LS_DONE || (!t->irqs_off && t->preempt == 0));
+}
+
+/* A hardirq may enter: an idle CPU, or a task with interrupts on. */
+static inline bool cpu_interruptible(const struct ls_cpu *cpu)
+{
+	const struct ls_ctx *t = cpu->top;
+	return !t || (t->kind == LS_CTX_TASK && (t->state == LS_DONE || !t->irqs_off));
+}
+
+static void ring_add(struct ls_machine *m, const struct ls_ctx *c, enum ls_op op,
+		     const void *addr, const struct ls_site *site)
+{
+	struct ls_step_rec *r = &m->ring[m->nring++ % LS_RING];
+	r->step = m->step;
+	r->clock = m->clock;
+	r->ctx = (uint8_t)c->id;
+	r->op = (uint8_t)op;
+	r->addr = addr;
+	r->site = site;
+	r->decided = false;
+}
+
+static void ctx_main(void *arg);
+
+static void push_interrupt(struct ls_machine *m, struct ls_ctx *c, int src)
+{
+	struct ls_cpu *cpu = &m->cpu[c->cpu];
+	c->below = cpu->top;
+	c->src = src;
+	c->state = LS_READY;
+	c->irqs_off = true;
+	c->preempt = 0;
+	c->op = LS_OP_ENTER;
+	c->addr = NULL;
+	c->site = NULL;
+	c->fsel ^= 1;
+	ls_fiber_init(&c->fiber[c->fsel], ctx_main, c);
+	cpu->top = c;
+	m->live++;
+	ring_add(m, c, LS_OP_ENTER, NULL, NULL);
+}
+
+static void try_deliver(struct ls_machine *m, int cpuno)
+{
+	struct ls_cpu *cpu = &m->cpu[cpuno];
+	if (cpu->irq_pending && cpu->hardirq->state == LS_IDLE && cpu_interruptible(cpu))
+		push_interrupt(m, cpu->hardirq, -1);
+}
+
+/* ---- parking ----------------------------------------------------------------------------- */
+
+static void recompute_deadline(struct ls_machine *m)
+{
+	uint64_t d = LS_NO_DEADLINE;
+	for (int i = 0; i < m->nparked; i++)
+		if (m->parked[i]->deadline < d)
+			d = m->parked[i]->deadline;
+	m->next_deadline = d;
+}
+
+/* Wakes, in parking order, every context whose deadline has passed. */
+static void wake_expired(struct ls_machine *m)
+{
+	for (int i = 0; i < m->nparked;) {
+		if (m->parked[i]->deadline <= m->clock) {
+			/* Keep parking order stable: shift rather than swap. */
+			struct ls_ctx *c = m->parked[i];
+			memmove(&m->parked[i], &m->parked[i + 1],
+				(size_t)(m->nparked - i - 1) * sizeof(m->parked[0]));
+			m->nparked--;
+			c->state = LS_READY;
+			c->timed_out = true;
+		} else {
+			i++;
+		}
+	}
+	recompute_deadline(m);
+}
+
+void ls_wrote(const void *addr)
+{
+	struct ls_machine *m = ls_m;
+	if (!m || !m->nparked)
+		return;
+	uintptr_t w = word_of(addr);
+	bool woke = false;
+	for (int i = 0; i < m->nparked;) {
+		if (m->parked[i]->park_word == w) {
+			struct ls_ctx *c = m->parked[i];
+			memmove(&m->parked[i], &m->parked[i + 1],
+				(size_t)(m->nparked - i - 1) * sizeof(m->parked[0]));
+			m->nparked--;
+			c->state = LS_READY;
+			c->timed_out = false;
+			woke = true;
+		} else {
+			i++;
+		}
+	}
+	if (woke)
+		recompute_deadline(m);
+}
+
+/* ---- ending ------------------------------------------------------------------------------ */
+
+static _Noreturn void end_execution(struct ls_machine *m, enum ls_kind kind)
+{
+	struct ls_ctx *c = m->cur;
+	m->out.kind = kind;
+	m->cur = NULL;
+	ls_fiber_switch(&c->fiber[c->fsel], &m->main);
+	internal("an ended execution was resumed");
+}
+
+static _Noreturn void end_limit(struct ls_machine *m, const char *what)
+{
+	m->out.ctx = m->cur->id;
+	m->out.site = m->cur->site;
+	snprintf(m->out.detail, sizeof(m->out.detail), "%s", what);
+	end_execution(m, LS_KIND_STALL);
+}
+
+/* ---- choices ----------------------------------------------------------------------------- */
+
+static inline void add_choice(struct ls_point *pt, uint8_t kind, int cpu, int ctx, int src)
+{
+	if (pt->n >= LS_MAX_CHOICES)
+		internal("more choices at one point than LS_MAX_CHOICES");
+	struct ls_choice *ch = &pt->choices[pt->n++];
+	ch->kind = kind;
+	ch->cpu = (uint8_t)cpu;
+	ch->ctx = (uint8_t)ctx;
+	ch->src = (uint8_t)src;
+}
+
+static int count_runnable(struct ls_machine *m, struct ls_point *pt, const struct ls_ctx *cur)
+{
+	int before = pt->n;
+	for (int k = 0; k < m->ncpus; k++) {
+		int cpuno = (cur->cpu + k) % m->ncpus;
+		struct ls_cpu *cpu = &m->cpu[cpuno];
+		struct ls_ctx *top = cpu->top;
+		if (top && top->state == LS_READY && !(top == cur && !pt->forced))
+			add_choice(pt, LS_CH_RUN, cpuno, top->id, 0);
+		if (cpu_task_switchable(cpu))
+			for (int i = 0; i < m->ntasks; i++) {
+				struct ls_ctx *t = &m->ctx[i];
+				if (t->cpu == cpuno && t != top && t->state == LS_READY)
+					add_choice(pt, LS_CH_RUN, cpuno, t->id, 0);
+			}
+	}
+	return pt->n - before;
+}
+
+int ls_point_choices(struct ls_point *pt)
+{
+	if (pt->n >= 0)
+		return pt->n;
+	struct ls_machine *m = pt->m;
+	const struct ls_ctx *cur = &m->ctx[pt->ctx];
+	const struct ls_target *t = m->target;
+	pt->n = 0;
+	if (!pt->forced)
+		add_choice(pt, LS_CH_CONTINUE, cur->cpu, cur->id, 0);
+	count_runnable(m, pt, cur);
+	for (int cpuno = 0; cpuno < m->ncpus; cpuno++) {
+		struct ls_cpu *cpu = &m->cpu[cpuno];
+		if (cpu->nmi->state == LS_IDLE)
+			for (int s = 0; s < t->nnmis; s++)
+				if (cpu->nmi_left[s])
+					add_choice(pt, LS_CH_NMI, cpuno, 0, s);
+	}
+	for (int cpuno = 0; cpuno < m->ncpus; cpuno++) {
+		struct ls_cpu *cpu = &m->cpu[cpuno];
+		if (cpu->hardirq->state == LS_IDLE && cpu_interruptible(cpu))
+			for (int s = 0; s < t->nirqs; s++)
+				if (cpu->irq_left[s])
+					add_choice(pt, LS_CH_IRQ, cpuno, 0, s);
+	}
+	return pt->n;
+}
+
+/* ---- switching --------------------------------------------------------------------------- */
+
+static void switch_to(struct ls_machine *m, struct ls_ctx *from, struct ls_ctx *to)
+{
+	if (from == to)
+		return;
+	m->cur = to;
+	ls_fiber_switch(&from->fiber[from->fsel], &to->fiber[to->fsel]);
+}
+
+static void apply(struct ls_machine *m, struct ls_ctx *cur, const struct ls_choice *ch)
+{
+	struct ls_ctx *to;
+	switch (ch->kind) {
+	case LS_CH_RUN:
+		to = &m->ctx[ch->ctx];
+		if (to->kind == LS_CTX_TASK) {
+			m->cpu[to->cpu].task = to;
+			m->cpu[to->cpu].top = to;
+		}
+		break;
+	case LS_CH_NMI:
+		m->cpu[ch->cpu].nmi_left[ch->src]--;
+		to = m->cpu[ch->cpu].nmi;
+		push_interrupt(m, to, ch->src);
+		m->injections++;
+		break;
+	case LS_CH_IRQ:
+		m->cpu[ch->cpu].irq_left[ch->src]--;
+		to = m->cpu[ch->cpu].hardirq;
+		push_interrupt(m, to, ch->src);
+		m->injections++;
+		break;
+	default:
+		internal("applying an unknown choice");
+	}
+	switch_to(m, cur, to);
+}
+
+/* Asks the strategy what runs next and does it.  Returns when cur runs again. */
+static void decide(struct ls_machine *m, struct ls_ctx *cur, bool forced)
+{
+	struct ls_point pt;
+	pt.step = m->step;
+	pt.ctx = cur->id;
+	pt.op = cur->op;
+	pt.addr = cur->addr;
+	pt.site = cur->site;
+	pt.m = m;
+	pt.forced = forced || cur->state != LS_READY || !is_top(m, cur);
+	pt.n = -1;
+
+	if (pt.forced) {
+		/* Someone must run: if nobody can, let time pass or end the execution. */
+		for (;;) {
+			pt.n = 0;
+			if (count_runnable(m, &pt, cur) > 0)
+				break;
+			if (m->nparked && m->next_deadline != LS_NO_DEADLINE) {
+				m->clock = m->next_deadline;
+				if (m->clock > m->cfg.time_limit_ns)
+					end_limit(m, "virtual time limit reached");
+				wake_expired(m);
+				continue;
+			}
+			end_execution(m, m->live ? LS_KIND_DEADLOCK : LS_KIND_NONE);
+		}
+		pt.n = -1;
+	}
+
+	int idx = m->strategy->choose(m->strategy, &pt);
+	if (idx == 0 && !pt.forced)
+		return;
+	if (pt.n < 0)
+		ls_point_choices(&pt);
+	if (idx < 0 || idx >= pt.n)
+		internal("strategy chose outside the choice list");
+	const struct ls_choice *ch = &pt.choices[idx];
+	if (idx != 0) {
+		struct ls_decision *d = &m->log[m->nlog++];
+		d->step = m->step;
+		d->choice = *ch;
+		struct ls_step_rec *last = &m->ring[(m->nring - 1) % LS_RING];
+		if (m->nring && last->step == m->step) {
+			last->decided = true;
+			last->choice = *ch;
+		}
+		if (ch->kind == LS_CH_RUN && !pt.forced)
+			m->preemptions++;
+	}
+	apply(m, cur, ch);
+}
+
+static inline void tick(struct ls_machine *m, struct ls_ctx *c)
+{
+	m->step++;
+	m->clock += m->cfg.step_ns;
+	ring_add(m, c, c->op, c->addr, c->site);
+	if (m->step > m->cfg.step_limit)
+		end_limit(m, "step limit reached");
+	if (m->clock > m->cfg.time_limit_ns)
+		end_limit(m, "virtual time limit reached");
+	if (m->clock >= m->next_deadline)
+		wake_expired(m);
+}
+
+void ls_point(enum ls_op op, const void *addr, const struct ls_site *site)
+{
+	struct ls_machine *m = ls_m;
+	struct ls_ctx *c;
+	if (!m || !(c = m->cur))
+		return;
+	c->op = op;
+	c->addr = addr;
+	c->site = site;
+	tick(m, c);
+	decide(m, c, false);
+}
+
+bool ls_park(const void *addr, uint64_t deadline, const struct ls_site *site)
+{
+	struct ls_machine *m = ls_m;
+	struct ls_ctx *c;
+	if (!m || !(c = m->cur))
+		internal("ls_park called outside an execution");
+	c->op = LS_OP_PARK;
+	c->addr = addr;
+	c->site = site;
+	tick(m, c);
+	c->state = LS_PARKED;
+	c->park_word = word_of(addr);
+	c->deadline = deadline;
+	c->park_step = m->step;
+	c->timed_out = false;
+	m->parked[m->nparked++] = c;
+	if (deadline < m->next_deadline)
+		m->next_deadline = deadline;
+	if (m->clock >= m->next_deadline)
+		wake_expired(m);
+	decide(m, c, true);
+	return !c->timed_out;
+}
+
+/* Every context's fiber starts here. */
+static void ctx_main(void *arg)
+{
+	struct ls_ctx *c = arg;
+	struct ls_machine *m = ls_m;
+	const struct ls_target *t = m->target;
+	struct ls_cpu *cpu = &m->cpu[c->cpu];
+
+	switch (c->kind) {
+	case LS_CTX_TASK:
+		c->fn(c->arg);
+		c->state = LS_DONE;
+		break;
+	case LS_CTX_NMI:
+		t->nmis[c->src].fn(t->nmis[c->src].arg);
+		break;
+	case LS_CTX_HARDIRQ:
+		if (c->src >= 0)
+			t->irqs[c->src].fn(t->irqs[c->src].arg);
+		while (cpu->irq_pending) {
+			cpu->irq_pending = false;
+			if (m->raised_irq)
+				m->raised_irq(c->cpu);
+		}
+		break;
+	}
+
+	c->op = LS_OP_EXIT;
+	c->addr = NULL;
+	c->site = NULL;
+	tick(m, c);
+	m->live--;
+	if (c->kind != LS_CTX_TASK) {
+		cpu->top = c->below;
+		c->below = NULL;
+		c->state = LS_IDLE;
+	}
+	try_deliver(m, c->cpu);
+	if (m->live == 0)
+		end_execution(m, LS_KIND_NONE);
+	decide(m, c, true);
+	internal("a finished context was resumed");
+}
+
+/* ---- executions -------------------------------------------------------------------------- */
+
+void ls_machine_select(struct ls_machine *m)
+{
+	ls_m = m;
+}
+
+enum ls_kind ls_machine_run(struct ls_machine *m, struct ls_strategy *s, uint64_t seed)
+{
+	const struct ls_target *t = m->target;
+	ls_m = m;
+	m->strategy = s;
+	m->step = 0;
+	m->clock = 0;
+	m->nparked = 0;
+	m->next_deadline = LS_NO_DEADLINE;
+	m->nlog = 0;
+	m->nring = 0;
+	m->preemptions = 0;
+	m->injections = 0;
+	m->out.kind = LS_KIND_NONE;
+	m->out.ctx = -1;
+	m->out.site = NULL;
+	m->out.detail[0] = 0;
+	m->live = m->ntasks;
+
+	for (int i = 0; i < m->ncpus; i++) {
+		struct ls_cpu *cpu = &m->cpu[i];
+		cpu->top = NULL;
+		cpu->task = NULL;
+		cpu->irq_pending = false;
+		for (int s2 = 0; s2 < t->nnmis; s2++)
+			cpu->nmi_left[s2] = (t->nmis[s2].cpus >> i) & 1 ?
+					    (uint8_t)(t->nmis[s2].budget ? t->nmis[s2].budget : 1) : 0;
+		for (int s2 = 0; s2 < t->nirqs; s2++)
+			cpu->irq_left[s2] = (t->irqs[s2].cpus >> i) & 1 ?
+					    (uint8_t)(t->irqs[s2].budget ? t->irqs[s2].budget : 1) : 0;
+	}
+	for (int i = 0; i < m->nctx; i++) {
+		struct ls_ctx *c = &m->ctx[i];
+		c->below = NULL;
+		c->irqs_off = false;
+		c->preempt = 0;
+		c->op = LS_OP_ENTER;
+		c->addr = NULL;
+		c->site = NULL;
+		c->src = -1;
+		if (c->kind == LS_CTX_TASK) {
+			c->state = LS_READY;
+			c->fsel = 0;
+			ls_fiber_init(&c->fiber[0], ctx_main, c);
+			struct ls_cpu *cpu = &m->cpu[c->cpu];
+			if (!cpu->task) {
+				cpu->task = c;
+				cpu->top = c;
+			}
+		} else {
+			c->state = LS_IDLE;
+		}
+	}
+
+	s->begin(s, seed);
+	struct ls_ctx *first = &m->ctx[0];
+	m->cur = first;
+	ls_fiber_switch(&m->main, &first->fiber[0]);
+	/* Back here when end_execution() switched to main. */
+	m->cur = NULL;
+	return m->out.kind;
+}
+
+/* ---- the current context, for models ----------------------------------------------------- */
+
+static inline struct ls_ctx *cur_ctx(void)
+{
+	return ls_m ? ls_m->cur : NULL;
+}
+
+uint64_t ls_now(void)
+{
+	return ls_m ? ls_m->clock : 0;
+}
+
+int ls_ctx_id(void)
+{
+	struct ls_ctx *c = cur_ctx();
+	return c ? c->id : -1;
+}
+
+int ls_cpu(void)
+{
+	struct ls_ctx *c = cur_ctx();
+	return c ? c->cpu : 0;
+}
+
+enum ls_ctx_kind ls_ctx_kind(void)
+{
+	struct ls_ctx *c = cur_ctx();
+	return c ? c->kind : LS_CTX_TASK;
+}
+
+const char *ls_ctx_name(int id)
+{
+	if (!ls_m || id < 0 || id >= ls_m->nctx)
+		return "none";
+	return ls_m->ctx[id].name;
+}
+
+unsigned long ls_irq_save(void)
+{
+	struct ls_ctx *c = cur_ctx();
+	if (!c)
+		return 0;
+	unsigned long flags = c->irqs_off;
+	c->irqs_off = true;
+	return flags;
+}
+
+void ls_irq_restore(unsigned long flags)
+{
+	struct ls_ctx *c = cur_ctx();
+	if (!c)
+		return;
+	c->irqs_off = flags != 0;
+	if (!c->irqs_off)
+		try_deliver(ls_m, c->cpu);
+}
+
+void ls_irq_disable(void)
+{
+	struct ls_ctx *c = cur_ctx();
+	if (c)
+		c->irqs_off = true;
+}
+
+void ls_irq_enable(void)
+{
+	ls_irq_restore(0);
+}
+
+bool ls_irqs_disabled(void)
+{
+	struct ls_ctx *c = cur_ctx();
+	return c && c->irqs_off;
+}
+
+void ls_preempt_disable(void)
+{
+	struct ls_ctx *c = cur_ctx();
+	if (c)
+		c->preempt++;
+}
+
+void ls_preempt_enable(void)
+{
+	struct ls_ctx *c = cur_ctx();
+	if (!c)
+		return;
+	if (c->preempt <= 0)
+		ls_fail(NULL, "preempt_enable() without preempt_disable() in %s", c->name);
+	c->preempt--;
+}
+
+int ls_preempt_count(void)
+{
+	struct ls_ctx *c = cur_ctx();
+	return c ? c->preempt : 0;
+}
+
+void ls_irq_raise(int cpu)
+{
+	struct ls_machine *m = ls_m;
+	if (!m || cpu < 0 || cpu >= m->ncpus)
+		return;
+	m->cpu[cpu].irq_pending = true;
+	try_deliver(m, cpu);
+}
+
+void ls_set_raised_irq_handler(void (*fn)(int cpu))
+{
+	if (ls_m)
+		ls_m->raised_irq = fn;
+}
+
+void ls_set_model_hooks(const struct ls_model_hooks *hooks)
+{
+	if (ls_m)
+		ls_m->hooks = hooks;
+}
+
+void ls_fail(const struct ls_site *site, const char *fmt, ...)
+{
+	struct ls_machine *m = ls_m;
+	if (!m)
+		return;
+	if (m->out.kind == LS_KIND_INVARIANT)
+		return;	/* the first failure is the finding */
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m->out.detail, sizeof(m->out.detail), fmt, ap);
+	va_end(ap);
+	m->out.site = site;
+	m->out.kind = LS_KIND_INVARIANT;
+	if (m->cur) {
+		m->out.ctx = m->cur->id;
+		end_execution(m, LS_KIND_INVARIANT);
+	}
+	m->out.ctx = -1;
+}
+
+/* ---- names ------------------------------------------------------------------------------- */
+
+int ls_choice_format(const struct ls_machine *m, const struct ls_choice *c, char *buf, size_t n)
+{
+	const struct ls_target *t = m->target;
+	switch (c->kind) {
+	case LS_CH_CONTINUE:
+		return snprintf(buf, n, "continue");
+	case LS_CH_RUN:
+		return snprintf(buf, n, "run %s", m->ctx[c->ctx].name);
+	case LS_CH_NMI:
+		return snprintf(buf, n, "nmi %s cpu%d", t->nmis[c->src].name, c->cpu);
+	case LS_CH_IRQ:
+		return snprintf(buf, n, "irq %s cpu%d", t->irqs[c->src].name, c->cpu);
+	}
+	return snprintf(buf, n, "?");
+}
+
+static bool parse_src_cpu(const struct ls_irq_decl *decl, int ndecl, int ncpus, const char *s,
+			  struct ls_choice *c)
+{
+	char name[64];
+	int cpu;
+	if (sscanf(s, "%63s cpu%d", name, &cpu) != 2 || cpu < 0 || cpu >= ncpus)
+		return false;
+	for (int i = 0; i < ndecl; i++)
+		if (strcmp(decl[i].name, name) == 0) {
+			c->src = (uint8_t)i;
+			c->cpu = (uint8_t)cpu;
+			return true;
+		}
+	return false;
+}
+
+bool ls_choice_parse(const struct ls_machine *m, const char *s, struct ls_choice *c)
+{
+	const struct ls_target *t = m->target;
+	memset(c, 0, sizeof(*c));
+	if (strncmp(s, "run ", 4) == 0) {
+		for (int i = 0; i < m->nctx; i++)
+			if (strcmp(m->ctx[i].name, s + 4) == 0) {
+				c->kind = LS_CH_RUN;
+				c->ctx = (uint8_t)i;
+				c->cpu = (uint8_t)m->ctx[i].cpu;
+				return true;
+			}
+		return false;
+	}
+	if (strncmp(s, "nmi ", 4) == 0) {
+		c->kind = LS_CH_NMI;
+		return parse_src_cpu(t->nmis, t->nnmis, m->ncpus, s + 4, c);
+	}
+	if (strncmp(s, "irq ", 4) == 0) {
+		c->kind = LS_CH_IRQ;
+		return parse_src_cpu(t->irqs, t->nirqs, m->ncpus, s + 4, c);
+	}
+	return false;
+}
+
+void ls_machine_describe(const struct ls_machine *m, const void *addr, char *buf, unsigned n)
+{
+	if (m->hooks && m->hooks->describe && m->hooks->describe(addr, buf, n))
+		return;
+	snprintf(buf, n, "an unnamed word");
+}

@@ -1,0 +1,141 @@
+/* The simulated machine: CPUs, their context stacks, virtual time, and one execution's record.
+ * This is the interface the layers above (exec, trace, report) use; models use runtime.h. */
+#ifndef LS_MACHINE_H
+#define LS_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lockstep/runtime.h>
+#include <lockstep/target.h>
+
+#include "fiber.h"
+#include "strategy.h"
+
+/* Every task, plus one hardirq and one NMI context per CPU. */
+#define LS_MAX_CTX (LS_MAX_TASKS + 2 * LS_MAX_CPUS)
+#define LS_RING 64	/* recent steps kept for the report's timeline */
+
+enum ls_ctx_state {
+	LS_IDLE,	/* an interrupt context not currently entered */
+	LS_READY,	/* may run when it is on top of its CPU */
+	LS_PARKED,	/* waiting for a word or a deadline */
+	LS_DONE,	/* a task whose function returned */
+};
+
+struct ls_ctx {
+	/* Interrupt contexts alternate between two stacks, so a new entry never rebuilds the stack
+	 * the previous one is still finishing on; tasks use fiber[0] only. */
+	struct ls_fiber fiber[2];
+	int fsel;
+	int id;
+	int cpu;
+	enum ls_ctx_kind kind;
+	enum ls_ctx_state state;
+	const char *name;
+	void (*fn)(void *arg);
+	void *arg;
+	int src;			/* interrupt source being run, -1 for raised-only hardirqs */
+	struct ls_ctx *below;		/* the context this interrupt interrupted (NULL: idle CPU) */
+	bool irqs_off;
+	int preempt;
+	/* The announced operation: the one it runs next when it resumes. */
+	enum ls_op op;
+	const void *addr;
+	const struct ls_site *site;
+	/* Parking: valid while state == LS_PARKED. */
+	uintptr_t park_word;
+	uint64_t deadline;
+	uint64_t park_step;
+	bool timed_out;
+	char namebuf[24];
+};
+
+struct ls_cpu {
+	struct ls_ctx *top;		/* running context; NULL when no task was ever placed here */
+	struct ls_ctx *task;		/* the task at the bottom of the stack */
+	struct ls_ctx *hardirq;
+	struct ls_ctx *nmi;
+	bool irq_pending;		/* a raised hardirq not yet delivered */
+	uint8_t nmi_left[LS_MAX_IRQ_SOURCES];
+	uint8_t irq_left[LS_MAX_IRQ_SOURCES];
+};
+
+/* The options that change what an execution does; traces record them. */
+struct ls_config {
+	uint64_t step_limit;
+	uint64_t time_limit_ns;
+	uint32_t step_ns;
+};
+void ls_config_default(struct ls_config *cfg);
+
+struct ls_step_rec {
+	uint64_t step;
+	uint64_t clock;
+	const void *addr;
+	const struct ls_site *site;
+	uint8_t ctx;
+	uint8_t op;
+	bool decided;			/* the strategy made a non-default choice at this step */
+	struct ls_choice choice;
+};
+
+struct ls_outcome {
+	enum ls_kind kind;
+	int ctx;			/* the context that failed (invariant) or -1 */
+	const struct ls_site *site;
+	char detail[256];
+};
+
+struct ls_machine {
+	const struct ls_target *target;
+	struct ls_config cfg;
+	int ncpus, ntasks, nctx;
+	struct ls_ctx ctx[LS_MAX_CTX];
+	struct ls_cpu cpu[LS_MAX_CPUS];
+	struct ls_fiber main;
+	struct ls_ctx *cur;		/* NULL outside an execution */
+	struct ls_strategy *strategy;
+	uint64_t step;
+	uint64_t clock;
+	int live;			/* tasks not done + interrupt contexts entered */
+	/* Parked contexts, in parking order; next_deadline is the earliest deadline among them. */
+	struct ls_ctx *parked[LS_MAX_CTX];
+	int nparked;
+	uint64_t next_deadline;
+	/* Non-default decisions of this execution; capacity step_limit + 1, so it cannot fill. */
+	struct ls_decision *log;
+	size_t nlog, caplog;
+	uint64_t preemptions;		/* RUN choices taken while the current context could go on */
+	uint64_t injections;		/* NMI and hardirq injections */
+	struct ls_step_rec ring[LS_RING];
+	uint64_t nring;			/* records written; ring[i % LS_RING] */
+	struct ls_outcome out;
+	void (*raised_irq)(int cpu);
+	const struct ls_model_hooks *hooks;
+};
+
+/* Creates the machine for a target: stacks for every context, the decision log.  Returns NULL
+ * with a message in err on failure (too many CPUs or tasks, out of memory). */
+struct ls_machine *ls_machine_create(const struct ls_target *t, const struct ls_config *cfg,
+				     char *err, size_t errlen);
+void ls_machine_destroy(struct ls_machine *m);
+
+/* Makes m the machine models talk to (model init before a run needs it). */
+void ls_machine_select(struct ls_machine *m);
+
+/* Runs one execution under strategy s.  The target's init must already have run.  Returns the
+ * outcome kind; m->out, m->log, m->ring and the contexts describe the execution until the next
+ * call. */
+enum ls_kind ls_machine_run(struct ls_machine *m, struct ls_strategy *s, uint64_t seed);
+
+/* A context's name and the name of a choice, for traces and reports ("run t1", "nmi cpu0"). */
+int ls_choice_format(const struct ls_machine *m, const struct ls_choice *c, char *buf, size_t n);
+/* Parses what ls_choice_format wrote; returns false if it names nothing in this machine. */
+bool ls_choice_parse(const struct ls_machine *m, const char *s, struct ls_choice *c);
+
+/* The model hooks' name for addr, or "an unnamed word": never an address. */
+void ls_machine_describe(const struct ls_machine *m, const void *addr, char *buf, unsigned n);
+
+#endif

@@ -1,0 +1,19 @@
+/* A growable text buffer for traces and reports (never used on the execution hot path). */
+#ifndef LS_BUF_H
+#define LS_BUF_H
+
+#include <stddef.h>
+
+struct ls_buf {
+	char *s;
+	size_t len, cap;
+};
+
+void ls_buf_printf(struct ls_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ls_buf_reset(struct ls_buf *b);
+void ls_buf_finish(struct ls_buf *b);
+
+/* FNV-1a, 64 bits: signature hashes and trace checksums. */
+unsigned long long ls_fnv1a(const void *data, size_t len);
+
+#endif

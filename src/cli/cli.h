@@ -1,0 +1,96 @@
+/* What the subcommands share: option tables, errors, execution options, findings, JSON. */
+#ifndef LS_CLI_H
+#define LS_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../buf.h"
+#include "../exec.h"
+
+/* Exit codes, the contract every command keeps. */
+enum {
+	LS_EXIT_CLEAN = 0,	/* nothing found; for replay: reproduced */
+	LS_EXIT_FOUND = 1,	/* a bug was found; for replay: diverged */
+	LS_EXIT_USAGE = 2,	/* bad usage or input */
+	LS_EXIT_INTERNAL = 3,	/* internal error */
+};
+
+enum ls_opt_type { LS_OPT_FLAG, LS_OPT_STR, LS_OPT_U64, LS_OPT_F64 };
+
+/* One command-line option: the same entry drives parsing and --help. */
+struct ls_opt {
+	const char *name;	/* without the leading "--" */
+	enum ls_opt_type type;
+	const char *metavar;
+	const char *help;
+	void *dest;		/* bool, const char *, uint64_t or double */
+	bool *seen;		/* optional: set when given */
+};
+
+struct ls_cmd {
+	const char *name;
+	const char *args;	/* positional arguments, for usage */
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+_Noreturn void ls_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parses argv (after the command name) against opts, terminated by a zero entry.  Positional
+ * arguments go to pos (at most maxpos).  --help prints the command's help and exits 0; a bad
+ * option dies with exit 2. */
+int ls_parse(const struct ls_cmd *cmd, const struct ls_opt *opts, int argc, char **argv,
+	     char **pos, int maxpos);
+
+/* Options every executing command takes. */
+struct ls_exec_opts {
+	uint64_t seed;
+	struct ls_config cfg;
+	double p_switch, p_irq;
+	const char *out;
+	bool json, quiet;
+};
+void ls_exec_opts_default(struct ls_exec_opts *o);
+void ls_exec_opts_check(const struct ls_exec_opts *o);
+
+#define LS_EXEC_OPTS(o)                                                                          \
+	{ "seed", LS_OPT_U64, "N", "seed of the (first) execution", &(o).seed, NULL },           \
+	{ "p-switch", LS_OPT_F64, "P", "random walk: probability of a switch at a point",        \
+	  &(o).p_switch, NULL },                                                                 \
+	{ "p-irq", LS_OPT_F64, "P", "random walk: probability of injecting an interrupt",        \
+	  &(o).p_irq, NULL },                                                                    \
+	{ "step-limit", LS_OPT_U64, "N", "end an execution as a stall after N steps",            \
+	  &(o).cfg.step_limit, NULL },                                                           \
+	{ "time-limit-ns", LS_OPT_U64, "NS", "end an execution as a stall at this virtual time", \
+	  &(o).cfg.time_limit_ns, NULL },                                                        \
+	{ "out", LS_OPT_STR, "DIR", "where findings are written", &(o).out, NULL },              \
+	{ "json", LS_OPT_FLAG, NULL, "print a JSON summary as the last line of output",          \
+	  &(o).json, NULL },                                                                     \
+	{ "quiet", LS_OPT_FLAG, NULL, "print no reports, only the summary", &(o).quiet, NULL }
+
+/* "random p-switch 0.1 p-irq 0.05": the trace's strategy line. */
+void ls_random_label(const struct ls_exec_opts *o, char *buf, size_t n);
+
+/* Parses TARGET[:VARIANT] and creates the session, dying with exit 2 or 3 on failure. */
+void ls_open_session(const char *spec, const struct ls_config *cfg, struct ls_session *s);
+
+/* Saves the session's last execution as a finding in dir unless that signature's trace is already
+ * there.  Fills path with the trace path; the report is written to `report` (replay line
+ * included).  Returns true if new files were written.  Dies with exit 3 on I/O failure. */
+bool ls_save_finding(const struct ls_session *s, const struct ls_result *r, const char *strategy,
+		     const char *dir, char *path, size_t pathlen, struct ls_buf *report);
+
+/* JSON string with escapes, quotes included. */
+void ls_json_str(struct ls_buf *b, const char *s);
+
+extern const char *ls_prog;
+const struct ls_cmd *ls_cmd_lookup(const char *name);
+
+int ls_cmd_list(int argc, char **argv);
+int ls_cmd_run(int argc, char **argv);
+int ls_cmd_fuzz(int argc, char **argv);
+int ls_cmd_replay(int argc, char **argv);
+
+#endif

@@ -1,0 +1,45 @@
+/* lockstep list: every target, its variants, and what each is expected to do. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "../../targets/targets.h"
+
+int ls_cmd_list(int argc, char **argv)
+{
+	bool json = false;
+	const struct ls_opt opts[] = {
+		{ "json", LS_OPT_FLAG, NULL, "print a JSON summary as the last line of output", &json,
+		  NULL },
+		{ 0 },
+	};
+	ls_parse(ls_cmd_lookup("list"), opts, argc, argv, NULL, 0);
+
+	struct ls_buf j = { 0 };
+	ls_buf_printf(&j, "{\"command\":\"list\",\"targets\":[");
+	for (int i = 0; i < ls_ntargets; i++) {
+		const struct ls_target *t = ls_targets[i];
+		printf("%s: %s\n  models: %s\n  %d CPUs, %d tasks, %d NMI sources, %d hardirq sources\n",
+		       t->name, t->summary, t->models, t->ncpus, t->ntasks, t->nnmis, t->nirqs);
+		ls_buf_printf(&j, "%s{\"name\":", i ? "," : "");
+		ls_json_str(&j, t->name);
+		ls_buf_printf(&j, ",\"variants\":[");
+		for (int v = 0; v < t->nvariants; v++) {
+			const struct ls_variant *var = &t->variants[v];
+			const char *expect = var->expect == LS_KIND_NONE ? "never"
+									 : ls_kind_name(var->expect);
+			printf("  %-16s expect %-9s %s\n", var->name, expect, var->summary);
+			ls_buf_printf(&j, "%s{\"name\":", v ? "," : "");
+			ls_json_str(&j, var->name);
+			ls_buf_printf(&j, ",\"expect\":\"%s\",\"summary\":", expect);
+			ls_json_str(&j, var->summary);
+			ls_buf_printf(&j, "}");
+		}
+		ls_buf_printf(&j, "]}");
+		printf("\n");
+	}
+	ls_buf_printf(&j, "]}");
+	if (json)
+		printf("%s\n", j.s);
+	ls_buf_finish(&j);
+	return LS_EXIT_CLEAN;
+}

@@ -1,0 +1,58 @@
+/* lockstep: the command table and dispatch.  Each command lives in cmd_<name>.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "version.h"
+
+static const struct ls_cmd commands[] = {
+	{ "list", "", "List targets, their variants and each variant's expected outcome.",
+	  ls_cmd_list },
+	{ "run", "TARGET[:VARIANT]", "Run one execution under the seeded random walk.", ls_cmd_run },
+	{ "fuzz", "TARGET[:VARIANT]",
+	  "Run many executions (seed, seed+1, ...) and keep the first trace of each distinct bug.",
+	  ls_cmd_fuzz },
+	{ "replay", "TRACE", "Re-execute a trace; exit 0 if its outcome reappears, 1 if it diverges.",
+	  ls_cmd_replay },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: lockstep COMMAND [options]\n\n"
+		   "A deterministic concurrency fuzzer for kernel locking code.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nexit codes: 0 nothing found (replay: reproduced), 1 bug found (replay: "
+		   "diverged),\n            2 bad usage or input, 3 internal error.\n"
+		   "`lockstep COMMAND --help` describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return LS_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return LS_EXIT_CLEAN;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("lockstep %s\n", LS_VERSION);
+		return LS_EXIT_CLEAN;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 2, argv + 2);
+	ls_die(LS_EXIT_USAGE, "unknown command '%s' (try --help)", argv[1]);
+}
+
+/* The commands find their own table entry for --help and messages. */
+const struct ls_cmd *ls_cmd_lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}

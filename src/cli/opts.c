@@ -1,0 +1,210 @@
+/* Option parsing and help, driven by each command's option table; errors and shared helpers. */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../findings.h"
+#include "../report.h"
+#include "../trace.h"
+#include "../../targets/targets.h"
+
+const char *ls_prog = "lockstep";
+
+void ls_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", ls_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static void help(const struct ls_cmd *cmd, const struct ls_opt *opts)
+{
+	printf("usage: %s %s [options] %s\n\n%s\n\noptions:\n", ls_prog, cmd->name, cmd->args,
+	       cmd->summary);
+	for (const struct ls_opt *o = opts; o->name; o++) {
+		char left[48];
+		snprintf(left, sizeof(left), "--%s%s%s", o->name, o->metavar ? " " : "",
+			 o->metavar ? o->metavar : "");
+		printf("  %-24s %s", left, o->help);
+		switch (o->type) {
+		case LS_OPT_U64:
+			printf(" (default %llu)", (unsigned long long)*(uint64_t *)o->dest);
+			break;
+		case LS_OPT_F64:
+			printf(" (default %g)", *(double *)o->dest);
+			break;
+		case LS_OPT_STR:
+			if (*(const char **)o->dest)
+				printf(" (default %s)", *(const char **)o->dest);
+			break;
+		default:
+			break;
+		}
+		printf("\n");
+	}
+	printf("  %-24s %s\n", "--help", "show this help");
+}
+
+static void set_value(const struct ls_cmd *cmd, const struct ls_opt *o, const char *v)
+{
+	char *end;
+	switch (o->type) {
+	case LS_OPT_STR:
+		*(const char **)o->dest = v;
+		break;
+	case LS_OPT_U64: {
+		errno = 0;
+		unsigned long long x = strtoull(v, &end, 0);
+		if (errno || !*v || *end || v[0] == '-')
+			ls_die(LS_EXIT_USAGE, "%s: --%s expects a non-negative integer, got '%s'",
+			       cmd->name, o->name, v);
+		*(uint64_t *)o->dest = x;
+		break;
+	}
+	case LS_OPT_F64: {
+		errno = 0;
+		double x = strtod(v, &end);
+		if (errno || !*v || *end || !isfinite(x))
+			ls_die(LS_EXIT_USAGE, "%s: --%s expects a number, got '%s'", cmd->name,
+			       o->name, v);
+		*(double *)o->dest = x;
+		break;
+	}
+	case LS_OPT_FLAG:
+		*(bool *)o->dest = true;
+		break;
+	}
+	if (o->seen)
+		*o->seen = true;
+}
+
+int ls_parse(const struct ls_cmd *cmd, const struct ls_opt *opts, int argc, char **argv,
+	     char **pos, int maxpos)
+{
+	int npos = 0;
+	bool options_done = false;
+	for (int i = 0; i < argc; i++) {
+		char *a = argv[i];
+		if (options_done || a[0] != '-' || a[1] == 0) {
+			if (npos == maxpos)
+				ls_die(LS_EXIT_USAGE, "%s: unexpected argument '%s' (see --help)",
+				       cmd->name, a);
+			pos[npos++] = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			options_done = true;
+			continue;
+		}
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			help(cmd, opts);
+			exit(LS_EXIT_CLEAN);
+		}
+		if (a[1] != '-')
+			ls_die(LS_EXIT_USAGE, "%s: unknown option '%s' (see --help)", cmd->name, a);
+		const char *name = a + 2;
+		const char *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		const struct ls_opt *o = opts;
+		while (o->name && (strlen(o->name) != len || strncmp(o->name, name, len) != 0))
+			o++;
+		if (!o->name)
+			ls_die(LS_EXIT_USAGE, "%s: unknown option '--%.*s' (see --help)", cmd->name,
+			       (int)len, name);
+		if (o->type == LS_OPT_FLAG) {
+			if (eq)
+				ls_die(LS_EXIT_USAGE, "%s: --%s takes no value", cmd->name, o->name);
+			set_value(cmd, o, NULL);
+			continue;
+		}
+		const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+		if (!v)
+			ls_die(LS_EXIT_USAGE, "%s: --%s needs a value", cmd->name, o->name);
+		set_value(cmd, o, v);
+	}
+	return npos;
+}
+
+void ls_exec_opts_default(struct ls_exec_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	ls_config_default(&o->cfg);
+	o->p_switch = 0.1;
+	o->p_irq = 0.05;
+	o->out = "crashes";
+}
+
+void ls_exec_opts_check(const struct ls_exec_opts *o)
+{
+	if (o->p_switch < 0 || o->p_irq < 0 || o->p_switch + o->p_irq > 1)
+		ls_die(LS_EXIT_USAGE, "--p-switch and --p-irq must be >= 0 and add up to at most 1");
+	if (o->cfg.step_limit == 0 || o->cfg.step_limit > 1000000000)
+		ls_die(LS_EXIT_USAGE, "--step-limit must be between 1 and 1000000000");
+	if (o->cfg.time_limit_ns == 0)
+		ls_die(LS_EXIT_USAGE, "--time-limit-ns must be positive");
+}
+
+void ls_random_label(const struct ls_exec_opts *o, char *buf, size_t n)
+{
+	snprintf(buf, n, "random p-switch %g p-irq %g", o->p_switch, o->p_irq);
+}
+
+void ls_open_session(const char *spec, const struct ls_config *cfg, struct ls_session *s)
+{
+	const struct ls_target *t;
+	int variant;
+	char err[512];
+	if (!ls_target_spec(spec, &t, &variant, err, sizeof(err)))
+		ls_die(LS_EXIT_USAGE, "%s", err);
+	if (!ls_session_init(s, t, variant, cfg, err, sizeof(err)))
+		ls_die(LS_EXIT_INTERNAL, "%s", err);
+}
+
+bool ls_save_finding(const struct ls_session *s, const struct ls_result *r, const char *strategy,
+		     const char *dir, char *path, size_t pathlen, struct ls_buf *report)
+{
+	char stem[4096], report_path[4200];
+	ls_finding_stem(dir, r, stem, sizeof(stem));
+	snprintf(path, pathlen, "%s.trace", stem);
+	snprintf(report_path, sizeof(report_path), "%s.txt", stem);
+	ls_report_write(s, r, strategy, path, report);
+	if (!ls_mkdirs(dir))
+		ls_die(LS_EXIT_INTERNAL, "cannot create %s: %s", dir, strerror(errno));
+	FILE *f = fopen(path, "r");
+	if (f) {
+		fclose(f);
+		return false;	/* the first trace of each signature is kept */
+	}
+	struct ls_buf trace = { 0 };
+	ls_trace_write(s, r, strategy, &trace);
+	if (!ls_write_atomic(report_path, report->s, report->len) ||
+	    !ls_write_atomic(path, trace.s, trace.len))
+		ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", path, strerror(errno));
+	ls_buf_finish(&trace);
+	return true;
+}
+
+void ls_json_str(struct ls_buf *b, const char *s)
+{
+	ls_buf_printf(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			ls_buf_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			ls_buf_printf(b, "\\u%04x", c);
+		else
+			ls_buf_printf(b, "%c", c);
+	}
+	ls_buf_printf(b, "\"");
+}

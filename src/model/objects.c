@@ -1,0 +1,66 @@
+/* Names for shared objects, so reports say "lock_a (held by t1)" and never print an address.
+ * A fixed table, cleared before every execution: registering allocates nothing. */
+#include <lockstep/kernel.h>
+
+#include <stdio.h>
+
+#define MAX_OBJECTS 256
+
+struct object {
+	const char *base;
+	unsigned size;
+	const char *name;
+	int (*owner)(const void *addr);
+};
+
+static struct object objects[MAX_OBJECTS];
+static int nobjects;
+
+void ls_object_register(const void *addr, unsigned size, const char *name,
+			int (*owner)(const void *addr))
+{
+	for (int i = 0; i < nobjects; i++)
+		if (objects[i].base == addr) {
+			objects[i] = (struct object){ addr, size, name, owner };
+			return;
+		}
+	if (nobjects == MAX_OBJECTS)
+		return;	/* reports fall back to "an unnamed word" */
+	objects[nobjects++] = (struct object){ addr, size, name, owner };
+}
+
+void ls_objects_reset(void)
+{
+	nobjects = 0;
+}
+
+static const struct object *find(const void *addr)
+{
+	const char *a = addr;
+	for (int i = 0; i < nobjects; i++)
+		if (a >= objects[i].base && a < objects[i].base + objects[i].size)
+			return &objects[i];
+	return NULL;
+}
+
+static bool describe(const void *addr, char *buf, unsigned len)
+{
+	const struct object *o = find(addr);
+	if (!o)
+		return false;
+	snprintf(buf, len, "%s", o->name);
+	return true;
+}
+
+static int owner(const void *addr)
+{
+	const struct object *o = find(addr);
+	return o && o->owner ? o->owner(o->base) : -1;
+}
+
+static const struct ls_model_hooks hooks = { describe, owner };
+
+void ls_objects_install(void)
+{
+	ls_set_model_hooks(&hooks);
+}

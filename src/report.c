@@ -1,0 +1,209 @@
+/* Reports: what a finding looks like to a kernel developer.
+ *
+ * A kernel-style header names the outcome; then the wait-for cycle, each CPU's context stack as it
+ * ended (bottom first, with interrupt state and the operation each context was at), the last steps
+ * as a timeline with one column per CPU, and the command that replays it.  Everything printed is a
+ * function of the execution: no addresses, no wall time. */
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TIMELINE_STEPS 24
+#define COLUMN 34
+
+static void rule(struct ls_buf *b, char c, size_t n)
+{
+	char line[128];
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memset(line, c, n);
+	line[n] = 0;
+	ls_buf_printf(b, "%s\n", line);
+}
+
+static void header(struct ls_buf *b, const char *title)
+{
+	ls_buf_printf(b, "\n");
+	rule(b, '=', strlen(title));
+	ls_buf_printf(b, "%s\n", title);
+	rule(b, '-', strlen(title));
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strstr(path, "targets/");
+	if (s)
+		return s;
+	s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+static void site_text(const struct ls_machine *m, const void *addr, const struct ls_site *site,
+		      char *buf, size_t n)
+{
+	char obj[64];
+	if (!site) {
+		snprintf(buf, n, "?");
+		return;
+	}
+	if (addr) {
+		ls_machine_describe(m, addr, obj, sizeof(obj));
+		snprintf(buf, n, "%s(%s) in %s (%s:%d)", site->what, obj, site->func,
+			 base_name(site->file), site->line);
+	} else {
+		snprintf(buf, n, "%s in %s (%s:%d)", site->what, site->func, base_name(site->file),
+			 site->line);
+	}
+}
+
+static const char *kind_word(enum ls_ctx_kind k)
+{
+	return k == LS_CTX_TASK ? "task" : k == LS_CTX_HARDIRQ ? "hardirq" : "NMI";
+}
+
+static void ctx_line(struct ls_buf *b, const struct ls_machine *m, const struct ls_ctx *c)
+{
+	char state[96], at[200], obj[64];
+	switch (c->state) {
+	case LS_PARKED:
+		ls_machine_describe(m, c->addr, obj, sizeof(obj));
+		snprintf(state, sizeof(state), "waiting on %s since step %" PRIu64, obj, c->park_step);
+		break;
+	case LS_DONE:
+		snprintf(state, sizeof(state), "done");
+		break;
+	case LS_READY:
+		snprintf(state, sizeof(state), m->cpu[c->cpu].top == c ? "runnable" : "interrupted");
+		break;
+	default:
+		snprintf(state, sizeof(state), "idle");
+		break;
+	}
+	ls_buf_printf(b, "  %-7s %-10s %s, irqs %s, preempt %d\n", kind_word(c->kind), c->name, state,
+		      c->irqs_off ? "off" : "on", c->preempt);
+	if (c->state != LS_DONE && c->site) {
+		site_text(m, c->addr, c->site, at, sizeof(at));
+		ls_buf_printf(b, "          at %s%s\n", c->state == LS_PARKED ? "" : "next: ", at);
+	}
+}
+
+static void cpu_stacks(struct ls_buf *b, const struct ls_machine *m)
+{
+	for (int cpuno = 0; cpuno < m->ncpus; cpuno++) {
+		const struct ls_cpu *cpu = &m->cpu[cpuno];
+		ls_buf_printf(b, "CPU%d:%s\n", cpuno, cpu->top ? "" : " idle");
+		/* The bottom task first, then its other tasks, then the interrupts over it. */
+		if (cpu->task)
+			ctx_line(b, m, cpu->task);
+		for (int i = 0; i < m->ntasks; i++)
+			if (m->ctx[i].cpu == cpuno && &m->ctx[i] != cpu->task)
+				ctx_line(b, m, &m->ctx[i]);
+		/* An NMI always sits above a hardirq it shares the CPU with: hardirqs never
+		 * enter over an NMI. */
+		if (cpu->hardirq->state != LS_IDLE)
+			ctx_line(b, m, cpu->hardirq);
+		if (cpu->nmi->state != LS_IDLE)
+			ctx_line(b, m, cpu->nmi);
+	}
+}
+
+static void timeline(struct ls_buf *b, const struct ls_machine *m)
+{
+	uint64_t n = m->nring < TIMELINE_STEPS ? m->nring : TIMELINE_STEPS;
+	ls_buf_printf(b, "last %" PRIu64 " events (~> marks a scheduler decision; an operation runs when its\n"
+		      "context next runs):\n  %8s %12s", n, "step", "time(ns)");
+	for (int c = 0; c < m->ncpus; c++) {
+		char h[16];
+		snprintf(h, sizeof(h), "CPU%d", c);
+		ls_buf_printf(b, "  %-*s", COLUMN, h);
+	}
+	while (b->len && b->s[b->len - 1] == ' ')
+		b->s[--b->len] = 0;
+	ls_buf_printf(b, "\n");
+	for (uint64_t i = m->nring - n; i < m->nring; i++) {
+		const struct ls_step_rec *r = &m->ring[i % LS_RING];
+		const struct ls_ctx *c = &m->ctx[r->ctx];
+		char cell[128], obj[64];
+		const char *mark = c->kind == LS_CTX_NMI ? "[NMI] " : c->kind == LS_CTX_HARDIRQ ? "[IRQ] " : "";
+		if (r->op == LS_OP_ENTER) {
+			snprintf(cell, sizeof(cell), ">> %s enters", c->name);
+		} else if (r->op == LS_OP_EXIT) {
+			snprintf(cell, sizeof(cell), "<< %s%s returns", mark, c->name);
+		} else {
+			if (r->addr)
+				ls_machine_describe(m, r->addr, obj, sizeof(obj));
+			snprintf(cell, sizeof(cell), "%s%s: %s%s(%s)", mark, c->name,
+				 r->op == LS_OP_PARK ? "wait " : "", r->site ? r->site->what : "?",
+				 r->addr ? obj : "");
+		}
+		cell[COLUMN] = 0;
+		ls_buf_printf(b, "  %8" PRIu64 " %12" PRIu64, r->step, r->clock);
+		for (int col = 0; col < m->ncpus; col++)
+			ls_buf_printf(b, "  %-*s", COLUMN, col == c->cpu ? cell : "");
+		/* Trailing spaces make diffs noisy. */
+		while (b->len && b->s[b->len - 1] == ' ')
+			b->s[--b->len] = 0;
+		ls_buf_printf(b, "\n");
+		if (r->decided) {
+			char ch[64];
+			ls_choice_format(m, &r->choice, ch, sizeof(ch));
+			ls_buf_printf(b, "  %8s %12s", "", "");
+			for (int col = 0; col < c->cpu; col++)
+				ls_buf_printf(b, "  %-*s", COLUMN, "");
+			ls_buf_printf(b, "    ~> %s\n", ch);
+		}
+	}
+}
+
+void ls_report_write(const struct ls_session *s, const struct ls_result *r, const char *strategy,
+		     const char *replay_path, struct ls_buf *b)
+{
+	const struct ls_machine *m = s->m;
+	char title[400], cycle[400];
+	switch (r->kind) {
+	case LS_KIND_DEADLOCK:
+		snprintf(title, sizeof(title), "WARNING: lockstep: deadlock: no context can make progress");
+		break;
+	case LS_KIND_STALL:
+		snprintf(title, sizeof(title), "WARNING: lockstep: stall: %s", m->out.detail);
+		break;
+	case LS_KIND_INVARIANT:
+		snprintf(title, sizeof(title), "WARNING: lockstep: invariant violated: %s", m->out.detail);
+		break;
+	default:
+		snprintf(title, sizeof(title), "lockstep: execution completed, nothing found");
+		break;
+	}
+	header(b, title);
+	ls_buf_printf(b, "%s:%s, %s seed %" PRIu64 ": %" PRIu64 " steps, %" PRIu64
+			 " ns virtual, %zu decisions (%" PRIu64 " preemptions, %" PRIu64
+			 " interrupts injected)\n",
+		      s->target->name, s->target->variants[s->variant].name, strategy, r->seed,
+		      r->steps, r->clock, m->nlog, m->preemptions, m->injections);
+	if (r->kind != LS_KIND_NONE)
+		ls_buf_printf(b, "signature %012llx: %s\n", r->hash & 0xffffffffffffull, r->signature);
+
+	if (r->kind == LS_KIND_INVARIANT && m->out.site) {
+		char at[200];
+		site_text(m, NULL, m->out.site, at, sizeof(at));
+		ls_buf_printf(b, "\n%s failed at %s\n", m->out.ctx >= 0 ? m->ctx[m->out.ctx].name : "check",
+			      at);
+	}
+	if (r->kind == LS_KIND_DEADLOCK) {
+		ls_buf_printf(b, "\nwait-for cycle:\n");
+		if (ls_wait_cycle(m, cycle, sizeof(cycle)))
+			ls_buf_printf(b, "  %s\n", cycle);
+		else
+			ls_buf_printf(b, "  none: a context waits on a word no live context holds\n");
+	}
+	ls_buf_printf(b, "\n");
+	cpu_stacks(b, m);
+	ls_buf_printf(b, "\n");
+	timeline(b, m);
+	if (r->kind == LS_KIND_DEADLOCK)
+		ls_buf_printf(b, "\n *** DEADLOCK ***\n");
+	if (replay_path)
+		ls_buf_printf(b, "\nreplay: lockstep replay %s\n", replay_path);
+}
