@@ -822,9 +822,10 @@ bool ls_choice_parse(const struct ls_machine *m, const char *s, struct ls_choice
 	return false;
 }
 
-void ls_machine_describe(const struct ls_machine *m, const void *addr, char *buf, unsigned n)
+bool ls_machine_describe(const struct ls_machine *m, const void *addr, char *buf, unsigned n)
 {
 	if (m->hooks && m->hooks->describe && m->hooks->describe(addr, buf, n))
-		return;
+		return true;
 	snprintf(buf, n, "an unnamed word");
+	return false;
 }

@@ -135,7 +135,7 @@ int ls_choice_format(const struct ls_machine *m, const struct ls_choice *c, char
 /* Parses what ls_choice_format wrote; returns false if it names nothing in this machine. */
 bool ls_choice_parse(const struct ls_machine *m, const char *s, struct ls_choice *c);
 
-/* The model hooks' name for addr, or "an unnamed word": never an address. */
-void ls_machine_describe(const struct ls_machine *m, const void *addr, char *buf, unsigned n);
+/* The model hooks' name for addr; false (and "an unnamed word") when unknown: never an address. */
+bool ls_machine_describe(const struct ls_machine *m, const void *addr, char *buf, unsigned n);
 
 #endif

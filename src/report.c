@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define TIMELINE_STEPS 24
-#define COLUMN 34
+#define COLUMN 36
 
 static void rule(struct ls_buf *b, char c, size_t n)
 {
@@ -48,8 +48,7 @@ static void site_text(const struct ls_machine *m, const void *addr, const struct
 		snprintf(buf, n, "?");
 		return;
 	}
-	if (addr) {
-		ls_machine_describe(m, addr, obj, sizeof(obj));
+	if (addr && ls_machine_describe(m, addr, obj, sizeof(obj))) {
 		snprintf(buf, n, "%s(%s) in %s (%s:%d)", site->what, obj, site->func,
 			 base_name(site->file), site->line);
 	} else {
@@ -126,17 +125,18 @@ static void timeline(struct ls_buf *b, const struct ls_machine *m)
 		const struct ls_step_rec *r = &m->ring[i % LS_RING];
 		const struct ls_ctx *c = &m->ctx[r->ctx];
 		char cell[128], obj[64];
-		const char *mark = c->kind == LS_CTX_NMI ? "[NMI] " : c->kind == LS_CTX_HARDIRQ ? "[IRQ] " : "";
+		/* A CPU has one NMI and one hardirq context: the column and the mark name it. */
+		const char *who = c->kind == LS_CTX_NMI ? "[NMI]" : c->kind == LS_CTX_HARDIRQ ? "[IRQ]" : c->name;
 		if (r->op == LS_OP_ENTER) {
 			snprintf(cell, sizeof(cell), ">> %s enters", c->name);
 		} else if (r->op == LS_OP_EXIT) {
-			snprintf(cell, sizeof(cell), "<< %s%s returns", mark, c->name);
+			snprintf(cell, sizeof(cell), "<< %s returns", c->name);
+		} else if (r->addr && ls_machine_describe(m, r->addr, obj, sizeof(obj))) {
+			snprintf(cell, sizeof(cell), "%s: %s%s(%s)", who, r->op == LS_OP_PARK ? "wait " : "",
+				 r->site ? r->site->what : "?", obj);
 		} else {
-			if (r->addr)
-				ls_machine_describe(m, r->addr, obj, sizeof(obj));
-			snprintf(cell, sizeof(cell), "%s%s: %s%s(%s)", mark, c->name,
-				 r->op == LS_OP_PARK ? "wait " : "", r->site ? r->site->what : "?",
-				 r->addr ? obj : "");
+			snprintf(cell, sizeof(cell), "%s: %s%s", who, r->op == LS_OP_PARK ? "wait " : "",
+				 r->site ? r->site->what : "?");
 		}
 		cell[COLUMN] = 0;
 		ls_buf_printf(b, "  %8" PRIu64 " %12" PRIu64, r->step, r->clock);
@@ -178,10 +178,11 @@ void ls_report_write(const struct ls_session *s, const struct ls_result *r, cons
 	}
 	header(b, title);
 	ls_buf_printf(b, "%s:%s, %s seed %" PRIu64 ": %" PRIu64 " steps, %" PRIu64
-			 " ns virtual, %zu decisions (%" PRIu64 " preemptions, %" PRIu64
+			 " ns virtual, %zu decision%s (%" PRIu64 " preemptions, %" PRIu64
 			 " interrupts injected)\n",
 		      s->target->name, s->target->variants[s->variant].name, strategy, r->seed,
-		      r->steps, r->clock, m->nlog, m->preemptions, m->injections);
+		      r->steps, r->clock, m->nlog, m->nlog == 1 ? "" : "s", m->preemptions,
+		      m->injections);
 	if (r->kind != LS_KIND_NONE)
 		ls_buf_printf(b, "signature %012llx: %s\n", r->hash & 0xffffffffffffull, r->signature);
 

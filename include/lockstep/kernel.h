@@ -100,8 +100,8 @@ static inline void ls_write_once(int *p, int v, const struct ls_site *site)
 	ls_wrote(p);
 }
 
-#define READ_ONCE(x) ls_read_once(&(x), LS_SITE("READ_ONCE"))
-#define WRITE_ONCE(x, v) ls_write_once(&(x), (v), LS_SITE("WRITE_ONCE"))
+#define READ_ONCE(x) ls_read_once(&(x), LS_SITE("READ_ONCE(" #x ")"))
+#define WRITE_ONCE(x, v) ls_write_once(&(x), (v), LS_SITE("WRITE_ONCE(" #x ")"))
 
 /* ---- context and interrupt state --------------------------------------------------------- */
 

@@ -63,7 +63,7 @@ static const struct ls_task_decl tasks[] = {
 };
 
 static const struct ls_irq_decl nmis[] = {
-	{ "nmi", 0x3, 1, nmi_fn, NULL },
+	{ "nmi_handler", 0x3, 1, nmi_fn, NULL },
 };
 
 static const struct ls_variant variants[] = {

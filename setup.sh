@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Sets lockstep up on Debian 12 and runs it.
+#   ./setup.sh demo    install what is missing, build, run a fuzz campaign on demo/abba
+#   ./setup.sh test    install what is missing, build (plain and ASan+UBSan), run every test
+#   ./setup.sh build   install what is missing and build
+set -euo pipefail
+cd "$(dirname "$0")"
+mode=${1:-build}
+
+packages=(meson ninja-build clang libclang-rt-14-dev afl++ libcapstone-dev libunwind-dev)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "setup: installing ${missing[*]}"
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build() { # dir [meson options...]
+	local dir=$1
+	shift
+	[ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null
+	ninja -C "$dir" >/dev/null
+}
+
+build build
+
+case "$mode" in
+build) ;;
+demo)
+	echo "setup: fuzzing demo/abba:buggy (two CPUs, two spinlocks, opposite orders)"
+	set +e
+	./build/lockstep fuzz demo/abba:buggy --engine random --execs 100000
+	rc=$?
+	set -e
+	# Exit 1 means "bug found", which is what this demo is for.
+	[ "$rc" -eq 1 ] || { echo "setup: expected the campaign to find the deadlock (exit $rc)"; exit 1; }
+	;;
+test)
+	build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all
+	passed=0 failed=0 status=0
+	for dir in build build-asan; do
+		echo "setup: meson test -C $dir"
+		set +e
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+			meson test -C "$dir" --print-errorlogs --num-processes 2 > "$dir/test-output.txt" 2>&1
+		rc=$?
+		set -e
+		cat "$dir/test-output.txt"
+		[ "$rc" -eq 0 ] || status=1
+		ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$dir/test-output.txt")
+		bad=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$dir/test-output.txt")
+		to=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$dir/test-output.txt")
+		passed=$((passed + ${ok:-0}))
+		failed=$((failed + ${bad:-0} + ${to:-0}))
+	done
+	echo "lockstep: $passed passed, $failed failed"
+	exit "$status"
+	;;
+*)
+	echo "usage: $0 [demo|test|build]" >&2
+	exit 2
+	;;
+esac
