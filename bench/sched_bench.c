@@ -1,0 +1,493 @@
+/* lockstep-bench: what a fiber switch, a scheduling step and an execution cost.
+ *
+ *   1. bare fiber switch       ns per one-way ls_fiber_switch, two fibers ping-ponging
+ *   2. step, staying           ns per scheduling point when the strategy keeps the default
+ *   3. step, switching         ns per point when every point switches to the other task
+ *   4. ratio                   (3) / (1); goal <= 2.0
+ *   5. demo/abba:buggy         executions per second under the random strategy; goal >= 500,000
+ *
+ * Timings use CLOCK_MONOTONIC; each figure is the median of REPS repetitions after one warm-up.
+ * The process pins itself to the CPU it starts on.  Prints a Markdown table; --csv FILE also
+ * writes the rows as CSV.  --quick shrinks every workload for CI smoke runs (well under 3 s).
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <lockstep/runtime.h>
+#include <lockstep/target.h>
+
+#include "exec.h"
+#include "fiber.h"
+#include "machine.h"
+#include "strategy.h"
+#include "../targets/targets.h"
+
+#ifndef LS_BENCH_BUILDTYPE
+#define LS_BENCH_BUILDTYPE "unknown"
+#endif
+#ifndef LS_BENCH_SANITIZE
+#define LS_BENCH_SANITIZE "unknown"
+#endif
+#ifndef LS_BENCH_FIBER
+#define LS_BENCH_FIBER "unknown"
+#endif
+
+#define REPS 5
+#define STACK_SIZE (64 * 1024)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+struct stat3 {
+	double median, min, max;
+};
+
+static struct stat3 summarize(const double *v, int n)
+{
+	double s[REPS];
+	memcpy(s, v, (size_t)n * sizeof(*s));
+	qsort(s, (size_t)n, sizeof(*s), cmp_double);
+	return (struct stat3){ s[n / 2], s[0], s[n - 1] };
+}
+
+static _Noreturn void die(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "lockstep-bench: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/* ---- 1. bare fiber switch ---------------------------------------------------------------- */
+
+static struct ls_fiber f_main, f_a, f_b;
+static long pingpong_rounds;
+
+/* a -> b -> a ... pingpong_rounds times, then back to main for good. */
+static void fa_fn(void *arg)
+{
+	(void)arg;
+	for (long i = 0; i < pingpong_rounds; i++)
+		ls_fiber_switch(&f_a, &f_b);
+	ls_fiber_switch(&f_a, &f_main);
+	abort();	/* never resumed */
+}
+
+static void fb_fn(void *arg)
+{
+	(void)arg;
+	for (;;)
+		ls_fiber_switch(&f_b, &f_a);
+}
+
+/* ns per one-way switch; a round is a->b plus b->a, and main->a, a->main add two more. */
+static double bench_fiber_once(long rounds)
+{
+	pingpong_rounds = rounds;
+	ls_fiber_init(&f_a, fa_fn, NULL);
+	ls_fiber_init(&f_b, fb_fn, NULL);
+	uint64_t t0 = now_ns();
+	ls_fiber_switch(&f_main, &f_a);
+	uint64_t t1 = now_ns();
+	return (double)(t1 - t0) / (double)(2 * rounds + 2);
+}
+
+static struct stat3 bench_fiber(long rounds)
+{
+	ls_fiber_init_main(&f_main);
+	if (!ls_fiber_create_stack(&f_a, STACK_SIZE) || !ls_fiber_create_stack(&f_b, STACK_SIZE))
+		die("%s", "cannot map fiber stacks");
+	double v[REPS];
+	bench_fiber_once(rounds / 10 + 1);	/* warm-up */
+	for (int i = 0; i < REPS; i++)
+		v[i] = bench_fiber_once(rounds);
+	ls_fiber_destroy_stack(&f_a);
+	ls_fiber_destroy_stack(&f_b);
+	return summarize(v, REPS);
+}
+
+/* ---- 2 and 3. scheduler steps ------------------------------------------------------------ */
+
+static long points_per_task;
+static int bench_word;
+
+static void point_loop(void *arg)
+{
+	(void)arg;
+	for (long i = 0; i < points_per_task; i++)
+		ls_point(LS_OP_LOAD, &bench_word, LS_SITE("bench"));
+}
+
+static void bench_target_init(int variant)
+{
+	(void)variant;
+	bench_word = 0;
+}
+
+static const struct ls_variant bench_variants[] = {
+	{ "default", "no shared state: a loop of scheduling points", LS_KIND_NONE },
+};
+
+static const struct ls_task_decl stay_tasks[] = {
+	{ "t0", 0, point_loop, NULL },
+};
+
+static const struct ls_target stay_target = {
+	.name = "bench/stay",
+	.summary = "one task on one CPU doing N scheduling points",
+	.models = "nothing",
+	.ncpus = 1,
+	.tasks = stay_tasks,
+	.ntasks = 1,
+	.variants = bench_variants,
+	.nvariants = 1,
+	.init = bench_target_init,
+};
+
+static const struct ls_task_decl switch_tasks[] = {
+	{ "t0", 0, point_loop, NULL },
+	{ "t1", 1, point_loop, NULL },
+};
+
+static const struct ls_target switch_target = {
+	.name = "bench/switch",
+	.summary = "two tasks on two CPUs, N scheduling points each",
+	.models = "nothing",
+	.ncpus = 2,
+	.tasks = switch_tasks,
+	.ntasks = 2,
+	.variants = bench_variants,
+	.nvariants = 1,
+	.init = bench_target_init,
+};
+
+static void begin_nop(struct ls_strategy *s, uint64_t seed)
+{
+	(void)s;
+	(void)seed;
+}
+
+static int choose_default(struct ls_strategy *s, struct ls_point *pt)
+{
+	(void)s;
+	(void)pt;
+	return 0;
+}
+
+/* At every non-forced point, run the other task: the LS_CH_RUN choice (index 1 here). */
+static int choose_other(struct ls_strategy *s, struct ls_point *pt)
+{
+	(void)s;
+	if (pt->forced)
+		return 0;
+	int n = ls_point_choices(pt);
+	for (int i = 1; i < n; i++)
+		if (pt->choices[i].kind == LS_CH_RUN)
+			return i;
+	return 0;
+}
+
+static struct ls_strategy stay_strategy = { "bench-stay", begin_nop, choose_default };
+static struct ls_strategy switch_strategy = { "bench-switch", begin_nop, choose_other };
+
+struct step_result {
+	struct stat3 ns;
+	uint64_t steps;		/* steps of the last repetition */
+	uint64_t preemptions;
+};
+
+static double bench_steps_once(struct ls_session *s, struct ls_strategy *st, long n,
+			       struct step_result *out)
+{
+	struct ls_result r;
+	points_per_task = n;
+	uint64_t t0 = now_ns();
+	enum ls_kind k = ls_session_run(s, st, 0, &r);
+	uint64_t t1 = now_ns();
+	if (k != LS_KIND_NONE)
+		die("step benchmark ended with %s instead of a clean execution", ls_kind_name(k));
+	if (r.steps == 0)
+		die("%s", "step benchmark took no steps");
+	out->steps = r.steps;
+	out->preemptions = s->m->preemptions;
+	return (double)(t1 - t0) / (double)r.steps;
+}
+
+static struct step_result bench_steps(const struct ls_target *t, struct ls_strategy *st, long n)
+{
+	struct ls_config cfg;
+	struct ls_session s;
+	struct step_result res;
+	char err[256];
+	ls_config_default(&cfg);
+	cfg.step_limit = 10000000;
+	if ((uint64_t)n * (uint64_t)t->ntasks + 1000 > cfg.step_limit)
+		cfg.step_limit = (uint64_t)n * (uint64_t)t->ntasks + 1000;
+	if (!ls_session_init(&s, t, 0, &cfg, err, sizeof(err)))
+		die("%s", err);
+	double v[REPS];
+	/* Full-size warm-up: the first run touches the decision log's pages (one decision per
+	 * switching step), which would otherwise land in the first timed repetition. */
+	bench_steps_once(&s, st, n, &res);
+	for (int i = 0; i < REPS; i++)
+		v[i] = bench_steps_once(&s, st, n, &res);
+	ls_session_finish(&s);
+	res.ns = summarize(v, REPS);
+	return res;
+}
+
+/* ---- 5. executions per second on demo/abba:buggy ----------------------------------------- */
+
+struct exec_result {
+	struct stat3 rate;
+	uint64_t execs, deadlocks, other;
+};
+
+static struct exec_result bench_execs(double seconds_per_rep)
+{
+	const struct ls_target *t;
+	int variant;
+	char err[256];
+	if (!ls_target_spec("demo/abba:buggy", &t, &variant, err, sizeof(err)))
+		die("%s", err);
+	struct ls_config cfg;
+	ls_config_default(&cfg);
+	struct ls_session s;
+	if (!ls_session_init(&s, t, variant, &cfg, err, sizeof(err)))
+		die("%s", err);
+	struct ls_random rnd;
+	ls_random_init(&rnd, 0.1, 0.05);
+	struct ls_result r;
+	struct exec_result res = { { 0, 0, 0 }, 0, 0, 0 };
+	uint64_t seed = 0;
+	uint64_t budget = (uint64_t)(seconds_per_rep * 1e9);
+
+	/* warm-up, not counted */
+	for (int i = 0; i < 1000; i++)
+		ls_session_run(&s, &rnd.base, UINT64_MAX - (uint64_t)i, &r);
+
+	double v[REPS];
+	for (int rep = 0; rep < REPS; rep++) {
+		uint64_t n = 0, t0 = now_ns(), t1;
+		do {
+			for (int i = 0; i < 1024; i++, n++) {
+				enum ls_kind k = ls_session_run(&s, &rnd.base, seed++, &r);
+				if (k == LS_KIND_DEADLOCK)
+					res.deadlocks++;
+				else if (k != LS_KIND_NONE)
+					res.other++;
+			}
+			t1 = now_ns();
+		} while (t1 - t0 < budget);
+		res.execs += n;
+		v[rep] = (double)n * 1e9 / (double)(t1 - t0);
+	}
+	ls_session_finish(&s);
+	res.rate = summarize(v, REPS);
+	return res;
+}
+
+/* ---- environment ------------------------------------------------------------------------- */
+
+static void cpu_model(char *buf, size_t n)
+{
+	snprintf(buf, n, "unknown");
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return;
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "model name", 10) != 0)
+			continue;
+		char *p = strchr(line, ':');
+		if (!p)
+			continue;
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		p[strcspn(p, "\n")] = 0;
+		snprintf(buf, n, "%s", p);
+		break;
+	}
+	fclose(f);
+}
+
+/* Pins the process to the CPU it is running on, so every figure is one core's. */
+static int pin_to_current_cpu(void)
+{
+	int cpu = sched_getcpu();
+	if (cpu < 0)
+		return -1;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) == 0 ? cpu : -1;
+}
+
+/* ---- report ------------------------------------------------------------------------------ */
+
+struct row {
+	const char *bench;
+	const char *unit;
+	struct stat3 v;
+	const char *goal;	/* "" when none */
+	int met;		/* 1 met, 0 missed, -1 no goal */
+	int decimals;
+};
+
+static void print_table(const struct row *rows, int n)
+{
+	printf("| benchmark | unit | median | min | max | goal | status |\n");
+	printf("|---|---|---:|---:|---:|---|---|\n");
+	for (int i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		int d = r->decimals;
+		printf("| %s | %s | %.*f | %.*f | %.*f | %s | %s |\n", r->bench, r->unit, d,
+		       r->v.median, d, r->v.min, d, r->v.max, r->goal[0] ? r->goal : "-",
+		       r->met < 0 ? "-" : r->met ? "met" : "MISSED");
+	}
+}
+
+static int write_csv(const char *path, const struct row *rows, int n, const char *cpu,
+		     bool quick)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	fprintf(f, "benchmark,unit,median,min,max,goal,status,cpu,buildtype,mode\n");
+	for (int i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		fprintf(f, "\"%s\",%s,%.6g,%.6g,%.6g,\"%s\",%s,\"%s\",%s,%s\n", r->bench, r->unit,
+			r->v.median, r->v.min, r->v.max, r->goal,
+			r->met < 0 ? "" : r->met ? "met" : "missed", cpu, LS_BENCH_BUILDTYPE,
+			quick ? "quick" : "full");
+	}
+	if (fclose(f) != 0) {
+		perror(path);
+		return -1;
+	}
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: lockstep-bench [--quick] [--csv FILE]\n"
+		     "  --quick     small workloads, for CI smoke runs\n"
+		     "  --csv FILE  also write the results as CSV to FILE\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *csv = NULL;
+	bool quick = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick")) {
+			quick = true;
+		} else if (!strcmp(argv[i], "--csv") && i + 1 < argc) {
+			csv = argv[++i];
+		} else if (!strncmp(argv[i], "--csv=", 6)) {
+			csv = argv[i] + 6;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+
+	long fiber_rounds = quick ? 200000 : 5000000;	/* one-way switches: 2x */
+	long n_points = quick ? 100000 : 1000000;
+	double exec_secs = quick ? 0.08 : 0.4;		/* per repetition; 5 of them */
+
+	char cpu[256];
+	cpu_model(cpu, sizeof(cpu));
+	int pinned = pin_to_current_cpu();
+
+	printf("# lockstep scheduler benchmark%s\n\n", quick ? " (--quick)" : "");
+	printf("- CPU: %s", cpu);
+	if (pinned >= 0)
+		printf(" (pinned to cpu %d)\n", pinned);
+	else
+		printf(" (not pinned)\n");
+	printf("- build: buildtype=%s, sanitizers=%s, fiber switch=%s, asserts=%s\n",
+	       LS_BENCH_BUILDTYPE, LS_BENCH_SANITIZE, LS_BENCH_FIBER,
+#ifdef NDEBUG
+	       "off"
+#else
+	       "on"
+#endif
+	);
+	if (strcmp(LS_BENCH_SANITIZE, "none") != 0 || !strcmp(LS_BENCH_BUILDTYPE, "debug") ||
+	    !strcmp(LS_BENCH_BUILDTYPE, "plain"))
+		printf("- note: this build is not optimized or is sanitized; figures are not "
+		       "representative (use buildtype=debugoptimized or release, no sanitizers)\n");
+	printf("- each figure: median of %d repetitions (after a warm-up), CLOCK_MONOTONIC\n\n",
+	       REPS);
+	fflush(stdout);
+
+	struct stat3 fib = bench_fiber(fiber_rounds);
+	struct step_result stay = bench_steps(&stay_target, &stay_strategy, n_points);
+	struct step_result sw = bench_steps(&switch_target, &switch_strategy, n_points);
+	struct exec_result ex = bench_execs(exec_secs);
+
+	/* Ratio of the medians; its min and max pair the extremes: best switching step over worst
+	 * bare switch, and worst over best. */
+	struct stat3 ratio = { sw.ns.median / fib.median, sw.ns.min / fib.max,
+			       sw.ns.max / fib.min };
+	double dl = ex.execs ? (double)ex.deadlocks / (double)ex.execs : 0;
+	struct stat3 dlfrac = { dl, dl, dl };
+
+	char stay_name[96], sw_name[96], ex_name[96];
+	snprintf(stay_name, sizeof(stay_name), "scheduler step, staying (1 task, %ld points)",
+		 n_points);
+	snprintf(sw_name, sizeof(sw_name), "scheduler step, switching (2 tasks, %ld points each)",
+		 n_points);
+	snprintf(ex_name, sizeof(ex_name), "demo/abba:buggy, random(0.1, 0.05), 1 core");
+
+	struct row rows[] = {
+		{ "bare fiber switch (one-way)", "ns/switch", fib, "", -1, 2 },
+		{ stay_name, "ns/step", stay.ns, "", -1, 2 },
+		{ sw_name, "ns/step", sw.ns, "", -1, 2 },
+		{ "ratio: switching step / bare switch", "x", ratio, "<= 2.0", ratio.median <= 2.0,
+		  2 },
+		{ ex_name, "execs/s", ex.rate, ">= 500000", ex.rate.median >= 500000, 0 },
+		{ "demo/abba:buggy deadlock fraction", "fraction", dlfrac, "", -1, 4 },
+	};
+	int nrows = (int)(sizeof(rows) / sizeof(rows[0]));
+	print_table(rows, nrows);
+
+	printf("\n- switching run: %llu steps, %llu preemptions per repetition; staying run: %llu "
+	       "steps\n",
+	       (unsigned long long)sw.steps, (unsigned long long)sw.preemptions,
+	       (unsigned long long)stay.steps);
+	printf("- demo/abba:buggy: %llu executions (seeds 0..%llu), %llu deadlocks, %llu other "
+	       "findings\n",
+	       (unsigned long long)ex.execs, (unsigned long long)(ex.execs ? ex.execs - 1 : 0),
+	       (unsigned long long)ex.deadlocks, (unsigned long long)ex.other);
+
+	if (csv) {
+		if (write_csv(csv, rows, nrows, cpu, quick) != 0)
+			return 1;
+		printf("- CSV written to %s\n", csv);
+	}
+	return 0;
+}
