@@ -369,16 +369,19 @@ int ls_point_choices(struct ls_point *pt)
 
 /* ---- switching --------------------------------------------------------------------------- */
 
-static void switch_to(struct ls_machine *m, struct ls_ctx *from, struct ls_ctx *to)
+/* Compares fibers, not contexts: an interrupt entered again at its own exit point is the same
+ * context on its other stack, and must still leave the stack it is finishing on. */
+static void switch_to(struct ls_machine *m, struct ls_fiber *from, struct ls_ctx *to)
 {
-	if (from == to)
-		return;
+	struct ls_fiber *f = &to->fiber[to->fsel];
 	m->cur = to;
-	ls_fiber_switch(&from->fiber[from->fsel], &to->fiber[to->fsel]);
+	if (from != f)
+		ls_fiber_switch(from, f);
 }
 
 static void apply(struct ls_machine *m, struct ls_ctx *cur, const struct ls_choice *ch)
 {
+	struct ls_fiber *from = &cur->fiber[cur->fsel];
 	struct ls_ctx *to;
 	switch (ch->kind) {
 	case LS_CH_RUN:
@@ -403,7 +406,7 @@ static void apply(struct ls_machine *m, struct ls_ctx *cur, const struct ls_choi
 	default:
 		internal("applying an unknown choice");
 	}
-	switch_to(m, cur, to);
+	switch_to(m, from, to);
 }
 
 /* Asks the strategy what runs next and does it.  Returns when cur runs again. */

@@ -68,7 +68,8 @@ static bool next_line(struct reader *r)
 static bool fail(struct reader *r, const char *what)
 {
 	/* A last line without its newline means the file was cut, whatever the line says. */
-	bool cut = r->p == r->end && r->end > r->text && r->end[-1] != '\n';
+	bool cut = r->p == r->end && r->end > r->text && r->end[-1] != '\n' &&
+		   strncmp(what, "truncated", 9) != 0;
 	snprintf(r->err, r->errlen, "line %d: %s%s", r->line, cut ? "truncated: " : "", what);
 	return false;
 }
