@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Suite `cli`: exit codes, messages and trace handling of the lockstep command line.
+# Usage: test_cli.sh PATH/TO/lockstep
+set -u
+
+LS=${1:?usage: test_cli.sh LOCKSTEP}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+
+# expect_rc WANT DESCRIPTION -- CMD...: runs CMD, stdout/stderr to $tmp/out, $tmp/err.
+expect_rc() {
+	local want=$1 what=$2
+	shift 3
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		fail "$what: exit $rc, want $want ($*)"
+		sed 's/^/  stderr: /' "$tmp/err" | head -5 >&2
+		return 1
+	fi
+	echo "ok   $what"
+}
+
+# A rejected trace: exit 2 and exactly one line on stderr (containing PATTERN, if given).
+expect_bad_trace() {
+	local what=$1 file=$2 pattern=${3:-}
+	expect_rc 2 "bad trace: $what" -- "$LS" replay "$file" || return
+	local lines
+	lines=$(wc -l <"$tmp/err")
+	if [ "$lines" -ne 1 ]; then
+		fail "bad trace: $what: $lines lines on stderr, want 1"
+		head -5 "$tmp/err" >&2
+	fi
+	if [ -n "$pattern" ] && ! grep -qi -- "$pattern" "$tmp/err"; then
+		fail "bad trace: $what: message does not mention '$pattern': $(cat "$tmp/err")"
+	fi
+}
+
+expect_rc 0 "list exits 0" -- "$LS" list
+
+# A known deadlocking seed: exit 1, the warning, and a trace on disk.
+expect_rc 1 "run buggy seed 15 finds the deadlock" -- \
+	"$LS" run demo/abba:buggy --seed 15 --out "$tmp/run"
+grep -q "WARNING: lockstep: deadlock" "$tmp/out" "$tmp/err" ||
+	fail "run: no 'WARNING: lockstep: deadlock' in the output"
+good=$(ls "$tmp"/run/*.trace 2>/dev/null | head -1)
+if [ -z "$good" ]; then
+	fail "run wrote no trace into $tmp/run"
+	echo "cli: $fails failure(s)" >&2
+	exit 1
+fi
+
+expect_rc 0 "the trace replays" -- "$LS" replay "$good" --trace "$tmp/again.trace"
+cmp -s "$good" "$tmp/again.trace" || fail "re-recorded trace differs from the original"
+
+expect_rc 1 "fuzz buggy finds a deadlock" -- \
+	"$LS" fuzz demo/abba:buggy --engine random --execs 20000 --out "$tmp/fuzz" --quiet --json
+last=$(tail -n 1 "$tmp/out")
+case "$last" in
+\{*deadlock*\}) echo "ok   fuzz --json last line names the deadlock" ;;
+*) fail "fuzz --json: last stdout line is not JSON with deadlock: $last" ;;
+esac
+
+expect_rc 0 "fuzz clean variant finds nothing" -- \
+	"$LS" fuzz demo/abba:ordered --engine random --execs 20000 --out "$tmp/fuzz2" --quiet
+expect_rc 2 "unknown target exits 2" -- "$LS" run demo/nonesuch --out "$tmp/x"
+expect_rc 2 "bad option exits 2" -- "$LS" run demo/abba:buggy --no-such-option
+expect_rc 2 "bad option value exits 2" -- "$LS" run demo/abba:buggy --seed banana
+
+# Bad traces: each rejected with exit 2 and a one-line message.
+size=$(wc -c <"$good")
+head -c $((size / 2)) "$good" >"$tmp/truncated.trace"
+expect_bad_trace "truncated file" "$tmp/truncated.trace"
+
+# Cut at every 7th byte and at every byte of the last 24 (checksum and end lines): all refused
+# with exit 2 and one line.  (Only the final newline after "end" may go missing: that trace is
+# complete.)
+cut_bad=0
+for ((n = 1; n < size - 1; n++)); do
+	[ $((n % 7)) -ne 0 ] && [ "$n" -lt $((size - 24)) ] && continue
+	head -c "$n" "$good" >"$tmp/cut.trace"
+	"$LS" replay "$tmp/cut.trace" >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -ne 2 ] || [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
+		fail "trace cut after $n of $size bytes: exit $rc, $(wc -l <"$tmp/err") stderr lines"
+		cut_bad=$((cut_bad + 1))
+		[ "$cut_bad" -ge 5 ] && break
+	fi
+done
+[ "$cut_bad" -eq 0 ] && echo "ok   trace cut at every byte is refused"
+
+# Corrupt one line (the seed) and keep the checksum: the checksum must catch it.
+sed 's/^seed \([0-9]*\)$/seed 9\1/' "$good" >"$tmp/corrupt.trace"
+cmp -s "$good" "$tmp/corrupt.trace" && fail "corruption did not change the trace"
+expect_bad_trace "corrupted byte (checksum mismatch)" "$tmp/corrupt.trace" checksum
+
+sed '1s/.*/lockstep-trace 99/' "$good" >"$tmp/version.trace"
+expect_bad_trace "unknown format version" "$tmp/version.trace" version
+
+sed -e 's/^target .*/target demo\/nonesuch/' -e '/^checksum /d' "$good" >"$tmp/target.trace"
+expect_bad_trace "unknown target" "$tmp/target.trace" nonesuch
+
+: >"$tmp/empty.trace"
+expect_bad_trace "empty file" "$tmp/empty.trace"
+
+# 4096 pseudo-random bytes from a fixed seed, so the test is deterministic.
+python3 -c '
+import random, sys
+r = random.Random(20240601)
+sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(4096)))
+' >"$tmp/random.trace"
+expect_bad_trace "random bytes" "$tmp/random.trace"
+
+expect_bad_trace "nonexistent file" "$tmp/does-not-exist.trace"
+
+# An edited decision: replay may diverge (1) or even succeed (0), but must not crash.
+awk '
+	/^checksum / { next }
+	!done && /^@[0-9]+ / { sub(/^@[0-9]+/, "@1"); done = 1 }
+	{ print }
+' "$good" >"$tmp/edited.trace"
+"$LS" replay "$tmp/edited.trace" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -ge 128 ] || { [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; }; then
+	fail "edited trace: exit $rc, want 0 or 1"
+	head -5 "$tmp/err" >&2
+else
+	echo "ok   edited trace replays without crashing (exit $rc)"
+fi
+
+if [ "$fails" -ne 0 ]; then
+	echo "cli: $fails failure(s)" >&2
+	exit 1
+fi
+exit 0

@@ -1,0 +1,73 @@
+/* Suite `determinism`: the same seed gives the same execution, byte for byte, whether it runs
+ * twice in one session or in two separate sessions. */
+#include "check.h"
+#include "harness.h"
+
+#define SEEDS 1000
+
+static const char *const specs[] = { "demo/abba:buggy", "demo/nmi-aa:buggy" };
+
+static int test_same_seed_twice_in_one_session_gives_identical_traces(void)
+{
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct ls_session s;
+		struct ls_buf a = { 0 }, b = { 0 };
+		struct ls_result ra, rb;
+		open_session(&s, specs[i], NULL);
+		for (uint64_t seed = 0; seed < SEEDS; seed++) {
+			run_random(&s, seed, &ra, &a);
+			run_random(&s, seed, &rb, &b);
+			if (a.len != b.len || memcmp(a.s, b.s, a.len) != 0 || ra.kind != rb.kind ||
+			    ra.steps != rb.steps) {
+				fprintf(stderr, "%s: seed %llu gave different traces:\n%s\n---\n%s\n",
+					specs[i], (unsigned long long)seed, a.s, b.s);
+				print_replay_hint(specs[i], seed);
+				return TEST_FAIL;
+			}
+		}
+		ls_buf_finish(&a);
+		ls_buf_finish(&b);
+		ls_session_finish(&s);
+	}
+	return TEST_PASS;
+}
+
+static int test_same_seed_in_two_sessions_gives_identical_traces(void)
+{
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct ls_session s1, s2;
+		struct ls_buf a = { 0 }, b = { 0 };
+		struct ls_result ra, rb;
+		open_session(&s1, specs[i], NULL);
+		open_session(&s2, specs[i], NULL);
+		/* Interleave the sessions, and vary the order, so no state leaks between them. */
+		for (uint64_t seed = 0; seed < SEEDS; seed++) {
+			if (seed & 1) {
+				run_random(&s2, seed, &rb, &b);
+				run_random(&s1, seed, &ra, &a);
+			} else {
+				run_random(&s1, seed, &ra, &a);
+				run_random(&s2, seed, &rb, &b);
+			}
+			if (a.len != b.len || memcmp(a.s, b.s, a.len) != 0) {
+				fprintf(stderr, "%s: seed %llu differs across sessions:\n%s\n---\n%s\n",
+					specs[i], (unsigned long long)seed, a.s, b.s);
+				print_replay_hint(specs[i], seed);
+				return TEST_FAIL;
+			}
+		}
+		ls_buf_finish(&a);
+		ls_buf_finish(&b);
+		ls_session_finish(&s1);
+		ls_session_finish(&s2);
+	}
+	return TEST_PASS;
+}
+
+int main(void)
+{
+	int status = TEST_PASS;
+	RUN(test_same_seed_twice_in_one_session_gives_identical_traces, status);
+	RUN(test_same_seed_in_two_sessions_gives_identical_traces, status);
+	return status;
+}
