@@ -125,6 +125,7 @@ struct ls_machine *ls_machine_create(const struct ls_target *t, const struct ls_
 			c->name = t->tasks[i].name;
 			c->fn = t->tasks[i].fn;
 			c->arg = t->tasks[i].arg;
+			m->cpu[c->cpu].ntasks++;
 			if (!ctx_stacks(c, 1))
 				goto oom;
 		} else {
@@ -329,7 +330,7 @@ static int count_runnable(struct ls_machine *m, struct ls_point *pt, const struc
 		struct ls_ctx *top = cpu->top;
 		if (top && top->state == LS_READY && !(top == cur && !pt->forced))
 			add_choice(pt, LS_CH_RUN, cpuno, top->id, 0);
-		if (cpu_task_switchable(cpu))
+		if (cpu->ntasks > 1 && cpu_task_switchable(cpu))
 			for (int i = 0; i < m->ntasks; i++) {
 				struct ls_ctx *t = &m->ctx[i];
 				if (t->cpu == cpuno && t != top && t->state == LS_READY)

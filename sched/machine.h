@@ -58,6 +58,7 @@ struct ls_cpu {
 	struct ls_ctx *hardirq;
 	struct ls_ctx *nmi;
 	bool irq_pending;		/* a raised hardirq not yet delivered */
+	int ntasks;			/* tasks placed on this CPU (fixed per target) */
 	uint8_t nmi_left[LS_MAX_IRQ_SOURCES];
 	uint8_t irq_left[LS_MAX_IRQ_SOURCES];
 };
