@@ -246,21 +246,25 @@ static void recompute_deadline(struct ls_machine *m)
 	m->next_deadline = d;
 }
 
+/* Removes parked[i], keeping parking order (wake order is part of determinism). */
+static void unpark(struct ls_machine *m, int i, bool timed_out)
+{
+	struct ls_ctx *c = m->parked[i];
+	memmove(&m->parked[i], &m->parked[i + 1],
+		(size_t)(m->nparked - i - 1) * sizeof(m->parked[0]));
+	m->nparked--;
+	c->state = LS_READY;
+	c->timed_out = timed_out;
+}
+
 /* Wakes, in parking order, every context whose deadline has passed. */
 static void wake_expired(struct ls_machine *m)
 {
 	for (int i = 0; i < m->nparked;) {
-		if (m->parked[i]->deadline <= m->clock) {
-			/* Keep parking order stable: shift rather than swap. */
-			struct ls_ctx *c = m->parked[i];
-			memmove(&m->parked[i], &m->parked[i + 1],
-				(size_t)(m->nparked - i - 1) * sizeof(m->parked[0]));
-			m->nparked--;
-			c->state = LS_READY;
-			c->timed_out = true;
-		} else {
+		if (m->parked[i]->deadline <= m->clock)
+			unpark(m, i, true);
+		else
 			i++;
-		}
 	}
 	recompute_deadline(m);
 }
@@ -274,12 +278,7 @@ void ls_wrote(const void *addr)
 	bool woke = false;
 	for (int i = 0; i < m->nparked;) {
 		if (m->parked[i]->park_word == w) {
-			struct ls_ctx *c = m->parked[i];
-			memmove(&m->parked[i], &m->parked[i + 1],
-				(size_t)(m->nparked - i - 1) * sizeof(m->parked[0]));
-			m->nparked--;
-			c->state = LS_READY;
-			c->timed_out = false;
+			unpark(m, i, false);
 			woke = true;
 		} else {
 			i++;
@@ -340,17 +339,9 @@ static int count_runnable(struct ls_machine *m, struct ls_point *pt, const struc
 	return pt->n - before;
 }
 
-int ls_point_choices(struct ls_point *pt)
+static void add_injections(struct ls_machine *m, struct ls_point *pt)
 {
-	if (pt->n >= 0)
-		return pt->n;
-	struct ls_machine *m = pt->m;
-	const struct ls_ctx *cur = &m->ctx[pt->ctx];
 	const struct ls_target *t = m->target;
-	pt->n = 0;
-	if (!pt->forced)
-		add_choice(pt, LS_CH_CONTINUE, cur->cpu, cur->id, 0);
-	count_runnable(m, pt, cur);
 	for (int cpuno = 0; cpuno < m->ncpus; cpuno++) {
 		struct ls_cpu *cpu = &m->cpu[cpuno];
 		if (cpu->nmi->state == LS_IDLE)
@@ -365,6 +356,19 @@ int ls_point_choices(struct ls_point *pt)
 				if (cpu->irq_left[s])
 					add_choice(pt, LS_CH_IRQ, cpuno, 0, s);
 	}
+}
+
+int ls_point_choices(struct ls_point *pt)
+{
+	if (pt->n >= 0)
+		return pt->n;
+	struct ls_machine *m = pt->m;
+	const struct ls_ctx *cur = &m->ctx[pt->ctx];
+	pt->n = 0;
+	if (!pt->forced)
+		add_choice(pt, LS_CH_CONTINUE, cur->cpu, cur->id, 0);
+	count_runnable(m, pt, cur);
+	add_injections(m, pt);
 	return pt->n;
 }
 
@@ -438,7 +442,8 @@ static void decide(struct ls_machine *m, struct ls_ctx *cur, bool forced)
 			}
 			end_execution(m, m->live ? LS_KIND_DEADLOCK : LS_KIND_NONE);
 		}
-		pt.n = -1;
+		/* The runnable contexts are the head of a forced point's list; finish it. */
+		add_injections(m, &pt);
 	}
 
 	int idx = m->strategy->choose(m->strategy, &pt);
