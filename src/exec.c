@@ -14,6 +14,8 @@
 
 #include <lockstep/kernel.h>
 
+#include "model/model.h"
+
 #include "buf.h"
 
 bool ls_session_init(struct ls_session *s, const struct ls_target *t, int variant,
@@ -173,8 +175,7 @@ enum ls_kind ls_session_run(struct ls_session *s, struct ls_strategy *st, uint64
 	struct ls_machine *m = s->m;
 	ls_machine_select(m);
 	m->raised_irq = NULL;
-	ls_objects_reset();
-	ls_objects_install();
+	ls_model_reset();
 	s->target->init(s->variant);
 	enum ls_kind kind = ls_machine_run(m, st, seed);
 	if (kind == LS_KIND_NONE && s->target->check) {

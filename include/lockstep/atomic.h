@@ -1,0 +1,313 @@
+/* Atomics, ONCE accessors and barriers under their kernel names.
+ *
+ * Each operation is one scheduling point announced with its kind (load, store, read-modify-write,
+ * fence), the word it touches and the caller's site, and then runs atomically.  The machine is
+ * sequentially consistent, so the _acquire/_release/_relaxed spellings and the barriers order
+ * nothing extra; they exist so targets read like the kernel code they model, and a barrier is
+ * still a point where another context may run.  A store wakes contexts parked on its word.
+ *
+ * Return conventions follow the kernel: fetch_* return the old value, *_return the new one,
+ * cmpxchg the value it found, try_cmpxchg whether it succeeded (updating *old when it failed).
+ */
+#ifndef LOCKSTEP_ATOMIC_H
+#define LOCKSTEP_ATOMIC_H
+
+#include <stdbool.h>
+
+#include <lockstep/runtime.h>
+
+typedef struct {
+	int counter;
+} atomic_t;
+
+typedef struct {
+	long counter;
+} atomic_long_t;
+
+#define ATOMIC_INIT(i) { (i) }
+#define ATOMIC_LONG_INIT(i) { (i) }
+
+enum ls_atomic_op { LS_ATOMIC_ADD, LS_ATOMIC_OR, LS_ATOMIC_AND, LS_ATOMIC_ANDNOT, LS_ATOMIC_XOR };
+
+/* Defines ls_<name>_{read,set,fetch_op,op_return,xchg,cmpxchg,try_cmpxchg} for one width.  The
+ * arithmetic runs on the unsigned type so that wrapping is defined, as it is in the kernel. */
+#define LS_ATOMIC_FAMILY(name, type, val, uval)                                                  \
+	static inline val ls_##name##_read(const type *v, const struct ls_site *site)           \
+	{                                                                                        \
+		ls_point(LS_OP_LOAD, v, site);                                                   \
+		return v->counter;                                                               \
+	}                                                                                        \
+	static inline void ls_##name##_set(type *v, val i, const struct ls_site *site)          \
+	{                                                                                        \
+		ls_point(LS_OP_STORE, v, site);                                                  \
+		v->counter = i;                                                                  \
+		ls_wrote(v);                                                                     \
+	}                                                                                        \
+	static inline val ls_##name##_apply(val cur, enum ls_atomic_op op, val i)                \
+	{                                                                                        \
+		switch (op) {                                                                    \
+		case LS_ATOMIC_ADD:                                                              \
+			return (val)((uval)cur + (uval)i);                                       \
+		case LS_ATOMIC_OR:                                                               \
+			return cur | i;                                                          \
+		case LS_ATOMIC_AND:                                                              \
+			return cur & i;                                                          \
+		case LS_ATOMIC_ANDNOT:                                                           \
+			return cur & ~i;                                                         \
+		default:                                                                         \
+			return cur ^ i;                                                          \
+		}                                                                                \
+	}                                                                                        \
+	static inline val ls_##name##_fetch_op(type *v, enum ls_atomic_op op, val i,             \
+					       const struct ls_site *site)                       \
+	{                                                                                        \
+		ls_point(LS_OP_RMW, v, site);                                                    \
+		val cur = v->counter;                                                            \
+		v->counter = ls_##name##_apply(cur, op, i);                                      \
+		ls_wrote(v);                                                                     \
+		return cur;                                                                      \
+	}                                                                                        \
+	static inline val ls_##name##_op_return(type *v, enum ls_atomic_op op, val i,            \
+						const struct ls_site *site)                      \
+	{                                                                                        \
+		return ls_##name##_apply(ls_##name##_fetch_op(v, op, i, site), op, i);           \
+	}                                                                                        \
+	static inline val ls_##name##_xchg(type *v, val n, const struct ls_site *site)          \
+	{                                                                                        \
+		ls_point(LS_OP_RMW, v, site);                                                    \
+		val cur = v->counter;                                                            \
+		v->counter = n;                                                                  \
+		ls_wrote(v);                                                                     \
+		return cur;                                                                      \
+	}                                                                                        \
+	static inline val ls_##name##_cmpxchg(type *v, val old, val n,                           \
+					      const struct ls_site *site)                        \
+	{                                                                                        \
+		/* A failed cmpxchg writes nothing, so it wakes nobody. */                       \
+		ls_point(LS_OP_RMW, v, site);                                                    \
+		val cur = v->counter;                                                            \
+		if (cur == old) {                                                                \
+			v->counter = n;                                                          \
+			ls_wrote(v);                                                             \
+		}                                                                                \
+		return cur;                                                                      \
+	}                                                                                        \
+	static inline bool ls_##name##_try_cmpxchg(type *v, val *old, val n,                     \
+						   const struct ls_site *site)                   \
+	{                                                                                        \
+		val cur = ls_##name##_cmpxchg(v, *old, n, site);                                 \
+		if (cur == *old)                                                                 \
+			return true;                                                             \
+		*old = cur;                                                                      \
+		return false;                                                                    \
+	}
+
+LS_ATOMIC_FAMILY(atomic, atomic_t, int, unsigned int)
+LS_ATOMIC_FAMILY(atomic_long, atomic_long_t, long, unsigned long)
+
+/* atomic_t: every spelling the kernel accepts; orderings are all sequentially consistent here. */
+#define atomic_read(v) ls_atomic_read((v), LS_SITE("atomic_read"))
+#define atomic_read_acquire(v) ls_atomic_read((v), LS_SITE("atomic_read_acquire"))
+#define atomic_set(v, i) ls_atomic_set((v), (i), LS_SITE("atomic_set"))
+#define atomic_set_release(v, i) ls_atomic_set((v), (i), LS_SITE("atomic_set_release"))
+#define atomic_add(i, v) ((void)ls_atomic_fetch_op((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_add")))
+#define atomic_sub(i, v) ((void)ls_atomic_fetch_op((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_sub")))
+#define atomic_inc(v) ((void)ls_atomic_fetch_op((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_inc")))
+#define atomic_dec(v) ((void)ls_atomic_fetch_op((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_dec")))
+#define atomic_or(i, v) ((void)ls_atomic_fetch_op((v), LS_ATOMIC_OR, (i), LS_SITE("atomic_or")))
+#define atomic_and(i, v) ((void)ls_atomic_fetch_op((v), LS_ATOMIC_AND, (i), LS_SITE("atomic_and")))
+#define atomic_andnot(i, v) ((void)ls_atomic_fetch_op((v), LS_ATOMIC_ANDNOT, (i), LS_SITE("atomic_andnot")))
+#define atomic_fetch_add(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_fetch_add"))
+#define atomic_fetch_add_acquire(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_fetch_add_acquire"))
+#define atomic_fetch_add_release(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_fetch_add_release"))
+#define atomic_fetch_add_relaxed(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_fetch_add_relaxed"))
+#define atomic_fetch_sub(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_fetch_sub"))
+#define atomic_fetch_sub_acquire(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_fetch_sub_acquire"))
+#define atomic_fetch_sub_release(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_fetch_sub_release"))
+#define atomic_fetch_sub_relaxed(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_fetch_sub_relaxed"))
+#define atomic_fetch_inc(v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_fetch_inc"))
+#define atomic_fetch_inc_acquire(v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_fetch_inc_acquire"))
+#define atomic_fetch_inc_release(v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_fetch_inc_release"))
+#define atomic_fetch_inc_relaxed(v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_fetch_inc_relaxed"))
+#define atomic_fetch_dec(v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_fetch_dec"))
+#define atomic_fetch_dec_acquire(v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_fetch_dec_acquire"))
+#define atomic_fetch_dec_release(v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_fetch_dec_release"))
+#define atomic_fetch_dec_relaxed(v) ls_atomic_fetch_op((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_fetch_dec_relaxed"))
+#define atomic_fetch_or(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_OR, (i), LS_SITE("atomic_fetch_or"))
+#define atomic_fetch_or_acquire(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_OR, (i), LS_SITE("atomic_fetch_or_acquire"))
+#define atomic_fetch_or_release(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_OR, (i), LS_SITE("atomic_fetch_or_release"))
+#define atomic_fetch_or_relaxed(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_OR, (i), LS_SITE("atomic_fetch_or_relaxed"))
+#define atomic_fetch_and(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_AND, (i), LS_SITE("atomic_fetch_and"))
+#define atomic_fetch_and_acquire(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_AND, (i), LS_SITE("atomic_fetch_and_acquire"))
+#define atomic_fetch_and_release(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_AND, (i), LS_SITE("atomic_fetch_and_release"))
+#define atomic_fetch_and_relaxed(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_AND, (i), LS_SITE("atomic_fetch_and_relaxed"))
+#define atomic_fetch_andnot(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_ANDNOT, (i), LS_SITE("atomic_fetch_andnot"))
+#define atomic_fetch_andnot_acquire(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_ANDNOT, (i), LS_SITE("atomic_fetch_andnot_acquire"))
+#define atomic_fetch_andnot_release(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_ANDNOT, (i), LS_SITE("atomic_fetch_andnot_release"))
+#define atomic_fetch_andnot_relaxed(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_ANDNOT, (i), LS_SITE("atomic_fetch_andnot_relaxed"))
+#define atomic_fetch_xor(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_XOR, (i), LS_SITE("atomic_fetch_xor"))
+#define atomic_fetch_xor_acquire(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_XOR, (i), LS_SITE("atomic_fetch_xor_acquire"))
+#define atomic_fetch_xor_release(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_XOR, (i), LS_SITE("atomic_fetch_xor_release"))
+#define atomic_fetch_xor_relaxed(i, v) ls_atomic_fetch_op((v), LS_ATOMIC_XOR, (i), LS_SITE("atomic_fetch_xor_relaxed"))
+#define atomic_add_return(i, v) ls_atomic_op_return((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_add_return"))
+#define atomic_add_return_acquire(i, v) ls_atomic_op_return((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_add_return_acquire"))
+#define atomic_add_return_release(i, v) ls_atomic_op_return((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_add_return_release"))
+#define atomic_add_return_relaxed(i, v) ls_atomic_op_return((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_add_return_relaxed"))
+#define atomic_sub_return(i, v) ls_atomic_op_return((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_sub_return"))
+#define atomic_sub_return_acquire(i, v) ls_atomic_op_return((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_sub_return_acquire"))
+#define atomic_sub_return_release(i, v) ls_atomic_op_return((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_sub_return_release"))
+#define atomic_sub_return_relaxed(i, v) ls_atomic_op_return((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_sub_return_relaxed"))
+#define atomic_inc_return(v) ls_atomic_op_return((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_inc_return"))
+#define atomic_inc_return_acquire(v) ls_atomic_op_return((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_inc_return_acquire"))
+#define atomic_inc_return_release(v) ls_atomic_op_return((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_inc_return_release"))
+#define atomic_inc_return_relaxed(v) ls_atomic_op_return((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_inc_return_relaxed"))
+#define atomic_dec_return(v) ls_atomic_op_return((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_dec_return"))
+#define atomic_dec_return_acquire(v) ls_atomic_op_return((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_dec_return_acquire"))
+#define atomic_dec_return_release(v) ls_atomic_op_return((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_dec_return_release"))
+#define atomic_dec_return_relaxed(v) ls_atomic_op_return((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_dec_return_relaxed"))
+#define atomic_dec_and_test(v) (ls_atomic_op_return((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_dec_and_test")) == 0)
+#define atomic_inc_and_test(v) (ls_atomic_op_return((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_inc_and_test")) == 0)
+#define atomic_sub_and_test(i, v) (ls_atomic_op_return((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_sub_and_test")) == 0)
+#define atomic_xchg(v, n) ls_atomic_xchg((v), (n), LS_SITE("atomic_xchg"))
+#define atomic_xchg_acquire(v, n) ls_atomic_xchg((v), (n), LS_SITE("atomic_xchg_acquire"))
+#define atomic_xchg_release(v, n) ls_atomic_xchg((v), (n), LS_SITE("atomic_xchg_release"))
+#define atomic_xchg_relaxed(v, n) ls_atomic_xchg((v), (n), LS_SITE("atomic_xchg_relaxed"))
+#define atomic_cmpxchg(v, o, n) ls_atomic_cmpxchg((v), (o), (n), LS_SITE("atomic_cmpxchg"))
+#define atomic_cmpxchg_acquire(v, o, n) ls_atomic_cmpxchg((v), (o), (n), LS_SITE("atomic_cmpxchg_acquire"))
+#define atomic_cmpxchg_release(v, o, n) ls_atomic_cmpxchg((v), (o), (n), LS_SITE("atomic_cmpxchg_release"))
+#define atomic_cmpxchg_relaxed(v, o, n) ls_atomic_cmpxchg((v), (o), (n), LS_SITE("atomic_cmpxchg_relaxed"))
+#define atomic_try_cmpxchg(v, po, n) ls_atomic_try_cmpxchg((v), (po), (n), LS_SITE("atomic_try_cmpxchg"))
+#define atomic_try_cmpxchg_acquire(v, po, n) ls_atomic_try_cmpxchg((v), (po), (n), LS_SITE("atomic_try_cmpxchg_acquire"))
+#define atomic_try_cmpxchg_release(v, po, n) ls_atomic_try_cmpxchg((v), (po), (n), LS_SITE("atomic_try_cmpxchg_release"))
+#define atomic_try_cmpxchg_relaxed(v, po, n) ls_atomic_try_cmpxchg((v), (po), (n), LS_SITE("atomic_try_cmpxchg_relaxed"))
+
+/* atomic_long_t: every spelling the kernel accepts; orderings are all sequentially consistent here. */
+#define atomic_long_read(v) ls_atomic_long_read((v), LS_SITE("atomic_long_read"))
+#define atomic_long_read_acquire(v) ls_atomic_long_read((v), LS_SITE("atomic_long_read_acquire"))
+#define atomic_long_set(v, i) ls_atomic_long_set((v), (i), LS_SITE("atomic_long_set"))
+#define atomic_long_set_release(v, i) ls_atomic_long_set((v), (i), LS_SITE("atomic_long_set_release"))
+#define atomic_long_add(i, v) ((void)ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_long_add")))
+#define atomic_long_sub(i, v) ((void)ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_long_sub")))
+#define atomic_long_inc(v) ((void)ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_long_inc")))
+#define atomic_long_dec(v) ((void)ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_long_dec")))
+#define atomic_long_or(i, v) ((void)ls_atomic_long_fetch_op((v), LS_ATOMIC_OR, (i), LS_SITE("atomic_long_or")))
+#define atomic_long_and(i, v) ((void)ls_atomic_long_fetch_op((v), LS_ATOMIC_AND, (i), LS_SITE("atomic_long_and")))
+#define atomic_long_andnot(i, v) ((void)ls_atomic_long_fetch_op((v), LS_ATOMIC_ANDNOT, (i), LS_SITE("atomic_long_andnot")))
+#define atomic_long_fetch_add(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_long_fetch_add"))
+#define atomic_long_fetch_add_acquire(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_long_fetch_add_acquire"))
+#define atomic_long_fetch_add_release(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_long_fetch_add_release"))
+#define atomic_long_fetch_add_relaxed(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_long_fetch_add_relaxed"))
+#define atomic_long_fetch_sub(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_long_fetch_sub"))
+#define atomic_long_fetch_sub_acquire(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_long_fetch_sub_acquire"))
+#define atomic_long_fetch_sub_release(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_long_fetch_sub_release"))
+#define atomic_long_fetch_sub_relaxed(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_long_fetch_sub_relaxed"))
+#define atomic_long_fetch_inc(v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_long_fetch_inc"))
+#define atomic_long_fetch_inc_acquire(v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_long_fetch_inc_acquire"))
+#define atomic_long_fetch_inc_release(v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_long_fetch_inc_release"))
+#define atomic_long_fetch_inc_relaxed(v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_long_fetch_inc_relaxed"))
+#define atomic_long_fetch_dec(v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_long_fetch_dec"))
+#define atomic_long_fetch_dec_acquire(v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_long_fetch_dec_acquire"))
+#define atomic_long_fetch_dec_release(v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_long_fetch_dec_release"))
+#define atomic_long_fetch_dec_relaxed(v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_long_fetch_dec_relaxed"))
+#define atomic_long_fetch_or(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_OR, (i), LS_SITE("atomic_long_fetch_or"))
+#define atomic_long_fetch_or_acquire(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_OR, (i), LS_SITE("atomic_long_fetch_or_acquire"))
+#define atomic_long_fetch_or_release(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_OR, (i), LS_SITE("atomic_long_fetch_or_release"))
+#define atomic_long_fetch_or_relaxed(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_OR, (i), LS_SITE("atomic_long_fetch_or_relaxed"))
+#define atomic_long_fetch_and(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_AND, (i), LS_SITE("atomic_long_fetch_and"))
+#define atomic_long_fetch_and_acquire(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_AND, (i), LS_SITE("atomic_long_fetch_and_acquire"))
+#define atomic_long_fetch_and_release(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_AND, (i), LS_SITE("atomic_long_fetch_and_release"))
+#define atomic_long_fetch_and_relaxed(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_AND, (i), LS_SITE("atomic_long_fetch_and_relaxed"))
+#define atomic_long_fetch_andnot(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ANDNOT, (i), LS_SITE("atomic_long_fetch_andnot"))
+#define atomic_long_fetch_andnot_acquire(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ANDNOT, (i), LS_SITE("atomic_long_fetch_andnot_acquire"))
+#define atomic_long_fetch_andnot_release(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ANDNOT, (i), LS_SITE("atomic_long_fetch_andnot_release"))
+#define atomic_long_fetch_andnot_relaxed(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_ANDNOT, (i), LS_SITE("atomic_long_fetch_andnot_relaxed"))
+#define atomic_long_fetch_xor(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_XOR, (i), LS_SITE("atomic_long_fetch_xor"))
+#define atomic_long_fetch_xor_acquire(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_XOR, (i), LS_SITE("atomic_long_fetch_xor_acquire"))
+#define atomic_long_fetch_xor_release(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_XOR, (i), LS_SITE("atomic_long_fetch_xor_release"))
+#define atomic_long_fetch_xor_relaxed(i, v) ls_atomic_long_fetch_op((v), LS_ATOMIC_XOR, (i), LS_SITE("atomic_long_fetch_xor_relaxed"))
+#define atomic_long_add_return(i, v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_long_add_return"))
+#define atomic_long_add_return_acquire(i, v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_long_add_return_acquire"))
+#define atomic_long_add_return_release(i, v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_long_add_return_release"))
+#define atomic_long_add_return_relaxed(i, v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, (i), LS_SITE("atomic_long_add_return_relaxed"))
+#define atomic_long_sub_return(i, v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_long_sub_return"))
+#define atomic_long_sub_return_acquire(i, v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_long_sub_return_acquire"))
+#define atomic_long_sub_return_release(i, v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_long_sub_return_release"))
+#define atomic_long_sub_return_relaxed(i, v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_long_sub_return_relaxed"))
+#define atomic_long_inc_return(v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_long_inc_return"))
+#define atomic_long_inc_return_acquire(v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_long_inc_return_acquire"))
+#define atomic_long_inc_return_release(v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_long_inc_return_release"))
+#define atomic_long_inc_return_relaxed(v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_long_inc_return_relaxed"))
+#define atomic_long_dec_return(v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_long_dec_return"))
+#define atomic_long_dec_return_acquire(v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_long_dec_return_acquire"))
+#define atomic_long_dec_return_release(v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_long_dec_return_release"))
+#define atomic_long_dec_return_relaxed(v) ls_atomic_long_op_return((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_long_dec_return_relaxed"))
+#define atomic_long_dec_and_test(v) (ls_atomic_long_op_return((v), LS_ATOMIC_ADD, -1, LS_SITE("atomic_long_dec_and_test")) == 0)
+#define atomic_long_inc_and_test(v) (ls_atomic_long_op_return((v), LS_ATOMIC_ADD, 1, LS_SITE("atomic_long_inc_and_test")) == 0)
+#define atomic_long_sub_and_test(i, v) (ls_atomic_long_op_return((v), LS_ATOMIC_ADD, -(i), LS_SITE("atomic_long_sub_and_test")) == 0)
+#define atomic_long_xchg(v, n) ls_atomic_long_xchg((v), (n), LS_SITE("atomic_long_xchg"))
+#define atomic_long_xchg_acquire(v, n) ls_atomic_long_xchg((v), (n), LS_SITE("atomic_long_xchg_acquire"))
+#define atomic_long_xchg_release(v, n) ls_atomic_long_xchg((v), (n), LS_SITE("atomic_long_xchg_release"))
+#define atomic_long_xchg_relaxed(v, n) ls_atomic_long_xchg((v), (n), LS_SITE("atomic_long_xchg_relaxed"))
+#define atomic_long_cmpxchg(v, o, n) ls_atomic_long_cmpxchg((v), (o), (n), LS_SITE("atomic_long_cmpxchg"))
+#define atomic_long_cmpxchg_acquire(v, o, n) ls_atomic_long_cmpxchg((v), (o), (n), LS_SITE("atomic_long_cmpxchg_acquire"))
+#define atomic_long_cmpxchg_release(v, o, n) ls_atomic_long_cmpxchg((v), (o), (n), LS_SITE("atomic_long_cmpxchg_release"))
+#define atomic_long_cmpxchg_relaxed(v, o, n) ls_atomic_long_cmpxchg((v), (o), (n), LS_SITE("atomic_long_cmpxchg_relaxed"))
+#define atomic_long_try_cmpxchg(v, po, n) ls_atomic_long_try_cmpxchg((v), (po), (n), LS_SITE("atomic_long_try_cmpxchg"))
+#define atomic_long_try_cmpxchg_acquire(v, po, n) ls_atomic_long_try_cmpxchg((v), (po), (n), LS_SITE("atomic_long_try_cmpxchg_acquire"))
+#define atomic_long_try_cmpxchg_release(v, po, n) ls_atomic_long_try_cmpxchg((v), (po), (n), LS_SITE("atomic_long_try_cmpxchg_release"))
+#define atomic_long_try_cmpxchg_relaxed(v, po, n) ls_atomic_long_try_cmpxchg((v), (po), (n), LS_SITE("atomic_long_try_cmpxchg_relaxed"))
+
+/* Waits until cond_expr, which reads the loaded value as VAL, holds.  Between checks the context
+ * parks on the word, so a long wait costs no steps; any store to the word wakes it to re-check. */
+#define ls_cond_load(ptr_, cond_expr, what_)                                                     \
+	({                                                                                       \
+		__typeof__(ptr_) ls_cp_ = (ptr_);                                                 \
+		__typeof__(*ls_cp_) VAL;                                                          \
+		for (;;) {                                                                       \
+			ls_point(LS_OP_LOAD, ls_cp_, LS_SITE(what_));                             \
+			VAL = *ls_cp_;                                                            \
+			if (cond_expr)                                                           \
+				break;                                                           \
+			ls_park(ls_cp_, LS_NO_DEADLINE, LS_SITE(what_));                          \
+		}                                                                                \
+		VAL;                                                                             \
+	})
+
+#define smp_cond_load_acquire(ptr, cond_expr) ls_cond_load((ptr), cond_expr, "smp_cond_load_acquire")
+#define smp_cond_load_relaxed(ptr, cond_expr) ls_cond_load((ptr), cond_expr, "smp_cond_load_relaxed")
+#define atomic_cond_read_acquire(v, c) ls_cond_load(&(v)->counter, c, "atomic_cond_read_acquire")
+#define atomic_cond_read_relaxed(v, c) ls_cond_load(&(v)->counter, c, "atomic_cond_read_relaxed")
+
+/* ---- ONCE accessors and barriers --------------------------------------------------------- */
+
+#define ls_load(x, what_)                                                                        \
+	({                                                                                       \
+		__typeof__(&(x)) ls_lp_ = &(x);                                                   \
+		ls_point(LS_OP_LOAD, ls_lp_, LS_SITE(what_));                                     \
+		*ls_lp_;                                                                          \
+	})
+
+#define ls_store(x, v, what_)                                                                    \
+	do {                                                                                     \
+		__typeof__(&(x)) ls_sp_ = &(x);                                                   \
+		__typeof__(x) ls_sv_ = (v);                                                       \
+		ls_point(LS_OP_STORE, ls_sp_, LS_SITE(what_));                                    \
+		*ls_sp_ = ls_sv_;                                                                  \
+		ls_wrote(ls_sp_);                                                                 \
+	} while (0)
+
+#define READ_ONCE(x) ls_load(x, "READ_ONCE(" #x ")")
+#define WRITE_ONCE(x, v) ls_store(x, v, "WRITE_ONCE(" #x ")")
+#define smp_load_acquire(p) ls_load(*(p), "smp_load_acquire(" #p ")")
+#define smp_store_release(p, v) ls_store(*(p), v, "smp_store_release(" #p ")")
+
+#define smp_mb() ls_point(LS_OP_FENCE, NULL, LS_SITE("smp_mb"))
+#define smp_rmb() ls_point(LS_OP_FENCE, NULL, LS_SITE("smp_rmb"))
+#define smp_wmb() ls_point(LS_OP_FENCE, NULL, LS_SITE("smp_wmb"))
+#define smp_mb__before_atomic() ls_point(LS_OP_FENCE, NULL, LS_SITE("smp_mb__before_atomic"))
+#define smp_mb__after_atomic() ls_point(LS_OP_FENCE, NULL, LS_SITE("smp_mb__after_atomic"))
+/* A spin-wait body that does not park: each turn is a step, so a wait nobody ends runs into the
+ * step limit and is reported as a stall. */
+#define cpu_relax() ls_point(LS_OP_FENCE, NULL, LS_SITE("cpu_relax"))
+
+#endif
