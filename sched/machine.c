@@ -221,6 +221,7 @@ static void push_interrupt(struct ls_machine *m, struct ls_ctx *c, int src)
 	c->op = LS_OP_ENTER;
 	c->addr = NULL;
 	c->site = NULL;
+	c->ip = NULL;
 	c->fsel ^= 1;
 	ls_fiber_init(&c->fiber[c->fsel], ctx_main, c);
 	cpu->top = c;
@@ -491,6 +492,7 @@ void ls_point(enum ls_op op, const void *addr, const struct ls_site *site)
 	c->op = op;
 	c->addr = addr;
 	c->site = site;
+	c->ip = __builtin_return_address(0);
 	tick(m, c);
 	decide(m, c, false);
 }
@@ -504,6 +506,7 @@ bool ls_park(const void *addr, uint64_t deadline, const struct ls_site *site)
 	c->op = LS_OP_PARK;
 	c->addr = addr;
 	c->site = site;
+	c->ip = __builtin_return_address(0);
 	tick(m, c);
 	c->state = LS_PARKED;
 	c->park_word = word_of(addr);
@@ -549,6 +552,7 @@ static void ctx_main(void *arg)
 	c->op = LS_OP_EXIT;
 	c->addr = NULL;
 	c->site = NULL;
+	c->ip = NULL;
 	tick(m, c);
 	m->live--;
 	if (c->kind != LS_CTX_TASK) {
@@ -564,6 +568,11 @@ static void ctx_main(void *arg)
 }
 
 /* ---- executions -------------------------------------------------------------------------- */
+
+struct ls_machine *ls_machine_current(void)
+{
+	return ls_m;
+}
 
 void ls_machine_select(struct ls_machine *m)
 {
@@ -685,9 +694,13 @@ void ls_irq_restore(unsigned long flags)
 	struct ls_ctx *c = cur_ctx();
 	if (!c)
 		return;
+	bool was_off = c->irqs_off;
 	c->irqs_off = flags != 0;
-	if (!c->irqs_off)
-		try_deliver(ls_m, c->cpu);
+	if (c->irqs_off)
+		return;
+	if (was_off && ls_m->hooks && ls_m->hooks->irqs_on)
+		ls_m->hooks->irqs_on();
+	try_deliver(ls_m, c->cpu);
 }
 
 void ls_irq_disable(void)

@@ -44,6 +44,7 @@ struct ls_ctx {
 	enum ls_op op;
 	const void *addr;
 	const struct ls_site *site;
+	const void *ip;			/* the code address that announced it, for Code: lines */
 	/* Parking: valid while state == LS_PARKED. */
 	uintptr_t park_word;
 	uint64_t deadline;
@@ -135,6 +136,9 @@ enum ls_kind ls_machine_run(struct ls_machine *m, struct ls_strategy *s, uint64_
 int ls_choice_format(const struct ls_machine *m, const struct ls_choice *c, char *buf, size_t n);
 /* Parses what ls_choice_format wrote; returns false if it names nothing in this machine. */
 bool ls_choice_parse(const struct ls_machine *m, const char *s, struct ls_choice *c);
+
+/* The machine selected with ls_machine_select(), for layers that observe the running execution. */
+struct ls_machine *ls_machine_current(void);
 
 /* The model hooks' name for addr; false (and "an unnamed word") when unknown: never an address. */
 bool ls_machine_describe(const struct ls_machine *m, const void *addr, char *buf, unsigned n);

@@ -106,6 +106,8 @@ struct ls_model_hooks {
 	bool (*describe)(const void *addr, char *buf, unsigned len);
 	/* The id of the context that holds the object at addr, or -1. */
 	int (*owner)(const void *addr);
+	/* Interrupts just came back on in the current context (the validator marks held locks). */
+	void (*irqs_on)(void);
 };
 void ls_set_model_hooks(const struct ls_model_hooks *hooks);
 
