@@ -3,11 +3,10 @@
 
 #include <lockstep/kernel.h>
 
-#include "../lockdep/lockdep.h"
-
 void ls_model_reset(void)
 {
 	ls_objects_reset();
 	ls_objects_install();
-	ls_lockdep_begin(ls_lockdep_current());
+	ls_irq_work_reset();
+	ls_mm_reset();
 }

@@ -6,4 +6,11 @@
  * installs the model hooks on the current machine.  Runs before the target's init. */
 void ls_model_reset(void);
 
+/* Empties every CPU's irq_work lists and installs the raised-interrupt handler (irq_work.c). */
+void ls_irq_work_reset(void);
+
+/* Resets every task_struct (comm, mm = NULL, pagefaults enabled) and starts a new lock
+ * generation, so statically defined locks come back unlocked (mm.c, spinlock.c). */
+void ls_mm_reset(void);
+
 #endif

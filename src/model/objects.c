@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include "../lockdep/lockdep.h"
+
 #define MAX_OBJECTS 256
 
 struct object {
@@ -58,7 +60,7 @@ static int owner(const void *addr)
 	return o && o->owner ? o->owner(o->base) : -1;
 }
 
-static const struct ls_model_hooks hooks = { describe, owner };
+static const struct ls_model_hooks hooks = { describe, owner, ls_lockdep_irqs_on };
 
 void ls_objects_install(void)
 {
