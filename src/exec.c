@@ -14,6 +14,7 @@
 
 #include <lockstep/kernel.h>
 
+#include "lockdep/lockdep.h"
 #include "model/model.h"
 
 #include "buf.h"
@@ -25,13 +26,36 @@ bool ls_session_init(struct ls_session *s, const struct ls_target *t, int varian
 	s->target = t;
 	s->variant = variant;
 	s->m = ls_machine_create(t, cfg, err, errlen);
-	return s->m != NULL;
+	if (!s->m)
+		return false;
+	s->validator = ls_validator_create();
+	if (!s->validator) {
+		snprintf(err, errlen, "out of memory for the lock validator");
+		ls_session_finish(s);
+		return false;
+	}
+	ls_session_set_lockdep(s, LS_LOCKDEP_ON);
+	return true;
+}
+
+void ls_session_set_lockdep(struct ls_session *s, enum ls_lockdep_mode mode)
+{
+	static const enum ls_validate modes[] = {
+		[LS_LOCKDEP_ON] = LS_VALIDATE_ON,
+		[LS_LOCKDEP_OFF] = LS_VALIDATE_OFF,
+		[LS_LOCKDEP_COMPAT] = LS_VALIDATE_COMPAT,
+	};
+	s->lockdep = s->applied = mode;
+	s->executions = 0;
+	ls_lockdep_reset(s->validator, modes[mode]);
 }
 
 void ls_session_finish(struct ls_session *s)
 {
 	ls_machine_destroy(s->m);
+	ls_validator_destroy(s->validator);
 	s->m = NULL;
+	s->validator = NULL;
 }
 
 void ls_wait_graph(const struct ls_machine *m, struct ls_wait *w)
@@ -140,12 +164,12 @@ static void wait_set(const struct ls_machine *m, struct ls_buf *b)
 		ls_buf_printf(b, "%s%s", i ? "; " : "", sorted[i]);
 }
 
-static void signature(const struct ls_machine *m, struct ls_result *r)
+static void signature(const struct ls_machine *m, enum ls_kind kind, struct ls_result *r)
 {
 	struct ls_buf b = { 0 };
 	char cycle[400];
-	ls_buf_printf(&b, "%s: ", ls_kind_name(m->out.kind));
-	switch (m->out.kind) {
+	ls_buf_printf(&b, "%s: ", ls_kind_name(kind));
+	switch (kind) {
 	case LS_KIND_DEADLOCK:
 		if (ls_wait_cycle(m, cycle, sizeof(cycle)))
 			ls_buf_printf(&b, "%s", cycle);
@@ -161,6 +185,12 @@ static void signature(const struct ls_machine *m, struct ls_result *r)
 		if (m->out.site)
 			ls_buf_printf(&b, " in %s", m->out.site->func);
 		break;
+	case LS_KIND_LOCKDEP:
+	case LS_KIND_AVERTED:
+		/* The validator's signature names its shape first: "ABBA: lock_a, lock_b; t0, t1". */
+		ls_buf_reset(&b);
+		ls_lockdep_signature(ls_lockdep_report(), m, &b);
+		break;
 	default:
 		break;
 	}
@@ -169,29 +199,89 @@ static void signature(const struct ls_machine *m, struct ls_result *r)
 	ls_buf_finish(&b);
 }
 
-enum ls_kind ls_session_run(struct ls_session *s, struct ls_strategy *st, uint64_t seed,
-			    struct ls_result *r)
+/* The shape and the cited executions of a validator finding. */
+static void validator_finding(struct ls_result *r, const struct ls_lockdep_report *ld)
+{
+	snprintf(r->shape, sizeof(r->shape), "%s%s", ld->averted ? "averted-" : "", ld->shape);
+	r->nprior = ld->nprior;
+	for (int i = 0; i < ld->nprior; i++) {
+		r->prior_seed[i] = ld->prior_seed[i];
+		r->prior_exec[i] = ld->prior_exec[i];
+	}
+}
+
+bool ls_session_select_report(struct ls_session *s, struct ls_result *r, const char *want)
+{
+	if (r->kind != LS_KIND_LOCKDEP && r->kind != LS_KIND_AVERTED)
+		return false;
+	for (int i = 0; i < ls_lockdep_nreports(); i++) {
+		const struct ls_lockdep_report *ld = ls_lockdep_report_at(i);
+		ls_lockdep_select(i);
+		r->kind = ld->averted ? LS_KIND_AVERTED : LS_KIND_LOCKDEP;
+		signature(s->m, r->kind, r);
+		if (strcmp(r->signature, want) == 0) {
+			validator_finding(r, ld);
+			return true;
+		}
+	}
+	/* None matches: back to the first. */
+	ls_lockdep_select(0);
+	const struct ls_lockdep_report *ld = ls_lockdep_report();
+	r->kind = ld->averted ? LS_KIND_AVERTED : LS_KIND_LOCKDEP;
+	signature(s->m, r->kind, r);
+	validator_finding(r, ld);
+	return false;
+}
+
+static enum ls_kind execute(struct ls_session *s, struct ls_strategy *st, uint32_t exec,
+			    uint64_t seed)
 {
 	struct ls_machine *m = s->m;
 	ls_machine_select(m);
 	m->raised_irq = NULL;
+	if (s->lockdep != s->applied)
+		ls_session_set_lockdep(s, s->lockdep);
 	ls_model_reset();
+	ls_lockdep_begin(s->validator, exec, seed);
 	s->target->init(s->variant);
-	enum ls_kind kind = ls_machine_run(m, st, seed);
+	return ls_machine_run(m, st, seed);
+}
+
+void ls_session_rerun(struct ls_session *s, struct ls_strategy *st, uint32_t exec, uint64_t seed)
+{
+	execute(s, st, exec, seed);
+}
+
+enum ls_kind ls_session_run(struct ls_session *s, struct ls_strategy *st, uint64_t seed,
+			    struct ls_result *r)
+{
+	struct ls_machine *m = s->m;
+	s->strategy = st;
+	enum ls_kind kind = execute(s, st, s->executions++, seed);
 	if (kind == LS_KIND_NONE && s->target->check) {
 		s->target->check(s->variant);
 		kind = m->out.kind;
 	}
+	/* A hang or a failed check is the stronger finding; the validator's report, if any, is
+	 * printed with it.  Otherwise the validator's report is the finding. */
+	const struct ls_lockdep_report *ld = ls_lockdep_report();
+	if (kind == LS_KIND_NONE && ld)
+		kind = ld->averted ? LS_KIND_AVERTED : LS_KIND_LOCKDEP;
 	r->kind = kind;
 	r->seed = seed;
 	r->steps = m->step;
 	r->clock = m->clock;
+	r->nprior = 0;
+	r->shape[0] = 0;
 	if (kind != LS_KIND_NONE) {
-		signature(m, r);
+		signature(m, kind, r);
+		snprintf(r->shape, sizeof(r->shape), "%s", ls_kind_name(kind));
 	} else {
 		r->signature[0] = 0;
 		r->hash = 0;
 	}
+	if ((kind == LS_KIND_LOCKDEP || kind == LS_KIND_AVERTED) && ld)
+		validator_finding(r, ld);
 	return kind;
 }
 
@@ -200,6 +290,8 @@ static const char *const kind_names[LS_KIND_COUNT] = {
 	[LS_KIND_DEADLOCK] = "deadlock",
 	[LS_KIND_STALL] = "stall",
 	[LS_KIND_INVARIANT] = "invariant",
+	[LS_KIND_LOCKDEP] = "lockdep",
+	[LS_KIND_AVERTED] = "averted",
 };
 
 const char *ls_kind_name(enum ls_kind kind)

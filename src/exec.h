@@ -9,11 +9,23 @@
 
 #include "../sched/machine.h"
 
+/* What the lock validator checks: everything (NMI contexts included), nothing, or exactly
+ * what the kernel's lockdep would (blind inside NMIs). */
+enum ls_lockdep_mode { LS_LOCKDEP_ON, LS_LOCKDEP_OFF, LS_LOCKDEP_COMPAT };
+
 struct ls_session {
 	const struct ls_target *target;
 	int variant;
 	struct ls_machine *m;
+	struct ls_validator *validator;	/* classes and dependencies accumulate over executions */
+	enum ls_lockdep_mode lockdep;	/* ls_session_set_lockdep(); LS_LOCKDEP_ON after init */
+	enum ls_lockdep_mode applied;	/* the mode the validator runs in; a run applies lockdep */
+	uint32_t executions;		/* executions run since the validator was reset */
+	struct ls_strategy *strategy;	/* of the last execution, for ls_session_rerun() */
 };
+
+/* Sets the validator's mode and forgets its classes and dependencies: a new campaign. */
+void ls_session_set_lockdep(struct ls_session *s, enum ls_lockdep_mode mode);
 
 struct ls_result {
 	enum ls_kind kind;
@@ -23,6 +35,13 @@ struct ls_result {
 	/* Filled for findings: the normalized signature and its hash. */
 	char signature[512];
 	unsigned long long hash;
+	/* Named by shape: "deadlock", "stall", "invariant", or the validator's "AA", "ABBA",
+	 * "cycle", "irq-inversion", "nmi-inversion", "unlock-balance", prefixed "averted-". */
+	char shape[40];
+	/* Earlier executions of the session a validator finding relies on. */
+	int nprior;
+	uint64_t prior_seed[8];
+	uint32_t prior_exec[8];
 };
 
 bool ls_session_init(struct ls_session *s, const struct ls_target *t, int variant,
@@ -32,6 +51,14 @@ void ls_session_finish(struct ls_session *s);
 /* Runs one execution; the machine keeps its state for reports until the next run. */
 enum ls_kind ls_session_run(struct ls_session *s, struct ls_strategy *st, uint64_t seed,
 			    struct ls_result *r);
+/* The validator may make several reports in one execution; the first is the finding.  Makes the
+ * report whose signature is given the finding instead (a replay of a trace recorded in a
+ * campaign, whose graph had already absorbed the earlier reports).  False if none matches. */
+bool ls_session_select_report(struct ls_session *s, struct ls_result *r, const char *want);
+/* Runs execution number `exec` of the session again (same strategy and seed give the same
+ * decisions), to recover the decisions of an earlier execution a finding cites.  The validator's
+ * graph already holds everything it adds, so the session's later executions are unaffected. */
+void ls_session_rerun(struct ls_session *s, struct ls_strategy *st, uint32_t exec, uint64_t seed);
 
 /* The wait-for graph at the end of a deadlock: each context waits for at most one other. */
 struct ls_wait {

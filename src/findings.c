@@ -12,7 +12,8 @@
 
 void ls_finding_stem(const char *dir, const struct ls_result *r, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s/%s-%012llx", dir, ls_kind_name(r->kind), r->hash & 0xffffffffffffull);
+	snprintf(buf, n, "%s/%s-%012llx", dir, r->shape[0] ? r->shape : ls_kind_name(r->kind),
+		 r->hash & 0xffffffffffffull);
 }
 
 bool ls_mkdirs(const char *dir)

@@ -6,6 +6,8 @@
  * function of the execution: no addresses, no wall time. */
 #include "report.h"
 
+#include "lockdep/lockdep.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +87,10 @@ static void ctx_line(struct ls_buf *b, const struct ls_machine *m, const struct 
 	if (c->state != LS_DONE && c->site) {
 		site_text(m, c->addr, c->site, at, sizeof(at));
 		ls_buf_printf(b, "          at %s%s\n", c->state == LS_PARKED ? "" : "next: ", at);
+		if (c->ip) {
+			ls_buf_printf(b, "          ");
+			ls_code_line(c->ip, b);
+		}
 	}
 }
 
@@ -162,6 +168,8 @@ void ls_report_write(const struct ls_session *s, const struct ls_result *r, cons
 {
 	const struct ls_machine *m = s->m;
 	char title[400], cycle[400];
+	const struct ls_lockdep_report *ld = r->kind != LS_KIND_NONE ? ls_lockdep_report() : NULL;
+	bool validator_finding = r->kind == LS_KIND_LOCKDEP || r->kind == LS_KIND_AVERTED;
 	switch (r->kind) {
 	case LS_KIND_DEADLOCK:
 		snprintf(title, sizeof(title), "WARNING: lockstep: deadlock: no context can make progress");
@@ -176,7 +184,12 @@ void ls_report_write(const struct ls_session *s, const struct ls_result *r, cons
 		snprintf(title, sizeof(title), "lockstep: execution completed, nothing found");
 		break;
 	}
-	header(b, title);
+	if (validator_finding && ld) {
+		ls_lockdep_render(ld, m, b);
+		ls_buf_printf(b, "\n");
+	} else {
+		header(b, title);
+	}
 	ls_buf_printf(b, "%s:%s, %s seed %" PRIu64 ": %" PRIu64 " steps, %" PRIu64
 			 " ns virtual, %zu decision%s (%" PRIu64 " preemptions, %" PRIu64
 			 " interrupts injected)\n",
@@ -199,6 +212,12 @@ void ls_report_write(const struct ls_session *s, const struct ls_result *r, cons
 		else
 			ls_buf_printf(b, "  none: a context waits on a word no live context holds\n");
 	}
+	if (ld && !validator_finding) {
+		ls_buf_printf(b, "\nthe lock validator reported, before the end:\n");
+		ls_lockdep_render(ld, m, b);
+	}
+	if (validator_finding)
+		ls_buf_printf(b, "\nthe execution went on to completion; how it reached the report:\n");
 	ls_buf_printf(b, "\n");
 	cpu_stacks(b, m);
 	ls_buf_printf(b, "\n");

@@ -11,8 +11,38 @@
 
 #include "version.h"
 
+static const char *const mode_names[] = {
+	[LS_LOCKDEP_ON] = "on",
+	[LS_LOCKDEP_OFF] = "off",
+	[LS_LOCKDEP_COMPAT] = "compat",
+};
+
+const char *ls_lockdep_mode_name(enum ls_lockdep_mode mode)
+{
+	return mode_names[mode];
+}
+
+static void write_decisions(const struct ls_machine *m, const char *key,
+			    const struct ls_trace_exec *e, struct ls_buf *out)
+{
+	ls_buf_printf(out, "%s %zu\n", key, e->n);
+	for (size_t i = 0; i < e->n; i++) {
+		char c[64];
+		ls_choice_format(m, &e->d[i].choice, c, sizeof(c));
+		ls_buf_printf(out, "@%" PRIu64 " %s\n", e->d[i].step, c);
+	}
+}
+
 void ls_trace_write(const struct ls_session *s, const struct ls_result *r, const char *strategy,
 		    struct ls_buf *out)
+{
+	struct ls_trace_exec main = { r->seed, s->m->log, s->m->nlog };
+	ls_trace_write_execs(s, r, strategy, NULL, 0, &main, out);
+}
+
+void ls_trace_write_execs(const struct ls_session *s, const struct ls_result *r,
+			  const char *strategy, const struct ls_trace_exec *prior, int nprior,
+			  const struct ls_trace_exec *main, struct ls_buf *out)
 {
 	const struct ls_machine *m = s->m;
 	size_t start = out->len;
@@ -24,13 +54,15 @@ void ls_trace_write(const struct ls_session *s, const struct ls_result *r, const
 	ls_buf_printf(out, "time-limit-ns %" PRIu64 "\n", m->cfg.time_limit_ns);
 	ls_buf_printf(out, "step-ns %" PRIu32 "\n", m->cfg.step_ns);
 	ls_buf_printf(out, "strategy %s\n", strategy);
-	ls_buf_printf(out, "seed %" PRIu64 "\n", r->seed);
-	ls_buf_printf(out, "decisions %zu\n", m->nlog);
-	for (size_t i = 0; i < m->nlog; i++) {
-		char c[64];
-		ls_choice_format(m, &m->log[i].choice, c, sizeof(c));
-		ls_buf_printf(out, "@%" PRIu64 " %s\n", m->log[i].step, c);
+	ls_buf_printf(out, "lockdep %s\n", ls_lockdep_mode_name(s->lockdep));
+	if (nprior)
+		ls_buf_printf(out, "prior %d\n", nprior);
+	for (int i = 0; i < nprior; i++) {
+		ls_buf_printf(out, "prior-seed %" PRIu64 "\n", prior[i].seed);
+		write_decisions(m, "prior-decisions", &prior[i], out);
 	}
+	ls_buf_printf(out, "seed %" PRIu64 "\n", main->seed);
+	write_decisions(m, "decisions", main, out);
 	ls_buf_printf(out, "outcome %s\n", ls_kind_name(r->kind));
 	if (r->kind != LS_KIND_NONE)
 		ls_buf_printf(out, "signature %s\n", r->signature);
@@ -115,6 +147,35 @@ static bool copy_value(struct reader *r, const char *v, char *dst, size_t n)
 	return true;
 }
 
+/* Reads n "@STEP CHOICE" lines into a new array. */
+static bool read_decisions(struct reader *r, const struct ls_trace *t, uint64_t n,
+			   struct ls_trace_step **out, size_t *nout)
+{
+	if (n > t->cfg.step_limit)
+		return fail(r, "more decisions than steps");
+	struct ls_trace_step *steps = calloc(n ? n : 1, sizeof(*steps));
+	if (!steps)
+		return fail(r, "out of memory");
+	*out = steps;
+	*nout = (size_t)n;
+	for (size_t i = 0; i < n; i++) {
+		if (!next_line(r)) {
+			r->line++;
+			return fail(r, "truncated: fewer decisions than announced");
+		}
+		char *sp = strchr(r->buf, ' ');
+		if (r->buf[0] != '@' || !sp)
+			return fail(r, "expected a decision '@STEP CHOICE'");
+		*sp = 0;
+		if (!parse_u64(r, r->buf + 1, &steps[i].step) ||
+		    !copy_value(r, sp + 1, steps[i].choice, sizeof(steps[i].choice)))
+			return false;
+		if (i && steps[i].step <= steps[i - 1].step)
+			return fail(r, "decision steps must increase");
+	}
+	return true;
+}
+
 bool ls_trace_parse(const char *text, size_t len, struct ls_trace *t, char *err, size_t errlen)
 {
 	struct reader r = { text, text + len, text, 0, { 0 }, err, errlen };
@@ -130,7 +191,7 @@ bool ls_trace_parse(const char *text, size_t len, struct ls_trace *t, char *err,
 		return false;
 	if (!parse_u64(&r, v, &x))
 		return false;
-	if (x != LS_TRACE_FORMAT) {
+	if (x != 1 && x != LS_TRACE_FORMAT) {
 		snprintf(err, errlen, "trace format version %s is not supported (this lockstep reads %d)",
 			 v, LS_TRACE_FORMAT);
 		return false;
@@ -155,37 +216,47 @@ bool ls_trace_parse(const char *text, size_t len, struct ls_trace *t, char *err,
 	t->cfg.step_ns = (uint32_t)x;
 	if (!(v = expect(&r, "strategy")) || !copy_value(&r, v, t->strategy, sizeof(t->strategy)))
 		return false;
-	if (!(v = expect(&r, "seed")) || !parse_u64(&r, v, &t->seed))
-		return false;
-	if (!(v = expect(&r, "decisions")) || !parse_u64(&r, v, &x))
-		return false;
-	if (x > t->cfg.step_limit)
-		return fail(&r, "more decisions than steps");
-	t->nsteps = (size_t)x;
-	t->steps = calloc(t->nsteps ? t->nsteps : 1, sizeof(*t->steps));
-	if (!t->steps)
-		return fail(&r, "out of memory");
-	for (size_t i = 0; i < t->nsteps; i++) {
-		if (!next_line(&r)) {
-			r.line++;
-			ls_trace_free(t);
-			return fail(&r, "truncated: fewer decisions than announced");
-		}
-		char *sp = strchr(r.buf, ' ');
-		if (r.buf[0] != '@' || !sp) {
-			ls_trace_free(t);
-			return fail(&r, "expected a decision '@STEP CHOICE'");
-		}
-		*sp = 0;
-		if (!parse_u64(&r, r.buf + 1, &t->steps[i].step) ||
-		    !copy_value(&r, sp + 1, t->steps[i].choice, sizeof(t->steps[i].choice))) {
-			ls_trace_free(t);
+	t->lockdep = LS_LOCKDEP_OFF;
+	if (t->format >= 2) {
+		if (!(v = expect(&r, "lockdep")))
 			return false;
+		int k = -1;
+		for (int i = 0; i < 3; i++)
+			if (strcmp(v, mode_names[i]) == 0)
+				k = i;
+		if (k < 0)
+			return fail(&r, "lockdep must be on, off or compat");
+		t->lockdep = (enum ls_lockdep_mode)k;
+		const char *before = r.p;
+		int line = r.line;
+		if ((v = expect(&r, "prior")) != NULL) {
+			if (!parse_u64(&r, v, &x))
+				return false;
+			if (x == 0 || x > LS_TRACE_MAX_PRIOR)
+				return fail(&r, "prior count out of range (1..8)");
+			t->nprior = (int)x;
+			for (int i = 0; i < t->nprior; i++) {
+				if (!(v = expect(&r, "prior-seed")) ||
+				    !parse_u64(&r, v, &t->prior[i].seed) ||
+				    !(v = expect(&r, "prior-decisions")) || !parse_u64(&r, v, &x) ||
+				    !read_decisions(&r, t, x, &t->prior[i].steps, &t->prior[i].nsteps)) {
+					ls_trace_free(t);
+					return false;
+				}
+			}
+		} else {
+			r.p = before;
+			r.line = line;
 		}
-		if (i && t->steps[i].step <= t->steps[i - 1].step) {
-			ls_trace_free(t);
-			return fail(&r, "decision steps must increase");
-		}
+	}
+	if (!(v = expect(&r, "seed")) || !parse_u64(&r, v, &t->seed)) {
+		ls_trace_free(t);
+		return false;
+	}
+	if (!(v = expect(&r, "decisions")) || !parse_u64(&r, v, &x) ||
+	    !read_decisions(&r, t, x, &t->steps, &t->nsteps)) {
+		ls_trace_free(t);
+		return false;
 	}
 	if (!(v = expect(&r, "outcome")))
 		goto bad;
@@ -252,18 +323,99 @@ void ls_trace_free(struct ls_trace *t)
 	free(t->steps);
 	t->steps = NULL;
 	t->nsteps = 0;
+	for (int i = 0; i < LS_TRACE_MAX_PRIOR; i++) {
+		free(t->prior[i].steps);
+		t->prior[i].steps = NULL;
+		t->prior[i].nsteps = 0;
+	}
+	t->nprior = 0;
+}
+
+static bool resolve(const struct ls_trace_step *steps, size_t n, const struct ls_machine *m,
+		    struct ls_decision *out, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[i].step = steps[i].step;
+		if (!ls_choice_parse(m, steps[i].choice, &out[i].choice)) {
+			snprintf(err, errlen, "decision @%" PRIu64 " '%s' names nothing in %s",
+				 steps[i].step, steps[i].choice, m->target->name);
+			return false;
+		}
+	}
+	return true;
 }
 
 bool ls_trace_decisions(const struct ls_trace *t, const struct ls_machine *m,
 			struct ls_decision *out, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < t->nsteps; i++) {
-		out[i].step = t->steps[i].step;
-		if (!ls_choice_parse(m, t->steps[i].choice, &out[i].choice)) {
-			snprintf(err, errlen, "decision @%" PRIu64 " '%s' names nothing in %s",
-				 t->steps[i].step, t->steps[i].choice, m->target->name);
-			return false;
+	return resolve(t->steps, t->nsteps, m, out, err, errlen);
+}
+
+bool ls_trace_prior_decisions(const struct ls_trace *t, int i, const struct ls_machine *m,
+			      struct ls_decision *out, char *err, size_t errlen)
+{
+	return resolve(t->prior[i].steps, t->prior[i].nsteps, m, out, err, errlen);
+}
+
+enum ls_replay_status ls_trace_replay(struct ls_session *s, const struct ls_trace *t, struct ls_result *r,
+		     struct ls_buf *rerecord, char *why, size_t whylen)
+{
+	struct ls_decision *pd[LS_TRACE_MAX_PRIOR] = { 0 };
+	struct ls_trace_exec prior[LS_TRACE_MAX_PRIOR];
+	struct ls_decision *d = NULL;
+	enum ls_replay_status st = LS_REPLAY_BAD_TRACE;
+	char err[400];
+	memset(r, 0, sizeof(*r));
+	ls_session_set_lockdep(s, t->lockdep);
+	/* Earlier executions a validator finding cites run first, in order: their dependencies
+	 * are what the finding combines with its own. */
+	for (int i = 0; i < t->nprior; i++) {
+		pd[i] = calloc(t->prior[i].nsteps ? t->prior[i].nsteps : 1, sizeof(*pd[i]));
+		if (!pd[i]) {
+			snprintf(why, whylen, "out of memory");
+			goto out;
 		}
+		if (!ls_trace_prior_decisions(t, i, s->m, pd[i], err, sizeof(err))) {
+			snprintf(why, whylen, "prior execution %d: %s", i + 1, err);
+			goto out;
+		}
+		struct ls_replay rp;
+		struct ls_result pr;
+		ls_replay_init(&rp, pd[i], t->prior[i].nsteps);
+		ls_session_run(s, &rp.base, t->prior[i].seed, &pr);
+		if (!ls_replay_check_done(&rp)) {
+			snprintf(why, whylen, "prior execution %d: %s", i + 1, rp.why);
+			st = LS_REPLAY_DIVERGED;
+			goto out;
+		}
+		prior[i] = (struct ls_trace_exec){ t->prior[i].seed, pd[i], t->prior[i].nsteps };
 	}
-	return true;
+	d = calloc(t->nsteps ? t->nsteps : 1, sizeof(*d));
+	if (!d) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	if (!ls_trace_decisions(t, s->m, d, why, whylen))
+		goto out;
+	struct ls_replay rp;
+	ls_replay_init(&rp, d, t->nsteps);
+	ls_session_run(s, &rp.base, t->seed, r);
+	if (!ls_replay_check_done(&rp)) {
+		snprintf(why, whylen, "%s", rp.why);
+		st = LS_REPLAY_DIVERGED;
+		goto out;
+	}
+	bool validator = t->kind == LS_KIND_LOCKDEP || t->kind == LS_KIND_AVERTED;
+	if (validator && strcmp(r->signature, t->signature) != 0)
+		ls_session_select_report(s, r, t->signature);
+	if (rerecord) {
+		struct ls_trace_exec main = { t->seed, s->m->log, s->m->nlog };
+		ls_trace_write_execs(s, r, t->strategy, prior, t->nprior, &main, rerecord);
+	}
+	st = LS_REPLAY_APPLIED;
+out:
+	for (int i = 0; i < t->nprior; i++)
+		free(pd[i]);
+	free(d);
+	return st;
 }

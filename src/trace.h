@@ -8,6 +8,11 @@
  *   time-limit-ns 60000000000
  *   step-ns 10
  *   strategy random p-switch 0.1 p-irq 0.05    how the decisions were made (informational)
+ *   lockdep on                     the validator's mode: on, off or compat (format 2)
+ *   prior 1                        optional (format 2): earlier executions of the campaign that
+ *   prior-seed 3                   a validator finding relies on, each a seed and its decisions,
+ *   prior-decisions 1              replayed in order before the execution itself
+ *   @9 run t1
  *   seed 7
  *   decisions 2                    then that many "@STEP CHOICE" lines, steps increasing
  *   @14 run t1
@@ -18,6 +23,7 @@
  *   checksum 0123456789abcdef      FNV-1a of every byte above this line; optional (delete it
  *   end                            after editing a trace by hand)
  *
+ * Format 1 traces (no lockdep line) replay with the validator off, as they were recorded.
  * Nothing in a trace depends on time, addresses or the environment: the same inputs give the
  * same bytes. */
 #ifndef LS_TRACE_H
@@ -30,15 +36,32 @@
 #include "buf.h"
 #include "exec.h"
 
-#define LS_TRACE_FORMAT 1
+#define LS_TRACE_FORMAT 2
+#define LS_TRACE_MAX_PRIOR 8
 
 struct ls_trace_step {
 	uint64_t step;
 	char choice[64];
 };
 
+struct ls_trace_prior {
+	uint64_t seed;
+	struct ls_trace_step *steps;	/* malloc'd */
+	size_t nsteps;
+};
+
+/* One execution's decisions, for writing. */
+struct ls_trace_exec {
+	uint64_t seed;
+	const struct ls_decision *d;
+	size_t n;
+};
+
 struct ls_trace {
 	int format;
+	enum ls_lockdep_mode lockdep;
+	struct ls_trace_prior prior[LS_TRACE_MAX_PRIOR];
+	int nprior;
 	char target[64];
 	char variant[64];
 	struct ls_config cfg;
@@ -54,6 +77,11 @@ struct ls_trace {
 /* Writes the trace of the session's last execution. */
 void ls_trace_write(const struct ls_session *s, const struct ls_result *r, const char *strategy,
 		    struct ls_buf *out);
+/* The same with the execution's decisions given (main) and earlier executions before it. */
+void ls_trace_write_execs(const struct ls_session *s, const struct ls_result *r,
+			  const char *strategy, const struct ls_trace_exec *prior, int nprior,
+			  const struct ls_trace_exec *main, struct ls_buf *out);
+const char *ls_lockdep_mode_name(enum ls_lockdep_mode mode);
 
 /* Parses a trace.  On failure returns false with a one-line reason in err. */
 bool ls_trace_parse(const char *text, size_t len, struct ls_trace *t, char *err, size_t errlen);
@@ -62,5 +90,20 @@ void ls_trace_free(struct ls_trace *t);
 /* Resolves the parsed decisions against a session's machine; false with err on a bad choice. */
 bool ls_trace_decisions(const struct ls_trace *t, const struct ls_machine *m,
 			struct ls_decision *out, char *err, size_t errlen);
+/* The same for prior execution i. */
+bool ls_trace_prior_decisions(const struct ls_trace *t, int i, const struct ls_machine *m,
+			      struct ls_decision *out, char *err, size_t errlen);
+
+enum ls_replay_status {
+	LS_REPLAY_APPLIED,	/* every decision applied; r holds the outcome */
+	LS_REPLAY_DIVERGED,	/* a decision did not apply (reason in why) */
+	LS_REPLAY_BAD_TRACE,	/* a choice names nothing in this target, or out of memory */
+};
+
+/* Replays a parsed trace in session s: resets the validator to the trace's mode, replays the
+ * prior executions, then the execution itself into r.  With rerecord, writes the trace of what
+ * was replayed, priors included. */
+enum ls_replay_status ls_trace_replay(struct ls_session *s, const struct ls_trace *t, struct ls_result *r,
+		     struct ls_buf *rerecord, char *why, size_t whylen);
 
 #endif

@@ -1,5 +1,6 @@
-/* Suite `replay`: every finding's trace parses, resolves, and replays to the same outcome,
- * signature and step count, and re-recording it gives the same bytes. */
+/* Suite `replay`: every finding of a campaign's session parses, resolves, and replays in a fresh
+ * session to the same outcome, signature and step count, and re-recording it gives the same
+ * bytes. */
 #include "check.h"
 #include "harness.h"
 
@@ -7,8 +8,9 @@
 
 static const char *const specs[] = { "demo/abba:buggy", "demo/nmi-aa:buggy" };
 
-static int replay_one(struct ls_session *s, const char *spec, uint64_t seed,
-		      const struct ls_result *r, const struct ls_buf *trace)
+/* Replays one finding as `lockstep replay` does: in a fresh session, prior executions first. */
+static int replay_one(const char *spec, uint64_t seed, const struct ls_result *r,
+		      const struct ls_buf *trace)
 {
 	struct ls_trace t;
 	char err[512];
@@ -16,25 +18,18 @@ static int replay_one(struct ls_session *s, const char *spec, uint64_t seed,
 		fprintf(stderr, "%s: trace does not parse: %s\n%s\n", spec, err, trace->s);
 		return TEST_FAIL;
 	}
-	struct ls_decision *d = calloc(t.nsteps ? t.nsteps : 1, sizeof(*d));
-	CHECK(d != NULL);
 	int rc = TEST_FAIL;
+	struct ls_session s;
 	struct ls_buf again = { 0 };
-	if (!ls_trace_decisions(&t, s->m, d, err, sizeof(err))) {
-		fprintf(stderr, "%s: decisions do not resolve: %s\n", spec, err);
-		goto out;
-	}
+	struct ls_result rr;
+	open_session(&s, spec, NULL);
 	if (t.kind != r->kind || t.seed != seed || t.nsteps_run != r->steps ||
 	    strcmp(t.signature, r->signature) != 0) {
 		fprintf(stderr, "%s: parsed trace does not match the run\n", spec);
 		goto out;
 	}
-	struct ls_replay rp;
-	ls_replay_init(&rp, d, t.nsteps);
-	struct ls_result rr;
-	ls_session_run(s, &rp.base, t.seed, &rr);
-	if (!ls_replay_check_done(&rp)) {
-		fprintf(stderr, "%s: replay diverged: %s\n", spec, rp.why);
+	if (ls_trace_replay(&s, &t, &rr, &again, err, sizeof(err)) != LS_REPLAY_APPLIED) {
+		fprintf(stderr, "%s: replay diverged: %s\n", spec, err);
 		goto out;
 	}
 	if (rr.kind != r->kind || strcmp(rr.signature, r->signature) != 0 ||
@@ -45,7 +40,6 @@ static int replay_one(struct ls_session *s, const char *spec, uint64_t seed,
 			ls_kind_name(r->kind), r->signature, (unsigned long long)r->steps);
 		goto out;
 	}
-	ls_trace_write(s, &rr, t.strategy, &again);
 	if (again.len != trace->len || memcmp(again.s, trace->s, trace->len) != 0) {
 		fprintf(stderr, "%s: re-recorded trace differs:\n%s\n---\n%s\n", spec, trace->s,
 			again.s);
@@ -55,8 +49,8 @@ static int replay_one(struct ls_session *s, const char *spec, uint64_t seed,
 out:
 	if (rc != TEST_PASS)
 		print_replay_hint(spec, seed);
+	ls_session_finish(&s);
 	ls_buf_finish(&again);
-	free(d);
 	ls_trace_free(&t);
 	return rc;
 }
@@ -73,7 +67,7 @@ static int test_every_finding_replays_to_the_same_outcome_and_bytes(void)
 			if (run_random(&s, seed, &r, &trace) == LS_KIND_NONE)
 				continue;
 			findings++;
-			if (replay_one(&s, specs[i], seed, &r, &trace) != TEST_PASS)
+			if (replay_one(specs[i], seed, &r, &trace) != TEST_PASS)
 				return TEST_FAIL;
 		}
 		printf("%s: %u findings replayed\n", specs[i], findings);

@@ -51,6 +51,7 @@ struct ls_exec_opts {
 	double p_switch, p_irq;
 	const char *out;
 	bool json, quiet;
+	bool lockdep_compat, no_lockdep;
 };
 void ls_exec_opts_default(struct ls_exec_opts *o);
 void ls_exec_opts_check(const struct ls_exec_opts *o);
@@ -68,19 +69,27 @@ void ls_exec_opts_check(const struct ls_exec_opts *o);
 	{ "out", LS_OPT_STR, "DIR", "where findings are written", &(o).out, NULL },              \
 	{ "json", LS_OPT_FLAG, NULL, "print a JSON summary as the last line of output",          \
 	  &(o).json, NULL },                                                                     \
-	{ "quiet", LS_OPT_FLAG, NULL, "print no reports, only the summary", &(o).quiet, NULL }
+	{ "quiet", LS_OPT_FLAG, NULL, "print no reports, only the summary", &(o).quiet, NULL },   \
+	{ "lockdep-compat", LS_OPT_FLAG, NULL,                                                   \
+	  "validate locks as the kernel's lockdep does: blind inside NMIs",                     \
+	  &(o).lockdep_compat, NULL },                                                           \
+	{ "no-lockdep", LS_OPT_FLAG, NULL, "turn the lock validator off (hangs are still found)", \
+	  &(o).no_lockdep, NULL }
 
 /* "random p-switch 0.1 p-irq 0.05": the trace's strategy line. */
 void ls_random_label(const struct ls_exec_opts *o, char *buf, size_t n);
 
-/* Parses TARGET[:VARIANT] and creates the session, dying with exit 2 or 3 on failure. */
-void ls_open_session(const char *spec, const struct ls_config *cfg, struct ls_session *s);
+/* Parses TARGET[:VARIANT] and creates the session with the options' validator mode, dying with
+ * exit 2 or 3 on failure. */
+void ls_open_session(const char *spec, const struct ls_exec_opts *o, struct ls_session *s);
 
 /* Saves the session's last execution as a finding in dir unless that signature's trace is already
  * there.  Fills path with the trace path; the report is written to `report` (replay line
  * included).  Returns true if new files were written.  Dies with exit 3 on I/O failure. */
-bool ls_save_finding(const struct ls_session *s, const struct ls_result *r, const char *strategy,
+bool ls_save_finding(struct ls_session *s, const struct ls_result *r, const char *strategy,
 		     const char *dir, char *path, size_t pathlen, struct ls_buf *report);
+/* The JSON fields of a finding's validator report (",\"lockdep\":{...}"), if it has one. */
+void ls_json_lockdep(struct ls_buf *b, const struct ls_session *s, const struct ls_result *r);
 
 /* JSON string with escapes, quotes included. */
 void ls_json_str(struct ls_buf *b, const char *s);

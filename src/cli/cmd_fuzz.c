@@ -19,6 +19,7 @@ struct finding {
 	enum ls_kind kind;
 	unsigned long long hash;
 	char *signature;
+	char shape[40];
 	uint64_t hits;
 	uint64_t first_exec;
 	uint64_t first_seed;
@@ -85,7 +86,7 @@ int ls_cmd_fuzz(int argc, char **argv)
 		ls_die(LS_EXIT_USAGE, "fuzz: --execs and --time must be positive");
 
 	struct ls_session s;
-	ls_open_session(pos[0], &o.cfg, &s);
+	ls_open_session(pos[0], &o, &s);
 	struct ls_random rnd;
 	ls_random_init(&rnd, o.p_switch, o.p_irq);
 	char label[96];
@@ -126,6 +127,7 @@ int ls_cmd_fuzz(int argc, char **argv)
 				struct finding *f = &fs[nf++];
 				memset(f, 0, sizeof(*f));
 				f->kind = kind;
+				snprintf(f->shape, sizeof(f->shape), "%s", r.shape);
 				f->hash = r.hash;
 				f->signature = strdup(r.signature);
 				f->hits = 1;
@@ -139,7 +141,7 @@ int ls_cmd_fuzz(int argc, char **argv)
 					fputs(report.s, stdout);
 				printf("fuzz: new finding %s at execution %" PRIu64 " (seed %" PRIu64
 				       "): %s\n",
-				       ls_kind_name(kind), f->first_exec, seed, f->path);
+				       f->shape, f->first_exec, seed, f->path);
 				fflush(stdout);
 			}
 		}
@@ -162,9 +164,9 @@ int ls_cmd_fuzz(int argc, char **argv)
 	       elapsed > 0 ? (double)n / elapsed : 0.0, nf, nf == 1 ? "" : "s",
 	       stop_signal ? " (stopped by signal)" : "");
 	for (int i = 0; i < nf; i++)
-		printf("  %-9s hits %-8" PRIu64 " first at execution %" PRIu64 " (seed %" PRIu64
+		printf("  %-13s hits %-8" PRIu64 " first at execution %" PRIu64 " (seed %" PRIu64
 		       ")  %s\n      %s\n",
-		       ls_kind_name(fs[i].kind), fs[i].hits, fs[i].first_exec, fs[i].first_seed,
+		       fs[i].shape, fs[i].hits, fs[i].first_exec, fs[i].first_seed,
 		       fs[i].path, fs[i].signature);
 	if (o.json) {
 		struct ls_buf j = { 0 };
@@ -178,9 +180,9 @@ int ls_cmd_fuzz(int argc, char **argv)
 			      o.seed, n, elapsed, elapsed > 0 ? (double)n / elapsed : 0.0,
 			      stop_signal ? "true" : "false");
 		for (int i = 0; i < nf; i++) {
-			ls_buf_printf(&j, "%s{\"kind\":\"%s\",\"hash\":\"%012llx\",\"hits\":%" PRIu64
+			ls_buf_printf(&j, "%s{\"kind\":\"%s\",\"shape\":\"%s\",\"hash\":\"%012llx\",\"hits\":%" PRIu64
 					  ",\"first_exec\":%" PRIu64 ",\"seed\":%" PRIu64 ",\"trace\":",
-				      i ? "," : "", ls_kind_name(fs[i].kind),
+				      i ? "," : "", ls_kind_name(fs[i].kind), fs[i].shape,
 				      fs[i].hash & 0xffffffffffffull, fs[i].hits, fs[i].first_exec,
 				      fs[i].first_seed);
 			ls_json_str(&j, fs[i].path);

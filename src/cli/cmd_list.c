@@ -1,4 +1,5 @@
-/* lockstep list: every target, its variants, and what each is expected to do. */
+/* lockstep list: every in-tree target (or the one named, e.g. a shared object), its variants, and
+ * what each is expected to do. */
 #include <stdio.h>
 
 #include "cli.h"
@@ -12,12 +13,19 @@ int ls_cmd_list(int argc, char **argv)
 		  NULL },
 		{ 0 },
 	};
-	ls_parse(ls_cmd_lookup("list"), opts, argc, argv, NULL, 0);
+	char *pos[1];
+	const struct ls_target *one = NULL;	/* a named target, e.g. a shared object */
+	if (ls_parse(ls_cmd_lookup("list"), opts, argc, argv, pos, 1) == 1) {
+		int variant;
+		char err[512];
+		if (!ls_target_spec(pos[0], &one, &variant, err, sizeof(err)))
+			ls_die(LS_EXIT_USAGE, "%s", err);
+	}
 
 	struct ls_buf j = { 0 };
 	ls_buf_printf(&j, "{\"command\":\"list\",\"targets\":[");
-	for (int i = 0; i < ls_ntargets; i++) {
-		const struct ls_target *t = ls_targets[i];
+	for (int i = 0; i < (one ? 1 : ls_ntargets); i++) {
+		const struct ls_target *t = one ? one : ls_targets[i];
 		printf("%s: %s\n  models: %s\n  %d CPUs, %d tasks, %d NMI sources, %d hardirq sources\n",
 		       t->name, t->summary, t->models, t->ncpus, t->ntasks, t->nnmis, t->nirqs);
 		ls_buf_printf(&j, "%s{\"name\":", i ? "," : "");

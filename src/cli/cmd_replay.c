@@ -40,48 +40,38 @@ int ls_cmd_replay(int argc, char **argv)
 		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
 	free(text);
 
-	const struct ls_target *target = ls_target_find(t.target);
+	const struct ls_target *target = ls_target_find(t.target, err, sizeof(err));
 	if (!target)
-		ls_die(LS_EXIT_USAGE, "%s: unknown target '%s'", file, t.target);
+		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
 	int variant = ls_variant_find(target, t.variant);
 	if (variant < 0)
 		ls_die(LS_EXIT_USAGE, "%s: target %s has no variant '%s'", file, t.target, t.variant);
 	struct ls_session s;
 	if (!ls_session_init(&s, target, variant, &t.cfg, err, sizeof(err)))
 		ls_die(LS_EXIT_INTERNAL, "%s", err);
-	struct ls_decision *d = calloc(t.nsteps ? t.nsteps : 1, sizeof(*d));
-	if (!d)
-		ls_die(LS_EXIT_INTERNAL, "out of memory");
-	if (!ls_trace_decisions(&t, s.m, d, err, sizeof(err)))
-		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
-
-	struct ls_replay rp;
-	ls_replay_init(&rp, d, t.nsteps);
 	struct ls_result r;
-	ls_session_run(&s, &rp.base, t.seed, &r);
-	bool applied = ls_replay_check_done(&rp);
-
+	struct ls_buf tb = { 0 };
 	char why[1400] = "";
-	if (!applied)
-		snprintf(why, sizeof(why), "%s", rp.why);
-	else if (r.kind != t.kind)
+	enum ls_replay_status st =
+		ls_trace_replay(&s, &t, &r, out_trace ? &tb : NULL, why, sizeof(why));
+	if (st == LS_REPLAY_BAD_TRACE)
+		ls_die(LS_EXIT_USAGE, "%s: %s", file, why);
+	/* A divergence has its reason in why already. */
+	if (st == LS_REPLAY_APPLIED && r.kind != t.kind)
 		snprintf(why, sizeof(why), "the trace recorded outcome %s, the replay ended with %s",
 			 ls_kind_name(t.kind), ls_kind_name(r.kind));
-	else if (strcmp(r.signature, t.signature) != 0)
+	else if (st == LS_REPLAY_APPLIED && strcmp(r.signature, t.signature) != 0)
 		snprintf(why, sizeof(why), "same outcome, different signature: recorded '%s', got '%s'",
 			 t.signature, r.signature);
-	else if (r.steps != t.nsteps_run)
+	else if (st == LS_REPLAY_APPLIED && r.steps != t.nsteps_run)
 		snprintf(why, sizeof(why), "the outcome reappeared after %" PRIu64
 					   " steps instead of %" PRIu64,
 			 r.steps, t.nsteps_run);
 	bool reproduced = why[0] == 0;
 
-	if (out_trace) {
-		struct ls_buf tb = { 0 };
-		ls_trace_write(&s, &r, t.strategy, &tb);
+	if (out_trace && st == LS_REPLAY_APPLIED) {
 		if (!ls_write_atomic(out_trace, tb.s, tb.len))
 			ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", out_trace, strerror(errno));
-		ls_buf_finish(&tb);
 	}
 	if (!quiet && r.kind != LS_KIND_NONE) {
 		struct ls_buf rep = { 0 };
@@ -116,7 +106,7 @@ int ls_cmd_replay(int argc, char **argv)
 		printf("%s\n", j.s);
 		ls_buf_finish(&j);
 	}
-	free(d);
+	ls_buf_finish(&tb);
 	ls_trace_free(&t);
 	ls_session_finish(&s);
 	return reproduced ? LS_EXIT_CLEAN : LS_EXIT_FOUND;

@@ -26,7 +26,7 @@ int ls_cmd_run(int argc, char **argv)
 	ls_exec_opts_check(&o);
 
 	struct ls_session s;
-	ls_open_session(pos[0], &o.cfg, &s);
+	ls_open_session(pos[0], &o, &s);
 	struct ls_random rnd;
 	ls_random_init(&rnd, o.p_switch, o.p_irq);
 	char label[96];
@@ -67,6 +67,7 @@ int ls_cmd_run(int argc, char **argv)
 			ls_json_str(&j, r.signature);
 			ls_buf_printf(&j, ",\"hash\":\"%012llx\",\"trace\":", r.hash & 0xffffffffffffull);
 			ls_json_str(&j, path);
+			ls_json_lockdep(&j, &s, &r);
 		}
 		ls_buf_printf(&j, "}");
 		printf("%s\n", j.s);

@@ -6,7 +6,8 @@
 #include "version.h"
 
 static const struct ls_cmd commands[] = {
-	{ "list", "", "List targets, their variants and each variant's expected outcome.",
+	{ "list", "[TARGET]",
+	  "List targets (or only TARGET, e.g. ./mytarget.so), their variants and expected outcomes.",
 	  ls_cmd_list },
 	{ "run", "TARGET[:VARIANT]", "Run one execution under the seeded random walk.", ls_cmd_run },
 	{ "fuzz", "TARGET[:VARIANT]",

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "../report.h"
 #include "../trace.h"
 #include "../../targets/targets.h"
+#include "../lockdep/lockdep.h"
 
 const char *ls_prog = "lockstep";
 
@@ -152,6 +154,8 @@ void ls_exec_opts_check(const struct ls_exec_opts *o)
 		ls_die(LS_EXIT_USAGE, "--step-limit must be between 1 and 1000000000");
 	if (o->cfg.time_limit_ns == 0)
 		ls_die(LS_EXIT_USAGE, "--time-limit-ns must be positive");
+	if (o->lockdep_compat && o->no_lockdep)
+		ls_die(LS_EXIT_USAGE, "--lockdep-compat and --no-lockdep exclude each other");
 }
 
 void ls_random_label(const struct ls_exec_opts *o, char *buf, size_t n)
@@ -159,8 +163,9 @@ void ls_random_label(const struct ls_exec_opts *o, char *buf, size_t n)
 	snprintf(buf, n, "random p-switch %g p-irq %g", o->p_switch, o->p_irq);
 }
 
-void ls_open_session(const char *spec, const struct ls_config *cfg, struct ls_session *s)
+void ls_open_session(const char *spec, const struct ls_exec_opts *o, struct ls_session *s)
 {
+	const struct ls_config *cfg = &o->cfg;
 	const struct ls_target *t;
 	int variant;
 	char err[512];
@@ -168,9 +173,40 @@ void ls_open_session(const char *spec, const struct ls_config *cfg, struct ls_se
 		ls_die(LS_EXIT_USAGE, "%s", err);
 	if (!ls_session_init(s, t, variant, cfg, err, sizeof(err)))
 		ls_die(LS_EXIT_INTERNAL, "%s", err);
+	ls_session_set_lockdep(s, o->no_lockdep ? LS_LOCKDEP_OFF
+			       : o->lockdep_compat ? LS_LOCKDEP_COMPAT : LS_LOCKDEP_ON);
 }
 
-bool ls_save_finding(const struct ls_session *s, const struct ls_result *r, const char *strategy,
+/* The trace of a finding that cites earlier executions: their decisions come from running them
+ * again (the session's strategy and their seeds make the same decisions), after the report and
+ * the finding's own decisions are taken from the machine. */
+static void trace_with_priors(struct ls_session *s, const struct ls_result *r,
+			      const char *strategy, struct ls_buf *trace)
+{
+	struct ls_machine *m = s->m;
+	struct ls_trace_exec main = { r->seed, NULL, m->nlog };
+	struct ls_decision *own = malloc((m->nlog ? m->nlog : 1) * sizeof(*own));
+	struct ls_trace_exec prior[8];
+	struct ls_decision *copies[8] = { 0 };
+	if (!own)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	memcpy(own, m->log, m->nlog * sizeof(*own));
+	main.d = own;
+	for (int i = 0; i < r->nprior; i++) {
+		ls_session_rerun(s, s->strategy, r->prior_exec[i], r->prior_seed[i]);
+		copies[i] = malloc((m->nlog ? m->nlog : 1) * sizeof(*copies[i]));
+		if (!copies[i])
+			ls_die(LS_EXIT_INTERNAL, "out of memory");
+		memcpy(copies[i], m->log, m->nlog * sizeof(*copies[i]));
+		prior[i] = (struct ls_trace_exec){ r->prior_seed[i], copies[i], m->nlog };
+	}
+	ls_trace_write_execs(s, r, strategy, prior, r->nprior, &main, trace);
+	for (int i = 0; i < r->nprior; i++)
+		free(copies[i]);
+	free(own);
+}
+
+bool ls_save_finding(struct ls_session *s, const struct ls_result *r, const char *strategy,
 		     const char *dir, char *path, size_t pathlen, struct ls_buf *report)
 {
 	char stem[4096], report_path[4200];
@@ -186,7 +222,10 @@ bool ls_save_finding(const struct ls_session *s, const struct ls_result *r, cons
 		return false;	/* the first trace of each signature is kept */
 	}
 	struct ls_buf trace = { 0 };
-	ls_trace_write(s, r, strategy, &trace);
+	if (r->nprior)
+		trace_with_priors(s, r, strategy, &trace);
+	else
+		ls_trace_write(s, r, strategy, &trace);
 	if (!ls_write_atomic(report_path, report->s, report->len) ||
 	    !ls_write_atomic(path, trace.s, trace.len))
 		ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", path, strerror(errno));
@@ -207,4 +246,67 @@ void ls_json_str(struct ls_buf *b, const char *s)
 			ls_buf_printf(b, "%c", c);
 	}
 	ls_buf_printf(b, "\"");
+}
+
+void ls_json_lockdep(struct ls_buf *b, const struct ls_session *s, const struct ls_result *r)
+{
+	const struct ls_lockdep_report *ld = r->kind != LS_KIND_NONE ? ls_lockdep_report() : NULL;
+	ls_buf_printf(b, ",\"shape\":");
+	ls_json_str(b, r->shape[0] ? r->shape : ls_kind_name(r->kind));
+	if (!ld)
+		return;
+	static const char *const bugs[] = {
+		[LS_BUG_CIRCULAR] = "possible circular locking dependency",
+		[LS_BUG_RECURSIVE] = "possible recursive locking",
+		[LS_BUG_INTERRUPT_AA] = "possible recursive locking through an interrupt",
+		[LS_BUG_USAGE] = "inconsistent lock state",
+		[LS_BUG_IRQ_ORDER] = "HARDIRQ-safe -> HARDIRQ-unsafe lock order",
+		[LS_BUG_INVERSION] = "possible irq lock inversion dependency",
+		[LS_BUG_UNLOCK] = "bad unlock balance",
+	};
+	ls_buf_printf(b, ",\"lockdep\":{\"mode\":\"%s\",\"bug\":", ls_lockdep_mode_name(s->lockdep));
+	ls_json_str(b, bugs[ld->bug]);
+	ls_buf_printf(b, ",\"shape\":");
+	ls_json_str(b, ld->shape);
+	ls_buf_printf(b, ",\"averted\":%s,\"context\":", ld->averted ? "true" : "false");
+	ls_json_str(b, ls_ctx_name(ld->ctx));
+	ls_buf_printf(b, ",\"step\":%" PRIu64 ",\"acquiring\":", ld->step);
+	ls_json_str(b, ls_lockdep_class(ld->next.class_id)->name);
+	if (ld->bug == LS_BUG_CIRCULAR || ld->bug == LS_BUG_RECURSIVE ||
+	    ld->bug == LS_BUG_INTERRUPT_AA || ld->bug == LS_BUG_IRQ_ORDER) {
+		ls_buf_printf(b, ",\"holding\":");
+		ls_json_str(b, ls_lockdep_class(ld->prev.class_id)->name);
+	}
+	if (ld->usage_old >= 0 && ld->bug != LS_BUG_IRQ_ORDER) {
+		ls_buf_printf(b, ",\"usage\":[");
+		ls_json_str(b, ls_usage_name(ld->usage_old));
+		ls_buf_printf(b, ",");
+		ls_json_str(b, ls_usage_name(ld->usage_new));
+		ls_buf_printf(b, "]");
+	}
+	ls_buf_printf(b, ",\"chain\":[");
+	for (int i = 0; i < ld->nchain; i++) {
+		const struct ls_dep *d = ls_lockdep_dep(ld->chain[i]);
+		ls_buf_printf(b, "%s{\"from\":", i ? "," : "");
+		ls_json_str(b, ls_lockdep_class(d->from)->name);
+		ls_buf_printf(b, ",\"to\":");
+		ls_json_str(b, ls_lockdep_class(d->to)->name);
+		ls_buf_printf(b, ",\"context\":");
+		ls_json_str(b, d->origin.ctx);
+		ls_buf_printf(b, ",\"step\":%" PRIu64 ",\"execution\":%" PRIu32 ",\"seed\":%" PRIu64
+				 ",\"site\":",
+			      d->origin.step, d->origin.exec, d->origin.seed);
+		char site[300];
+		const char *file = d->origin.site ? d->origin.site->file : "?";
+		if (strstr(file, "targets/"))
+			file = strstr(file, "targets/");
+		snprintf(site, sizeof(site), "%s:%d", file,
+			 d->origin.site ? d->origin.site->line : 0);
+		ls_json_str(b, site);
+		ls_buf_printf(b, "}");
+	}
+	ls_buf_printf(b, "],\"prior_seeds\":[");
+	for (int i = 0; i < ld->nprior; i++)
+		ls_buf_printf(b, "%s%" PRIu64, i ? "," : "", ld->prior_seed[i]);
+	ls_buf_printf(b, "]}");
 }

@@ -1,0 +1,159 @@
+/* Backtraces and code for reports: libunwind walks the stack of the running context (a fiber
+ * stack ends at the trampoline, whose unwind info marks the return address undefined) and names
+ * code addresses "function+0xoff/0xsize", and Capstone disassembles the instructions around a
+ * context's position for a kernel-oops style "Code:" line.  These lines name the running binary,
+ * so they differ between builds; everything else in a report does not. */
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include <capstone/capstone.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lockdep.h"
+
+void ls_backtrace_capture(struct ls_backtrace *bt, int skip)
+{
+	(void)skip;	/* frames are trimmed by name when printed: inlining moves them */
+	bt->n = unw_backtrace(bt->ip, LS_MAX_FRAMES);
+	if (bt->n < 0)
+		bt->n = 0;
+}
+
+/* Names the function a return address ip returns into (libunwind looks up ip - 1, as an unwinder
+ * must); returns false when no symbol covers it.  *start and *size describe the function. */
+static bool lookup(const void *ip, char *name, size_t n, unw_word_t *off, unw_word_t *start,
+		   unw_word_t *size)
+{
+	unw_proc_info_t pi;
+	if (unw_get_proc_info_by_ip(unw_local_addr_space, (unw_word_t)ip, &pi, NULL) != 0)
+		return false;
+	*start = pi.start_ip;
+	*size = pi.end_ip - pi.start_ip;
+	/* The cursor API names any ip once the cursor's ip register is set to it. */
+	unw_context_t uc;
+	unw_cursor_t cur;
+	if (unw_getcontext(&uc) != 0 || unw_init_local(&cur, &uc) != 0)
+		return false;
+	if (unw_set_reg(&cur, UNW_REG_IP, (unw_word_t)ip) != 0)
+		return false;
+	if (unw_get_proc_name(&cur, name, n, off) != 0)
+		return false;
+	return true;
+}
+
+void ls_symbolize(const void *ip, char *buf, size_t n)
+{
+	char name[128];
+	unw_word_t off, start, size;
+	if (!lookup(ip, name, sizeof(name), &off, &start, &size))
+		snprintf(buf, n, "?");
+	else
+		snprintf(buf, n, "%s+0x%lx/0x%lx", name, (unsigned long)off, (unsigned long)size);
+}
+
+/* The validator's own frames are left out: a trace starts at the annotation the lock model
+ * called, as the kernel's start at lock_acquire. */
+static bool entry_frame(const char *sym)
+{
+	static const char *const entries[] = { "ls_lock_acquire+", "ls_lock_release+",
+					       "ls_lockdep_irqs_on+" };
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+		if (strncmp(sym, entries[i], strlen(entries[i])) == 0)
+			return true;
+	return false;
+}
+
+/* A branch target is the address itself, not a return address: libunwind names ip - 1, so
+ * ask about the byte after it. */
+static void symbolize_entry(unsigned long long target, char *buf, size_t n)
+{
+	char name[128];
+	unw_word_t off, start, size;
+	if (!lookup((const void *)(uintptr_t)(target + 1), name, sizeof(name), &off, &start, &size))
+		snprintf(buf, n, "?");
+	else if (off == 1)
+		snprintf(buf, n, "%s", name);
+	else
+		snprintf(buf, n, "%s+0x%lx", name, (unsigned long)(off - 1));
+}
+
+void ls_backtrace_print(const struct ls_backtrace *bt, struct ls_buf *b)
+{
+	char sym[LS_MAX_FRAMES][160];
+	int first = 0;
+	for (int i = 0; i < bt->n; i++) {
+		ls_symbolize(bt->ip[i], sym[i], sizeof(sym[i]));
+		if (entry_frame(sym[i]))
+			first = i;
+	}
+	for (int i = first; i < bt->n; i++) {
+		/* The context's entry is the runtime's, not the target's: stop there. */
+		if (strncmp(sym[i], "ctx_main+", 9) == 0)
+			break;
+		ls_buf_printf(b, "       %s\n", sym[i]);
+	}
+}
+
+#if defined(__x86_64__)
+#define CS_ARCH_HOST CS_ARCH_X86
+#define CS_MODE_HOST CS_MODE_64
+#elif defined(__aarch64__)
+#define CS_ARCH_HOST CS_ARCH_ARM64
+#define CS_MODE_HOST CS_MODE_ARM
+#endif
+
+void ls_code_line(const void *ip, struct ls_buf *b)
+{
+#ifdef CS_ARCH_HOST
+	char name[128];
+	unw_word_t off, start, size;
+	csh h;
+	if (!ip || !lookup(ip, name, sizeof(name), &off, &start, &size) || off > 4096 ||
+	    cs_open(CS_ARCH_HOST, CS_MODE_HOST, &h) != CS_ERR_OK)
+		return;
+	/* Decode from the function's start so instruction boundaries are right, and keep the
+	 * last few instructions before ip and the few from ip on; ip is a return address, so the
+	 * instruction before it is the call into the runtime. */
+	enum { BEFORE = 4, AFTER = 3 };
+	cs_insn *insn;
+	size_t count = cs_disasm(h, (const uint8_t *)start, (size_t)off + 48, start, 0, &insn);
+	size_t at = count;
+	for (size_t i = 0; i < count; i++)
+		if (insn[i].address == (uint64_t)(uintptr_t)ip) {
+			at = i;
+			break;
+		}
+	if (at < count) {
+		ls_buf_printf(b, "Code: %s+0x%lx:", name, (unsigned long)off);
+		size_t from = at > BEFORE ? at - BEFORE : 0;
+		for (size_t i = from; i < count && i < at + AFTER; i++) {
+			/* Branch targets are absolute addresses, which move with every run of a
+			 * position-independent binary: name them instead. */
+			char op[200];
+			const char *o = insn[i].op_str;
+			const char *hex = o[0] == '#' ? o + 1 : o;
+			if (hex[0] == '0' && hex[1] == 'x' && !strpbrk(hex, " ,[")) {
+				char *end;
+				unsigned long long target = strtoull(hex, &end, 16);
+				if (!*end)
+					symbolize_entry(target, op, sizeof(op));
+				else
+					snprintf(op, sizeof(op), "%s", o);
+			} else {
+				snprintf(op, sizeof(op), "%s", o);
+			}
+			ls_buf_printf(b, " %s%s%s%s%s;", i == at ? "<" : "", insn[i].mnemonic,
+				      op[0] ? " " : "", op, i == at ? ">" : "");
+		}
+		ls_buf_printf(b, "\n");
+	}
+	if (count)
+		cs_free(insn, count);
+	cs_close(&h);
+#else
+	(void)ip;
+	(void)b;
+#endif
+}
