@@ -1,8 +1,23 @@
-/* The table of in-tree targets.  A new target adds one line here and one file to meson.build. */
+/* The table of in-tree targets, `TARGET[:VARIANT]` lookup, and targets loaded from shared
+ * objects.  A new in-tree target adds one line here and one file to meson.build.
+ *
+ * A target part that is not an in-tree name but ends in ".so" or contains a '/' names a shared
+ * object built against the installed headers (docs/out-of-tree.md).  It is loaded once per process
+ * with dlopen(RTLD_NOW | RTLD_LOCAL): its undefined symbols (ls_point, ls_spin_lock, ...) resolve
+ * against the lockstep executable, which exports them.  The loaded target is a copy of the
+ * object's struct ls_target renamed to the path as given, so reports, fuzz summaries and the
+ * trace's `target` line carry the path, and `lockstep replay` finds the object again (relative
+ * paths from the directory the trace was recorded in).  Objects are never unloaded. */
 #include "targets.h"
 
+#include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "trace.h"
 
 extern const struct ls_target ls_target_demo_abba;
 extern const struct ls_target ls_target_demo_nmi_aa;
@@ -13,11 +28,231 @@ const struct ls_target *const ls_targets[] = {
 };
 const int ls_ntargets = (int)(sizeof(ls_targets) / sizeof(ls_targets[0]));
 
-const struct ls_target *ls_target_find(const char *name)
+/* Longest task, interrupt source or variant name a shared object may declare: each must fit a
+ * trace's choice ("nmi NAME cpu7") and variant lines. */
+#define NAME_MAX_LEN 31
+
+/* A loaded shared object; the list only grows. */
+struct object {
+	struct object *next;
+	void *handle;
+	struct ls_target target;	/* the object's, with .name = path */
+	char path[];
+};
+
+static struct object *objects;
+
+static bool unknown_target(const char *name, char *err, size_t errlen);
+
+static const struct ls_target *builtin_find(const char *name)
 {
 	for (int i = 0; i < ls_ntargets; i++)
 		if (strcmp(ls_targets[i]->name, name) == 0)
 			return ls_targets[i];
+	return NULL;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static bool names_object(const char *name)
+{
+	return ends_with(name, ".so") || strchr(name, '/');
+}
+
+/* A name shown in traces: 1..NAME_MAX_LEN printable characters, none of them a space or in
+ * `also` (variants may not contain ':', the spec's separator). */
+static bool good_name(const char *name, const char *also)
+{
+	if (!name || !*name || strlen(name) > NAME_MAX_LEN)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || strchr(also, *p))
+			return false;
+	return true;
+}
+
+static bool check_irqs(const char *path, const char *what, const struct ls_irq_decl *d, int n,
+		       int ncpus, char *err, size_t errlen)
+{
+	if (n < 0 || n > LS_MAX_IRQ_SOURCES || (n && !d)) {
+		snprintf(err, errlen, "%s: declares %d %s sources (0..%d, with an array)", path, n,
+			 what, LS_MAX_IRQ_SOURCES);
+		return false;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!good_name(d[i].name, "")) {
+			snprintf(err, errlen, "%s: %s source %d needs a name of 1..%d characters "
+					      "without spaces", path, what, i, NAME_MAX_LEN);
+			return false;
+		}
+		if (!d[i].fn || !d[i].cpus || (ncpus < 32 && (d[i].cpus >> ncpus))) {
+			snprintf(err, errlen, "%s: %s source %s needs a handler and CPUs among its %d",
+				 path, what, d[i].name, ncpus);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* What the machine and the trace need of a target, checked once so that a broken object is bad
+ * input (exit 2) rather than an internal error or a crash later. */
+static bool check_target(const char *path, const struct ls_target *t, char *err, size_t errlen)
+{
+	if (t->ncpus < 1 || t->ncpus > LS_MAX_CPUS) {
+		snprintf(err, errlen, "%s: declares %d CPUs (1..%d supported)", path, t->ncpus,
+			 LS_MAX_CPUS);
+		return false;
+	}
+	if (t->ntasks < 1 || t->ntasks > LS_MAX_TASKS || !t->tasks) {
+		snprintf(err, errlen, "%s: declares %d tasks (1..%d, with an array)", path, t->ntasks,
+			 LS_MAX_TASKS);
+		return false;
+	}
+	for (int i = 0; i < t->ntasks; i++) {
+		const struct ls_task_decl *d = &t->tasks[i];
+		if (!good_name(d->name, "@")) {
+			snprintf(err, errlen, "%s: task %d needs a name of 1..%d characters without "
+					      "spaces or '@'", path, i, NAME_MAX_LEN);
+			return false;
+		}
+		if (!d->fn || d->cpu < 0 || d->cpu >= t->ncpus) {
+			snprintf(err, errlen, "%s: task %s needs a function and a CPU in 0..%d", path,
+				 d->name, t->ncpus - 1);
+			return false;
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(t->tasks[j].name, d->name) == 0) {
+				snprintf(err, errlen, "%s: two tasks are named %s", path, d->name);
+				return false;
+			}
+	}
+	if (!check_irqs(path, "NMI", t->nmis, t->nnmis, t->ncpus, err, errlen) ||
+	    !check_irqs(path, "hardirq", t->irqs, t->nirqs, t->ncpus, err, errlen))
+		return false;
+	if (t->nvariants < 1 || !t->variants) {
+		snprintf(err, errlen, "%s: declares no variants", path);
+		return false;
+	}
+	for (int i = 0; i < t->nvariants; i++) {
+		const struct ls_variant *v = &t->variants[i];
+		if (!good_name(v->name, ":")) {
+			snprintf(err, errlen, "%s: variant %d needs a name of 1..%d characters without "
+					      "spaces or ':'", path, i, NAME_MAX_LEN);
+			return false;
+		}
+		if ((unsigned)v->expect >= LS_KIND_COUNT) {
+			snprintf(err, errlen, "%s: variant %s expects unknown outcome %d", path,
+				 v->name, (int)v->expect);
+			return false;
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(t->variants[j].name, v->name) == 0) {
+				snprintf(err, errlen, "%s: two variants are named %s", path, v->name);
+				return false;
+			}
+	}
+	if (!t->init) {
+		snprintf(err, errlen, "%s: has no init hook (it must reset the target's state)",
+			 path);
+		return false;
+	}
+	return true;
+}
+
+/* dlerror()'s message, on one line and without the path it usually starts with. */
+static const char *dl_reason(const char *path)
+{
+	static char buf[512];
+	const char *e = dlerror();
+	size_t n = strlen(path);
+	if (!e)
+		return "unknown dynamic loader error";
+	if (strncmp(e, path, n) == 0 && strncmp(e + n, ": ", 2) == 0)
+		e += n + 2;
+	snprintf(buf, sizeof(buf), "%s", e);
+	for (char *p = buf; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	return buf;
+}
+
+/* Loads the target from the shared object at path (once per process); NULL with a one-line
+ * reason in err on failure. */
+static const struct ls_target *object_load(const char *path, char *err, size_t errlen)
+{
+	for (struct object *o = objects; o; o = o->next)
+		if (strcmp(o->path, path) == 0)
+			return &o->target;
+
+	/* The path becomes the trace's target line; refuse now what a replay could not read. */
+	size_t max = sizeof(((struct ls_trace *)0)->target) - 1;
+	if (strlen(path) > max) {
+		snprintf(err, errlen, "%s: path longer than the %zu bytes a trace records; use a "
+				      "shorter (relative) path", path, max);
+		return NULL;
+	}
+	if (access(path, F_OK) != 0) {
+		snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	/* Without a '/', dlopen() would search the library path instead of this directory. */
+	char local[sizeof(((struct ls_trace *)0)->target) + 2];
+	snprintf(local, sizeof(local), "%s%s", strchr(path, '/') ? "" : "./", path);
+	void *h = dlopen(local, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(err, errlen, "cannot load %s: %s", path, dl_reason(local));
+		return NULL;
+	}
+	const int *abi = dlsym(h, "lockstep_target_abi");
+	const struct ls_target *(*entry)(void) =
+		(const struct ls_target *(*)(void))dlsym(h, "lockstep_target_entry");
+	const struct ls_target *t = NULL;
+	if (!abi || !entry)
+		snprintf(err, errlen, "%s is not a lockstep target: it does not define %s (end the "
+				      "target's file with LS_TARGET_EXPORT(target))",
+			 path, abi ? "lockstep_target_entry" : "lockstep_target_abi");
+	else if (*abi != LS_TARGET_ABI)
+		snprintf(err, errlen, "%s was built for lockstep target ABI %d, this lockstep loads "
+				      "ABI %d: rebuild it against this lockstep's headers",
+			 path, *abi, LS_TARGET_ABI);
+	else if (!(t = entry()))
+		snprintf(err, errlen, "%s: lockstep_target_entry() returned NULL", path);
+	if (!t || !check_target(path, t, err, errlen)) {
+		dlclose(h);
+		return NULL;
+	}
+
+	struct object *o = malloc(sizeof(*o) + strlen(path) + 1);
+	if (!o) {
+		snprintf(err, errlen, "out of memory");
+		dlclose(h);
+		return NULL;
+	}
+	strcpy(o->path, path);
+	o->handle = h;
+	o->target = *t;
+	o->target.name = o->path;
+	if (!o->target.summary)
+		o->target.summary = "";
+	if (!o->target.models)
+		o->target.models = "";
+	o->next = objects;
+	objects = o;
+	return &o->target;
+}
+
+const struct ls_target *ls_target_find(const char *name, char *err, size_t errlen)
+{
+	const struct ls_target *t = builtin_find(name);
+	if (t)
+		return t;
+	if (names_object(name))
+		return object_load(name, err, errlen);
+	unknown_target(name, err, errlen);
 	return NULL;
 }
 
@@ -29,10 +264,22 @@ int ls_variant_find(const struct ls_target *t, const char *name)
 	return -1;
 }
 
+static bool unknown_target(const char *name, char *err, size_t errlen)
+{
+	int len = snprintf(err, errlen, "unknown target '%s' (known:", name);
+	for (int i = 0; i < ls_ntargets && len > 0 && (size_t)len < errlen; i++)
+		len += snprintf(err + len, errlen - (size_t)len, " %s", ls_targets[i]->name);
+	if (len > 0 && (size_t)len < errlen)
+		snprintf(err + len, errlen - (size_t)len, "; or a shared object: ./NAME.so)");
+	return false;
+}
+
 bool ls_target_spec(const char *spec, const struct ls_target **t, int *variant, char *err,
 		    size_t errlen)
 {
-	char name[128];
+	char name[4096];
+	/* In-tree names contain no ':'; a path may, so its variant follows the last ':' that has
+	 * no '/' after it. */
 	const char *colon = strchr(spec, ':');
 	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
 	if (n == 0 || n >= sizeof(name)) {
@@ -41,14 +288,26 @@ bool ls_target_spec(const char *spec, const struct ls_target **t, int *variant, 
 	}
 	memcpy(name, spec, n);
 	name[n] = 0;
-	*t = ls_target_find(name);
+	*t = builtin_find(name);
 	if (!*t) {
-		int len = snprintf(err, errlen, "unknown target '%s' (known:", name);
-		for (int i = 0; i < ls_ntargets && len > 0 && (size_t)len < errlen; i++)
-			len += snprintf(err + len, errlen - (size_t)len, " %s", ls_targets[i]->name);
-		if (len > 0 && (size_t)len < errlen)
-			snprintf(err + len, errlen - (size_t)len, ")");
-		return false;
+		colon = strrchr(spec, ':');
+		if (colon && strchr(colon, '/'))
+			colon = NULL;
+		n = colon ? (size_t)(colon - spec) : strlen(spec);
+		if (n == 0 || n >= sizeof(name)) {
+			snprintf(err, errlen, "expected TARGET[:VARIANT], got '%s'", spec);
+			return false;
+		}
+		memcpy(name, spec, n);
+		name[n] = 0;
+		/* "demo/typo" is a mistyped in-tree name, not a missing file. */
+		bool path = ends_with(name, ".so") || name[0] == '/' || strncmp(name, "./", 2) == 0 ||
+			    strncmp(name, "../", 3) == 0 || (strchr(name, '/') && access(name, F_OK) == 0);
+		if (!path)
+			return unknown_target(name, err, errlen);
+		*t = object_load(name, err, errlen);
+		if (!*t)
+			return false;
 	}
 	if (!colon) {
 		*variant = 0;

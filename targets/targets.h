@@ -1,4 +1,4 @@
-/* The in-tree targets, and lookup by "name[:variant]". */
+/* The in-tree targets, targets loaded from shared objects, and lookup by "name[:variant]". */
 #ifndef LS_TARGETS_H
 #define LS_TARGETS_H
 
@@ -10,11 +10,15 @@
 extern const struct ls_target *const ls_targets[];
 extern const int ls_ntargets;
 
-const struct ls_target *ls_target_find(const char *name);
+/* An in-tree target by name, or the target of the shared object at the path `name` (ending in
+ * ".so" or containing a '/'), loaded on first use; NULL, with a one-line reason in err, if
+ * there is none. */
+const struct ls_target *ls_target_find(const char *name, char *err, size_t errlen);
 int ls_variant_find(const struct ls_target *t, const char *name);
 
-/* Parses "target[:variant]"; a missing variant means the first one.  On failure writes a one-line
- * reason (listing what exists) into err. */
+/* Parses "target[:variant]"; a missing variant means the first one.  The target is an in-tree
+ * name or the path of a shared object (docs/out-of-tree.md).  On failure writes a one-line reason
+ * (listing what exists, or why the object cannot be loaded) into err. */
 bool ls_target_spec(const char *spec, const struct ls_target **t, int *variant, char *err,
 		    size_t errlen);
 

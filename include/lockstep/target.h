@@ -20,6 +20,10 @@ enum ls_kind {
 	LS_KIND_DEADLOCK,	/* nothing can make progress: every live context waits */
 	LS_KIND_STALL,		/* the step or virtual-time limit ended a runaway execution */
 	LS_KIND_INVARIANT,	/* a target or model check failed */
+	LS_KIND_LOCKDEP,	/* the lock validator found a potential deadlock (AA, ABBA, cycle,
+				 * irq-inversion, nmi-inversion) in an execution that did not hang */
+	LS_KIND_AVERTED,	/* as LOCKDEP, but through a lock whose acquisition can fail: the
+				 * code gets an error back; not a bug unless the target says so */
 	LS_KIND_COUNT
 };
 
@@ -64,5 +68,37 @@ struct ls_target {
 	void (*init)(int variant);	/* before each execution */
 	void (*check)(int variant);	/* after a clean execution; may ls_fail() */
 };
+
+/* ---- targets built outside the tree ------------------------------------------------------
+ *
+ * A target compiled into a shared object names its struct ls_target once, at file scope:
+ *
+ *	static const struct ls_target my_target = { ... };
+ *	LS_TARGET_EXPORT(my_target);
+ *
+ * and runs with `lockstep fuzz ./my_target.so:VARIANT` (docs/out-of-tree.md).  The macro defines
+ * the only two symbols the loader looks up: lockstep_target_abi, the LS_TARGET_ABI of the header
+ * the object was compiled against, and lockstep_target_entry(), which returns the target.  The
+ * loader refuses an object whose ABI differs from its own.
+ *
+ * LS_TARGET_ABI counts incompatible changes to what a compiled target depends on: the layout of
+ * the structs in this header and of the objects it embeds (spinlock_t, atomic_t, ...), and the
+ * signature or meaning of the functions the public headers' macros and inlines call.  Whoever
+ * makes such a change increments it.
+ */
+#define LS_TARGET_ABI 1
+
+#define LS_TARGET_VISIBLE __attribute__((visibility("default")))
+
+/* Ends with a declaration, so the caller's semicolon completes it. */
+#define LS_TARGET_EXPORT(var)                                                                    \
+	LS_TARGET_VISIBLE const struct ls_target *lockstep_target_entry(void);                  \
+	LS_TARGET_VISIBLE const struct ls_target *lockstep_target_entry(void)                   \
+	{                                                                                        \
+		return &(var);                                                                   \
+	}                                                                                        \
+	LS_TARGET_VISIBLE extern const int lockstep_target_abi;                                 \
+	LS_TARGET_VISIBLE const int lockstep_target_abi = LS_TARGET_ABI;                        \
+	extern const int lockstep_target_abi
 
 #endif

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Suite `oot`: builds docs/example/mytarget.c as a user would, against the headers and lockstep.pc
+# that `meson install` puts under a temporary DESTDIR, and runs it with list, fuzz, run and replay;
+# then the ways loading a shared object fails, each exit 2 with one line on stderr.
+# Usage: test_oot.sh LOCKSTEP BUILD_DIR SOURCE_DIR LIBLOCKSTEP_A
+#
+# The .so is built without sanitizers in every build: in the ASan build this checks that a plain
+# object loads into the instrumented executable (it calls into instrumented code; nothing else).
+set -u
+
+LS=${1:?usage: test_oot.sh LOCKSTEP BUILD_DIR SOURCE_DIR LIBLOCKSTEP_A}
+BUILD=${2:?}
+SRC=${3:?}
+LIB=${4:?}
+CC=${CC:-cc}
+LS=$(realpath "$LS") LIB=$(realpath "$LIB") BUILD=$(realpath "$BUILD") SRC=$(realpath "$SRC")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+for tool in meson pkg-config "$CC"; do
+	command -v "$tool" >/dev/null || skip "$tool is not installed"
+done
+
+# expect_rc WANT DESCRIPTION -- CMD...: runs CMD, stdout/stderr to $tmp/out, $tmp/err.
+expect_rc() {
+	local want=$1 what=$2
+	shift 3
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		fail "$what: exit $rc, want $want ($*)"
+		sed 's/^/  stdout: /' "$tmp/out" | tail -5 >&2
+		sed 's/^/  stderr: /' "$tmp/err" | head -5 >&2
+		return 1
+	fi
+	echo "ok   $what"
+}
+
+# expect_refused DESCRIPTION PATTERN -- CMD...: exit 2, one line on stderr mentioning PATTERN.
+expect_refused() {
+	local what=$1 pattern=$2
+	shift 2
+	expect_rc 2 "$what" "$@" || return
+	local lines
+	lines=$(wc -l <"$tmp/err")
+	[ "$lines" -eq 1 ] || fail "$what: $lines lines on stderr, want 1: $(head -3 "$tmp/err")"
+	grep -qi -- "$pattern" "$tmp/err" ||
+		fail "$what: message does not mention '$pattern': $(cat "$tmp/err")"
+}
+
+# ---- install the headers and lockstep.pc, as `meson install --destdir` would for a package ----
+root=$tmp/root
+if ! meson install -C "$BUILD" --no-rebuild --tags devel --destdir "$root" >"$tmp/install.log" 2>&1; then
+	cat "$tmp/install.log" >&2
+	fail "meson install --destdir failed"
+	exit 1
+fi
+pc=$(find "$root" -name lockstep.pc | head -1)
+[ -n "$pc" ] || { fail "meson install wrote no lockstep.pc"; exit 1; }
+for h in "$SRC"/include/lockstep/*.h; do
+	[ -n "$(find "$root" -path "*/include/lockstep/$(basename "$h")")" ] ||
+		fail "header $(basename "$h") is not installed"
+done
+# PKG_CONFIG_SYSROOT_DIR maps the installed prefix into DESTDIR; LIBDIR keeps system .pc files out.
+export PKG_CONFIG_LIBDIR=${pc%/*} PKG_CONFIG_PATH='' PKG_CONFIG_SYSROOT_DIR=$root
+flags=$(pkg-config --cflags --libs lockstep) || { fail "pkg-config --cflags --libs lockstep"; exit 1; }
+case "$flags" in
+*"-I$root/"*) echo "ok   pkg-config points into the installed tree: $flags" ;;
+*) fail "pkg-config --cflags does not point into $root: $flags" ;;
+esac
+[ -z "$(pkg-config --libs lockstep | tr -d ' ')" ] || fail "pkg-config --libs is not empty"
+
+# ---- the public headers compile alone --------------------------------------------------------
+cat >"$tmp/alone.c" <<'EOF'
+#include <lockstep/kernel.h>
+#include <lockstep/target.h>
+
+int main(void)
+{
+	return LS_TARGET_ABI > 0 ? 0 : 1;
+}
+EOF
+# shellcheck disable=SC2086 # $flags is a list of flags
+if "$CC" -Wall -Wextra -Werror -std=gnu11 $flags -c "$tmp/alone.c" -o "$tmp/alone.o" 2>"$tmp/err"; then
+	echo "ok   <lockstep/kernel.h> and <lockstep/target.h> compile alone"
+else
+	fail "the installed public headers do not compile alone: $(head -5 "$tmp/err")"
+fi
+
+# ---- build the example as docs/out-of-tree.md does ------------------------------------------
+work=$tmp/work
+mkdir -p "$work"
+cp "$SRC/docs/example/mytarget.c" "$work/"
+cd "$work" || exit 1
+# shellcheck disable=SC2086
+if ! "$CC" -shared -fPIC $flags -Wall -Wextra -Werror -std=gnu11 -o mytarget.so mytarget.c \
+	2>"$tmp/err"; then
+	fail "building mytarget.so: $(head -5 "$tmp/err")"
+	exit 1
+fi
+echo "ok   mytarget.so builds against the installed headers"
+
+# Every function of the library must be exported by the executable, or an object using one it
+# happens not to link fails to load with "undefined symbol".
+if command -v nm >/dev/null; then
+	nm -g --defined-only "$LIB" 2>/dev/null | awk 'NF == 3 && $2 ~ /^[TDRB]$/ { print $3 }' |
+		sort -u >"$tmp/lib.syms"
+	nm -D --defined-only "$LS" | awk '{ print $3 }' | sed 's/@.*//' | sort -u >"$tmp/exe.syms"
+	missing=$(comm -23 "$tmp/lib.syms" "$tmp/exe.syms" | head -10 | tr '\n' ' ')
+	if [ ! -s "$tmp/lib.syms" ] || [ ! -s "$tmp/exe.syms" ]; then
+		fail "nm found no symbols in $LIB or $LS"
+	elif [ -n "$missing" ]; then
+		fail "the executable does not export (not linked, or not exported): $missing"
+	else
+		echo "ok   the executable exports every global symbol of $(basename "$LIB")"
+	fi
+fi
+
+expect_rc 0 "list ./mytarget.so" -- "$LS" list ./mytarget.so
+grep -q "^\./mytarget\.so: " "$tmp/out" || fail "list: no './mytarget.so:' line: $(head -1 "$tmp/out")"
+grep -Eq "^  buggy +expect deadlock " "$tmp/out" || fail "list: no 'buggy expect deadlock' line"
+grep -Eq "^  fixed +expect never " "$tmp/out" || fail "list: no 'fixed expect never' line"
+grep -q "demo/abba" "$tmp/out" && fail "list ./mytarget.so also lists the in-tree targets"
+
+# Fixed seed and budget: buggy deadlocks well within it (the first finding is at a low seed).
+expect_rc 1 "fuzz ./mytarget.so:buggy finds the deadlock" -- \
+	"$LS" fuzz ./mytarget.so:buggy --seed 0 --execs 3000 --out crashes --quiet --json
+trace=$(find crashes -name 'deadlock-*.trace' 2>/dev/null | sort | head -1)
+if [ -z "$trace" ]; then
+	fail "fuzz wrote no crashes/deadlock-*.trace"
+else
+	grep -qx "target ./mytarget.so" "$trace" || fail "trace target line: $(grep '^target' "$trace")"
+	grep -q "waits in spin_lock on buf_lock" "$trace" ||
+		fail "unexpected signature: $(grep '^signature' "$trace")"
+	expect_rc 0 "replay of the fuzz trace reproduces it" -- \
+		"$LS" replay "$trace" --trace again.trace
+	grep -q "^replay: reproduced deadlock" "$tmp/out" || fail "replay: $(tail -1 "$tmp/out")"
+	cmp -s "$trace" again.trace || fail "the re-recorded trace differs from the original"
+	seed=$(sed -n 's/^seed //p' "$trace")
+	expect_rc 1 "run ./mytarget.so:buggy --seed $seed (the finding's seed)" -- \
+		"$LS" run ./mytarget.so:buggy --seed "$seed" --out run-crashes
+	cmp -s "$trace" "run-crashes/$(basename "$trace")" ||
+		fail "run --seed $seed wrote a different trace than fuzz"
+	# The trace names the object by the path given; from elsewhere that path is missing.
+	cd "$tmp" || exit 1
+	expect_refused "replay from another directory" "mytarget.so" -- "$LS" replay "$work/$trace"
+	cd "$work" || exit 1
+fi
+
+expect_rc 0 "fuzz ./mytarget.so:fixed finds nothing" -- \
+	"$LS" fuzz ./mytarget.so:fixed --seed 0 --execs 10000 --out crashes-fixed --quiet
+
+# ---- refusals: one line, exit 2 ----------------------------------------------------------
+expect_refused "missing .so" "no such file" -- "$LS" fuzz ./nonesuch.so:buggy --execs 1
+cp mytarget.c notalib.so
+expect_refused "a file that is not a shared object" "cannot load" -- \
+	"$LS" fuzz ./notalib.so --execs 1
+expect_refused "unknown variant" "no variant 'nope'" -- "$LS" fuzz ./mytarget.so:nope --execs 1
+expect_refused "list of a missing .so" "no such file" -- "$LS" list ./nonesuch.so
+
+# An object built against a header with another ABI number, and one that exports nothing.
+sed 's/^LS_TARGET_EXPORT(mytarget);$/#undef LS_TARGET_ABI\n#define LS_TARGET_ABI 0\n&/' mytarget.c >old.c
+grep -q "define LS_TARGET_ABI 0" old.c || fail "could not make the old-ABI variant of mytarget.c"
+sed 's/^LS_TARGET_EXPORT(mytarget);$/const struct ls_target *unused(void);\nconst struct ls_target *unused(void) { return \&mytarget; }/' \
+	mytarget.c >noexport.c
+for obj in old noexport; do
+	# shellcheck disable=SC2086
+	"$CC" -shared -fPIC $flags -o $obj.so $obj.c || fail "building $obj.so"
+done
+expect_refused "an object built for another ABI" "ABI 0" -- "$LS" run ./old.so:buggy
+expect_refused "an object without LS_TARGET_EXPORT" "LS_TARGET_EXPORT" -- "$LS" run ./noexport.so
+
+if [ "$fails" -ne 0 ]; then
+	trap - EXIT
+	echo "oot: $fails failure(s); the object, its traces and the install are kept in $tmp" >&2
+	exit 1
+fi
+exit 0
