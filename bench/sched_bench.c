@@ -23,6 +23,7 @@
 #include <lockstep/target.h>
 
 #include "exec.h"
+#include "lockdep/lockdep.h"
 #include "fiber.h"
 #include "machine.h"
 #include "strategy.h"
@@ -257,9 +258,10 @@ static struct step_result bench_steps(const struct ls_target *t, struct ls_strat
 struct exec_result {
 	struct stat3 rate;
 	uint64_t execs, deadlocks, other;
+	double acquisitions_per_exec;	/* lock acquisitions the validator checked, per execution */
 };
 
-static struct exec_result bench_execs(double seconds_per_rep)
+static struct exec_result bench_execs(double seconds_per_rep, enum ls_lockdep_mode mode)
 {
 	const struct ls_target *t;
 	int variant;
@@ -271,10 +273,11 @@ static struct exec_result bench_execs(double seconds_per_rep)
 	struct ls_session s;
 	if (!ls_session_init(&s, t, variant, &cfg, err, sizeof(err)))
 		die("%s", err);
+	ls_session_set_lockdep(&s, mode);
 	struct ls_random rnd;
 	ls_random_init(&rnd, 0.1, 0.05);
 	struct ls_result r;
-	struct exec_result res = { { 0, 0, 0 }, 0, 0, 0 };
+	struct exec_result res = { { 0, 0, 0 }, 0, 0, 0, 0 };
 	uint64_t seed = 0;
 	uint64_t budget = (uint64_t)(seconds_per_rep * 1e9);
 
@@ -283,6 +286,7 @@ static struct exec_result bench_execs(double seconds_per_rep)
 		ls_session_run(&s, &rnd.base, UINT64_MAX - (uint64_t)i, &r);
 
 	double v[REPS];
+	uint64_t acq0 = ls_lockdep_acquisitions();
 	for (int rep = 0; rep < REPS; rep++) {
 		uint64_t n = 0, t0 = now_ns(), t1;
 		do {
@@ -298,6 +302,8 @@ static struct exec_result bench_execs(double seconds_per_rep)
 		res.execs += n;
 		v[rep] = (double)n * 1e9 / (double)(t1 - t0);
 	}
+	res.acquisitions_per_exec =
+		(double)(ls_lockdep_acquisitions() - acq0) / (double)(res.execs ? res.execs : 1);
 	ls_session_finish(&s);
 	res.rate = summarize(v, REPS);
 	return res;
@@ -447,7 +453,16 @@ int main(int argc, char **argv)
 	struct stat3 fib = bench_fiber(fiber_rounds);
 	struct step_result stay = bench_steps(&stay_target, &stay_strategy, n_points);
 	struct step_result sw = bench_steps(&switch_target, &switch_strategy, n_points);
-	struct exec_result ex = bench_execs(exec_secs);
+	struct exec_result ex = bench_execs(exec_secs, LS_LOCKDEP_ON);
+	struct exec_result exoff = bench_execs(exec_secs, LS_LOCKDEP_OFF);
+	/* The validator's cost: the time per execution it adds, over the acquisitions it checked. */
+	struct stat3 vratio = { exoff.rate.median / ex.rate.median, exoff.rate.min / ex.rate.max,
+				exoff.rate.max / ex.rate.min };
+	double per_acq = ex.acquisitions_per_exec > 0
+				 ? (1e9 / ex.rate.median - 1e9 / exoff.rate.median) /
+					   ex.acquisitions_per_exec
+				 : 0;
+	struct stat3 acq = { per_acq, per_acq, per_acq };
 
 	/* Ratio of the medians; its min and max pair the extremes: best switching step over worst
 	 * bare switch, and worst over best. */
@@ -461,7 +476,7 @@ int main(int argc, char **argv)
 		 n_points);
 	snprintf(sw_name, sizeof(sw_name), "scheduler step, switching (2 tasks, %ld points each)",
 		 n_points);
-	snprintf(ex_name, sizeof(ex_name), "demo/abba:buggy, random(0.1, 0.05), 1 core");
+	snprintf(ex_name, sizeof(ex_name), "demo/abba:buggy, random(0.1, 0.05), validator on");
 
 	struct row rows[] = {
 		{ "bare fiber switch (one-way)", "ns/switch", fib, "", -1, 2 },
@@ -470,6 +485,10 @@ int main(int argc, char **argv)
 		{ "ratio: switching step / bare switch", "x", ratio, "<= 2.0", ratio.median <= 2.0,
 		  2 },
 		{ ex_name, "execs/s", ex.rate, ">= 500000", ex.rate.median >= 500000, 0 },
+		{ "demo/abba:buggy, random(0.1, 0.05), validator off", "execs/s", exoff.rate, "", -1,
+		  0 },
+		{ "validator cost: execs/s off / on", "x", vratio, "< 2.0", vratio.median < 2.0, 2 },
+		{ "validator cost per checked acquisition", "ns", acq, "", -1, 1 },
 		{ "demo/abba:buggy deadlock fraction", "fraction", dlfrac, "", -1, 4 },
 	};
 	int nrows = (int)(sizeof(rows) / sizeof(rows[0]));
@@ -483,6 +502,9 @@ int main(int argc, char **argv)
 	       "findings\n",
 	       (unsigned long long)ex.execs, (unsigned long long)(ex.execs ? ex.execs - 1 : 0),
 	       (unsigned long long)ex.deadlocks, (unsigned long long)ex.other);
+	printf("- validator on: %.2f checked acquisitions per execution; the other findings are its "
+	       "reports\n",
+	       ex.acquisitions_per_exec);
 
 	if (csv) {
 		if (write_csv(csv, rows, nrows, cpu, quick) != 0)
