@@ -596,6 +596,8 @@ enum ls_kind ls_machine_run(struct ls_machine *m, struct ls_strategy *s, uint64_
 	m->out.ctx = -1;
 	m->out.site = NULL;
 	m->out.detail[0] = 0;
+	m->out.what[0] = 0;
+	m->stall.set = false;
 	m->live = m->ntasks;
 
 	for (int i = 0; i < m->ncpus; i++) {
@@ -664,6 +666,11 @@ int ls_cpu(void)
 {
 	struct ls_ctx *c = cur_ctx();
 	return c ? c->cpu : 0;
+}
+
+int ls_ncpus(void)
+{
+	return ls_m ? ls_m->ncpus : 0;
 }
 
 enum ls_ctx_kind ls_ctx_kind(void)
@@ -783,6 +790,22 @@ void ls_fail(const struct ls_site *site, const char *fmt, ...)
 		end_execution(m, LS_KIND_INVARIANT);
 	}
 	m->out.ctx = -1;
+}
+
+void ls_stall(const struct ls_site *site, uint64_t waited_ns, const char *fmt, ...)
+{
+	struct ls_machine *m = ls_m;
+	if (!m || !m->cur || m->stall.set)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m->stall.what, sizeof(m->stall.what), fmt, ap);
+	va_end(ap);
+	m->stall.set = true;
+	m->stall.ctx = m->cur->id;
+	m->stall.cpu = m->cur->cpu;
+	m->stall.site = site;
+	m->stall.waited = waited_ns;
 }
 
 /* ---- names ------------------------------------------------------------------------------- */

@@ -88,6 +88,18 @@ struct ls_outcome {
 	int ctx;			/* the context that failed (invariant) or -1 */
 	const struct ls_site *site;
 	char detail[256];
+	/* A stall the model reported with ls_stall() (the execution went on): what stalled, for
+	 * the signature; empty for a stall by the step or time limit. */
+	char what[160];
+};
+
+/* The first ls_stall() of an execution, until the executor makes it the outcome. */
+struct ls_stall_note {
+	bool set;
+	int ctx, cpu;
+	const struct ls_site *site;
+	uint64_t waited;
+	char what[160];
 };
 
 struct ls_machine {
@@ -114,6 +126,7 @@ struct ls_machine {
 	struct ls_step_rec ring[LS_RING];
 	uint64_t nring;			/* records written; ring[i % LS_RING] */
 	struct ls_outcome out;
+	struct ls_stall_note stall;
 	void (*raised_irq)(int cpu);
 	const struct ls_model_hooks *hooks;
 };

@@ -177,6 +177,11 @@ static void signature(const struct ls_machine *m, enum ls_kind kind, struct ls_r
 			wait_set(m, &b);
 		break;
 	case LS_KIND_STALL:
+		/* A model stall is named by who stalled in what, never by how long. */
+		if (m->out.what[0]) {
+			ls_buf_printf(&b, "%s: %s", ls_ctx_name(m->out.ctx), m->out.what);
+			break;
+		}
 		ls_buf_printf(&b, "%s: ", m->out.detail);
 		wait_set(m, &b);
 		break;
@@ -261,6 +266,17 @@ enum ls_kind ls_session_run(struct ls_session *s, struct ls_strategy *st, uint64
 	if (kind == LS_KIND_NONE && s->target->check) {
 		s->target->check(s->variant);
 		kind = m->out.kind;
+	}
+	/* A stall the model reported while the execution went on. */
+	if (kind == LS_KIND_NONE && m->stall.set) {
+		const struct ls_stall_note *sn = &m->stall;
+		kind = m->out.kind = LS_KIND_STALL;
+		m->out.ctx = sn->ctx;
+		m->out.site = sn->site;
+		snprintf(m->out.what, sizeof(m->out.what), "%s", sn->what);
+		snprintf(m->out.detail, sizeof(m->out.detail), "%s on CPU%d stalled %llu.%llu ms: %s",
+			 ls_ctx_name(sn->ctx), sn->cpu, (unsigned long long)(sn->waited / 1000000),
+			 (unsigned long long)(sn->waited / 100000 % 10), sn->what);
 	}
 	/* A hang or a failed check is the stronger finding; the validator's report, if any, is
 	 * printed with it.  Otherwise the validator's report is the finding. */

@@ -70,6 +70,8 @@ uint64_t ls_now(void);
 /* The current context: its id (stable for a target), CPU, kind; -1/0/TASK outside executions. */
 int ls_ctx_id(void);
 int ls_cpu(void);
+/* The number of CPUs of the running target (0 outside executions). */
+int ls_ncpus(void);
 enum ls_ctx_kind ls_ctx_kind(void);
 const char *ls_ctx_name(int id);
 
@@ -93,6 +95,13 @@ void ls_set_raised_irq_handler(void (*fn)(int cpu));
  * it does not return; in a target's check hook it records the failure and returns. */
 void ls_fail(const struct ls_site *site, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Records that the current context stalled: it waited waited_ns of virtual time in what fmt
+ * describes (e.g. "res_spin_lock(lock) returned -ETIMEDOUT").  The execution goes on, as the
+ * kernel's would; it ends as a stall finding unless a hang or a failed check comes first.  Only
+ * the first stall of an execution is kept. */
+void ls_stall(const struct ls_site *site, uint64_t waited_ns, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #define LS_BUG_ON(cond)                                                   \
 	do {                                                              \
