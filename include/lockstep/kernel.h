@@ -26,6 +26,13 @@
 #include <lockstep/mm.h>
 #include <lockstep/llist.h>
 #include <lockstep/irq_work.h>
+#include <lockstep/rqspinlock.h>
+
+/* Busy-waits of the given virtual duration (the CPU stays occupied; NMIs may still land). */
+void ls_delay_ns(uint64_t ns, const struct ls_site *site);
+#define ndelay(ns) ls_delay_ns((uint64_t)(ns), LS_SITE("ndelay"))
+#define udelay(us) ls_delay_ns((uint64_t)(us) * 1000ull, LS_SITE("udelay"))
+#define mdelay(ms) ls_delay_ns((uint64_t)(ms) * 1000000ull, LS_SITE("mdelay"))
 
 /* ---- objects: names for reports ---------------------------------------------------------- */
 

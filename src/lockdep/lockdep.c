@@ -591,6 +591,12 @@ static void add_dep(const struct ls_held *prev, const struct ls_held *next,
 
 /* ---- the annotations --------------------------------------------------------------------- */
 
+/* The kernel's lockdep never sees a resilient lock (rqspinlock has no lockdep map). */
+static bool compat_hidden(const struct ls_lockdep_map *map)
+{
+	return ld->mode == LS_VALIDATE_COMPAT && (map->flags & LS_LOCKDEP_RESILIENT);
+}
+
 static bool tracked(enum ls_ctx_kind kind)
 {
 	return !(ld->mode == LS_VALIDATE_COMPAT && kind == LS_CTX_NMI);
@@ -661,7 +667,7 @@ void ls_lock_acquire(struct ls_lockdep_map *map, int read, bool trylock,
 		     const struct ls_site *site)
 {
 	int id = ls_ctx_id();
-	if (id < 0 || (map->flags & LS_LOCKDEP_NOVALIDATE))
+	if (id < 0 || (map->flags & LS_LOCKDEP_NOVALIDATE) || compat_hidden(map))
 		return;
 	enum ls_ctx_kind kind = ls_ctx_kind();
 	struct ls_held h = {
@@ -694,7 +700,8 @@ void ls_lock_acquire(struct ls_lockdep_map *map, int read, bool trylock,
 void ls_lock_release(struct ls_lockdep_map *map, const struct ls_site *site)
 {
 	int id = ls_ctx_id();
-	if (id < 0 || (map->flags & LS_LOCKDEP_NOVALIDATE) || !tracked(ls_ctx_kind()))
+	if (id < 0 || (map->flags & LS_LOCKDEP_NOVALIDATE) || !tracked(ls_ctx_kind()) ||
+	    compat_hidden(map))
 		return;
 	struct ctx_held *c = &ld->ctx[id];
 	for (int i = c->depth - 1; i >= 0; i--)

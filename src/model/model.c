@@ -9,4 +9,17 @@ void ls_model_reset(void)
 	ls_objects_install();
 	ls_irq_work_reset();
 	ls_mm_reset();
+	ls_rqspinlock_reset();
+}
+
+/* A word nobody writes: a delay parks on it until its deadline. */
+static long delay_word;
+
+void ls_delay_ns(uint64_t ns, const struct ls_site *site)
+{
+	if (ls_ctx_id() < 0)
+		return;	/* outside an execution time does not pass */
+	uint64_t until = ls_now() + ns;
+	while (ls_now() < until)
+		ls_park(&delay_word, until, site);
 }

@@ -1,0 +1,787 @@
+/* rqspinlock, the resilient queued spin lock (kernel/bpf/rqspinlock.c,
+ * include/asm-generic/rqspinlock.h), one scheduling point per shared-memory operation of the
+ * kernel's code, so every window an NMI can land in exists here too.
+ *
+ * The lock word (32 bits) is (tail, pending, locked): locked is bits 0-7, pending bits 8-15
+ * (only bit 8 is used), the tail bits 16-31 name the last queued waiter as (cpu + 1, node idx).
+ * Every CPU has four MCS queue nodes (task, softirq, hardirq, NMI nesting; rqnodes[0].count is
+ * the nesting counter) and one held-lock table of RES_NR_HELD entries that every context nested
+ * on that CPU pushes onto: the entry on top is the lock being attempted, the ones below are held
+ * or, when an interrupt landed on a waiter, waited for.
+ *
+ * res_spin_lock(lock), current:
+ *   grab_held_lock_entry(lock)                 cnt++, locks[cnt-1] = lock (two operations)
+ *   try_cmpxchg_acquire(val, 0 -> 0,0,1)        fast path: taken, return 0
+ *   slow path with the value seen:
+ *   P2  a 0,1,0 -> 0,0,1 hand-over in flight: re-read while val == 0,1,0, a bounded number of times
+ *   P3  pending or tail set: go queue
+ *   P4  fetch_or_acquire(pending)               *,*,* -> *,1,*  ; lost the race: undo, go queue
+ *   P5  pending waiter: wait for locked == 0, checking (AA at once, ABBA every ms, 250 ms)
+ *   P6  failed: clear_pending                   *,1,* -> *,0,*  ; release the entry, return error
+ *   P7  clear_pending_set_locked                0,1,0 -> 0,0,1  ; return 0
+ *   Q0  check_deadlock_AA(): do not queue behind yourself
+ *   Q1  idx = rqnodes[0].count++
+ *   Q2  idx >= 4 or (NMI and idx > 0): one trylock, else -EDEADLK
+ *   Q4  trylock; Q5 xchg_tail                   t,p,l -> me,p,l
+ *   Q6  a previous tail: link prev->next = me, spin on my node until locked != 0 (no timeout, no
+ *       checks); RES_TIMEOUT_VAL (2) means the head left: fail with -EDEADLK and leave in turn
+ *   Q7  head: wait for locked == pending == 0, checking (AA at once, ABBA every ms, 500 ms)
+ *   W   failed: try_cmpxchg_tail(me -> 0), else wait for my successor and hand it
+ *       RES_TIMEOUT_VAL; strictly FIFO, late joiners fail with -EDEADLK
+ *   Q8  sole waiter: cmpxchg(me,0,0 -> 0,0,1); else set_locked, wait for next, hand over head-ship
+ *   R   count--, return 0 (the entry stays: the lock is held);  errors: count--, release entry
+ * res_spin_unlock(lock): release store of locked = 0, then locks[cnt-1] = NULL, then cnt--.
+ *
+ * check_timeout(): on the first call of a waiting period the AA check (own table, entries below
+ * the top) and the deadline; then -ETIMEDOUT past the deadline, and the ABBA check when 1 ms has
+ * passed since the last one.  check_deadlock_ABBA() walks the CPUs in order: stop at once (0)
+ * when the lock is free under the waiter's mask; skip CPUs with fewer than 2 entries or more than
+ * 31; take the remote top entry as what it attempts; if the remote holds this lock below its top,
+ * -EDEADLK if this CPU holds the remote's attempted lock below its own top, otherwise 0 at once
+ * ("inconclusive").  Only two-party cycles are seen.
+ *
+ * Time.  A kernel spin loop evaluates RES_CHECK_TIMEOUT every iteration but calls
+ * check_timeout() only when a 16-bit counter wraps (every 65536 iterations).  Here a waiter
+ * parks on the word it spins on, with the time of its next check as the deadline: one loop
+ * iteration is LS_RQS_SPIN_NS of virtual time, so checks come every 65536 * LS_RQS_SPIN_NS ns
+ * (0.66 ms), the first at once after RES_INIT_TIMEOUT.  A write to the word wakes it to
+ * re-evaluate its condition, as a spinning CPU sees the cache line change.
+ *
+ * The history (spec 1.10-1.11) is a configuration: where the entry is grabbed (B2), the unlock
+ * order (B3), whether the first check runs AA at once (B4), the NMI queueing rule (B1, B5, B6),
+ * the AA check before queueing (B7), the test-and-set fallback and its entry (B8), and the order
+ * of the irqsave wrappers (B9).
+ *
+ * Left out: the softirq context (no softirqs in the machine), paravirt's virt_spin_lock other
+ * than sending every slow path to the TAS fallback, lock events and tracepoints, the BPF report
+ * to the program's stderr stream.  Scans of this CPU's own table are one operation: only this
+ * CPU writes it, and a nested context restores it before the one it interrupted runs again.  A
+ * scan of a remote table reads its count, its top entry and then its other entries as one
+ * operation each.  The machine is sequentially consistent, so the barriers order nothing more.
+ *
+ * lockstep's own checks, which the kernel does not make: two holders at once; a failed
+ * acquisition must leave the table as it found it; -ETIMEDOUT (or a wait longer than
+ * stall_ns) is reported as a stall.  The lock carries a lockdep map flagged resilient, so the
+ * validator reports cycles through it as averted; the kernel's lockdep never sees it, which
+ * --lockdep-compat reproduces. */
+#include <lockstep/kernel.h>
+#include <lockstep/rqspinlock.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
+
+#define _Q_LOCKED_VAL 0x1u
+#define _Q_LOCKED_MASK 0xffu
+#define _Q_PENDING_VAL 0x100u
+#define _Q_PENDING_MASK 0xff00u
+#define _Q_LOCKED_PENDING_MASK 0xffffu
+#define _Q_TAIL_MASK 0xffff0000u
+#define _Q_TAIL_IDX_OFFSET 16
+#define _Q_TAIL_CPU_OFFSET 18
+#define _Q_MAX_NODES 4
+#define _Q_PENDING_LOOPS 512	/* x86 */
+
+#define NSEC_PER_MSEC 1000000ull
+#define NSEC_PER_SEC 1000000000ull
+#define LS_RQS_SPIN_NS 10ull			/* one iteration of a spin loop */
+#define CHECK_PERIOD (65536ull * LS_RQS_SPIN_NS)	/* the u16 spin counter wraps */
+#define MAX_LOCKS 64				/* locks checked at the end of an execution */
+
+struct mcs_spinlock {
+	struct mcs_spinlock *next;
+	int locked;
+	int count;
+};
+
+struct qnode {
+	struct mcs_spinlock mcs;
+	char pad[16];	/* nodes on separate words, as the kernel's are cacheline-aligned */
+};
+
+struct rqspinlock_held {
+	int cnt;
+	void *locks[RES_NR_HELD];
+};
+
+static struct qnode rqnodes[LS_NR_CPUS][_Q_MAX_NODES];
+static struct rqspinlock_held held[LS_NR_CPUS];
+static char node_names[LS_NR_CPUS][_Q_MAX_NODES][32];
+static char held_names[LS_NR_CPUS][32];
+static struct ls_rqs_config cfg;
+static rqspinlock_t *locks[MAX_LOCKS];
+static int nlocks;
+
+struct rqs_timeout {
+	uint64_t timeout_end, duration, cur;
+	uint64_t next_check;	/* the virtual time the spin counter next wraps */
+};
+
+/* ---- the variants ------------------------------------------------------------------------ */
+
+#define CURRENT .stall_ns = 0	/* the zero configuration is the current code */
+
+const struct ls_rqs_variant ls_rqs_variants[LS_RQS_NVARIANTS] = {
+	{ "current", LS_RQS_CURRENT, { CURRENT } },
+	{ "v6.15", LS_RQS_V6_15,
+	  { .grab_after_cmpxchg = true, .unlock_clear_first = true, .aa_after_1ms = true,
+	    .nmi_queue = LS_RQS_Q_V0, .no_aa_before_queue = true, .irqsave_preempt_first = true } },
+	{ "grab-after-cmpxchg", LS_RQS_GRAB, { .grab_after_cmpxchg = true } },
+	{ "unlock-clear-first", LS_RQS_UNLOCK, { .unlock_clear_first = true } },
+	{ "aa-after-1ms", LS_RQS_AA_1MS, { .aa_after_1ms = true } },
+	{ "nmi-trylock-loop", LS_RQS_NMI_LOOP, { .nmi_queue = LS_RQS_Q_V1 } },
+	{ "no-aa-before-queue", LS_RQS_NO_AA_Q, { .no_aa_before_queue = true } },
+	{ "tas-double-grab", LS_RQS_TAS_DG, { .tas = true, .tas_double_grab = true } },
+	{ "tas", LS_RQS_TAS, { .tas = true } },
+};
+const int ls_rqs_nvariants = (int)(sizeof(ls_rqs_variants) / sizeof(ls_rqs_variants[0]));
+
+void ls_rqs_configure(const struct ls_rqs_config *c)
+{
+	cfg = *c;
+}
+
+/* ---- per-execution state ----------------------------------------------------------------- */
+
+static int lock_owner(const void *addr)
+{
+	(void)addr;
+	return -1;	/* the word has no owner id; the held tables say who attempts what */
+}
+
+void ls_rqspinlock_reset(void)
+{
+	memset(rqnodes, 0, sizeof(rqnodes));
+	memset(held, 0, sizeof(held));
+	memset(&cfg, 0, sizeof(cfg));
+	nlocks = 0;
+	for (int c = 0; c < LS_NR_CPUS; c++) {
+		snprintf(held_names[c], sizeof(held_names[c]), "rqspinlock_held[cpu%d]", c);
+		ls_object_register(&held[c], sizeof(held[c]), held_names[c], NULL);
+		for (int i = 0; i < _Q_MAX_NODES; i++) {
+			snprintf(node_names[c][i], sizeof(node_names[c][i]), "rqnodes[cpu%d][%d]", c,
+				 i);
+			ls_object_register(&rqnodes[c][i], sizeof(rqnodes[c][i]), node_names[c][i],
+					   NULL);
+		}
+	}
+}
+
+void ls_rqspinlock_init(rqspinlock_t *lock, const char *name, const void *key)
+{
+	lock->val.counter = 0;
+	lock->holders = 0;
+	ls_lock_mark_fresh(&lock->gen);
+	ls_lockdep_init_map(&lock->dep_map, lock, ls_lock_class_name(name), key, LS_WAIT_SPIN,
+			    LS_LOCKDEP_RESILIENT);
+	ls_object_register(lock, sizeof(lock->val), lock->dep_map.name, lock_owner);
+	if (nlocks < MAX_LOCKS)
+		locks[nlocks++] = lock;
+}
+
+int ls_rqs_held_count(int cpu)
+{
+	return held[cpu].cnt;
+}
+
+/* ---- the held-lock table ----------------------------------------------------------------- */
+
+static void grab_held_lock_entry(rqspinlock_t *lock, const struct ls_site *site)
+{
+	struct rqspinlock_held *rqh = &held[ls_cpu()];
+	ls_point(LS_OP_RMW, &rqh->cnt, site);	/* this_cpu_inc_return(cnt) */
+	int cnt = ++rqh->cnt;
+	ls_wrote(&rqh->cnt);
+	if (cnt > RES_NR_HELD)
+		return;
+	ls_point(LS_OP_STORE, &rqh->locks[cnt - 1], site);	/* this_cpu_write(locks[cnt - 1]) */
+	rqh->locks[cnt - 1] = lock;
+	ls_wrote(&rqh->locks[cnt - 1]);
+}
+
+static void release_held_lock_entry(const struct ls_site *site)
+{
+	struct rqspinlock_held *rqh = &held[ls_cpu()];
+	ls_point(LS_OP_LOAD, &rqh->cnt, site);
+	int cnt = rqh->cnt;
+	if (cnt <= RES_NR_HELD && cnt > 0) {
+		ls_point(LS_OP_STORE, &rqh->locks[cnt - 1], site);	/* WRITE_ONCE(.., NULL) */
+		rqh->locks[cnt - 1] = NULL;
+		ls_wrote(&rqh->locks[cnt - 1]);
+	}
+	ls_point(LS_OP_FENCE, NULL, site);	/* smp_wmb() */
+	ls_point(LS_OP_RMW, &rqh->cnt, site);	/* this_cpu_dec(cnt) */
+	rqh->cnt--;
+	ls_wrote(&rqh->cnt);
+}
+
+/* ---- deadlock checks --------------------------------------------------------------------- */
+
+static int check_deadlock_AA(rqspinlock_t *lock, const struct ls_site *site)
+{
+	struct rqspinlock_held *rqh = &held[ls_cpu()];
+	ls_point(LS_OP_LOAD, rqh, site);	/* this CPU's table, entries below the top */
+	int cnt = rqh->cnt < RES_NR_HELD ? rqh->cnt : RES_NR_HELD;
+	for (int i = 0; i < cnt - 1; i++)
+		if (rqh->locks[i] == lock)
+			return -EDEADLK;
+	return 0;
+}
+
+static bool is_lock_released(rqspinlock_t *lock, unsigned mask, const struct ls_site *site)
+{
+	ls_point(LS_OP_LOAD, &lock->val, site);	/* atomic_read_acquire() */
+	return ((unsigned)lock->val.counter & mask) == 0;
+}
+
+static int check_deadlock_ABBA(rqspinlock_t *lock, unsigned mask, const struct ls_site *site)
+{
+	struct rqspinlock_held *rqh = &held[ls_cpu()];
+	int rqh_cnt = rqh->cnt < RES_NR_HELD ? rqh->cnt : RES_NR_HELD;
+	int ncpus = ls_ncpus();
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		struct rqspinlock_held *rh = &held[cpu];
+		ls_point(LS_OP_LOAD, &rh->cnt, site);
+		int real_cnt = rh->cnt;
+		int cnt = real_cnt < RES_NR_HELD ? real_cnt : RES_NR_HELD;
+		if (is_lock_released(lock, mask, site))
+			return 0;
+		if (cpu == ls_cpu() || real_cnt < 2 || real_cnt > RES_NR_HELD)
+			continue;
+		ls_point(LS_OP_LOAD, &rh->locks[cnt - 1], site);
+		void *remote_lock = rh->locks[cnt - 1];
+		if (!remote_lock)
+			continue;
+		ls_point(LS_OP_LOAD, rh->locks, site);	/* the remote's entries below its top */
+		for (int i = 0; i < cnt - 1; i++) {
+			if (rh->locks[i] != lock)
+				continue;
+			for (int j = 0; j < rqh_cnt - 1; j++)
+				if (rqh->locks[j] == remote_lock)
+					return -EDEADLK;
+			return 0;	/* inconclusive: retry later */
+		}
+	}
+	return 0;
+}
+
+/* ---- timeouts ---------------------------------------------------------------------------- */
+
+static void res_init_timeout(struct rqs_timeout *ts)
+{
+	ts->timeout_end = 0;
+	ts->next_check = 0;	/* spin = 0: the first RES_CHECK_TIMEOUT calls check_timeout */
+}
+
+static void res_reset_timeout(struct rqs_timeout *ts, uint64_t duration)
+{
+	ts->timeout_end = 0;
+	ts->duration = duration;
+}
+
+static int check_timeout(rqspinlock_t *lock, unsigned mask, struct rqs_timeout *ts,
+			 const struct ls_site *site)
+{
+	uint64_t prev = ts->cur;
+	if (!ts->timeout_end) {
+		if (!cfg.aa_after_1ms && check_deadlock_AA(lock, site))
+			return -EDEADLK;
+		ts->cur = ls_now();
+		ts->timeout_end = ts->cur + ts->duration;
+		return 0;
+	}
+	uint64_t now = ls_now();
+	if (now > ts->timeout_end)
+		return -ETIMEDOUT;
+	if (prev + NSEC_PER_MSEC < now) {
+		ts->cur = now;
+		if (cfg.aa_after_1ms) {
+			/* check_deadlock(): AA, then ABBA */
+			int ret = check_deadlock_AA(lock, site);
+			return ret ? ret : check_deadlock_ABBA(lock, mask, site);
+		}
+		return check_deadlock_ABBA(lock, mask, site);
+	}
+	return 0;
+}
+
+/* RES_CHECK_TIMEOUT: check_timeout() when the spin counter wraps; 0 between. */
+static int res_check_timeout(rqspinlock_t *lock, unsigned mask, struct rqs_timeout *ts,
+			     const struct ls_site *site)
+{
+	if (ls_now() < ts->next_check)
+		return 0;
+	ts->next_check = ls_now() + CHECK_PERIOD;
+	return check_timeout(lock, mask, ts, site);
+}
+
+/* res_smp_cond_load_acquire(&lock->val, !(VAL & wait) || RES_CHECK_TIMEOUT(ts, ret, mask)):
+ * returns the last value read; *ret is the check's verdict. */
+static unsigned spin_until_clear(rqspinlock_t *lock, unsigned wait, unsigned mask,
+				 struct rqs_timeout *ts, int *ret, const struct ls_site *site)
+{
+	for (;;) {
+		ls_point(LS_OP_LOAD, &lock->val, site);
+		unsigned v = (unsigned)lock->val.counter;
+		if (!(v & wait))
+			return v;
+		*ret = res_check_timeout(lock, mask, ts, site);
+		if (*ret)
+			return v;
+		ls_park(&lock->val, ts->next_check, site);
+	}
+}
+
+/* smp_cond_load_*(p, VAL): spin, with no timeout, until the int at p is non-zero. */
+static int spin_until_set(int *p, const struct ls_site *site)
+{
+	for (;;) {
+		ls_point(LS_OP_LOAD, p, site);
+		if (*p)
+			return *p;
+		ls_park(p, LS_NO_DEADLINE, site);
+	}
+}
+
+static struct mcs_spinlock *spin_until_next(struct mcs_spinlock *node, const struct ls_site *site)
+{
+	for (;;) {
+		ls_point(LS_OP_LOAD, &node->next, site);
+		if (node->next)
+			return node->next;
+		ls_park(&node->next, LS_NO_DEADLINE, site);
+	}
+}
+
+/* ---- lock word primitives ---------------------------------------------------------------- */
+
+static bool queued_spin_trylock(rqspinlock_t *lock, const struct ls_site *site)
+{
+	ls_point(LS_OP_LOAD, &lock->val, site);	/* atomic_read() */
+	if (lock->val.counter)
+		return false;
+	ls_point(LS_OP_RMW, &lock->val, site);	/* atomic_try_cmpxchg_acquire(0 -> 0,0,1) */
+	if (lock->val.counter)
+		return false;
+	lock->val.counter = _Q_LOCKED_VAL;
+	ls_wrote(&lock->val);
+	return true;
+}
+
+static void set_word(rqspinlock_t *lock, unsigned v)
+{
+	lock->val.counter = (int)v;
+	ls_wrote(&lock->val);
+}
+
+static unsigned word(rqspinlock_t *lock)
+{
+	return (unsigned)lock->val.counter;
+}
+
+static void clear_pending(rqspinlock_t *lock, const struct ls_site *site)
+{
+	ls_point(LS_OP_STORE, &lock->val, site);	/* WRITE_ONCE(lock->pending, 0) */
+	set_word(lock, word(lock) & ~_Q_PENDING_MASK);
+}
+
+static void clear_pending_set_locked(rqspinlock_t *lock, const struct ls_site *site)
+{
+	ls_point(LS_OP_STORE, &lock->val, site);	/* WRITE_ONCE(lock->locked_pending, 1) */
+	set_word(lock, (word(lock) & _Q_TAIL_MASK) | _Q_LOCKED_VAL);
+}
+
+static void set_locked(rqspinlock_t *lock, const struct ls_site *site)
+{
+	ls_point(LS_OP_STORE, &lock->val, site);	/* WRITE_ONCE(lock->locked, 1) */
+	set_word(lock, (word(lock) & ~_Q_LOCKED_MASK) | _Q_LOCKED_VAL);
+}
+
+static unsigned xchg_tail(rqspinlock_t *lock, unsigned tail, const struct ls_site *site)
+{
+	ls_point(LS_OP_RMW, &lock->val, site);	/* xchg_relaxed(&lock->tail, tail) */
+	unsigned old = word(lock);
+	set_word(lock, (old & _Q_LOCKED_PENDING_MASK) | tail);
+	return old & _Q_TAIL_MASK;
+}
+
+static bool try_cmpxchg_tail(rqspinlock_t *lock, unsigned tail, unsigned new_tail,
+			     const struct ls_site *site)
+{
+	ls_point(LS_OP_LOAD, &lock->val, site);	/* atomic_read() */
+	unsigned old = word(lock);
+	for (;;) {
+		if ((old & _Q_TAIL_MASK) != tail)
+			return false;
+		unsigned nv = (old & _Q_LOCKED_PENDING_MASK) | new_tail;
+		ls_point(LS_OP_RMW, &lock->val, site);	/* atomic_try_cmpxchg_relaxed() */
+		if (word(lock) == old) {
+			set_word(lock, nv);
+			return true;
+		}
+		old = word(lock);
+	}
+}
+
+static unsigned encode_tail(int cpu, int idx)
+{
+	return ((unsigned)(cpu + 1) << _Q_TAIL_CPU_OFFSET) | ((unsigned)idx << _Q_TAIL_IDX_OFFSET);
+}
+
+static struct mcs_spinlock *decode_tail(unsigned tail)
+{
+	int cpu = (int)(tail >> _Q_TAIL_CPU_OFFSET) - 1;
+	int idx = (int)((tail >> _Q_TAIL_IDX_OFFSET) & 3);
+	return &rqnodes[cpu][idx].mcs;
+}
+
+/* ---- the test-and-set fallback ----------------------------------------------------------- */
+
+static int resilient_tas_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
+{
+	struct rqs_timeout ts;
+	int ret = 0;
+	res_init_timeout(&ts);
+	if (cfg.tas_double_grab)
+		grab_held_lock_entry(lock, site);
+	res_reset_timeout(&ts, NSEC_PER_SEC);
+	for (;;) {
+		ls_point(LS_OP_LOAD, &lock->val, site);
+		bool taken = false;
+		if (!lock->val.counter) {
+			ls_point(LS_OP_RMW, &lock->val, site);	/* atomic_try_cmpxchg(0 -> 1) */
+			if (!lock->val.counter) {
+				set_word(lock, _Q_LOCKED_VAL);
+				taken = true;
+			}
+		}
+		if (taken)
+			break;
+		ret = res_check_timeout(lock, ~0u, &ts, site);
+		if (ret)
+			break;
+		ls_park(&lock->val, ts.next_check, site);	/* cpu_relax() */
+	}
+	if (ret)
+		release_held_lock_entry(site);
+	return ret;
+}
+
+/* ---- the slow path ----------------------------------------------------------------------- */
+
+static int resilient_queued_spin_lock_slowpath(rqspinlock_t *lock, unsigned val,
+					       const struct ls_site *site)
+{
+	struct mcs_spinlock *prev, *next, *node;
+	struct rqs_timeout ts;
+	int idx, ret = 0;
+	unsigned old, tail;
+	int cpu = ls_cpu();
+
+	if (cfg.tas)	/* P0: virt_spin_lock_enabled() */
+		return resilient_tas_spin_lock(lock, site);
+	res_init_timeout(&ts);
+
+	/* P2: wait out a pending -> locked hand-over, a bounded number of reads. */
+	if (val == _Q_PENDING_VAL) {
+		uint64_t until = ls_now() + _Q_PENDING_LOOPS * LS_RQS_SPIN_NS;
+		for (;;) {
+			ls_point(LS_OP_LOAD, &lock->val, site);
+			val = word(lock);
+			if (val != _Q_PENDING_VAL || ls_now() >= until)
+				break;
+			ls_park(&lock->val, until, site);
+		}
+	}
+	/* P3: contention: queue. */
+	if (val & ~_Q_LOCKED_MASK)
+		goto queue;
+	/* P4: trylock || pending */
+	ls_point(LS_OP_RMW, &lock->val, site);	/* queued_fetch_set_pending_acquire() */
+	val = word(lock);
+	set_word(lock, val | _Q_PENDING_VAL);
+	if (val & ~_Q_LOCKED_MASK) {
+		/* Lost the race: undo the pending bit only if we set it. */
+		if (!(val & _Q_PENDING_MASK))
+			clear_pending(lock, site);
+		goto queue;
+	}
+	if (cfg.grab_after_cmpxchg)
+		grab_held_lock_entry(lock, site);
+	/* P5: we are the pending waiter: wait for the owner to go. */
+	if (val & _Q_LOCKED_MASK) {
+		res_reset_timeout(&ts, RES_DEF_TIMEOUT);
+		spin_until_clear(lock, _Q_LOCKED_MASK, _Q_LOCKED_MASK, &ts, &ret, site);
+	}
+	if (ret) {	/* P6 */
+		clear_pending(lock, site);
+		goto err_release_entry;
+	}
+	clear_pending_set_locked(lock, site);	/* P7 */
+	return 0;
+
+queue:
+	if (cfg.grab_after_cmpxchg)
+		grab_held_lock_entry(lock, site);
+	/* Q0: do not queue behind ourselves (an NMI on the owner or the pending waiter). */
+	if (!cfg.no_aa_before_queue && check_deadlock_AA(lock, site)) {
+		ret = -EDEADLK;
+		goto err_release_entry;
+	}
+	/* Q1 */
+	node = &rqnodes[cpu][0].mcs;
+	ls_point(LS_OP_RMW, &node->count, site);	/* idx = node->count++ (plain) */
+	idx = node->count++;
+	ls_wrote(&node->count);
+	tail = encode_tail(cpu, idx);
+
+	/* Q2: no node, or an NMI that interrupted a waiter on this CPU: fall back to trylock. */
+	bool fallback;
+	switch (cfg.nmi_queue) {
+	case LS_RQS_Q_V0:
+		fallback = idx >= _Q_MAX_NODES;
+		break;
+	case LS_RQS_Q_V1:
+		fallback = idx >= _Q_MAX_NODES || in_nmi();
+		break;
+	default:
+		fallback = idx >= _Q_MAX_NODES || (in_nmi() && idx > 0);
+		break;
+	}
+	if (fallback) {
+		if (cfg.nmi_queue == LS_RQS_Q_V3) {
+			if (!queued_spin_trylock(lock, site)) {
+				ret = -EDEADLK;
+				goto err_release_node;
+			}
+			goto release;
+		}
+		res_reset_timeout(&ts, RES_DEF_TIMEOUT);
+		while (!queued_spin_trylock(lock, site)) {
+			ret = res_check_timeout(lock, ~0u, &ts, site);
+			if (ret)
+				goto err_release_node;
+			ls_park(&lock->val, ts.next_check, site);	/* cpu_relax() */
+		}
+		goto release;
+	}
+
+	/* Q3 */
+	node = &rqnodes[cpu][idx].mcs;
+	ls_point(LS_OP_STORE, &node->locked, site);
+	node->locked = 0;
+	ls_wrote(&node->locked);
+	ls_point(LS_OP_STORE, &node->next, site);
+	node->next = NULL;
+	ls_wrote(&node->next);
+
+	/* Q4: one more trylock before queueing. */
+	if (queued_spin_trylock(lock, site))
+		goto release;
+
+	/* Q5: publish the node. */
+	ls_point(LS_OP_FENCE, NULL, site);	/* smp_wmb() */
+	old = xchg_tail(lock, tail, site);
+	next = NULL;
+
+	/* Q6: a non-head waiter: link behind the previous tail, wait to be made head. */
+	if (old & _Q_TAIL_MASK) {
+		prev = decode_tail(old);
+		ls_point(LS_OP_STORE, &prev->next, site);	/* WRITE_ONCE(prev->next, node) */
+		prev->next = node;
+		ls_wrote(&prev->next);
+		int v = spin_until_set(&node->locked, site);	/* arch_mcs_spin_lock_contended() */
+		if (v == RES_TIMEOUT_VAL) {
+			ret = -EDEADLK;
+			goto waitq_timeout;
+		}
+		ls_point(LS_OP_LOAD, &node->next, site);
+		next = node->next;
+	}
+
+	/* Q7: the head waits for the owner and the pending waiter to go. */
+	res_reset_timeout(&ts, RES_DEF_TIMEOUT * 2);
+	val = spin_until_clear(lock, _Q_LOCKED_PENDING_MASK, _Q_LOCKED_PENDING_MASK, &ts, &ret,
+			       site);
+
+waitq_timeout:
+	if (ret) {
+		/* W: leave the queue in FIFO order; whoever queued behind us fails too. */
+		if (!try_cmpxchg_tail(lock, tail, 0, site)) {
+			next = spin_until_next(node, site);
+			ls_point(LS_OP_STORE, &next->locked, site);
+			next->locked = RES_TIMEOUT_VAL;
+			ls_wrote(&next->locked);
+		}
+		goto err_release_node;
+	}
+
+	/* Q8: claim the lock. */
+	if ((val & _Q_TAIL_MASK) == tail) {
+		ls_point(LS_OP_RMW, &lock->val, site);	/* atomic_try_cmpxchg_relaxed() */
+		if (word(lock) == val) {
+			set_word(lock, _Q_LOCKED_VAL);
+			goto release;	/* no contention */
+		}
+		val = word(lock);
+	}
+	set_locked(lock, site);
+	if (!next)
+		next = spin_until_next(node, site);
+	ls_point(LS_OP_STORE, &next->locked, site);	/* arch_mcs_spin_unlock_contended() */
+	next->locked = 1;
+	ls_wrote(&next->locked);
+
+release:
+	ls_point(LS_OP_RMW, &rqnodes[cpu][0].mcs.count, site);	/* __this_cpu_dec(count) */
+	rqnodes[cpu][0].mcs.count--;
+	ls_wrote(&rqnodes[cpu][0].mcs.count);
+	return 0;
+
+err_release_node:
+	ls_point(LS_OP_RMW, &rqnodes[cpu][0].mcs.count, site);
+	rqnodes[cpu][0].mcs.count--;
+	ls_wrote(&rqnodes[cpu][0].mcs.count);
+err_release_entry:
+	release_held_lock_entry(site);
+	return ret;
+}
+
+/* ---- the API ----------------------------------------------------------------------------- */
+
+static void prepare(rqspinlock_t *lock, const struct ls_site *site)
+{
+	if (!ls_lock_fresh(&lock->gen))
+		return;
+	/* A statically defined lock, first used in this execution. */
+	if (!lock->dep_map.key)
+		ls_lock_uninitialised(&lock->dep_map, site);
+	ls_rqspinlock_init(lock, lock->dep_map.name, lock->dep_map.key);
+}
+
+int ls_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
+{
+	prepare(lock, site);
+	int cpu = ls_cpu();
+	uint64_t start = ls_now();
+	/* lockstep: the table as this acquisition found it, to check a failure restores it. */
+	struct rqspinlock_held before = held[cpu];
+	int ret;
+
+	ls_lock_acquire(&lock->dep_map, 0, false, site);
+	if (!cfg.grab_after_cmpxchg)
+		grab_held_lock_entry(lock, site);
+	ls_point(LS_OP_RMW, &lock->val, site);	/* atomic_try_cmpxchg_acquire(0 -> 0,0,1) */
+	unsigned val = word(lock);
+	if (val == 0) {
+		set_word(lock, _Q_LOCKED_VAL);
+		if (cfg.grab_after_cmpxchg)
+			grab_held_lock_entry(lock, site);
+		ret = 0;
+	} else {
+		ret = resilient_queued_spin_lock_slowpath(lock, val, site);
+	}
+
+	uint64_t waited = ls_now() - start;
+	if (ret) {
+		ls_lock_release(&lock->dep_map, site);
+		const struct rqspinlock_held *now = &held[cpu];
+		int n = before.cnt < RES_NR_HELD ? before.cnt : RES_NR_HELD;
+		bool same = now->cnt == before.cnt;
+		for (int i = 0; same && i < n; i++)
+			same = now->locks[i] == before.locks[i];
+		if (!same)
+			ls_fail(site, "rqspinlock: a failed res_spin_lock(%s) left CPU%d's held-lock "
+				      "table changed (%d entries before, %d after)",
+				lock->dep_map.name, cpu, before.cnt, now->cnt);
+	} else if (++lock->holders > 1) {
+		ls_fail(site, "rqspinlock: %s has %d holders at once", lock->dep_map.name,
+			lock->holders);
+	}
+	if (ret == -ETIMEDOUT)
+		ls_stall(site, waited, "res_spin_lock(%s) returned -ETIMEDOUT", lock->dep_map.name);
+	else if (cfg.stall_ns && waited >= cfg.stall_ns)
+		ls_stall(site, waited, "res_spin_lock(%s) waited past the stall threshold, "
+				       "returned %s",
+			 lock->dep_map.name, ret == 0 ? "0" : "-EDEADLK");
+	return ret;
+}
+
+void ls_res_spin_unlock(rqspinlock_t *lock, const struct ls_site *site)
+{
+	prepare(lock, site);
+	struct rqspinlock_held *rqh = &held[ls_cpu()];
+	ls_lock_release(&lock->dep_map, site);
+	lock->holders--;
+	if (cfg.unlock_clear_first) {
+		ls_point(LS_OP_LOAD, &rqh->cnt, site);
+		if (rqh->cnt <= RES_NR_HELD && rqh->cnt > 0) {
+			ls_point(LS_OP_STORE, &rqh->locks[rqh->cnt - 1], site);
+			rqh->locks[rqh->cnt - 1] = NULL;
+			ls_wrote(&rqh->locks[rqh->cnt - 1]);
+		}
+		ls_point(LS_OP_STORE, &lock->val, site);	/* smp_store_release(&locked, 0) */
+		set_word(lock, word(lock) & ~_Q_LOCKED_MASK);
+	} else {
+		ls_point(LS_OP_STORE, &lock->val, site);	/* smp_store_release(&locked, 0) */
+		set_word(lock, word(lock) & ~_Q_LOCKED_MASK);
+		ls_point(LS_OP_LOAD, &rqh->cnt, site);
+		if (rqh->cnt <= RES_NR_HELD && rqh->cnt > 0) {
+			ls_point(LS_OP_STORE, &rqh->locks[rqh->cnt - 1], site);
+			rqh->locks[rqh->cnt - 1] = NULL;
+			ls_wrote(&rqh->locks[rqh->cnt - 1]);
+		}
+	}
+	ls_point(LS_OP_RMW, &rqh->cnt, site);	/* this_cpu_dec(cnt) */
+	rqh->cnt--;
+	ls_wrote(&rqh->cnt);
+}
+
+int ls_raw_res_spin_lock_irqsave(rqspinlock_t *lock, unsigned long *flags,
+				 const struct ls_site *site)
+{
+	*flags = ls_irq_save();
+	ls_preempt_disable();
+	int ret = ls_res_spin_lock(lock, site);
+	if (ret) {
+		if (cfg.irqsave_preempt_first) {
+			ls_preempt_enable();
+			ls_irq_restore(*flags);
+		} else {
+			ls_irq_restore(*flags);
+			ls_preempt_enable();
+		}
+	}
+	return ret;
+}
+
+void ls_raw_res_spin_unlock_irqrestore(rqspinlock_t *lock, unsigned long flags,
+				       const struct ls_site *site)
+{
+	ls_res_spin_unlock(lock, site);
+	if (cfg.irqsave_preempt_first) {
+		ls_preempt_enable();
+		ls_irq_restore(flags);
+	} else {
+		ls_irq_restore(flags);
+		ls_preempt_enable();
+	}
+}
+
+void ls_rqs_check_quiescent(void)
+{
+	for (int i = 0; i < nlocks; i++)
+		if (locks[i]->val.counter)
+			ls_fail(LS_SITE("rqspinlock"), "rqspinlock: %s ends with lock word %#x",
+				locks[i]->dep_map.name, (unsigned)locks[i]->val.counter);
+	for (int c = 0; c < ls_ncpus(); c++) {
+		if (held[c].cnt)
+			ls_fail(LS_SITE("rqspinlock"), "rqspinlock: CPU%d's held-lock table ends with "
+						       "%d entries",
+				c, held[c].cnt);
+		if (rqnodes[c][0].mcs.count)
+			ls_fail(LS_SITE("rqspinlock"), "rqspinlock: CPU%d's queue-node count ends at %d",
+				c, rqnodes[c][0].mcs.count);
+	}
+}
