@@ -21,10 +21,30 @@
 
 extern const struct ls_target ls_target_demo_abba;
 extern const struct ls_target ls_target_demo_nmi_aa;
+extern const struct ls_target ls_target_rqs_aa;
+extern const struct ls_target ls_target_rqs_abba;
+extern const struct ls_target ls_target_rqs_abbcca;
+extern const struct ls_target ls_target_rqs_held_max;
+extern const struct ls_target ls_target_rqs_stress_aa2;
+extern const struct ls_target ls_target_rqs_stress_aa3;
+extern const struct ls_target ls_target_rqs_stress_abba2;
+extern const struct ls_target ls_target_rqs_stress_abba3;
+extern const struct ls_target ls_target_rqs_stress_abbcca3;
+extern const struct ls_target ls_target_rqs_ringbuf_nmi;
 
 const struct ls_target *const ls_targets[] = {
 	&ls_target_demo_abba,
 	&ls_target_demo_nmi_aa,
+	&ls_target_rqs_aa,
+	&ls_target_rqs_abba,
+	&ls_target_rqs_abbcca,
+	&ls_target_rqs_held_max,
+	&ls_target_rqs_stress_aa2,
+	&ls_target_rqs_stress_aa3,
+	&ls_target_rqs_stress_abba2,
+	&ls_target_rqs_stress_abba3,
+	&ls_target_rqs_stress_abbcca3,
+	&ls_target_rqs_ringbuf_nmi,
 };
 const int ls_ntargets = (int)(sizeof(ls_targets) / sizeof(ls_targets[0]));
 

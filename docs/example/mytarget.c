@@ -109,10 +109,12 @@ static const struct ls_irq_decl nmis[] = {
 };
 
 static const struct ls_variant variants[] = {
-	{ "buggy", "the sampling NMI spins on buf_lock: AA when it lands on the holder's CPU",
-	  LS_KIND_DEADLOCK },
-	{ "fixed", "the sampling NMI trylocks and drops the sample when buf_lock is busy",
-	  LS_KIND_NONE },
+	{ .name = "buggy",
+	  .summary = "the sampling NMI spins on buf_lock: AA when it lands on the holder's CPU",
+	  .expect = LS_KIND_DEADLOCK },
+	{ .name = "fixed",
+	  .summary = "the sampling NMI trylocks and drops the sample when buf_lock is busy",
+	  .expect = LS_KIND_NONE },
 };
 
 static const struct ls_target mytarget = {

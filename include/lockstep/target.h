@@ -46,11 +46,25 @@ struct ls_irq_decl {
 	void *arg;
 };
 
+#define LS_KIND_BIT(k) (1u << (k))
+
 struct ls_variant {
 	const char *name;
 	const char *summary;	/* the bug it carries, or why it is clean */
 	enum ls_kind expect;	/* LS_KIND_NONE: "never" */
+	/* The kinds that count as bugs for this variant (LS_KIND_BIT()s); 0 means every kind but
+	 * LS_KIND_AVERTED.  A finding of another kind is still reported and kept, as expected
+	 * behaviour (e.g. rqspinlock's known ABBCCA timeout), and does not make `run` or `fuzz`
+	 * exit 1. */
+	uint32_t bugs;
 };
+
+/* Whether a finding of kind k is a bug for variant v. */
+static inline bool ls_variant_bug(const struct ls_variant *v, enum ls_kind k)
+{
+	uint32_t bugs = v->bugs ? v->bugs : ~LS_KIND_BIT(LS_KIND_AVERTED);
+	return k != LS_KIND_NONE && (bugs & LS_KIND_BIT(k));
+}
 
 struct ls_target {
 	const char *name;	/* "demo/abba" */

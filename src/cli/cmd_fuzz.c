@@ -163,11 +163,16 @@ int ls_cmd_fuzz(int argc, char **argv)
 	       s.target->name, s.target->variants[s.variant].name, n, elapsed,
 	       elapsed > 0 ? (double)n / elapsed : 0.0, nf, nf == 1 ? "" : "s",
 	       stop_signal ? " (stopped by signal)" : "");
-	for (int i = 0; i < nf; i++)
+	const struct ls_variant *var = &s.target->variants[s.variant];
+	int bugs = 0;
+	for (int i = 0; i < nf; i++) {
+		bool bug = ls_variant_bug(var, fs[i].kind);
+		bugs += bug;
 		printf("  %-13s hits %-8" PRIu64 " first at execution %" PRIu64 " (seed %" PRIu64
-		       ")  %s\n      %s\n",
+		       ")  %s\n      %s%s\n",
 		       fs[i].shape, fs[i].hits, fs[i].first_exec, fs[i].first_seed,
-		       fs[i].path, fs[i].signature);
+		       fs[i].path, fs[i].signature, bug ? "" : "\n      (expected behaviour: not a bug for this variant)");
+	}
 	if (o.json) {
 		struct ls_buf j = { 0 };
 		ls_buf_printf(&j, "{\"command\":\"fuzz\",\"target\":");
@@ -188,7 +193,8 @@ int ls_cmd_fuzz(int argc, char **argv)
 			ls_json_str(&j, fs[i].path);
 			ls_buf_printf(&j, ",\"signature\":");
 			ls_json_str(&j, fs[i].signature);
-			ls_buf_printf(&j, "}");
+			ls_buf_printf(&j, ",\"bug\":%s}",
+				      ls_variant_bug(var, fs[i].kind) ? "true" : "false");
 		}
 		ls_buf_printf(&j, "]}");
 		printf("%s\n", j.s);
@@ -199,5 +205,5 @@ int ls_cmd_fuzz(int argc, char **argv)
 	free(fs);
 	ls_buf_finish(&report);
 	ls_session_finish(&s);
-	return nf ? LS_EXIT_FOUND : LS_EXIT_CLEAN;
+	return bugs ? LS_EXIT_FOUND : LS_EXIT_CLEAN;
 }

@@ -33,9 +33,10 @@ int ls_cmd_list(int argc, char **argv)
 		ls_buf_printf(&j, ",\"variants\":[");
 		for (int v = 0; v < t->nvariants; v++) {
 			const struct ls_variant *var = &t->variants[v];
-			const char *expect = var->expect == LS_KIND_NONE ? "never"
-									 : ls_kind_name(var->expect);
-			printf("  %-16s expect %-9s %s\n", var->name, expect, var->summary);
+			const char *expect = var->expect == LS_KIND_NONE    ? "never"
+					     : var->expect >= LS_KIND_COUNT ? "unsettled"
+									    : ls_kind_name(var->expect);
+			printf("  %-18s expect %-9s %s\n", var->name, expect, var->summary);
 			ls_buf_printf(&j, "%s{\"name\":", v ? "," : "");
 			ls_json_str(&j, var->name);
 			ls_buf_printf(&j, ",\"expect\":\"%s\",\"summary\":", expect);

@@ -75,5 +75,6 @@ int ls_cmd_run(int argc, char **argv)
 	}
 	ls_buf_finish(&report);
 	ls_session_finish(&s);
-	return found ? LS_EXIT_FOUND : LS_EXIT_CLEAN;
+	return ls_variant_bug(&s.target->variants[s.variant], r.kind) ? LS_EXIT_FOUND
+								      : LS_EXIT_CLEAN;
 }
