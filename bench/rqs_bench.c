@@ -28,6 +28,7 @@
 #include "exec.h"
 #include "strategy.h"
 #include "../targets/targets.h"
+#include "bench_util.h"
 
 #ifndef LS_BENCH_BUILDTYPE
 #define LS_BENCH_BUILDTYPE "unknown"
@@ -71,40 +72,6 @@ static const char *const find_specs[] = {
 
 #define NRATE ((int)(sizeof(rate_specs) / sizeof(rate_specs[0])))
 #define NFIND ((int)(sizeof(find_specs) / sizeof(find_specs[0])))
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-struct stat3 {
-	double median, min, max;
-};
-
-/* The median is the upper one, s[n / 2], for even n: always one of the values. */
-static struct stat3 summarize(const double *v, int n)
-{
-	double s[REPS];
-	memcpy(s, v, (size_t)n * sizeof(*s));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	return (struct stat3){ s[n / 2], s[0], s[n - 1] };
-}
-
-static _Noreturn void die(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "lockstep-rqs-bench: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	exit(2);
-}
 
 /* A fresh session on spec with the default config: the validator on, its graph empty. */
 static void open_session(struct ls_session *s, const char *spec)
@@ -238,43 +205,6 @@ static void bench_find(const char *spec, int ncampaigns, struct find_result *res
 	res->max = order[ncampaigns - 1];
 }
 
-/* ---- environment ------------------------------------------------------------------------- */
-
-static void cpu_model(char *buf, size_t n)
-{
-	snprintf(buf, n, "unknown");
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	if (!f)
-		return;
-	char line[512];
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "model name", 10) != 0)
-			continue;
-		char *p = strchr(line, ':');
-		if (!p)
-			continue;
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		p[strcspn(p, "\n")] = 0;
-		snprintf(buf, n, "%s", p);
-		break;
-	}
-	fclose(f);
-}
-
-/* Pins the process to the CPU it is running on, so every figure is one core's. */
-static int pin_to_current_cpu(void)
-{
-	int cpu = sched_getcpu();
-	if (cpu < 0)
-		return -1;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) == 0 ? cpu : -1;
-}
-
 /* ---- report ------------------------------------------------------------------------------ */
 
 /* A row's cells are text, so a campaign that hit the cap can read "> 200000". */
@@ -338,49 +268,18 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	const char *csv = NULL;
-	bool quick = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--quick")) {
-			quick = true;
-		} else if (!strcmp(argv[i], "--csv") && i + 1 < argc) {
-			csv = argv[++i];
-		} else if (!strncmp(argv[i], "--csv=", 6)) {
-			csv = argv[i] + 6;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return 2;
-		}
-	}
+	struct bench_args args;
+	int rc = bench_parse_args(argc, argv, "lockstep-rqs-bench", usage, &args);
+	if (rc >= 0)
+		return rc;
+	bool quick = args.quick;
+	const char *csv = args.csv;
 
 	double rate_secs = quick ? 0.05 : 0.5;	/* per repetition; REPS of them */
 	int ncampaigns = quick ? CAMPAIGNS_QUICK : CAMPAIGNS;
 
-	char cpu[256];
-	cpu_model(cpu, sizeof(cpu));
-	int pinned = pin_to_current_cpu();
-
-	printf("# lockstep rqspinlock benchmark%s\n\n", quick ? " (--quick)" : "");
-	printf("- CPU: %s", cpu);
-	if (pinned >= 0)
-		printf(" (pinned to cpu %d)\n", pinned);
-	else
-		printf(" (not pinned)\n");
-	printf("- build: buildtype=%s, sanitizers=%s, fiber switch=%s, asserts=%s\n",
-	       LS_BENCH_BUILDTYPE, LS_BENCH_SANITIZE, LS_BENCH_FIBER,
-#ifdef NDEBUG
-	       "off"
-#else
-	       "on"
-#endif
-	);
-	if (strcmp(LS_BENCH_SANITIZE, "none") != 0 || !strcmp(LS_BENCH_BUILDTYPE, "debug") ||
-	    !strcmp(LS_BENCH_BUILDTYPE, "plain"))
-		printf("- note: this build is not optimized or is sanitized; figures are not "
-		       "representative (use buildtype=debugoptimized or release, no sanitizers)\n");
+	bench_print_environment("lockstep rqspinlock benchmark", &args);
+	const char *cpu = args.cpu;
 	printf("- strategy: random(p-switch %.2g, p-irq %.2g), lock validator on\n", P_SWITCH,
 	       P_IRQ);
 	printf("- execs/s: median of %d repetitions of %.2f s (after a warm-up), CLOCK_MONOTONIC, "

@@ -28,6 +28,7 @@
 #include "machine.h"
 #include "strategy.h"
 #include "../targets/targets.h"
+#include "bench_util.h"
 
 #ifndef LS_BENCH_BUILDTYPE
 #define LS_BENCH_BUILDTYPE "unknown"
@@ -41,39 +42,6 @@
 
 #define REPS 5
 #define STACK_SIZE (64 * 1024)
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-struct stat3 {
-	double median, min, max;
-};
-
-static struct stat3 summarize(const double *v, int n)
-{
-	double s[REPS];
-	memcpy(s, v, (size_t)n * sizeof(*s));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	return (struct stat3){ s[n / 2], s[0], s[n - 1] };
-}
-
-static _Noreturn void die(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "lockstep-bench: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	exit(2);
-}
 
 /* ---- 1. bare fiber switch ---------------------------------------------------------------- */
 
@@ -309,43 +277,6 @@ static struct exec_result bench_execs(double seconds_per_rep, enum ls_lockdep_mo
 	return res;
 }
 
-/* ---- environment ------------------------------------------------------------------------- */
-
-static void cpu_model(char *buf, size_t n)
-{
-	snprintf(buf, n, "unknown");
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	if (!f)
-		return;
-	char line[512];
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "model name", 10) != 0)
-			continue;
-		char *p = strchr(line, ':');
-		if (!p)
-			continue;
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		p[strcspn(p, "\n")] = 0;
-		snprintf(buf, n, "%s", p);
-		break;
-	}
-	fclose(f);
-}
-
-/* Pins the process to the CPU it is running on, so every figure is one core's. */
-static int pin_to_current_cpu(void)
-{
-	int cpu = sched_getcpu();
-	if (cpu < 0)
-		return -1;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) == 0 ? cpu : -1;
-}
-
 /* ---- report ------------------------------------------------------------------------------ */
 
 struct row {
@@ -402,50 +333,19 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	const char *csv = NULL;
-	bool quick = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--quick")) {
-			quick = true;
-		} else if (!strcmp(argv[i], "--csv") && i + 1 < argc) {
-			csv = argv[++i];
-		} else if (!strncmp(argv[i], "--csv=", 6)) {
-			csv = argv[i] + 6;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return 2;
-		}
-	}
+	struct bench_args args;
+	int rc = bench_parse_args(argc, argv, "lockstep-bench", usage, &args);
+	if (rc >= 0)
+		return rc;
+	bool quick = args.quick;
+	const char *csv = args.csv;
 
 	long fiber_rounds = quick ? 200000 : 5000000;	/* one-way switches: 2x */
 	long n_points = quick ? 100000 : 1000000;
 	double exec_secs = quick ? 0.08 : 0.4;		/* per repetition; 5 of them */
 
-	char cpu[256];
-	cpu_model(cpu, sizeof(cpu));
-	int pinned = pin_to_current_cpu();
-
-	printf("# lockstep scheduler benchmark%s\n\n", quick ? " (--quick)" : "");
-	printf("- CPU: %s", cpu);
-	if (pinned >= 0)
-		printf(" (pinned to cpu %d)\n", pinned);
-	else
-		printf(" (not pinned)\n");
-	printf("- build: buildtype=%s, sanitizers=%s, fiber switch=%s, asserts=%s\n",
-	       LS_BENCH_BUILDTYPE, LS_BENCH_SANITIZE, LS_BENCH_FIBER,
-#ifdef NDEBUG
-	       "off"
-#else
-	       "on"
-#endif
-	);
-	if (strcmp(LS_BENCH_SANITIZE, "none") != 0 || !strcmp(LS_BENCH_BUILDTYPE, "debug") ||
-	    !strcmp(LS_BENCH_BUILDTYPE, "plain"))
-		printf("- note: this build is not optimized or is sanitized; figures are not "
-		       "representative (use buildtype=debugoptimized or release, no sanitizers)\n");
+	bench_print_environment("lockstep scheduler benchmark", &args);
+	const char *cpu = args.cpu;
 	printf("- each figure: median of %d repetitions (after a warm-up), CLOCK_MONOTONIC\n\n",
 	       REPS);
 	fflush(stdout);
