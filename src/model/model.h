@@ -13,8 +13,8 @@ void ls_irq_work_reset(void);
  * generation, so statically defined locks come back unlocked (mm.c, spinlock.c). */
 void ls_mm_reset(void);
 
-/* Empties every CPU's rqspinlock queue nodes and held-lock table, names them for reports, and
- * puts the configuration back to the current kernel's (rqspinlock.c). */
+/* Puts the rqspinlock configuration back to the current kernel's and, if the last execution
+ * used rqspinlocks, empties every CPU's queue nodes and held-lock table (rqspinlock.c). */
 void ls_rqspinlock_reset(void);
 
 #endif

@@ -150,26 +150,46 @@ static int lock_owner(const void *addr)
 	return -1;	/* the word has no owner id; the held tables say who attempts what */
 }
 
-void ls_rqspinlock_reset(void)
+/* Whether this execution initialised an rqspinlock: only then does the per-CPU state need
+ * names now and a reset before the next execution.  Most targets never touch it, and this
+ * keeps them from paying for it on every execution. */
+static bool in_use;
+
+static void name_per_cpu_state(void)
 {
-	memset(rqnodes, 0, sizeof(rqnodes));
-	memset(held, 0, sizeof(held));
-	memset(&cfg, 0, sizeof(cfg));
-	nlocks = 0;
+	static bool named;
 	for (int c = 0; c < LS_NR_CPUS; c++) {
-		snprintf(held_names[c], sizeof(held_names[c]), "rqspinlock_held[cpu%d]", c);
+		if (!named)
+			snprintf(held_names[c], sizeof(held_names[c]), "rqspinlock_held[cpu%d]", c);
 		ls_object_register(&held[c], sizeof(held[c]), held_names[c], NULL);
 		for (int i = 0; i < _Q_MAX_NODES; i++) {
-			snprintf(node_names[c][i], sizeof(node_names[c][i]), "rqnodes[cpu%d][%d]", c,
-				 i);
+			if (!named)
+				snprintf(node_names[c][i], sizeof(node_names[c][i]),
+					 "rqnodes[cpu%d][%d]", c, i);
 			ls_object_register(&rqnodes[c][i], sizeof(rqnodes[c][i]), node_names[c][i],
 					   NULL);
 		}
 	}
+	named = true;
+}
+
+void ls_rqspinlock_reset(void)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	nlocks = 0;
+	if (!in_use)
+		return;
+	memset(rqnodes, 0, sizeof(rqnodes));
+	memset(held, 0, sizeof(held));
+	in_use = false;
 }
 
 void ls_rqspinlock_init(rqspinlock_t *lock, const char *name, const void *key)
 {
+	if (!in_use) {
+		in_use = true;
+		name_per_cpu_state();
+	}
 	lock->val.counter = 0;
 	lock->holders = 0;
 	ls_lock_mark_fresh(&lock->gen);
