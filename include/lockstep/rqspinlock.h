@@ -102,6 +102,9 @@ extern const int ls_rqs_nvariants;
 
 /* Applies cfg to every rqspinlock of the execution; call from a target's init. */
 void ls_rqs_configure(const struct ls_rqs_config *cfg);
+/* The same with ls_rqs_variants[variant]'s configuration and the given stall threshold (0:
+ * only -ETIMEDOUT is a stall), for targets whose variants are the LS_RQS_VARIANTS() list. */
+void ls_rqs_use_variant(int variant, uint64_t stall_ns);
 
 void ls_rqspinlock_init(rqspinlock_t *lock, const char *name, const void *key);
 int ls_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site);
@@ -111,9 +114,10 @@ int ls_raw_res_spin_lock_irqsave(rqspinlock_t *lock, unsigned long *flags,
 void ls_raw_res_spin_unlock_irqrestore(rqspinlock_t *lock, unsigned long flags,
 				       const struct ls_site *site);
 
-/* End-of-execution checks for a target's check hook: every lock word registered this execution
- * is 0, every CPU's held-lock table and queue-node count are back to 0.  ls_fail()s otherwise. */
-void ls_rqs_check_quiescent(void);
+/* End-of-execution checks, usable as a target's check hook: every lock word registered this
+ * execution is 0, every CPU's held-lock table and queue-node count are back to 0.  ls_fail()s
+ * otherwise. */
+void ls_rqs_check_quiescent(int variant);
 /* This CPU's held-lock table count (for targets and tests). */
 int ls_rqs_held_count(int cpu);
 

@@ -142,6 +142,12 @@ void ls_rqs_configure(const struct ls_rqs_config *c)
 	cfg = *c;
 }
 
+void ls_rqs_use_variant(int variant, uint64_t stall_ns)
+{
+	cfg = ls_rqs_variants[variant].cfg;
+	cfg.stall_ns = stall_ns;
+}
+
 /* ---- per-execution state ----------------------------------------------------------------- */
 
 static int lock_owner(const void *addr)
@@ -789,8 +795,9 @@ void ls_raw_res_spin_unlock_irqrestore(rqspinlock_t *lock, unsigned long flags,
 	}
 }
 
-void ls_rqs_check_quiescent(void)
+void ls_rqs_check_quiescent(int variant)
 {
+	(void)variant;
 	for (int i = 0; i < nlocks; i++)
 		if (locks[i]->val.counter)
 			ls_fail(LS_SITE("rqspinlock"), "rqspinlock: %s ends with lock word %#x",

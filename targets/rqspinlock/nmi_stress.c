@@ -39,12 +39,6 @@ enum mode { AA, ABBA, ABBCCA };
 static rqspinlock_t lock_a, lock_b, lock_c;
 static enum mode mode;
 
-static void check(int v)
-{
-	(void)v;
-	ls_rqs_check_quiescent();
-}
-
 /* The module's CPU number for the model's CPU. */
 static int module_cpu(void)
 {
@@ -111,7 +105,7 @@ static void init_locks(void)
 #define STRESS_INIT(fn, m)                                                                        \
 	static void fn(int v)                                                                     \
 	{                                                                                         \
-		ls_rqs_configure(&ls_rqs_variants[v].cfg);                                        \
+		ls_rqs_use_variant(v, 0);                                                         \
 		mode = (m);                                                                       \
 		init_locks();                                                                     \
 	}
@@ -149,7 +143,7 @@ static const struct ls_variant stress_open_variants[NVAR] =
 		.variants = variants_,                                                            \
 		.nvariants = NVAR,                                                                \
 		.init = initfn,                                                                   \
-		.check = check,                                                                   \
+		.check = ls_rqs_check_quiescent,                                                                   \
 	}
 
 STRESS_TARGET(ls_target_rqs_stress_aa2, "rqspinlock/nmi-stress-aa-2cpu",
@@ -194,9 +188,7 @@ static void perf_prog(void *arg)
 
 static void ringbuf_init(int v)
 {
-	struct ls_rqs_config c = ls_rqs_variants[v].cfg;
-	c.stall_ns = 1000000;
-	ls_rqs_configure(&c);
+	ls_rqs_use_variant(v, 1000000);	/* a millisecond in an NMI is already a stall */
 	raw_res_spin_lock_init(&rb_spinlock);
 	reserved = 0;
 }
@@ -218,5 +210,5 @@ const struct ls_target ls_target_rqs_ringbuf_nmi = {
 	.variants = ringbuf_variants,
 	.nvariants = NVAR,
 	.init = ringbuf_init,
-	.check = check,
+	.check = ls_rqs_check_quiescent,
 };

@@ -35,21 +35,6 @@
 
 static rqspinlock_t lock_a, lock_b, lock_c;
 static rqspinlock_t elems[HELD_LOCKS];
-static int variant;
-
-static void configure(int v, uint64_t stall_ns)
-{
-	struct ls_rqs_config c = ls_rqs_variants[v].cfg;
-	c.stall_ns = stall_ns;
-	ls_rqs_configure(&c);
-	variant = v;
-}
-
-static void check(int v)
-{
-	(void)v;
-	ls_rqs_check_quiescent();
-}
 
 /* Takes first, then tries second; unlocks what it got. */
 static void lock_pair(rqspinlock_t *first, rqspinlock_t *second)
@@ -75,7 +60,7 @@ static void aa_fn(void *arg)
 
 static void aa_init(int v)
 {
-	configure(v, 1000000);	/* "at once": a millisecond is already a stall */
+	ls_rqs_use_variant(v, 1000000);	/* "at once": a millisecond is already a stall */
 	raw_res_spin_lock_init(&lock_a);
 }
 
@@ -93,7 +78,7 @@ const struct ls_target ls_target_rqs_aa = {
 	.variants = aa_variants,
 	.nvariants = NVAR,
 	.init = aa_init,
-	.check = check,
+	.check = ls_rqs_check_quiescent,
 };
 
 /* ---- rqspinlock/abba and rqspinlock/abbcca ------------------------------------------------ */
@@ -124,7 +109,7 @@ static void ca_fn(void *arg)
 
 static void cycle_init(int v)
 {
-	configure(v, 0);
+	ls_rqs_use_variant(v, 0);
 	raw_res_spin_lock_init(&lock_a);
 	raw_res_spin_lock_init(&lock_b);
 	raw_res_spin_lock_init(&lock_c);
@@ -147,7 +132,7 @@ const struct ls_target ls_target_rqs_abba = {
 	.variants = abba_variants,
 	.nvariants = NVAR,
 	.init = cycle_init,
-	.check = check,
+	.check = ls_rqs_check_quiescent,
 };
 
 static const struct ls_task_decl abbcca_tasks[] = {
@@ -168,7 +153,7 @@ const struct ls_target ls_target_rqs_abbcca = {
 	.variants = abbcca_variants,
 	.nvariants = NVAR,
 	.init = cycle_init,
-	.check = check,
+	.check = ls_rqs_check_quiescent,
 };
 
 /* ---- rqspinlock/held-max ------------------------------------------------------------------ */
@@ -195,7 +180,7 @@ static void held_max_init(int v)
 		"elem21", "elem22", "elem23", "elem24", "elem25", "elem26", "elem27",
 		"elem28", "elem29", "elem30", "elem31", "elem32", "elem33",
 	};
-	configure(v, 0);
+	ls_rqs_use_variant(v, 0);
 	for (int i = 0; i < HELD_LOCKS; i++)
 		ls_rqspinlock_init(&elems[i], names[i], &elems[i]);
 }
@@ -214,5 +199,5 @@ const struct ls_target ls_target_rqs_held_max = {
 	.variants = held_max_variants,
 	.nvariants = NVAR,
 	.init = held_max_init,
-	.check = check,
+	.check = ls_rqs_check_quiescent,
 };
