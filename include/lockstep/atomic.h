@@ -296,6 +296,53 @@ LS_ATOMIC_FAMILY(atomic_long, atomic_long_t, long, unsigned long)
 		ls_wrote(ls_sp_);                                                                 \
 	} while (0)
 
+/* xchg(), cmpxchg() and try_cmpxchg() on any naturally aligned word, pointers included (the
+ * kernel's generic forms, e.g. bpf_kptr_xchg() is one xchg on a pointer slot).  One RMW point;
+ * a failed compare writes nothing and wakes no-one. */
+#define ls_xchg(ptr, v, what_)                                                                   \
+	({                                                                                       \
+		__typeof__(&*(ptr)) ls_xp_ = (ptr);                                               \
+		__typeof__(*ls_xp_) ls_xv_ = (v);                                                 \
+		ls_point(LS_OP_RMW, ls_xp_, LS_SITE(what_));                                      \
+		__typeof__(*ls_xp_) ls_xo_ = *ls_xp_;                                             \
+		*ls_xp_ = ls_xv_;                                                                  \
+		ls_wrote(ls_xp_);                                                                 \
+		ls_xo_;                                                                           \
+	})
+
+#define ls_cmpxchg(ptr, o, n, what_)                                                             \
+	({                                                                                       \
+		__typeof__(&*(ptr)) ls_cp_ = (ptr);                                               \
+		__typeof__(*ls_cp_) ls_co_ = (o), ls_cn_ = (n);                                   \
+		ls_point(LS_OP_RMW, ls_cp_, LS_SITE(what_));                                      \
+		__typeof__(*ls_cp_) ls_cc_ = *ls_cp_;                                             \
+		if (ls_cc_ == ls_co_) {                                                           \
+			*ls_cp_ = ls_cn_;                                                          \
+			ls_wrote(ls_cp_);                                                         \
+		}                                                                                \
+		ls_cc_;                                                                           \
+	})
+
+/* On failure *po becomes the value found. */
+#define ls_try_cmpxchg(ptr, po, n, what_)                                                        \
+	({                                                                                       \
+		__typeof__(&*(ptr)) ls_tp_ = (ptr);                                               \
+		__typeof__(&*(po)) ls_to_ = (po);                                                 \
+		__typeof__(*ls_tp_) ls_tc_ = ls_cmpxchg(ls_tp_, *ls_to_, (n), what_);             \
+		bool ls_tok_ = ls_tc_ == *ls_to_;                                                 \
+		if (!ls_tok_)                                                                     \
+			*ls_to_ = ls_tc_;                                                          \
+		ls_tok_;                                                                          \
+	})
+
+#define xchg(ptr, v) ls_xchg((ptr), (v), "xchg")
+#define xchg_acquire(ptr, v) ls_xchg((ptr), (v), "xchg_acquire")
+#define xchg_release(ptr, v) ls_xchg((ptr), (v), "xchg_release")
+#define cmpxchg(ptr, o, n) ls_cmpxchg((ptr), (o), (n), "cmpxchg")
+#define cmpxchg_acquire(ptr, o, n) ls_cmpxchg((ptr), (o), (n), "cmpxchg_acquire")
+#define cmpxchg_release(ptr, o, n) ls_cmpxchg((ptr), (o), (n), "cmpxchg_release")
+#define try_cmpxchg(ptr, po, n) ls_try_cmpxchg((ptr), (po), (n), "try_cmpxchg")
+
 #define READ_ONCE(x) ls_load(x, "READ_ONCE(" #x ")")
 #define WRITE_ONCE(x, v) ls_store(x, v, "WRITE_ONCE(" #x ")")
 #define smp_load_acquire(p) ls_load(*(p), "smp_load_acquire(" #p ")")
