@@ -31,6 +31,7 @@ extern const struct ls_target ls_target_rqs_stress_abba2;
 extern const struct ls_target ls_target_rqs_stress_abba3;
 extern const struct ls_target ls_target_rqs_stress_abbcca3;
 extern const struct ls_target ls_target_rqs_ringbuf_nmi;
+extern const struct ls_target ls_target_kptr_dtor_nmi;
 
 const struct ls_target *const ls_targets[] = {
 	&ls_target_demo_abba,
@@ -45,6 +46,7 @@ const struct ls_target *const ls_targets[] = {
 	&ls_target_rqs_stress_abba3,
 	&ls_target_rqs_stress_abbcca3,
 	&ls_target_rqs_ringbuf_nmi,
+	&ls_target_kptr_dtor_nmi,
 };
 const int ls_ntargets = (int)(sizeof(ls_targets) / sizeof(ls_targets[0]));
 

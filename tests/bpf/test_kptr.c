@@ -1,0 +1,105 @@
+/* Suite `bpf`, kptr/dtor-nmi: the inline dtor deadlocks through the NMI, the three deferral
+ * designs of the 2026 thread release every reference exactly once and never in NMI, and the two
+ * wrong deferrals leak a reference.  Each pair runs under the random walk from seed 0 with the
+ * budgets below (tests/pairs.h), and its first finding replays in a fresh session. */
+#include "../pairs.h"
+
+static const struct pair_budget budget = { .clean = 50000, .bug = 20000, .open = 0 };
+
+static int run_variant(const char *variant)
+{
+	const struct ls_target *t;
+	int v;
+	char spec[96], err[256];
+	snprintf(spec, sizeof(spec), "kptr/dtor-nmi:%s", variant);
+	CHECKF(ls_target_spec(spec, &t, &v, err, sizeof(err)), "%s", err);
+	return run_pair(t, v, &budget);
+}
+
+/* Scans seeds 0.. of spec until an execution of kind k whose signature contains every one of
+ * the words; returns its seed, or UINT64_MAX. */
+static uint64_t first_with(const char *spec, enum ls_kind k, const char *const *words, int n,
+			   uint64_t limit)
+{
+	struct ls_session s;
+	struct ls_result r;
+	uint64_t found = UINT64_MAX;
+	open_session(&s, spec, NULL);
+	for (uint64_t seed = 0; seed < limit && found == UINT64_MAX; seed++) {
+		if (run_random(&s, seed, &r, NULL) != k)
+			continue;
+		int i = 0;
+		while (i < n && strstr(r.signature, words[i]))
+			i++;
+		if (i == n)
+			found = seed;
+	}
+	ls_session_finish(&s);
+	return found;
+}
+
+static int test_inline_dtor_deadlocks_on_the_nocb_lock_through_the_nmi(void)
+{
+	CHECK(run_variant("inline") == TEST_PASS);
+	static const char *const words[] = { "nmi@", "nocb_lock" };
+	uint64_t seed = first_with("kptr/dtor-nmi:inline", LS_KIND_DEADLOCK, words, 2, 2000);
+	CHECKF(seed != UINT64_MAX, "no deadlock naming the NMI and the nocb lock in 2000 seeds");
+	return TEST_PASS;
+}
+
+/* Lockdep's "possible recursive locking" through the NMI also shows in executions where the NMI
+ * took the lock after its CPU's task had dropped it: nothing hangs, and the validator still
+ * reports it. */
+static int test_inline_dtor_is_reported_by_the_validator_without_a_hang(void)
+{
+	static const char *const words[] = { "AA", "nocb_lock", "nmi@" };
+	uint64_t report = first_with("kptr/dtor-nmi:inline", LS_KIND_LOCKDEP, words, 3, 2000);
+	CHECKF(report != UINT64_MAX, "no validator report in 2000 seeds");
+	return TEST_PASS;
+}
+
+static int test_global_llist_releases_every_reference_once_outside_nmi(void)
+{
+	return run_variant("global-llist");
+}
+
+static int test_per_map_llist_releases_every_reference_once_outside_nmi(void)
+{
+	return run_variant("per-map");
+}
+
+static int test_skipping_with_irqs_off_leaves_the_release_to_the_allocator(void)
+{
+	return run_variant("skip-in-irqs-disabled");
+}
+
+static int test_queueing_on_a_racy_emptiness_check_leaks_a_reference(void)
+{
+	CHECK(run_variant("racy-empty-check") == TEST_PASS);
+	static const char *const words[] = { "leaked" };
+	CHECK(first_with("kptr/dtor-nmi:racy-empty-check", LS_KIND_INVARIANT, words, 1, 20000) !=
+	      UINT64_MAX);
+	return TEST_PASS;
+}
+
+static int test_skipping_the_queue_while_the_callback_runs_leaks_a_reference(void)
+{
+	CHECK(run_variant("busy-skip-queue") == TEST_PASS);
+	static const char *const words[] = { "leaked" };
+	CHECK(first_with("kptr/dtor-nmi:busy-skip-queue", LS_KIND_INVARIANT, words, 1, 20000) !=
+	      UINT64_MAX);
+	return TEST_PASS;
+}
+
+int main(void)
+{
+	int status = TEST_PASS;
+	RUN(test_inline_dtor_deadlocks_on_the_nocb_lock_through_the_nmi, status);
+	RUN(test_inline_dtor_is_reported_by_the_validator_without_a_hang, status);
+	RUN(test_global_llist_releases_every_reference_once_outside_nmi, status);
+	RUN(test_per_map_llist_releases_every_reference_once_outside_nmi, status);
+	RUN(test_skipping_with_irqs_off_leaves_the_release_to_the_allocator, status);
+	RUN(test_queueing_on_a_racy_emptiness_check_leaks_a_reference, status);
+	RUN(test_skipping_the_queue_while_the_callback_runs_leaks_a_reference, status);
+	return status;
+}
