@@ -134,6 +134,26 @@ else
 	echo "ok   edited trace replays without crashing (exit $rc)"
 fi
 
+# The BPF scenarios through the command line: a buggy design exits 1 with its finding in the JSON
+# line, the fix exits 0, and a scenario trace (an NMI inside call_rcu()) replays byte for byte.
+expect_rc 1 "fuzz kptr/dtor-nmi:inline finds the deadlock" -- \
+	"$LS" fuzz kptr/dtor-nmi:inline --execs 2000 --out "$tmp/kptr" --quiet --json
+case "$(tail -n 1 "$tmp/out")" in
+\{*nocb_lock*\}) echo "ok   fuzz kptr --json last line names the nocb lock" ;;
+*) fail "fuzz kptr --json: last line does not name the nocb lock: $(tail -n 1 "$tmp/out")" ;;
+esac
+expect_rc 0 "fuzz kptr/dtor-nmi:global-llist is clean" -- \
+	"$LS" fuzz kptr/dtor-nmi:global-llist --execs 5000 --out "$tmp/kptr2" --quiet
+kptr_trace=$(ls "$tmp"/kptr/deadlock-*.trace 2>/dev/null | head -1)
+if [ -z "$kptr_trace" ]; then
+	fail "fuzz kptr/dtor-nmi:inline wrote no deadlock trace"
+else
+	expect_rc 0 "the kptr deadlock trace replays" -- \
+		"$LS" replay "$kptr_trace" --trace "$tmp/kptr-again.trace"
+	cmp -s "$kptr_trace" "$tmp/kptr-again.trace" ||
+		fail "re-recorded kptr trace differs from the original"
+fi
+
 if [ "$fails" -ne 0 ]; then
 	echo "cli: $fails failure(s)" >&2
 	exit 1
