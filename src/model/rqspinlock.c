@@ -342,6 +342,16 @@ static int res_check_timeout(rqspinlock_t *lock, unsigned mask, struct rqs_timeo
 	return check_timeout(lock, mask, ts, site);
 }
 
+/* Whether the bits the caller waits on are still set, read with no scheduling point.  The
+ * deadlock checks inside RES_CHECK_TIMEOUT are scheduling points of their own; a release that
+ * lands during them wakes nobody, as this context is not parked yet.  The kernel's loop reads the
+ * word again right after the check, so a waiter re-reads it before parking, or it would sleep
+ * through the release until its next check (0.65 ms of virtual time, a false stall). */
+static bool still_set(const rqspinlock_t *lock, unsigned wait)
+{
+	return ((unsigned)lock->val.counter & wait) != 0;
+}
+
 /* res_smp_cond_load_acquire(&lock->val, !(VAL & wait) || RES_CHECK_TIMEOUT(ts, ret, mask)):
  * returns the last value read; *ret is the check's verdict. */
 static unsigned spin_until_clear(rqspinlock_t *lock, unsigned wait, unsigned mask,
@@ -355,7 +365,8 @@ static unsigned spin_until_clear(rqspinlock_t *lock, unsigned wait, unsigned mas
 		*ret = res_check_timeout(lock, mask, ts, site);
 		if (*ret)
 			return v;
-		ls_park(&lock->val, ts->next_check, site);
+		if (still_set(lock, wait))
+			ls_park(&lock->val, ts->next_check, site);
 	}
 }
 
@@ -487,7 +498,8 @@ static int resilient_tas_spin_lock(rqspinlock_t *lock, const struct ls_site *sit
 		ret = res_check_timeout(lock, ~0u, &ts, site);
 		if (ret)
 			break;
-		ls_park(&lock->val, ts.next_check, site);	/* cpu_relax() */
+		if (still_set(lock, ~0u))
+			ls_park(&lock->val, ts.next_check, site);	/* cpu_relax() */
 	}
 	if (ret)
 		release_held_lock_entry(site);
@@ -588,7 +600,8 @@ queue:
 			ret = res_check_timeout(lock, ~0u, &ts, site);
 			if (ret)
 				goto err_release_node;
-			ls_park(&lock->val, ts.next_check, site);	/* cpu_relax() */
+			if (still_set(lock, ~0u))
+				ls_park(&lock->val, ts.next_check, site);	/* cpu_relax() */
 		}
 		goto release;
 	}
