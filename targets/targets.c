@@ -32,6 +32,11 @@ extern const struct ls_target ls_target_rqs_stress_abba3;
 extern const struct ls_target ls_target_rqs_stress_abbcca3;
 extern const struct ls_target ls_target_rqs_ringbuf_nmi;
 extern const struct ls_target ls_target_kptr_dtor_nmi;
+extern const struct ls_target ls_target_buildid_stackmap;
+extern const struct ls_target ls_target_bpf_task_vma;
+extern const struct ls_target ls_target_maps_lpm_trie;
+extern const struct ls_target ls_target_maps_queue_stack;
+extern const struct ls_target ls_target_maps_lru_abba;
 
 const struct ls_target *const ls_targets[] = {
 	&ls_target_demo_abba,
@@ -47,6 +52,11 @@ const struct ls_target *const ls_targets[] = {
 	&ls_target_rqs_stress_abbcca3,
 	&ls_target_rqs_ringbuf_nmi,
 	&ls_target_kptr_dtor_nmi,
+	&ls_target_buildid_stackmap,
+	&ls_target_bpf_task_vma,
+	&ls_target_maps_lpm_trie,
+	&ls_target_maps_queue_stack,
+	&ls_target_maps_lru_abba,
 };
 const int ls_ntargets = (int)(sizeof(ls_targets) / sizeof(ls_targets[0]));
 
