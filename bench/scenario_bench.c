@@ -1,9 +1,10 @@
-/* lockstep-rqs-bench: how fast the rqspinlock targets run, and how soon a campaign finds a bug.
+/* lockstep-scenario-bench: how fast the scenario targets run, and how soon a campaign finds a
+ * bug.  Scenarios come in sets (rqspinlock, bpf); --set picks one, the default runs them all.
  *
  *   1. execs/s        executions per second under random(0.1, 0.05), validator on, seeds 0, 1,
- *                     2, ... for a few clean (:current) variants; median of REPS timed
- *                     repetitions after a warm-up
- *   2. execs to find  for each (target, variant) pair in finds[]: CAMPAIGNS campaigns, campaign k
+ *                     2, ... for the set's clean variants (one per target, mostly); median of
+ *                     REPS timed repetitions after a warm-up
+ *   2. execs to find  for each buggy (target, variant) pair of the set: CAMPAIGNS campaigns, campaign k
  *                     running seeds k * CAMPAIGN_STRIDE upward in a fresh session, each counting
  *                     the executions up to and including the first whose kind is a bug for the
  *                     variant (ls_variant_bug()), stopping at FIND_CAP; median, min and max over
@@ -48,16 +49,22 @@
 #define P_SWITCH 0.1
 #define P_IRQ 0.05
 
-/* The clean variants whose speed (1) measures. */
-static const char *const rate_specs[] = {
+/* A set of scenarios: the clean variants whose speed (1) measures, one per target, and the buggy
+ * variants (2) hunts.  The expected outcomes are in the top comments of the target files. */
+struct bench_set {
+	const char *name;
+	const char *const *rate;
+	const char *const *find;
+};
+
+static const char *const rqs_rate[] = {
 	"rqspinlock/abba:current",
 	"rqspinlock/nmi-stress-abba-3cpu:current",
 	"rqspinlock/nmi-stress-aa-2cpu:current",
+	NULL,
 };
 
-/* The buggy variants (2) hunts; the expected outcomes are in the top comments of the files in
- * targets/rqspinlock/. */
-static const char *const find_specs[] = {
+static const char *const rqs_find[] = {
 	"rqspinlock/ringbuf-nmi:v6.15",
 	"rqspinlock/ringbuf-nmi:grab-after-cmpxchg",
 	"rqspinlock/ringbuf-nmi:unlock-clear-first",
@@ -68,10 +75,47 @@ static const char *const find_specs[] = {
 	"rqspinlock/nmi-stress-aa-2cpu:no-aa-before-queue",
 	"rqspinlock/aa:aa-after-1ms",
 	"rqspinlock/abba:tas-double-grab",
+	NULL,
 };
 
-#define NRATE ((int)(sizeof(rate_specs) / sizeof(rate_specs[0])))
-#define NFIND ((int)(sizeof(find_specs) / sizeof(find_specs[0])))
+/* The BPF scenarios (issue 5): each scenario's speed on its fix, every buggy design's hunt. */
+static const char *const bpf_rate[] = {
+	"kptr/dtor-nmi:global-llist",
+	"buildid/stackmap:snapshot-then-parse",
+	"bpf/task-vma:per-vma-lock",
+	"maps/lpm-trie:rqspinlock",
+	"maps/queue-stack:rqspinlock",
+	"maps/lru-abba:rqspinlock",
+	NULL,
+};
+
+static const char *const bpf_find[] = {
+	"kptr/dtor-nmi:inline",
+	"kptr/dtor-nmi:racy-empty-check",
+	"kptr/dtor-nmi:busy-skip-queue",
+	"buildid/stackmap:sleepable-under-mmap-lock",
+	"buildid/stackmap:nofault-irq-work-unlock",
+	"bpf/task-vma:mmap-lock-held",
+	"maps/lpm-trie:raw-spinlock",
+	"maps/queue-stack:raw-spinlock",
+	"maps/lru-abba:raw-spinlock",
+	NULL,
+};
+
+static const struct bench_set sets[] = {
+	{ "rqspinlock", rqs_rate, rqs_find },
+	{ "bpf", bpf_rate, bpf_find },
+};
+#define NSETS ((int)(sizeof(sets) / sizeof(sets[0])))
+#define MAX_SPECS 16
+
+static int count_specs(const char *const *specs)
+{
+	int n = 0;
+	while (specs[n])
+		n++;
+	return n;
+}
 
 /* A fresh session on spec with the default config: the validator on, its graph empty. */
 static void open_session(struct ls_session *s, const char *spec)
@@ -135,10 +179,16 @@ struct campaign {
 	bool found;
 	enum ls_kind kind;
 	char signature[512];
+	/* The first execution of the variant's expected kind, which may come later than the first
+	 * bug (a validator report before the first hang). */
+	uint64_t expect_execs;	/* FIND_CAP when none */
+	bool expect_found;
+	bool settled;		/* the variant expects a bug of one kind */
+	uint64_t ran;		/* executions the campaign ran */
 };
 
 /* Runs seeds first, first + 1, ... in a fresh session until an execution's kind is a bug for
- * the variant, or FIND_CAP executions have run. */
+ * the variant and one has been of its expected kind, or FIND_CAP executions have run. */
 static void run_campaign(const char *spec, uint64_t first, struct campaign *c)
 {
 	struct ls_session s;
@@ -148,16 +198,25 @@ static void run_campaign(const char *spec, uint64_t first, struct campaign *c)
 	open_session(&s, spec);
 	ls_random_init(&rnd, P_SWITCH, P_IRQ);
 	const struct ls_variant *v = &s.target->variants[s.variant];
+	bool settled = v->expect != LS_KIND_NONE && v->expect < LS_KIND_COUNT;
 	memset(c, 0, sizeof(*c));
-	c->execs = FIND_CAP;
+	c->execs = c->expect_execs = c->ran = FIND_CAP;
+	c->settled = settled;
 	for (uint64_t i = 0; i < FIND_CAP; i++) {
 		enum ls_kind k = ls_session_run(&s, &rnd.base, first + i, &r);
-		if (ls_variant_bug(v, k)) {
+		if (!c->found && ls_variant_bug(v, k)) {
 			c->execs = i + 1;
 			c->seed = first + i;
 			c->found = true;
 			c->kind = k;
 			snprintf(c->signature, sizeof(c->signature), "%s", r.signature);
+		}
+		if (settled && !c->expect_found && k == v->expect) {
+			c->expect_execs = i + 1;
+			c->expect_found = true;
+		}
+		if (c->found && (c->expect_found || !settled)) {
+			c->ran = i + 1;
 			break;
 		}
 	}
@@ -169,16 +228,23 @@ struct find_result {
 	int capped;		/* campaigns that hit FIND_CAP */
 	int median;		/* index into c[] of the median campaign */
 	int min, max;		/* indices of the fewest and the most executions */
+	/* The same for the first execution of the expected kind, and whether that row says more
+	 * than the first-bug row (some campaign's first bug was of another kind). */
+	int exp_median, exp_min, exp_max;
+	bool exp_differs;
 	uint64_t total;		/* executions over all campaigns */
 	double seconds;
 	struct campaign c[CAMPAIGNS];
 };
 
 static const struct campaign *sort_base;
+static bool sort_by_expected;
 
 static int cmp_by_execs(const void *a, const void *b)
 {
-	uint64_t x = sort_base[*(const int *)a].execs, y = sort_base[*(const int *)b].execs;
+	const struct campaign *ca = &sort_base[*(const int *)a], *cb = &sort_base[*(const int *)b];
+	uint64_t x = sort_by_expected ? ca->expect_execs : ca->execs;
+	uint64_t y = sort_by_expected ? cb->expect_execs : cb->execs;
 	if (x != y)
 		return x < y ? -1 : 1;
 	return *(const int *)a - *(const int *)b;	/* ties: the earlier campaign first */
@@ -192,17 +258,25 @@ static void bench_find(const char *spec, int ncampaigns, struct find_result *res
 	memset(res, 0, sizeof(*res));
 	res->ncampaigns = ncampaigns;
 	for (int k = 0; k < ncampaigns; k++) {
+		const struct campaign *c = &res->c[k];
 		run_campaign(spec, (uint64_t)k * CAMPAIGN_STRIDE, &res->c[k]);
-		res->total += res->c[k].execs;
-		res->capped += !res->c[k].found;
+		res->total += c->ran;
+		res->capped += !c->found;
+		res->exp_differs |= c->settled && c->execs != c->expect_execs;
 		order[k] = k;
 	}
 	res->seconds = (double)(now_ns() - t0) / 1e9;
 	sort_base = res->c;
+	sort_by_expected = false;
 	qsort(order, (size_t)ncampaigns, sizeof(order[0]), cmp_by_execs);
 	res->min = order[0];
 	res->median = order[ncampaigns / 2];
 	res->max = order[ncampaigns - 1];
+	sort_by_expected = true;
+	qsort(order, (size_t)ncampaigns, sizeof(order[0]), cmp_by_execs);
+	res->exp_min = order[0];
+	res->exp_median = order[ncampaigns / 2];
+	res->exp_max = order[ncampaigns - 1];
 }
 
 /* ---- report ------------------------------------------------------------------------------ */
@@ -223,6 +297,14 @@ static void cell_count(char *buf, const struct campaign *c)
 {
 	if (c->found)
 		snprintf(buf, 32, "%llu", (unsigned long long)c->execs);
+	else
+		snprintf(buf, 32, "> %llu", (unsigned long long)FIND_CAP);
+}
+
+static void cell_expected(char *buf, const struct campaign *c)
+{
+	if (c->expect_found)
+		snprintf(buf, 32, "%llu", (unsigned long long)c->expect_execs);
 	else
 		snprintf(buf, 32, "> %llu", (unsigned long long)FIND_CAP);
 }
@@ -259,71 +341,70 @@ static int write_csv(const char *path, const struct row *rows, int n, const char
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: lockstep-rqs-bench [--quick] [--csv FILE]\n"
+	fprintf(out, "usage: lockstep-scenario-bench [--set NAME] [--quick] [--csv FILE]\n"
+		     "  --set NAME  only this set of scenarios: rqspinlock or bpf (default: every "
+		     "set)\n"
 		     "  --quick     short repetitions and %d campaigns instead of %d, for CI smoke "
 		     "runs\n"
 		     "  --csv FILE  also write the results as CSV to FILE\n",
 		CAMPAIGNS_QUICK, CAMPAIGNS);
 }
 
-int main(int argc, char **argv)
+/* Measures one set: prints its table and the lines under it, appends its rows. */
+static void run_set(const struct bench_set *set, double rate_secs, int ncampaigns,
+		    struct row *rows, int *nrows)
 {
-	struct bench_args args;
-	int rc = bench_parse_args(argc, argv, "lockstep-rqs-bench", usage, &args);
-	if (rc >= 0)
-		return rc;
-	bool quick = args.quick;
-	const char *csv = args.csv;
+	static struct rate_result rates[MAX_SPECS];
+	static struct find_result finds[MAX_SPECS];
+	int nrate = count_specs(set->rate), nfind = count_specs(set->find);
+	struct row *first = &rows[*nrows];
+	int start = *nrows;
 
-	double rate_secs = quick ? 0.05 : 0.5;	/* per repetition; REPS of them */
-	int ncampaigns = quick ? CAMPAIGNS_QUICK : CAMPAIGNS;
-
-	bench_print_environment("lockstep rqspinlock benchmark", &args);
-	const char *cpu = args.cpu;
-	printf("- strategy: random(p-switch %.2g, p-irq %.2g), lock validator on\n", P_SWITCH,
-	       P_IRQ);
-	printf("- execs/s: median of %d repetitions of %.2f s (after a warm-up), CLOCK_MONOTONIC, "
-	       "seeds 0, 1, 2, ...\n",
-	       REPS, rate_secs);
-	printf("- execs to first bug: %d campaigns, campaign k from seed k*%llu upward in a fresh "
-	       "session, capped at %llu executions; the median is the campaign at sorted index "
-	       "%d\n\n",
-	       ncampaigns, (unsigned long long)CAMPAIGN_STRIDE, (unsigned long long)FIND_CAP,
-	       ncampaigns / 2);
+	printf("### %s\n\n", set->name);
 	fflush(stdout);
-
-	static struct rate_result rates[NRATE];
-	static struct find_result finds[NFIND];
-	static struct row rows[NRATE + NFIND];
-	int nrows = 0;
-
-	for (int i = 0; i < NRATE; i++) {
-		struct row *row = &rows[nrows++];
-		rates[i] = bench_rate(rate_specs[i], rate_secs);
+	for (int i = 0; i < nrate; i++) {
+		struct row *row = &rows[(*nrows)++];
+		rates[i] = bench_rate(set->rate[i], rate_secs);
 		snprintf(row->bench, sizeof(row->bench), "%s, random(%.2g, %.2g), validator on",
-			 rate_specs[i], P_SWITCH, P_IRQ);
+			 set->rate[i], P_SWITCH, P_IRQ);
 		row->unit = "execs/s";
 		cell_rate(row->median, rates[i].rate.median);
 		cell_rate(row->min, rates[i].rate.min);
 		cell_rate(row->max, rates[i].rate.max);
 	}
-	for (int i = 0; i < NFIND; i++) {
-		struct row *row = &rows[nrows++];
+	for (int i = 0; i < nfind; i++) {
+		struct row *row = &rows[(*nrows)++];
 		struct find_result *f = &finds[i];
-		bench_find(find_specs[i], ncampaigns, f);
+		bench_find(set->find[i], ncampaigns, f);
 		snprintf(row->bench, sizeof(row->bench), "%s, execs to first bug (%d campaigns)",
-			 find_specs[i], ncampaigns);
+			 set->find[i], ncampaigns);
 		row->unit = "execs";
 		cell_count(row->median, &f->c[f->median]);
 		cell_count(row->min, &f->c[f->min]);
 		cell_count(row->max, &f->c[f->max]);
+		if (!f->exp_differs)
+			continue;
+		/* Some campaign found another bug first (a validator report before the hang): the
+		 * executions to the expected kind as well. */
+		const struct ls_target *t;
+		int v;
+		char err[256];
+		if (!ls_target_spec(set->find[i], &t, &v, err, sizeof(err)))
+			die("%s", err);
+		row = &rows[(*nrows)++];
+		snprintf(row->bench, sizeof(row->bench), "%s, execs to first %s (%d campaigns)",
+			 set->find[i], ls_kind_name(t->variants[v].expect), ncampaigns);
+		row->unit = "execs";
+		cell_expected(row->median, &f->c[f->exp_median]);
+		cell_expected(row->min, &f->c[f->exp_min]);
+		cell_expected(row->max, &f->c[f->exp_max]);
 	}
-	print_table(rows, nrows);
+	print_table(first, *nrows - start);
 
 	printf("\n");
-	for (int i = 0; i < NRATE; i++) {
+	for (int i = 0; i < nrate; i++) {
 		const struct rate_result *r = &rates[i];
-		printf("- %s: %llu executions, %llu clean", rate_specs[i],
+		printf("- %s: %llu executions, %llu clean", set->rate[i],
 		       (unsigned long long)r->execs,
 		       (unsigned long long)r->findings[LS_KIND_NONE]);
 		for (int k = LS_KIND_NONE + 1; k < LS_KIND_COUNT; k++)
@@ -332,10 +413,10 @@ int main(int argc, char **argv)
 				       ls_kind_name((enum ls_kind)k));
 		printf("\n");
 	}
-	for (int i = 0; i < NFIND; i++) {
+	for (int i = 0; i < nfind; i++) {
 		const struct find_result *f = &finds[i];
 		const struct campaign *m = &f->c[f->median];
-		printf("- %s: ", find_specs[i]);
+		printf("- %s: ", set->find[i]);
 		if (m->found)
 			/* The signature starts with the shape: "stall: ...", "ABBA: ...". */
 			printf("median campaign (from seed %llu) found %s at seed %llu: %s",
@@ -355,6 +436,58 @@ int main(int argc, char **argv)
 		printf(" %d hit the cap; %llu executions in %.3f s\n", f->capped,
 		       (unsigned long long)f->total, f->seconds);
 	}
+	printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+	/* --set is this program's own; the rest is the shared command line. */
+	const char *only = NULL;
+	char *rest[64];
+	int nrest = 0;
+	for (int i = 0; i < argc && nrest < 64; i++) {
+		if (i > 0 && !strcmp(argv[i], "--set") && i + 1 < argc)
+			only = argv[++i];
+		else if (i > 0 && !strncmp(argv[i], "--set=", 6))
+			only = argv[i] + 6;
+		else
+			rest[nrest++] = argv[i];
+	}
+	struct bench_args args;
+	int rc = bench_parse_args(nrest, rest, "lockstep-scenario-bench", usage, &args);
+	if (rc >= 0)
+		return rc;
+	int selected = -1;
+	for (int i = 0; only && i < NSETS; i++)
+		if (!strcmp(sets[i].name, only))
+			selected = i;
+	if (only && selected < 0)
+		die("unknown set '%s' (rqspinlock, bpf)", only);
+	bool quick = args.quick;
+	const char *csv = args.csv;
+
+	double rate_secs = quick ? 0.05 : 0.5;	/* per repetition; REPS of them */
+	int ncampaigns = quick ? CAMPAIGNS_QUICK : CAMPAIGNS;
+
+	bench_print_environment("lockstep scenario benchmark", &args);
+	const char *cpu = args.cpu;
+	printf("- strategy: random(p-switch %.2g, p-irq %.2g), lock validator on\n", P_SWITCH,
+	       P_IRQ);
+	printf("- execs/s: median of %d repetitions of %.2f s (after a warm-up), CLOCK_MONOTONIC, "
+	       "seeds 0, 1, 2, ...\n",
+	       REPS, rate_secs);
+	printf("- execs to first bug: %d campaigns, campaign k from seed k*%llu upward in a fresh "
+	       "session, capped at %llu executions; the median is the campaign at sorted index "
+	       "%d\n\n",
+	       ncampaigns, (unsigned long long)CAMPAIGN_STRIDE, (unsigned long long)FIND_CAP,
+	       ncampaigns / 2);
+	fflush(stdout);
+
+	static struct row rows[NSETS * 3 * MAX_SPECS];
+	int nrows = 0;
+	for (int i = 0; i < NSETS; i++)
+		if (selected < 0 || selected == i)
+			run_set(&sets[i], rate_secs, ncampaigns, rows, &nrows);
 
 	if (csv) {
 		if (write_csv(csv, rows, nrows, cpu, quick) != 0)

@@ -1,6 +1,7 @@
 /* lockstep list: every in-tree target (or the one named, e.g. a shared object), its variants, and
  * what each is expected to do. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "../../targets/targets.h"
@@ -31,12 +32,16 @@ int ls_cmd_list(int argc, char **argv)
 		ls_buf_printf(&j, "%s{\"name\":", i ? "," : "");
 		ls_json_str(&j, t->name);
 		ls_buf_printf(&j, ",\"variants\":[");
+		int width = 18;	/* the variant column: the target's longest name, at least 18 */
+		for (int v = 0; v < t->nvariants; v++)
+			if ((int)strlen(t->variants[v].name) > width)
+				width = (int)strlen(t->variants[v].name);
 		for (int v = 0; v < t->nvariants; v++) {
 			const struct ls_variant *var = &t->variants[v];
 			const char *expect = var->expect == LS_KIND_NONE    ? "never"
 					     : var->expect >= LS_KIND_COUNT ? "unsettled"
 									    : ls_kind_name(var->expect);
-			printf("  %-18s expect %-9s %s\n", var->name, expect, var->summary);
+			printf("  %-*s expect %-9s %s\n", width, var->name, expect, var->summary);
 			ls_buf_printf(&j, "%s{\"name\":", v ? "," : "");
 			ls_json_str(&j, var->name);
 			ls_buf_printf(&j, ",\"expect\":\"%s\",\"summary\":", expect);
