@@ -83,8 +83,6 @@ struct wake_q {
 static bool sleeping[MAX_CTX + 1];
 #define task_sleeping(ctx) sleeping[(ctx) + 1]
 
-#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
-
 /* ---- the owner word and the readers named in reports ------------------------------------- */
 
 static long tag_of(int ctx)

@@ -62,8 +62,6 @@ enum { MMAP_LOCK_HELD, RELEASE_BEFORE_FAULT, PER_VMA_LOCK };
 
 static int variant;
 
-#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
-
 /* ---- the process ------------------------------------------------------------------------- */
 
 #define HEAP_START 0x10000UL
@@ -88,47 +86,9 @@ static bool per_vma_lock(void)
 	return mm.ls_per_vma_lock;
 }
 
-/* ---- kernel/bpf/mmap_unlock_work.h (before the Aug 2026 fix; the program runs with interrupts
- * on, so it never gets a work and every unlock is synchronous) ---------------------------- */
-
-struct mmap_unlock_irq_work {
-	struct irq_work irq_work;
-	struct mm_struct *mm;
-};
-
-static DEFINE_PER_CPU(struct mmap_unlock_irq_work, mmap_unlock_work);
-
-static void do_mmap_read_unlock(struct irq_work *entry)
-{
-	struct mmap_unlock_irq_work *work = container_of(entry, struct mmap_unlock_irq_work,
-							  irq_work);
-	mmap_read_unlock_non_owner(READ_ONCE(work->mm));
-}
-
-static bool bpf_mmap_unlock_get_irq_work(struct mmap_unlock_irq_work **work_ptr)
-{
-	struct mmap_unlock_irq_work *work = NULL;
-	bool irq_work_busy = false;
-
-	if (irqs_disabled()) {
-		work = this_cpu_ptr(&mmap_unlock_work);
-		if (irq_work_is_busy(&work->irq_work))
-			irq_work_busy = true;
-	}
-	*work_ptr = work;
-	return irq_work_busy;
-}
-
-static void bpf_mmap_unlock_mm(struct mmap_unlock_irq_work *work, struct mm_struct *m)
-{
-	if (!work) {
-		mmap_read_unlock(m);
-		return;
-	}
-	WRITE_ONCE(work->mm, m);
-	rwsem_release(&m->mmap_lock.dep_map, 0);
-	irq_work_queue(&work->irq_work);
-}
+/* kernel/bpf/mmap_unlock_work.h before the Aug 2026 fix is the model library's
+ * (<lockstep/mmap_unlock_work.h>).  The program runs with interrupts on, so it never gets a work
+ * and every unlock is synchronous. */
 
 /* ---- kernel/bpf/task_iter.c -------------------------------------------------------------- */
 
@@ -429,11 +389,7 @@ static void init(int v)
 	ls_set_task_mm(0, &mm);
 	ls_set_task_mm(1, &mm);
 
-	for (int cpu = 0; cpu < 2; cpu++) {
-		struct mmap_unlock_irq_work *work = per_cpu_ptr(&mmap_unlock_work, cpu);
-		init_irq_work(&work->irq_work, do_mmap_read_unlock);
-		work->mm = NULL;
-	}
+	ls_mmap_unlock_work_init(false);
 	memset(&kern_data, 0, sizeof(kern_data));
 	memset(visits, 0, sizeof(visits));
 	nvisits = 0;

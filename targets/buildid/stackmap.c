@@ -86,19 +86,6 @@ static int variant;
 
 #define noinline __attribute__((noinline))
 #define ALIGN4(x) (((x) + 3) & ~3UL)
-#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
-
-/* <linux/err.h> */
-#define MAX_ERRNO 4095
-static inline void *ERR_PTR(long error)
-{
-	return (void *)error;
-}
-
-static inline bool IS_ERR(const void *ptr)
-{
-	return (unsigned long)ptr >= (unsigned long)-MAX_ERRNO;
-}
 
 /* ---- the process ------------------------------------------------------------------------- */
 
@@ -322,74 +309,8 @@ static int build_id_parse_file(struct file *file, unsigned char *build_id, uint3
 	return __build_id_parse_file(file, build_id, size, true);
 }
 
-/* ---- kernel/bpf/mmap_unlock_work.h, kernel/bpf/task_iter.c ------------------------------- */
-
-struct mmap_unlock_irq_work {
-	struct irq_work irq_work;
-	struct mm_struct *mm;
-	atomic_t active;	/* the Aug 2026 fix: the slot is taken until the callback ran */
-};
-
-static DEFINE_PER_CPU(struct mmap_unlock_irq_work, mmap_unlock_work);
-
-static void bpf_mmap_unlock_guard_put(struct mmap_unlock_irq_work *work);
-
-static void do_mmap_read_unlock(struct irq_work *entry)
-{
-	struct mmap_unlock_irq_work *work = container_of(entry, struct mmap_unlock_irq_work,
-							  irq_work);
-	mmap_read_unlock_non_owner(READ_ONCE(work->mm));
-	if (variant == NOFAULT_IRQ_WORK_ACTIVE) {
-		WRITE_ONCE(work->mm, NULL);
-		bpf_mmap_unlock_guard_put(work);
-	}
-}
-
-/* Before the fix: with interrupts off, this CPU's work, unless its callback is still to run. */
-static bool bpf_mmap_unlock_get_irq_work(struct mmap_unlock_irq_work **work_ptr)
-{
-	struct mmap_unlock_irq_work *work = NULL;
-	bool irq_work_busy = false;
-
-	if (irqs_disabled()) {
-		work = this_cpu_ptr(&mmap_unlock_work);
-		if (irq_work_is_busy(&work->irq_work))
-			irq_work_busy = true;	/* cannot queue another up_read: IPs only */
-	}
-	*work_ptr = work;
-	return irq_work_busy;
-}
-
-/* After the fix: NULL with interrupts on; the work with its slot reserved; or -EBUSY. */
-static struct mmap_unlock_irq_work *bpf_mmap_unlock_guard_get(void)
-{
-	struct mmap_unlock_irq_work *work;
-
-	if (!irqs_disabled())
-		return NULL;
-	work = this_cpu_ptr(&mmap_unlock_work);
-	if (irq_work_is_busy(&work->irq_work) || atomic_cmpxchg_acquire(&work->active, 0, 1))
-		return ERR_PTR(-EBUSY);
-	return work;
-}
-
-static void bpf_mmap_unlock_guard_put(struct mmap_unlock_irq_work *work)
-{
-	if (work)
-		atomic_set_release(&work->active, 0);
-}
-
-static void bpf_mmap_unlock_mm(struct mmap_unlock_irq_work *work, struct mm_struct *m)
-{
-	if (!work) {
-		mmap_read_unlock(m);
-		return;
-	}
-	WRITE_ONCE(work->mm, m);
-	/* Lockdep sees the release now; the irq_work really releases it later. */
-	rwsem_release(&m->mmap_lock.dep_map, 0);
-	irq_work_queue(&work->irq_work);
-}
+/* kernel/bpf/mmap_unlock_work.h, both versions, is the model library's
+ * (<lockstep/mmap_unlock_work.h>); init picks the one the variant runs. */
 
 /* ---- kernel/bpf/stackmap.c --------------------------------------------------------------- */
 
@@ -818,12 +739,7 @@ static void init(int v)
 	for (int t = 0; t < 3; t++)
 		ls_set_task_mm(t, &mm);
 
-	for (int cpu = 0; cpu < 3; cpu++) {
-		struct mmap_unlock_irq_work *work = per_cpu_ptr(&mmap_unlock_work, cpu);
-		init_irq_work(&work->irq_work, do_mmap_read_unlock);
-		work->mm = NULL;
-		work->active = (atomic_t)ATOMIC_INIT(0);
-	}
+	ls_mmap_unlock_work_init(v == NOFAULT_IRQ_WORK_ACTIVE);
 	memset(&prog_result, 0, sizeof(prog_result));
 	memset(&nmi_result, 0, sizeof(nmi_result));
 	written = 0;
@@ -865,13 +781,7 @@ static void check(int v)
 		ls_fail(NULL, "libfoo.so i_rwsem still held");
 	if (lib_file.f_count.counter != 1)
 		ls_fail(NULL, "libfoo.so f_count %ld", lib_file.f_count.counter);
-	for (int cpu = 0; cpu < 3; cpu++) {
-		struct mmap_unlock_irq_work *work = per_cpu_ptr(&mmap_unlock_work, cpu);
-		if (work->irq_work.node.a_flags.counter & IRQ_WORK_CLAIMED)
-			ls_fail(NULL, "mmap_unlock_work@cpu%d still queued", cpu);
-		if (v == NOFAULT_IRQ_WORK_ACTIVE && work->active.counter)
-			ls_fail(NULL, "mmap_unlock_work@cpu%d active slot not given back", cpu);
-	}
+	ls_mmap_unlock_work_check();
 	if (sleepable_variant() && written != WRITE_LEN)
 		ls_fail(NULL, "vfs_write returned %zd", written);
 	check_result("prog", &prog_result);

@@ -143,7 +143,7 @@ static struct task_ref refs[NOBJS];
 
 static void delayed_put_task_struct(struct rcu_head *head)
 {
-	struct task_ref *t = (struct task_ref *)(void *)((char *)head - offsetof(struct task_ref, rcu));
+	struct task_ref *t = container_of(head, struct task_ref, rcu);
 	if (t->puts++)
 		ls_fail(LS_SITE("delayed_put_task_struct"), "task reference %d freed twice",
 			(int)(t - refs));
@@ -219,7 +219,7 @@ static void global_dtor_work_fn(struct irq_work *work)
 
 static void map_dtor_work_fn(struct irq_work *work)
 {
-	struct bpf_htab *h = (struct bpf_htab *)(void *)((char *)work - offsetof(struct bpf_htab, dtor_work));
+	struct bpf_htab *h = container_of(work, struct bpf_htab, dtor_work);
 	if (READ_ONCE(h->freed))
 		ls_fail(LS_SITE("map_dtor_work_fn"), "irq_work callback runs on the freed map");
 	drain(&h->dtor_list);
