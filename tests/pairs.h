@@ -4,7 +4,10 @@
  * bug must show it within the bug budget, and the first execution that shows it must replay to
  * the same kind, signature and step count in a fresh session.  A clean pair must show no bug for
  * the clean budget.  A pair whose outcome is not settled (expect LS_KIND_COUNT) runs the open
- * budget and prints what it found.  Budgets are per suite (struct pair_budget). */
+ * budget and prints what it found.  Budgets are per suite (struct pair_budget).
+ *
+ * The scenario suites also look for one execution: the first seed of a kind whose signature names
+ * given words, in a session opened with a chosen lockdep mode. */
 #ifndef LS_TESTS_PAIRS_H
 #define LS_TESTS_PAIRS_H
 
@@ -120,6 +123,44 @@ static inline int run_target(const char *name, const struct pair_budget *b)
 		if (run_pair(t, v, b) != TEST_PASS)
 			rc = TEST_FAIL;
 	return rc;
+}
+
+/* Opens a session on target:variant with the default config and the validator in mode. */
+static inline void open_pair(struct ls_session *s, const char *target, const char *variant,
+			     enum ls_lockdep_mode mode)
+{
+	char spec[160];
+	snprintf(spec, sizeof(spec), "%s:%s", target, variant);
+	open_session(s, spec, NULL);
+	ls_session_set_lockdep(s, mode);
+}
+
+/* First seed < limit whose run (into r) is kind k, all n words in its signature; or UINT64_MAX. */
+static inline uint64_t scan_seeds(struct ls_session *s, enum ls_kind k, const char *const *words,
+				  int n, uint64_t limit, struct ls_result *r)
+{
+	for (uint64_t seed = 0; seed < limit; seed++) {
+		if (run_random(s, seed, r, NULL) != k)
+			continue;
+		int i = 0;
+		while (i < n && strstr(r->signature, words[i]))
+			i++;
+		if (i == n)
+			return seed;
+	}
+	return UINT64_MAX;
+}
+
+/* scan_seeds() in a fresh session of spec with the default config: the seed, or UINT64_MAX. */
+static inline uint64_t first_seed(const char *spec, enum ls_kind k, const char *const *words,
+				  int n, uint64_t limit)
+{
+	struct ls_session s;
+	struct ls_result r;
+	open_session(&s, spec, NULL);
+	uint64_t seed = scan_seeds(&s, k, words, n, limit, &r);
+	ls_session_finish(&s);
+	return seed;
 }
 
 #endif

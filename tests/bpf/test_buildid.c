@@ -3,6 +3,7 @@
  * about, checked on the findings' signatures and on what the contexts announce at their points
  * (an observer wraps the random walk without changing its decisions). */
 #include "../pairs.h"
+#include "scenario.h"
 
 #include <lockstep/kernel.h>
 
@@ -25,36 +26,10 @@ struct seen {
 	const struct rw_semaphore *mmap_lock;
 };
 
-struct observer {
-	struct ls_strategy base;
-	struct ls_random rnd;
-	struct seen seen;
-};
-
-static bool is(const struct ls_point *pt, const char *what)
+/* Records what pt shows of the NMI, of mmap_lock and of prog's reads (see_fn). */
+static void see(void *seen, const struct ls_point *pt)
 {
-	return pt->site && pt->site->what && strcmp(pt->site->what, what) == 0;
-}
-
-static bool reader_of(const struct rw_semaphore *sem, int ctx)
-{
-	for (int i = 0; i < sem->ls_nreaders; i++)
-		if (sem->ls_readers[i] == ctx)
-			return true;
-	return false;
-}
-
-static void observe_begin(struct ls_strategy *s, uint64_t seed)
-{
-	struct observer *o = (struct observer *)s;
-	memset(&o->seen, 0, sizeof(o->seen));
-	o->rnd.base.begin(&o->rnd.base, seed);
-}
-
-static int observe_choose(struct ls_strategy *s, struct ls_point *pt)
-{
-	struct observer *o = (struct observer *)s;
-	struct seen *w = &o->seen;
+	struct seen *w = seen;
 	const struct ls_ctx *c = &pt->m->ctx[pt->ctx];
 	char obj[64];
 
@@ -76,30 +51,6 @@ static int observe_choose(struct ls_strategy *s, struct ls_point *pt)
 		if (w->mmap_lock && reader_of(w->mmap_lock, pt->ctx))
 			w->kernel_reads_locked++;
 	}
-	return o->rnd.base.choose(&o->rnd.base, pt);
-}
-
-static void observer_init(struct observer *o)
-{
-	ls_random_init(&o->rnd, 0.1, 0.05);
-	o->base.name = "observer";
-	o->base.begin = observe_begin;
-	o->base.choose = observe_choose;
-}
-
-/* Runs seed under the observed random walk: the same decisions as run_random(). */
-static enum ls_kind run_observed(struct ls_session *s, struct observer *o, uint64_t seed,
-				 struct ls_result *r)
-{
-	return ls_session_run(s, &o->base, seed, r);
-}
-
-static void open_variant(struct ls_session *s, const char *variant, enum ls_lockdep_mode mode)
-{
-	char spec[96];
-	snprintf(spec, sizeof(spec), "%s:%s", target_name, variant);
-	open_session(s, spec, NULL);
-	ls_session_set_lockdep(s, mode);
 }
 
 /* ---- every variant ----------------------------------------------------------------------- */
@@ -123,11 +74,8 @@ static int test_sleepable_walk_hangs_through_the_queued_mmap_writer(void)
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		struct ls_session s;
 		struct ls_result r;
-		open_variant(&s, "sleepable-under-mmap-lock", modes[m]);
-		uint64_t seed = 0;
-		for (; seed < SEEDS; seed++)
-			if (run_random(&s, seed, &r, NULL) == LS_KIND_DEADLOCK)
-				break;
+		open_pair(&s, target_name, "sleepable-under-mmap-lock", modes[m]);
+		uint64_t seed = scan_seeds(&s, LS_KIND_DEADLOCK, NULL, 0, SEEDS, &r);
 		ls_session_finish(&s);
 		CHECKF(seed < SEEDS, "no deadlock in %d seeds (lockdep mode %zu)", SEEDS, m);
 		CHECKF(strcmp(r.signature, sleepable_deadlock) == 0, "seed %llu: %s",
@@ -146,11 +94,8 @@ static int test_validator_reports_the_mmap_lock_i_rwsem_cycle_without_a_hang(voi
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		struct ls_session s;
 		struct ls_result r;
-		open_variant(&s, "sleepable-under-mmap-lock", modes[m]);
-		uint64_t seed = 0;
-		for (; seed < SEEDS; seed++)
-			if (run_random(&s, seed, &r, NULL) == LS_KIND_LOCKDEP)
-				break;
+		open_pair(&s, target_name, "sleepable-under-mmap-lock", modes[m]);
+		uint64_t seed = scan_seeds(&s, LS_KIND_LOCKDEP, NULL, 0, SEEDS, &r);
 		CHECKF(seed < SEEDS, "no validator report in %d seeds (mode %zu)", SEEDS, m);
 		CHECKF(strcmp(r.signature, want) == 0, "seed %llu: %s", (unsigned long long)seed,
 		       r.signature);
@@ -174,13 +119,14 @@ static int test_only_the_fix_reads_the_file_without_mmap_lock(void)
 		struct ls_session s;
 		struct ls_result r;
 		struct observer o;
+		struct seen seen;
 		int reads = 0, locked = 0;
-		observer_init(&o);
-		open_variant(&s, variants[v], LS_LOCKDEP_OFF);
+		observer_init(&o, see, &seen, sizeof(seen));
+		open_pair(&s, target_name, variants[v], LS_LOCKDEP_OFF);
 		for (uint64_t seed = 0; seed < SEEDS; seed++) {
 			run_observed(&s, &o, seed, &r);
-			reads += o.seen.kernel_reads;
-			locked += o.seen.kernel_reads_locked;
+			reads += seen.kernel_reads;
+			locked += seen.kernel_reads_locked;
 		}
 		ls_session_finish(&s);
 		fprintf(stderr, "  %s: %d __kernel_read points, %d under mmap_lock\n", variants[v],
@@ -206,14 +152,15 @@ static int test_nmi_in_the_irq_work_window_leaks_a_mmap_lock_reader(void)
 	struct ls_session s;
 	struct ls_result r;
 	struct observer o;
+	struct seen seen;
 	int hangs = 0, leaks = 0, rc = TEST_PASS;
-	observer_init(&o);
-	open_variant(&s, "nofault-irq-work-unlock", LS_LOCKDEP_ON);
+	observer_init(&o, see, &seen, sizeof(seen));
+	open_pair(&s, target_name, "nofault-irq-work-unlock", LS_LOCKDEP_ON);
 	for (uint64_t seed = 0; seed < SEEDS && rc == TEST_PASS; seed++) {
 		run_observed(&s, &o, seed, &r);
 		if (r.kind == LS_KIND_NONE)
 			continue;
-		if (!o.seen.nmi_ran) {
+		if (!seen.nmi_ran) {
 			fprintf(stderr, "seed %llu: %s without the NMI\n", (unsigned long long)seed,
 				r.signature);
 			rc = TEST_FAIL;
@@ -242,9 +189,10 @@ static int test_active_slot_turns_the_nmi_away_and_nothing_leaks(void)
 	struct ls_session s;
 	struct ls_result r;
 	struct observer o;
+	struct seen seen;
 	int refused = 0;
-	observer_init(&o);
-	open_variant(&s, "nofault-irq-work-unlock-active", LS_LOCKDEP_ON);
+	observer_init(&o, see, &seen, sizeof(seen));
+	open_pair(&s, target_name, "nofault-irq-work-unlock-active", LS_LOCKDEP_ON);
 	for (uint64_t seed = 0; seed < SEEDS; seed++) {
 		run_observed(&s, &o, seed, &r);
 		if (r.kind != LS_KIND_NONE) {
@@ -253,7 +201,7 @@ static int test_active_slot_turns_the_nmi_away_and_nothing_leaks(void)
 			ls_session_finish(&s);
 			return TEST_FAIL;
 		}
-		refused += o.seen.nmi_slot_refused;
+		refused += seen.nmi_slot_refused;
 	}
 	ls_session_finish(&s);
 	fprintf(stderr, "  the slot refused the NMI in %d of %d executions\n", refused, SEEDS);

@@ -16,33 +16,11 @@ static int run_variant(const char *variant)
 	return run_pair(t, v, &budget);
 }
 
-/* Scans seeds 0.. of spec until an execution of kind k whose signature contains every one of
- * the words; returns its seed, or UINT64_MAX. */
-static uint64_t first_with(const char *spec, enum ls_kind k, const char *const *words, int n,
-			   uint64_t limit)
-{
-	struct ls_session s;
-	struct ls_result r;
-	uint64_t found = UINT64_MAX;
-	open_session(&s, spec, NULL);
-	for (uint64_t seed = 0; seed < limit && found == UINT64_MAX; seed++) {
-		if (run_random(&s, seed, &r, NULL) != k)
-			continue;
-		int i = 0;
-		while (i < n && strstr(r.signature, words[i]))
-			i++;
-		if (i == n)
-			found = seed;
-	}
-	ls_session_finish(&s);
-	return found;
-}
-
 static int test_inline_dtor_deadlocks_on_the_nocb_lock_through_the_nmi(void)
 {
 	CHECK(run_variant("inline") == TEST_PASS);
 	static const char *const words[] = { "nmi@", "nocb_lock" };
-	uint64_t seed = first_with("kptr/dtor-nmi:inline", LS_KIND_DEADLOCK, words, 2, 2000);
+	uint64_t seed = first_seed("kptr/dtor-nmi:inline", LS_KIND_DEADLOCK, words, 2, 2000);
 	CHECKF(seed != UINT64_MAX, "no deadlock naming the NMI and the nocb lock in 2000 seeds");
 	return TEST_PASS;
 }
@@ -53,7 +31,7 @@ static int test_inline_dtor_deadlocks_on_the_nocb_lock_through_the_nmi(void)
 static int test_inline_dtor_is_reported_by_the_validator_without_a_hang(void)
 {
 	static const char *const words[] = { "AA", "nocb_lock", "nmi@" };
-	uint64_t report = first_with("kptr/dtor-nmi:inline", LS_KIND_LOCKDEP, words, 3, 2000);
+	uint64_t report = first_seed("kptr/dtor-nmi:inline", LS_KIND_LOCKDEP, words, 3, 2000);
 	CHECKF(report != UINT64_MAX, "no validator report in 2000 seeds");
 	return TEST_PASS;
 }
@@ -77,7 +55,7 @@ static int test_queueing_on_a_racy_emptiness_check_leaks_a_reference(void)
 {
 	CHECK(run_variant("racy-empty-check") == TEST_PASS);
 	static const char *const words[] = { "leaked" };
-	CHECK(first_with("kptr/dtor-nmi:racy-empty-check", LS_KIND_INVARIANT, words, 1, 20000) !=
+	CHECK(first_seed("kptr/dtor-nmi:racy-empty-check", LS_KIND_INVARIANT, words, 1, 20000) !=
 	      UINT64_MAX);
 	return TEST_PASS;
 }
@@ -86,7 +64,7 @@ static int test_skipping_the_queue_while_the_callback_runs_leaks_a_reference(voi
 {
 	CHECK(run_variant("busy-skip-queue") == TEST_PASS);
 	static const char *const words[] = { "leaked" };
-	CHECK(first_with("kptr/dtor-nmi:busy-skip-queue", LS_KIND_INVARIANT, words, 1, 20000) !=
+	CHECK(first_seed("kptr/dtor-nmi:busy-skip-queue", LS_KIND_INVARIANT, words, 1, 20000) !=
 	      UINT64_MAX);
 	return TEST_PASS;
 }

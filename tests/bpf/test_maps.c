@@ -28,24 +28,10 @@ static int run_variant(const char *target, const char *variant)
 	return run_pair(t, v, &budget);
 }
 
-/* The first deadlock of spec from seed 0, within the bug budget, whose signature contains every
- * one of the words; its seed, or UINT64_MAX. */
+/* first_seed() of a deadlock within the bug budget; prints the seed it finds. */
 static uint64_t first_deadlock(const char *spec, const char *const *words, int n)
 {
-	struct ls_session s;
-	struct ls_result r;
-	uint64_t found = UINT64_MAX;
-	open_session(&s, spec, NULL);
-	for (uint64_t seed = 0; seed < budget.bug && found == UINT64_MAX; seed++) {
-		if (run_random(&s, seed, &r, NULL) != LS_KIND_DEADLOCK)
-			continue;
-		int i = 0;
-		while (i < n && strstr(r.signature, words[i]))
-			i++;
-		if (i == n)
-			found = seed;
-	}
-	ls_session_finish(&s);
+	uint64_t found = first_seed(spec, LS_KIND_DEADLOCK, words, n, budget.bug);
 	if (found != UINT64_MAX)
 		printf("%s: first deadlock naming \"%s\" at seed %llu\n", spec, words[0],
 		       (unsigned long long)found);

@@ -3,6 +3,7 @@
  * loop body's fault, checked on signatures and on what the contexts announce at their points (an
  * observer wraps the random walk without changing its decisions). */
 #include "../pairs.h"
+#include "scenario.h"
 
 #include <lockstep/kernel.h>
 
@@ -27,36 +28,10 @@ struct seen {
 	int ncopied;
 };
 
-struct observer {
-	struct ls_strategy base;
-	struct ls_random rnd;
-	struct seen seen;
-};
-
-static bool is(const struct ls_point *pt, const char *what)
+/* Records what pt shows of iter's copies and faults and of mprotect's waits (see_fn). */
+static void see(void *seen, const struct ls_point *pt)
 {
-	return pt->site && pt->site->what && strcmp(pt->site->what, what) == 0;
-}
-
-static bool reader_of(const struct rw_semaphore *sem, int ctx)
-{
-	for (int i = 0; i < sem->ls_nreaders; i++)
-		if (sem->ls_readers[i] == ctx)
-			return true;
-	return false;
-}
-
-static void observe_begin(struct ls_strategy *s, uint64_t seed)
-{
-	struct observer *o = (struct observer *)s;
-	memset(&o->seen, 0, sizeof(o->seen));
-	o->rnd.base.begin(&o->rnd.base, seed);
-}
-
-static int observe_choose(struct ls_strategy *s, struct ls_point *pt)
-{
-	struct observer *o = (struct observer *)s;
-	struct seen *w = &o->seen;
+	struct seen *w = seen;
 	const struct ls_ctx *c = &pt->m->ctx[pt->ctx];
 	char obj[64] = "";
 
@@ -83,23 +58,6 @@ static int observe_choose(struct ls_strategy *s, struct ls_point *pt)
 	}
 	if (strcmp(c->name, "mprotect") == 0 && pt->op == LS_OP_PARK && is(pt, "vma_start_write"))
 		w->writer_waited_for_vma = true;
-	return o->rnd.base.choose(&o->rnd.base, pt);
-}
-
-static void observer_init(struct observer *o)
-{
-	ls_random_init(&o->rnd, 0.1, 0.05);
-	o->base.name = "observer";
-	o->base.begin = observe_begin;
-	o->base.choose = observe_choose;
-}
-
-static void open_variant(struct ls_session *s, const char *variant, enum ls_lockdep_mode mode)
-{
-	char spec[96];
-	snprintf(spec, sizeof(spec), "%s:%s", target_name, variant);
-	open_session(s, spec, NULL);
-	ls_session_set_lockdep(s, mode);
 }
 
 /* ---- every variant ----------------------------------------------------------------------- */
@@ -121,11 +79,8 @@ static int test_fault_under_the_iterators_mmap_lock_waits_behind_a_queued_writer
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		struct ls_session s;
 		struct ls_result r;
-		open_variant(&s, "mmap-lock-held", modes[m]);
-		uint64_t seed = 0;
-		for (; seed < SEEDS; seed++)
-			if (run_random(&s, seed, &r, NULL) == LS_KIND_DEADLOCK)
-				break;
+		open_pair(&s, target_name, "mmap-lock-held", modes[m]);
+		uint64_t seed = scan_seeds(&s, LS_KIND_DEADLOCK, NULL, 0, SEEDS, &r);
 		ls_session_finish(&s);
 		CHECKF(seed < SEEDS, "no deadlock in %d seeds (lockdep mode %zu)", SEEDS, m);
 		CHECKF(strcmp(r.signature, want) == 0, "seed %llu: %s", (unsigned long long)seed,
@@ -140,11 +95,8 @@ static int test_validator_flags_the_recursive_mmap_lock_read_without_a_hang(void
 {
 	struct ls_session s;
 	struct ls_result r;
-	open_variant(&s, "mmap-lock-held", LS_LOCKDEP_ON);
-	uint64_t seed = 0;
-	for (; seed < SEEDS; seed++)
-		if (run_random(&s, seed, &r, NULL) == LS_KIND_LOCKDEP)
-			break;
+	open_pair(&s, target_name, "mmap-lock-held", LS_LOCKDEP_ON);
+	uint64_t seed = scan_seeds(&s, LS_KIND_LOCKDEP, NULL, 0, SEEDS, &r);
 	int rc = seed < SEEDS ? replays("bpf/task-vma:mmap-lock-held", &s, &r) : TEST_FAIL;
 	ls_session_finish(&s);
 	CHECKF(seed < SEEDS, "no validator report in %d seeds", SEEDS);
@@ -160,12 +112,13 @@ static int test_v6_7_body_copies_under_the_iterators_mmap_lock(void)
 	struct ls_session s;
 	struct ls_result r;
 	struct observer o;
+	struct seen seen;
 	int copies_locked = 0;
-	observer_init(&o);
-	open_variant(&s, "mmap-lock-held", LS_LOCKDEP_OFF);
+	observer_init(&o, see, &seen, sizeof(seen));
+	open_pair(&s, target_name, "mmap-lock-held", LS_LOCKDEP_OFF);
 	for (uint64_t seed = 0; seed < SEEDS; seed++) {
-		ls_session_run(&s, &o.base, seed, &r);
-		copies_locked += o.seen.copies_locked;
+		run_observed(&s, &o, seed, &r);
+		copies_locked += seen.copies_locked;
 	}
 	ls_session_finish(&s);
 	CHECK(copies_locked > 0);
@@ -183,11 +136,12 @@ static int sweep_fix(const char *variant, struct fix_counts *n)
 	struct ls_session s;
 	struct ls_result r;
 	struct observer o;
+	struct seen seen;
 	memset(n, 0, sizeof(*n));
-	observer_init(&o);
-	open_variant(&s, variant, LS_LOCKDEP_ON);
+	observer_init(&o, see, &seen, sizeof(seen));
+	open_pair(&s, target_name, variant, LS_LOCKDEP_ON);
 	for (uint64_t seed = 0; seed < SEEDS; seed++) {
-		ls_session_run(&s, &o.base, seed, &r);
+		run_observed(&s, &o, seed, &r);
 		if (r.kind != LS_KIND_NONE) {
 			char spec[96];
 			snprintf(spec, sizeof(spec), "%s:%s", target_name, variant);
@@ -197,10 +151,10 @@ static int sweep_fix(const char *variant, struct fix_counts *n)
 			ls_session_finish(&s);
 			return TEST_FAIL;
 		}
-		n->copies_locked += o.seen.copies_locked;
-		n->fault_waited += o.seen.fault_waited;
-		n->writer_waited += o.seen.writer_waited_for_vma;
-		n->skipped += o.seen.ncopied < 3;
+		n->copies_locked += seen.copies_locked;
+		n->fault_waited += seen.fault_waited;
+		n->writer_waited += seen.writer_waited_for_vma;
+		n->skipped += seen.ncopied < 3;
 	}
 	ls_session_finish(&s);
 	fprintf(stderr, "  %s: %d copies under mmap_lock, %d faults waited for the writer, "
