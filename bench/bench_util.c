@@ -6,16 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#ifndef LS_BENCH_BUILDTYPE
-#define LS_BENCH_BUILDTYPE "unknown"
-#endif
-#ifndef LS_BENCH_SANITIZE
-#define LS_BENCH_SANITIZE "unknown"
-#endif
-#ifndef LS_BENCH_FIBER
-#define LS_BENCH_FIBER "unknown"
-#endif
-
 static const char *program = "lockstep-bench";
 
 uint64_t now_ns(void)

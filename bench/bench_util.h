@@ -9,6 +9,17 @@
 
 #define BENCH_MAX_REPS 64
 
+/* What meson.build passes about the build, for the header lines; "unknown" built otherwise. */
+#ifndef LS_BENCH_BUILDTYPE
+#define LS_BENCH_BUILDTYPE "unknown"
+#endif
+#ifndef LS_BENCH_SANITIZE
+#define LS_BENCH_SANITIZE "unknown"
+#endif
+#ifndef LS_BENCH_FIBER
+#define LS_BENCH_FIBER "unknown"
+#endif
+
 struct stat3 {
 	double median, min, max;
 };

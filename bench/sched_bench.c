@@ -30,16 +30,6 @@
 #include "../targets/targets.h"
 #include "bench_util.h"
 
-#ifndef LS_BENCH_BUILDTYPE
-#define LS_BENCH_BUILDTYPE "unknown"
-#endif
-#ifndef LS_BENCH_SANITIZE
-#define LS_BENCH_SANITIZE "unknown"
-#endif
-#ifndef LS_BENCH_FIBER
-#define LS_BENCH_FIBER "unknown"
-#endif
-
 #define REPS 5
 #define STACK_SIZE (64 * 1024)
 
