@@ -1,6 +1,6 @@
 /* Suite `bpf`, kptr/dtor-nmi: the inline dtor deadlocks through the NMI, the three deferral
- * designs of the 2026 thread release every reference exactly once and never in NMI, and the two
- * wrong deferrals leak a reference.  Each pair runs under the random walk from seed 0 with the
+ * designs of the 2026 thread release every reference exactly once and never in NMI, and the three
+ * wrong deferrals lose a release.  Each pair runs under the random walk from seed 0 with the
  * budgets below (tests/pairs.h), and its first finding replays in a fresh session. */
 #include "../pairs.h"
 
@@ -69,6 +69,17 @@ static int test_skipping_the_queue_while_the_callback_runs_leaks_a_reference(voi
 	return TEST_PASS;
 }
 
+/* v1 with its node in the element: if the allocator wiped the special-field space when it hands
+ * the element out again, the node still on the map's list is destroyed under the callback. */
+static int test_wiping_a_reused_elements_node_loses_a_deferred_release(void)
+{
+	CHECK(run_variant("per-map-zeroed-on-reuse") == TEST_PASS);
+	static const char *const words[] = { "deferred node wiped" };
+	CHECK(first_seed("kptr/dtor-nmi:per-map-zeroed-on-reuse", LS_KIND_INVARIANT, words, 1,
+			 20000) != UINT64_MAX);
+	return TEST_PASS;
+}
+
 int main(void)
 {
 	int status = TEST_PASS;
@@ -79,5 +90,6 @@ int main(void)
 	RUN(test_skipping_with_irqs_off_leaves_the_release_to_the_allocator, status);
 	RUN(test_queueing_on_a_racy_emptiness_check_leaks_a_reference, status);
 	RUN(test_skipping_the_queue_while_the_callback_runs_leaks_a_reference, status);
+	RUN(test_wiping_a_reused_elements_node_loses_a_deferred_release, status);
 	return status;
 }
