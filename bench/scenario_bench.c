@@ -83,6 +83,7 @@ static const char *const bpf_find[] = {
 	"kptr/dtor-nmi:inline",
 	"kptr/dtor-nmi:racy-empty-check",
 	"kptr/dtor-nmi:busy-skip-queue",
+	"kptr/dtor-nmi:per-map-zeroed-on-reuse",
 	"buildid/stackmap:sleepable-under-mmap-lock",
 	"buildid/stackmap:nofault-irq-work-unlock",
 	"bpf/task-vma:mmap-lock-held",

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include <lockstep/runtime.h>
+#include <lockstep/err.h>
 #include <lockstep/atomic.h>
 #include <lockstep/percpu.h>
 #include <lockstep/lockdep.h>
@@ -33,25 +34,6 @@
 /* The structure of `type` whose `member` is at ptr. */
 #define container_of(ptr, type, member)                                                         \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
-
-/* Error values in pointers (include/linux/err.h): the top MAX_ERRNO addresses. */
-#define MAX_ERRNO 4095
-static inline void *ERR_PTR(long error)
-{
-	return (void *)(intptr_t)error;
-}
-static inline long PTR_ERR(const void *ptr)
-{
-	return (long)(intptr_t)ptr;
-}
-static inline bool IS_ERR(const void *ptr)
-{
-	return (uintptr_t)ptr >= (uintptr_t)-MAX_ERRNO;
-}
-static inline bool IS_ERR_OR_NULL(const void *ptr)
-{
-	return !ptr || IS_ERR(ptr);
-}
 
 /* Busy-waits of the given virtual duration (the CPU stays occupied; NMIs may still land). */
 void ls_delay_ns(uint64_t ns, const struct ls_site *site);

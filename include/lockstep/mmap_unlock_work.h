@@ -26,6 +26,7 @@
 #include <stdbool.h>
 
 #include <lockstep/atomic.h>
+#include <lockstep/err.h>
 #include <lockstep/irq_work.h>
 #include <lockstep/mm.h>
 #include <lockstep/percpu.h>

@@ -53,6 +53,8 @@
 #include <lockstep/kernel.h>
 #include <lockstep/target.h>
 
+#include "maps.h"
+
 enum { RAW_SPINLOCK, RQSPINLOCK };
 
 #define BPF_ANY 0
@@ -488,7 +490,6 @@ static void check(int v)
 }
 
 /* How many of the last execution's program deletes returned err. */
-int ls_maps_lpm_trie_deletes(int err);
 int ls_maps_lpm_trie_deletes(int err)
 {
 	int n = 0;

@@ -49,6 +49,8 @@
 #include <lockstep/kernel.h>
 #include <lockstep/target.h>
 
+#include "maps.h"
+
 enum { RAW_SPINLOCK, RQSPINLOCK, NMI_TRYLOCK };
 
 #define BPF_ANY 0
@@ -313,7 +315,6 @@ static void check(int v)
 }
 
 /* How many of the last execution's NMI-side map operations returned err. */
-int ls_maps_queue_stack_nmi_ops(int err);
 int ls_maps_queue_stack_nmi_ops(int err)
 {
 	int n = 0;

@@ -7,7 +7,8 @@
 
 #include <lockstep/kernel.h>
 
-static const struct pair_budget budget = { .clean = 200000, .bug = 2000, .open = 0 };
+static const struct pair_budget budget = { .clean = 200000, .bug = 2000, .open = 0,
+	.also = LS_KIND_BIT(LS_KIND_LOCKDEP) | LS_KIND_BIT(LS_KIND_INVARIANT) };
 
 /* Seeds the scenario tests look through. */
 #define SEEDS 2000

@@ -4,7 +4,8 @@
  * budgets below (tests/pairs.h), and its first finding replays in a fresh session. */
 #include "../pairs.h"
 
-static const struct pair_budget budget = { .clean = 50000, .bug = 20000, .open = 0 };
+static const struct pair_budget budget = { .clean = 50000, .bug = 20000, .open = 0,
+	.also = LS_KIND_BIT(LS_KIND_LOCKDEP) };
 
 static int run_variant(const char *variant)
 {

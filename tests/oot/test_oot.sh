@@ -97,6 +97,18 @@ if "$CC" -Wall -Wextra -Werror -std=gnu11 $flags -c "$tmp/alone.c" -o "$tmp/alon
 else
 	fail "the installed public headers do not compile alone: $(head -5 "$tmp/err")"
 fi
+# And each one by itself, so none leans on another being included first.
+alone_bad=0
+for h in "$SRC"/include/lockstep/*.h; do
+	printf '#include <lockstep/%s>\n' "$(basename "$h")" >"$tmp/one.c"
+	# shellcheck disable=SC2086 # $flags is a list of flags
+	if ! "$CC" -Wall -Wextra -Werror -std=gnu11 $flags -c "$tmp/one.c" -o "$tmp/one.o" \
+		2>"$tmp/err"; then
+		fail "<lockstep/$(basename "$h")> does not compile alone: $(head -3 "$tmp/err")"
+		alone_bad=1
+	fi
+done
+[ "$alone_bad" -eq 0 ] && echo "ok   every public header compiles alone"
 
 # ---- build the example as docs/out-of-tree.md does ------------------------------------------
 work=$tmp/work
