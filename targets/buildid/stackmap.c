@@ -80,6 +80,8 @@
 #include <lockstep/kernel.h>
 #include <lockstep/target.h>
 
+#include "stackmap.h"
+
 enum { SLEEPABLE_UNDER_MMAP_LOCK, SNAPSHOT_THEN_PARSE, NOFAULT_IRQ_WORK, NOFAULT_IRQ_WORK_ACTIVE };
 
 static int variant;
@@ -743,6 +745,14 @@ static void init(int v)
 	memset(&prog_result, 0, sizeof(prog_result));
 	memset(&nmi_result, 0, sizeof(nmi_result));
 	written = 0;
+}
+
+int ls_buildid_prog_frames_resolved(void)
+{
+	int n = 0;
+	for (uint32_t i = 0; prog_result.done && i < prog_result.nr; i++)
+		n += prog_result.id_offs[i].status == BPF_STACK_BUILD_ID_VALID;
+	return n;
 }
 
 static void check_result(const char *who, const struct stack_result *r)
