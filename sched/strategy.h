@@ -107,4 +107,48 @@ static inline uint64_t ls_mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+/* Probabilistic Concurrency Testing (Burckhardt et al., ASPLOS 2010; sched/pct.c): random
+ * distinct priorities for the tasks and for every injection the target allows, d-1 priority
+ * change points in [1, k], the highest-priority choice at every point.  k is learned from the
+ * object's earlier executions; n_max and k_max (read them, do not write) are the most agents and
+ * steps seen, the n and k of the bound. */
+#include <lockstep/target.h>
+
+#define LS_PCT_MAX_DEPTH 16
+#define LS_PCT_DEFAULT_STEPS 1000	/* k before any execution has run */
+#define LS_PCT_MAX_EPOCHS 64		/* changes of k remembered; k stays after that many */
+
+struct ls_pct {
+	struct ls_strategy base;
+	int depth;			/* d, 1..LS_PCT_MAX_DEPTH */
+	/* Over every execution of this object. */
+	unsigned n_max;			/* most agents: tasks + injections the target allows */
+	uint64_t k_max;			/* highest step asked about; 0 before the first execution */
+	struct { uint64_t seed, k; } epoch[LS_PCT_MAX_EPOCHS];	/* k in force from seed on */
+	int nepochs;			/* seeds increasing; epoch[0] holds the default k */
+	bool started;
+	uint64_t last_seed;		/* highest seed begun */
+	/* This execution. */
+	uint64_t k;			/* change points are in [1, k] */
+	uint64_t salt;			/* an agent's initial priority derives from it */
+	uint64_t change[LS_PCT_MAX_DEPTH - 1];	/* increasing */
+	int nchange, next_change;
+	struct { uint64_t agent, prio; } lowered[LS_PCT_MAX_DEPTH - 1];
+	int nlowered;
+	uint16_t injected[2][LS_MAX_CPUS][LS_MAX_IRQ_SOURCES];	/* [nmi][cpu][src]: consumed */
+	uint64_t irq_agent[2][LS_MAX_CPUS];	/* [nmi][cpu]: the agent its interrupt context runs */
+	bool counted;			/* n_max includes this execution */
+};
+/* depth is clamped to 1..LS_PCT_MAX_DEPTH; depth 1 has no change points. */
+void ls_pct_init(struct ls_pct *p, int depth);
+/* "pct depth D", the strategy line of a trace. */
+int ls_pct_label(const struct ls_pct *p, char *buf, size_t len);
+/* 1 - (1 - 1/(n k^(d-1)))^executions: the chance a depth-d bug shows at least once. */
+double ls_pct_probability(unsigned n, uint64_t k, int depth, uint64_t executions);
+/* The same for the n and k this object observed (its n_max, k_max and depth). */
+double ls_pct_bound(const struct ls_pct *p, uint64_t executions);
+/* "pct: n=5 contexts, k=420 steps: a depth-2 bug would have been found with probability >=
+ * 99.9% over 20000 executions" (the probability rounded down). */
+void ls_pct_describe(const struct ls_pct *p, uint64_t executions, char *buf, size_t len);
+
 #endif
