@@ -151,4 +151,73 @@ double ls_pct_bound(const struct ls_pct *p, uint64_t executions);
  * 99.9% over 20000 executions" (the probability rounded down). */
 void ls_pct_describe(const struct ls_pct *p, uint64_t executions, char *buf, size_t len);
 
+/* Bounded-exhaustive search (sched/dfs.c): every schedule with at most `preemptions` preemptions
+ * (CHESS's context bounding, Musuvathi & Qadeer, PLDI 2007) and `nmis` NMI and hardirq
+ * injections, depth first, with sleep-set reduction (Godefroid 1996) of schedules that only
+ * reorder independent operations.  One object runs one search; its execution number is the seed:
+ *
+ *	while (ls_dfs_next(&d)) {
+ *		ls_session_run(&s, &d.base, d.exec, &r);
+ *		ls_dfs_done(&d);	(optional: ls_dfs_next() does it; counts the execution)
+ *		if (d.owned && ...)	a finding of this shard
+ *	}
+ *	d.error[0] ? failed : complete
+ *
+ * With shard_n > 1 the tree is dealt out in units so that shards 0..shard_n-1 of the same
+ * configuration explore its schedules with no overlap and no gap; a shard also runs a few
+ * executions of other shards' units (to find its own), for which `owned` is false. */
+#include <lockstep/target.h>
+
+#define LS_DFS_DEFAULT_DEPTH 65536	/* scheduling points per execution the stack holds */
+
+struct ls_dfs_config {
+	unsigned preemptions;		/* K */
+	unsigned nmis;			/* N: NMI and hardirq injections */
+	bool por;			/* sleep sets */
+	unsigned shard_i, shard_n;	/* this shard, 0 <= shard_i < shard_n; shard_n 0 or 1: all */
+	uint32_t max_depth;		/* scheduling points per execution; 0: LS_DFS_DEFAULT_DEPTH */
+};
+
+struct ls_dfs_node;
+
+struct ls_dfs {
+	struct ls_strategy base;
+	struct ls_dfs_config cfg;
+	/* Results: this shard's, but executions counts every execution run. */
+	uint64_t schedules;		/* executions explored to their end */
+	uint64_t pruned;		/* choices not taken because asleep: subtrees left out */
+	uint64_t abandoned;		/* executions cut short where every choice was asleep */
+	uint64_t executions;		/* run, other shards' units included */
+	uint32_t deepest;		/* most scheduling points of one execution */
+	/* The execution ls_dfs_next() announced. */
+	uint64_t exec;			/* its number, the seed to run it with */
+	bool owned;			/* it is this shard's: count and report it */
+	bool blocked;			/* (once run) the sleep sets cut it short */
+	char error[200];		/* why the search stopped early (depth limit, nondeterminism) */
+	/* Private to dfs.c. */
+	struct ls_dfs_node *stack;	/* the current path; cap nodes, allocated once */
+	uint32_t cap, depth;		/* depth: nodes on the path */
+	uint32_t replay;		/* nodes an execution replays; the last is the branch */
+	uint32_t pos;			/* next node of the running execution */
+	uint64_t units;			/* shard units reached so far, in search order */
+	bool started, finished, settled, off;
+	uint32_t child;			/* sleep set for the node after the last choice */
+	int ran_ctx;			/* what the last choice ran, and the machine before it */
+	uint8_t ran_kind;
+	bool snap_timed;
+	uint64_t snap_step, snap_clock;
+	int8_t snap_top[LS_MAX_CPUS];
+	bool snap_irq[LS_MAX_CPUS];
+};
+
+/* Allocates the stack; false with a message on a bad shard or no memory. */
+bool ls_dfs_init(struct ls_dfs *d, const struct ls_dfs_config *cfg, char *err, size_t errlen);
+void ls_dfs_finish(struct ls_dfs *d);
+/* Prepares the next execution; false when the search is over (complete, or error[] says why). */
+bool ls_dfs_next(struct ls_dfs *d);
+/* Counts the execution that just ran (idempotent; ls_dfs_next() calls it). */
+void ls_dfs_done(struct ls_dfs *d);
+/* "dfs preemptions 2 nmis 1" (then " no-por", " shard 1/4"): a trace's strategy line. */
+int ls_dfs_label(const struct ls_dfs_config *cfg, char *buf, size_t len);
+
 #endif

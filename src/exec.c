@@ -308,6 +308,7 @@ static const char *const kind_names[LS_KIND_COUNT] = {
 	[LS_KIND_INVARIANT] = "invariant",
 	[LS_KIND_LOCKDEP] = "lockdep",
 	[LS_KIND_AVERTED] = "averted",
+	[LS_KIND_CRASH] = "crash",
 };
 
 const char *ls_kind_name(enum ls_kind kind)

@@ -1,14 +1,19 @@
-/* Finding files on disk: names, directories, atomic writes. */
+/* Finding files on disk: names, directories, atomic writes, and the directory's README.md. */
 #define _GNU_SOURCE
 #include "findings.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "buf.h"
+#include "trace.h"
 
 void ls_finding_stem(const char *dir, const struct ls_result *r, char *buf, size_t n)
 {
@@ -121,4 +126,225 @@ char *ls_read_file(const char *path, size_t *len)
 	s[n] = 0;
 	*len = n;
 	return s;
+}
+
+/* ---- the directory's table ------------------------------------------------------------------ */
+
+#define INDEX_NAME "index.tsv"
+
+static bool is_trace_name(const char *name)
+{
+	size_t n = strlen(name);
+	return name[0] != '.' && n > 6 && strcmp(name + n - 6, ".trace") == 0;
+}
+
+static const char *base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* A row from the trace file's header; false if the file cannot be read at all. */
+static bool read_row(const struct ls_finding_dir *d, const char *file, struct ls_finding_row *row)
+{
+	char path[4400];
+	memset(row, 0, sizeof(*row));
+	snprintf(row->file, sizeof(row->file), "%s", file);
+	/* "<shape>-<12 hex digits>.trace" */
+	const char *dash = strrchr(file, '-');
+	snprintf(row->shape, sizeof(row->shape), "%.*s",
+		 dash ? (int)(dash - file) : (int)(strlen(file) - 6), file);
+	row->first_exec = LS_NO_EXEC;
+	snprintf(path, sizeof(path), "%s/%s", d->dir, file);
+	size_t len;
+	char *text = ls_read_file(path, &len);
+	if (!text)
+		return false;
+	struct ls_trace t;
+	char err[256];
+	if (!memchr(text, 0, len) && ls_trace_parse(text, len, &t, err, sizeof(err))) {
+		row->readable = true;
+		snprintf(row->target, sizeof(row->target), "%s", t.target);
+		snprintf(row->variant, sizeof(row->variant), "%s", t.variant);
+		snprintf(row->signature, sizeof(row->signature), "%s", t.signature);
+		row->seed = t.seed;
+		ls_trace_free(&t);
+	}
+	free(text);
+	return true;
+}
+
+static struct ls_finding_row *add_row(struct ls_finding_dir *d, const struct ls_finding_row *row)
+{
+	if (d->n == d->cap) {
+		int cap = d->cap ? 2 * d->cap : 16;
+		struct ls_finding_row *rows = realloc(d->rows, (size_t)cap * sizeof(*rows));
+		if (!rows)
+			return NULL;
+		d->rows = rows;
+		d->cap = cap;
+	}
+	d->rows[d->n] = *row;
+	return &d->rows[d->n++];
+}
+
+static struct ls_finding_row *find_row(struct ls_finding_dir *d, const char *file)
+{
+	for (int i = 0; i < d->n; i++)
+		if (strcmp(d->rows[i].file, file) == 0)
+			return &d->rows[i];
+	return NULL;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct ls_finding_row *x = a, *y = b;
+	int c = strcmp(x->target, y->target);
+	if (!c)
+		c = strcmp(x->variant, y->variant);
+	return c ? c : strcmp(x->file, y->file);
+}
+
+bool ls_finding_dir_load(struct ls_finding_dir *d, const char *dir)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->dir, sizeof(d->dir), "%s", dir);
+	for (size_t n = strlen(d->dir); n > 1 && d->dir[n - 1] == '/'; n--)
+		d->dir[n - 1] = 0;
+	DIR *dh = opendir(d->dir);
+	if (!dh)
+		return errno == ENOENT;
+	struct dirent *e;
+	while ((e = readdir(dh)) != NULL) {
+		struct ls_finding_row row;
+		if (is_trace_name(e->d_name) && read_row(d, e->d_name, &row) && !add_row(d, &row)) {
+			closedir(dh);
+			errno = ENOMEM;
+			return false;
+		}
+	}
+	closedir(dh);
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/" INDEX_NAME, d->dir);
+	size_t len;
+	char *text = ls_read_file(path, &len);
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		else
+			next = line + strlen(line);
+		char file[256], first[32];
+		unsigned long long hits;
+		if (line[0] == '#' || sscanf(line, "%255[^\t]\t%llu\t%31s", file, &hits, first) != 3)
+			continue;
+		struct ls_finding_row *row = find_row(d, file);
+		if (!row)
+			continue;	/* its trace was deleted */
+		row->hits = hits;
+		row->first_exec = strcmp(first, "-") == 0 ? LS_NO_EXEC : strtoull(first, NULL, 10);
+	}
+	free(text);
+	if (d->n)
+		qsort(d->rows, (size_t)d->n, sizeof(*d->rows), cmp_row);
+	return true;
+}
+
+struct ls_finding_row *ls_finding_dir_get(struct ls_finding_dir *d, const char *path)
+{
+	const char *file = base_of(path);
+	struct ls_finding_row *row = find_row(d, file), fresh;
+	if (row)
+		return row;
+	if (!read_row(d, file, &fresh))
+		return NULL;
+	row = add_row(d, &fresh);
+	if (!row)
+		return NULL;
+	qsort(d->rows, (size_t)d->n, sizeof(*d->rows), cmp_row);
+	return find_row(d, file);
+}
+
+/* Text for a Markdown table cell inside a code span: no pipes, no backticks, one line. */
+static void cell_code(struct ls_buf *b, const char *s)
+{
+	ls_buf_printf(b, "`");
+	for (; *s; s++) {
+		if (*s == '|')
+			ls_buf_printf(b, "\\|");
+		else if (*s == '`')
+			ls_buf_printf(b, "'");
+		else if (*s == '\n' || *s == '\r')
+			ls_buf_printf(b, " ");
+		else
+			ls_buf_printf(b, "%c", *s);
+	}
+	ls_buf_printf(b, "`");
+}
+
+bool ls_finding_dir_write(const struct ls_finding_dir *d)
+{
+	struct ls_buf md = { 0 }, idx = { 0 };
+	ls_buf_printf(&md, "# Findings\n\n"
+			   "Written by `lockstep fuzz` and `lockstep run` whenever they add a finding "
+			   "here: one row per\n`*.trace` file, the first trace of each distinct "
+			   "signature (`KIND-HASH.trace`, with its report in\n`KIND-HASH.txt`). Hits "
+			   "count every execution that reached the finding, over all the campaigns\n"
+			   "and runs that wrote here; \"first seen\" is where the kept trace was found: "
+			   "its execution\nwithin its campaign and its seed (`lockstep run TARGET "
+			   "--seed SEED` runs it again).\n`" INDEX_NAME "` keeps the hits and "
+			   "executions between campaigns; the rest comes from the traces.\n\n");
+	if (!d->n)
+		ls_buf_printf(&md, "No findings yet.\n");
+	else
+		ls_buf_printf(&md, "| kind | signature | target | first seen | hits | trace | replay |\n"
+				   "|---|---|---|---|--:|---|---|\n");
+	ls_buf_printf(&idx, "# lockstep findings index (README.md is made from it and the traces):\n"
+			    "# trace file, hits, execution of the kept trace in its campaign (- if "
+			    "unknown)\n");
+	for (int i = 0; i < d->n; i++) {
+		const struct ls_finding_row *r = &d->rows[i];
+		ls_buf_printf(&md, "| %s | ", r->shape);
+		if (r->readable) {
+			cell_code(&md, r->signature);
+			ls_buf_printf(&md, " | %s:%s | ", r->target, r->variant);
+			if (r->first_exec != LS_NO_EXEC)
+				ls_buf_printf(&md, "execution %" PRIu64 ", seed %" PRIu64,
+					      r->first_exec, r->seed);
+			else
+				ls_buf_printf(&md, "seed %" PRIu64, r->seed);
+		} else {
+			ls_buf_printf(&md, "(the trace does not parse) | ? | ?");
+		}
+		ls_buf_printf(&md, " | ");
+		if (r->hits)
+			ls_buf_printf(&md, "%" PRIu64, r->hits);
+		else
+			ls_buf_printf(&md, "-");
+		ls_buf_printf(&md, " | [%s](%s) | `lockstep replay %s/%s` |\n", r->file, r->file,
+			      d->dir, r->file);
+		ls_buf_printf(&idx, "%s\t%" PRIu64 "\t", r->file, r->hits);
+		if (r->first_exec != LS_NO_EXEC)
+			ls_buf_printf(&idx, "%" PRIu64 "\n", r->first_exec);
+		else
+			ls_buf_printf(&idx, "-\n");
+	}
+	char path[4200];
+	bool ok = ls_mkdirs(d->dir);
+	snprintf(path, sizeof(path), "%s/README.md", d->dir);
+	ok = ok && ls_write_atomic(path, md.s, md.len);
+	snprintf(path, sizeof(path), "%s/" INDEX_NAME, d->dir);
+	ok = ok && ls_write_atomic(path, idx.s, idx.len);
+	int e = errno;
+	ls_buf_finish(&md);
+	ls_buf_finish(&idx);
+	errno = e;
+	return ok;
+}
+
+void ls_finding_dir_finish(struct ls_finding_dir *d)
+{
+	free(d->rows);
+	d->rows = NULL;
+	d->n = d->cap = 0;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "exec.h"
 
@@ -20,5 +21,45 @@ bool ls_write_atomic(const char *path, const char *data, size_t len);
 
 /* Reads a whole file; NULL with errno set on failure.  *len excludes the added NUL. */
 char *ls_read_file(const char *path, size_t *len);
+
+/* ---- the directory's table of findings: README.md and index.tsv -------------------------------
+ *
+ * A findings directory lists what it holds in README.md: a row per *.trace file (kind, signature,
+ * target, first seen, hits, the file and its replay command).  The trace files are the truth:
+ * each row's kind, signature, target and seed come from its trace's header, so a trace copied in
+ * gets a row and a trace deleted by hand loses its row at the next update.  What a trace does
+ * not say, index.tsv keeps: the hits, summed over every campaign and run that wrote to the
+ * directory, and the execution index within its campaign at which the kept trace was found.
+ * Both files are rewritten atomically; two campaigns writing to one directory at once may lose
+ * each other's hit counts, never a trace. */
+#define LS_NO_EXEC UINT64_MAX
+
+struct ls_finding_row {
+	char file[256];			/* "deadlock-9897ee4b79c1.trace" */
+	char shape[40];			/* the file name's kind: "deadlock", "ABBA", "crash", ... */
+	char target[64], variant[64];
+	char signature[512];
+	uint64_t seed;
+	uint64_t first_exec;		/* LS_NO_EXEC: not known (`run`, or no index entry) */
+	uint64_t hits;			/* 0: not known */
+	bool readable;			/* the trace parsed; otherwise only file and shape are set */
+};
+
+struct ls_finding_dir {
+	char dir[4096];			/* as given, without trailing slashes */
+	struct ls_finding_row *rows;
+	int n, cap;
+};
+
+/* Reads dir's traces and index.tsv (a missing directory is empty).  False with errno set if the
+ * directory cannot be read. */
+bool ls_finding_dir_load(struct ls_finding_dir *d, const char *dir);
+/* The row of the trace file at path (only its base name counts), added from the file's header
+ * if it has none; NULL if the file cannot be read.  Valid until the next call. */
+struct ls_finding_row *ls_finding_dir_get(struct ls_finding_dir *d, const char *path);
+/* Writes README.md and index.tsv into the directory (created if needed), each atomically.
+ * False with errno set on failure. */
+bool ls_finding_dir_write(const struct ls_finding_dir *d);
+void ls_finding_dir_finish(struct ls_finding_dir *d);
 
 #endif

@@ -360,6 +360,14 @@ bool ls_trace_prior_decisions(const struct ls_trace *t, int i, const struct ls_m
 enum ls_replay_status ls_trace_replay(struct ls_session *s, const struct ls_trace *t, struct ls_result *r,
 		     struct ls_buf *rerecord, char *why, size_t whylen)
 {
+	return ls_trace_replay_observed(s, t, r, rerecord, why, whylen, NULL, NULL);
+}
+
+enum ls_replay_status ls_trace_replay_observed(struct ls_session *s, const struct ls_trace *t,
+					       struct ls_result *r, struct ls_buf *rerecord,
+					       char *why, size_t whylen, ls_replay_wrap wrap,
+					       void *arg)
+{
 	struct ls_decision *pd[LS_TRACE_MAX_PRIOR] = { 0 };
 	struct ls_trace_exec prior[LS_TRACE_MAX_PRIOR];
 	struct ls_decision *d = NULL;
@@ -382,7 +390,7 @@ enum ls_replay_status ls_trace_replay(struct ls_session *s, const struct ls_trac
 		struct ls_replay rp;
 		struct ls_result pr;
 		ls_replay_init(&rp, pd[i], t->prior[i].nsteps);
-		ls_session_run(s, &rp.base, t->prior[i].seed, &pr);
+		ls_session_run(s, wrap ? wrap(arg, &rp.base) : &rp.base, t->prior[i].seed, &pr);
 		if (!ls_replay_check_done(&rp)) {
 			snprintf(why, whylen, "prior execution %d: %s", i + 1, rp.why);
 			st = LS_REPLAY_DIVERGED;
@@ -399,7 +407,7 @@ enum ls_replay_status ls_trace_replay(struct ls_session *s, const struct ls_trac
 		goto out;
 	struct ls_replay rp;
 	ls_replay_init(&rp, d, t->nsteps);
-	ls_session_run(s, &rp.base, t->seed, r);
+	ls_session_run(s, wrap ? wrap(arg, &rp.base) : &rp.base, t->seed, r);
 	if (!ls_replay_check_done(&rp)) {
 		snprintf(why, whylen, "%s", rp.why);
 		st = LS_REPLAY_DIVERGED;

@@ -105,5 +105,12 @@ enum ls_replay_status {
  * was replayed, priors included. */
 enum ls_replay_status ls_trace_replay(struct ls_session *s, const struct ls_trace *t, struct ls_result *r,
 		     struct ls_buf *rerecord, char *why, size_t whylen);
+/* The same with each execution's replay strategy passed through wrap (NULL: none), which returns
+ * the strategy to run: an observer of the replay, such as crash.h's watch. */
+typedef struct ls_strategy *(*ls_replay_wrap)(void *arg, struct ls_strategy *replay);
+enum ls_replay_status ls_trace_replay_observed(struct ls_session *s, const struct ls_trace *t,
+					       struct ls_result *r, struct ls_buf *rerecord,
+					       char *why, size_t whylen, ls_replay_wrap wrap,
+					       void *arg);
 
 #endif

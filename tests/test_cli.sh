@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Suite `cli`: exit codes, messages and trace handling of the lockstep command line.
-# Usage: test_cli.sh PATH/TO/lockstep
+# Usage: test_cli.sh PATH/TO/lockstep [SOURCE_DIR]
 set -u
 
-LS=${1:?usage: test_cli.sh LOCKSTEP}
+LS=${1:?usage: test_cli.sh LOCKSTEP [SOURCE_DIR]}
+SRC=${2:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -72,6 +73,10 @@ expect_rc 0 "fuzz clean variant finds nothing" -- \
 expect_rc 2 "unknown target exits 2" -- "$LS" run demo/nonesuch --out "$tmp/x"
 expect_rc 2 "bad option exits 2" -- "$LS" run demo/abba:buggy --no-such-option
 expect_rc 2 "bad option value exits 2" -- "$LS" run demo/abba:buggy --seed banana
+expect_rc 2 "unknown engine exits 2" -- "$LS" run demo/abba:buggy --engine nonesuch
+expect_rc 2 "pct depth out of range exits 2" -- "$LS" fuzz demo/abba:buggy --engine pct --pct-depth 0
+expect_rc 2 "negative hang timeout exits 2" -- "$LS" replay "$good" --hang-timeout -1
+expect_rc 2 "zero jobs exits 2" -- "$LS" fuzz demo/abba:buggy --jobs 0
 
 # Bad traces: each rejected with exit 2 and a one-line message.
 size=$(wc -c <"$good")
@@ -152,6 +157,19 @@ else
 		"$LS" replay "$kptr_trace" --trace "$tmp/kptr-again.trace"
 	cmp -s "$kptr_trace" "$tmp/kptr-again.trace" ||
 		fail "re-recorded kptr trace differs from the original"
+fi
+
+# The findings the repository ships in crashes/ replay in this build (from the source tree, where
+# their README's commands run).
+if [ -n "$SRC" ] && [ -d "$SRC/crashes" ]; then
+	shipped=0
+	for t in "$SRC"/crashes/*.trace; do
+		[ -e "$t" ] || continue
+		shipped=$((shipped + 1))
+		(cd "$SRC" && "$LS" replay "crashes/$(basename "$t")" >/dev/null 2>"$tmp/err") ||
+			fail "shipped finding $(basename "$t") does not replay: $(head -1 "$tmp/err")"
+	done
+	echo "ok   the $shipped findings shipped in crashes/ replay"
 fi
 
 if [ "$fails" -ne 0 ]; then

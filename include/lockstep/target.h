@@ -24,7 +24,9 @@ enum ls_kind {
 				 * irq-inversion, nmi-inversion) in an execution that did not hang */
 	LS_KIND_AVERTED,	/* as LOCKDEP, but through a lock whose acquisition can fail: the
 				 * code gets an error back; not a bug unless the target says so */
-	LS_KIND_COUNT
+	LS_KIND_CRASH,		/* the process running the execution died (a signal, a sanitizer
+				 * report, a hang): always a bug, whatever the variant says */
+	LS_KIND_COUNT		/* also a variant's `expect` when its outcome is not settled */
 };
 
 const char *ls_kind_name(enum ls_kind kind);
@@ -55,7 +57,7 @@ struct ls_variant {
 	/* The kinds that count as bugs for this variant (LS_KIND_BIT()s); 0 means every kind but
 	 * LS_KIND_AVERTED.  A finding of another kind is still reported and kept, as expected
 	 * behaviour (e.g. rqspinlock's known ABBCCA timeout), and does not make `run` or `fuzz`
-	 * exit 1. */
+	 * exit 1.  LS_KIND_CRASH is a bug whatever this says. */
 	uint32_t bugs;
 };
 
@@ -63,7 +65,7 @@ struct ls_variant {
 static inline bool ls_variant_bug(const struct ls_variant *v, enum ls_kind k)
 {
 	uint32_t bugs = v->bugs ? v->bugs : ~LS_KIND_BIT(LS_KIND_AVERTED);
-	return k != LS_KIND_NONE && (bugs & LS_KIND_BIT(k));
+	return k != LS_KIND_NONE && (k == LS_KIND_CRASH || (bugs & LS_KIND_BIT(k)));
 }
 
 struct ls_target {
@@ -100,7 +102,7 @@ struct ls_target {
  * signature or meaning of the functions the public headers' macros and inlines call.  Whoever
  * makes such a change increments it.
  */
-#define LS_TARGET_ABI 1
+#define LS_TARGET_ABI 2	/* 2: LS_KIND_CRASH moved LS_KIND_COUNT */
 
 #define LS_TARGET_VISIBLE __attribute__((visibility("default")))
 

@@ -52,6 +52,9 @@ struct ls_exec_opts {
 	const char *out;
 	bool json, quiet;
 	bool lockdep_compat, no_lockdep;
+	const char *engine;	/* LS_ENGINE_OPTS: the decision source, ls_engine_init() */
+	uint64_t pct_depth;
+	double hang_s;		/* an execution's wall-time limit, 0: ls_hang_timeout()'s default */
 };
 void ls_exec_opts_default(struct ls_exec_opts *o);
 void ls_exec_opts_check(const struct ls_exec_opts *o);
@@ -76,8 +79,33 @@ void ls_exec_opts_check(const struct ls_exec_opts *o);
 	{ "no-lockdep", LS_OPT_FLAG, NULL, "turn the lock validator off (hangs are still found)", \
 	  &(o).no_lockdep, NULL }
 
+/* The options of commands that draw decisions (run, fuzz): which engine, and the hang timeout
+ * of the child that runs target code. */
+#define LS_ENGINE_OPTS(o)                                                                        \
+	{ "engine", LS_OPT_STR, "NAME", "decision source: random or pct", &(o).engine, NULL },  \
+	{ "pct-depth", LS_OPT_U64, "D", "pct: the bug depth d (priority change points + 1)",    \
+	  &(o).pct_depth, NULL },                                                                \
+	{ "hang-timeout", LS_OPT_F64, "S",                                                       \
+	  "kill an execution after S s of wall time, a crash: hang (0: 10 s, 10 us per step "    \
+	  "if more)", &(o).hang_s, NULL }
+
 /* "random p-switch 0.1 p-irq 0.05": the trace's strategy line. */
 void ls_random_label(const struct ls_exec_opts *o, char *buf, size_t n);
+
+/* The decision source of an execution, chosen by name in this one place: the strategy and the
+ * text of the trace's strategy line.  st points into the struct: do not copy it. */
+enum ls_engine_kind { LS_ENGINE_RANDOM, LS_ENGINE_PCT };
+struct ls_engine {
+	enum ls_engine_kind kind;
+	struct ls_strategy *st;
+	char label[128];
+	union {
+		struct ls_random random;
+		struct ls_pct pct;
+	} u;
+};
+/* Sets e up for o->engine; dies with exit 2 on an unknown engine. */
+void ls_engine_init(struct ls_engine *e, const struct ls_exec_opts *o);
 
 /* Parses TARGET[:VARIANT] and creates the session with the options' validator mode, dying with
  * exit 2 or 3 on failure. */
@@ -88,6 +116,17 @@ void ls_open_session(const char *spec, const struct ls_exec_opts *o, struct ls_s
  * included).  Returns true if new files were written.  Dies with exit 3 on I/O failure. */
 bool ls_save_finding(struct ls_session *s, const struct ls_result *r, const char *strategy,
 		     const char *dir, char *path, size_t pathlen, struct ls_buf *report);
+/* What ls_save_finding() writes, without writing it: the trace path in dir, the report (replay
+ * line included) and the trace (earlier executions a validator finding cites included). */
+void ls_render_finding(struct ls_session *s, const struct ls_result *r, const char *strategy,
+		       const char *dir, char *path, size_t pathlen, struct ls_buf *report,
+		       struct ls_buf *trace);
+/* Writes a finding's report and then its trace (path ends in .trace), each atomically; creates
+ * the directory.  Dies with exit 3 on I/O failure. */
+void ls_write_finding(const char *path, const struct ls_buf *report, const struct ls_buf *trace);
+/* Adds `hits` to the row of the trace at path in its directory's README.md and index.tsv
+ * (findings.h), as `run` does for the finding it saved.  Dies with exit 3 on I/O failure. */
+void ls_note_finding(const char *path, uint64_t hits);
 /* The JSON fields of a finding's validator report (",\"lockdep\":{...}"), if it has one. */
 void ls_json_lockdep(struct ls_buf *b, const struct ls_session *s, const struct ls_result *r);
 
@@ -101,5 +140,6 @@ int ls_cmd_list(int argc, char **argv);
 int ls_cmd_run(int argc, char **argv);
 int ls_cmd_fuzz(int argc, char **argv);
 int ls_cmd_replay(int argc, char **argv);
+int ls_cmd_explore(int argc, char **argv);
 
 #endif

@@ -1,29 +1,340 @@
-/* lockstep fuzz: many executions with consecutive seeds, one saved trace per distinct signature.
+/* lockstep fuzz: a campaign of executions with consecutive seeds, run by worker processes, keeping
+ * one trace per distinct signature.
  *
- * Execution i runs with seed S+i, so any finding is also reproducible with `lockstep run
- * TARGET --seed S+i`.  Findings are deduplicated by signature in memory; the first execution that
- * reaches a signature has its trace and report written (atomically) the moment it is found, so a
- * campaign stopped by SIGINT or SIGTERM keeps everything it already reported. */
+ * Work split.  Execution i runs with seed S+i, so any finding is also `lockstep run TARGET --seed
+ * S+i` (for the random engine; pct learns its step range from earlier executions, so only the
+ * trace reproduces its findings).  With --jobs N, worker w runs the executions i = w, w+N, w+2N,
+ * ... in that order, each worker in a session of its own, and --execs E means E executions in
+ * all.  With one worker the campaign runs exactly as a single process would.  A session's lock
+ * validator accumulates its executions' dependencies, and each worker has its own: a validator
+ * finding that combines executions (its trace carries them as `prior` blocks) depends on which
+ * executions shared a worker, so with N > 1 such findings may differ from a one-worker campaign,
+ * and a report the validator makes once per session (an ABBA, say) counts up to N hits.  Every
+ * other finding is a function of its execution alone.
+ *
+ * Deduplication.  Workers report a signature the first time they reach it, with its report and
+ * trace, and count further hits in memory shared with the parent.  The parent keeps the trace of
+ * the smallest execution index that reached each signature: a worker runs its executions in
+ * increasing order, so its first report is its smallest, and when a report with a smaller index
+ * arrives after a larger one the parent rewrites the trace and report (each atomically).  The
+ * kept traces are therefore the same for any N and any timing, given the same executions.  A
+ * trace already in the directory from an earlier campaign is kept and never replaced.
+ *
+ * Crashes.  Workers are forked and publish the execution they are running (crash.h).  When one
+ * dies, the parent files a `crash` finding for that execution: it runs the execution again alone
+ * in a watched recorder child, which writes its decisions as it makes them and says where it
+ * died, so the trace holds the decision prefix up to the crash and `lockstep replay` reproduces
+ * it.  Then it forks a replacement that continues with the worker's next execution (its
+ * validator starts empty).  A worker whose execution outlasts the hang timeout is killed and
+ * filed the same way, as "crash: hang".  Every crashed execution is a hit.  An execution that
+ * does not crash when run alone is filed as "crash: SIG...: not reproducible alone", with the
+ * trace of that run and a note.
+ *
+ * Interleavings.  Each execution's non-default decisions are hashed (64 bits); workers add the
+ * hashes to a set in shared memory: exact up to SEEN_EXACT_MAX distinct hashes, then a
+ * HyperLogLog estimate (2^HLL_BITS registers, standard error about 0.8%), printed with "~".
+ *
+ * Stopping.  --execs, --time, SIGINT and SIGTERM end a campaign: the parent asks its workers to
+ * stop after the execution they are in, files everything they reported, rewrites the
+ * directory's README.md (findings.h; while running, at most every README_PERIOD_S after a
+ * finding is added) and prints its summary. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "crash.h"
+#include "../findings.h"
+
+#define MAX_JOBS 256
+#define LOCAL_MAX 4096		/* findings per worker whose hits are counted in shared memory */
+#define SEEN_SLOTS (1u << 21)
+#define SEEN_EXACT_MAX (SEEN_SLOTS / 2)
+#define HLL_BITS 14
+#define README_PERIOD_S 0.5	/* README.md is rewritten at most this often while running */
+
+/* ---- the interleavings seen, shared by the workers ----------------------------------------- */
+
+struct seen {
+	uint64_t count;			/* distinct hashes in slots */
+	uint32_t full;			/* count reached SEEN_EXACT_MAX: only the estimate counts */
+	uint8_t hll[1u << HLL_BITS];	/* HyperLogLog registers, fed every hash */
+	uint64_t slots[SEEN_SLOTS];	/* open addressing, 0 empty; never more than half full */
+};
+
+static void seen_add(struct seen *s, uint64_t h)
+{
+	h = h ? h : 1;
+	uint8_t *reg = &s->hll[h >> (64 - HLL_BITS)];
+	uint64_t rest = (h << HLL_BITS) | (1ull << (HLL_BITS - 1));
+	uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
+	uint8_t old = __atomic_load_n(reg, __ATOMIC_RELAXED);
+	while (old < rank &&
+	       !__atomic_compare_exchange_n(reg, &old, rank, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	if (__atomic_load_n(&s->full, __ATOMIC_RELAXED))
+		return;
+	for (uint32_t i = (uint32_t)h & (SEEN_SLOTS - 1);; i = (i + 1) & (SEEN_SLOTS - 1)) {
+		uint64_t cur = __atomic_load_n(&s->slots[i], __ATOMIC_RELAXED);
+		if (cur == h)
+			return;
+		if (cur == 0) {
+			if (!__atomic_compare_exchange_n(&s->slots[i], &cur, h, false,
+							 __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+				if (cur == h)
+					return;
+				continue;	/* taken by another hash: probe on */
+			}
+			if (__atomic_add_fetch(&s->count, 1, __ATOMIC_RELAXED) >= SEEN_EXACT_MAX)
+				__atomic_store_n(&s->full, 1, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+}
+
+/* The number of distinct hashes; *exact says whether it is a count or an estimate. */
+static uint64_t seen_count(const struct seen *s, bool *exact)
+{
+	*exact = !__atomic_load_n(&s->full, __ATOMIC_RELAXED);
+	if (*exact)
+		return __atomic_load_n(&s->count, __ATOMIC_RELAXED);
+	/* Past SEEN_EXACT_MAX the raw estimate is far above the small-range correction's 2.5 m. */
+	double m = (double)(1u << HLL_BITS), sum = 0;
+	for (uint32_t j = 0; j < (1u << HLL_BITS); j++)
+		sum += 1.0 / (double)(1ull << s->hll[j]);
+	return (uint64_t)(0.7213 / (1 + 1.079 / m) * m * m / sum);
+}
+
+/* A 64-bit name for the execution's schedule: its non-default decisions, in order. */
+static uint64_t schedule_hash(const struct ls_machine *m)
+{
+	uint64_t h = 0x696e7465726c6561ull;
+	for (size_t i = 0; i < m->nlog; i++) {
+		const struct ls_choice *c = &m->log[i].choice;
+		h = ls_mix64(h ^ m->log[i].step);
+		h = ls_mix64(h ^ ((uint64_t)c->kind | (uint64_t)c->cpu << 8 | (uint64_t)c->ctx << 16 |
+				  (uint64_t)c->src << 24));
+	}
+	return h;
+}
+
+/* ---- workers ----------------------------------------------------------------------------------- */
+
+/* What a worker shares with the parent, besides its pipe. */
+struct worker_page {
+	struct ls_watch_page watch;	/* watch.exec: the execution it is running */
+	uint64_t done;			/* executions it finished */
+	bool has_pct;
+	struct ls_pct pct;		/* the pct engine as of its last execution (k is learned) */
+	uint64_t hits[LOCAL_MAX];	/* hits of its n-th finding, in the order it reported them */
+};
+
+enum { MSG_FINDING = 1, MSG_HIT, MSG_DONE };
+
+struct msg_head {
+	uint32_t type, len;		/* len: bytes after the head */
+};
+
+/* MSG_FINDING: this, then the signature, path, report and trace texts, unterminated. */
+struct msg_finding {
+	uint32_t local, kind;		/* local: the worker's numbering of its findings */
+	uint64_t hash, exec, seed;
+	char shape[40];
+	uint32_t len[4];
+};
+
+/* Everything a campaign is, in the parent and (copied by fork) in its workers. */
+struct campaign {
+	struct ls_exec_opts o;
+	uint64_t execs;			/* 0: no limit */
+	uint64_t jobs;
+	struct ls_session s;		/* never runs in the parent: each child runs a copy */
+	struct seen *seen;
+	struct ls_engine engine;	/* for the label; workers and recorders init their own */
+};
+
+static volatile sig_atomic_t worker_stop;
+
+static void on_worker_signal(int sig)
+{
+	(void)sig;
+	worker_stop = 1;
+}
+
+static void send_msg(int fd, uint32_t type, const void *a, size_t alen, const char *const *texts,
+		     const size_t *lens, int ntexts)
+{
+	size_t total = alen;
+	for (int i = 0; i < ntexts; i++)
+		total += lens[i];
+	struct msg_head h = { type, (uint32_t)total };
+	char *buf = malloc(sizeof(h) + total);
+	if (!buf)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	memcpy(buf, &h, sizeof(h));
+	size_t off = sizeof(h);
+	if (alen)
+		memcpy(buf + off, a, alen);
+	off += alen;
+	for (int i = 0; i < ntexts; i++) {
+		memcpy(buf + off, texts[i], lens[i]);
+		off += lens[i];
+	}
+	for (size_t done = 0; done < off;) {
+		ssize_t w = write(fd, buf + done, off - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			exit(LS_EXIT_INTERNAL);	/* the parent is gone */
+		done += (size_t)w;
+	}
+	free(buf);
+}
+
+struct local_finding {
+	unsigned long long hash;
+	char *signature;
+};
+
+/* A worker: runs executions start, start+jobs, ... and reports to fd. */
+static int worker_main(struct campaign *cp, struct worker_page *wp, uint64_t start, int fd)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_worker_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+
+	struct ls_session *s = &cp->s;
+	const struct ls_exec_opts *o = &cp->o;
+	struct ls_engine e;
+	ls_engine_init(&e, o);
+	bool pct = e.kind == LS_ENGINE_PCT;
+	if (pct && wp->has_pct)
+		e.u.pct = wp->pct;	/* a replacement goes on with what its predecessor learned */
+
+	struct local_finding *local = NULL;
+	uint32_t nlocal = 0, caplocal = 0;
+	struct ls_result r;
+	struct ls_buf report = { 0 }, trace = { 0 };
+	for (uint64_t i = start; (!cp->execs || i < cp->execs) && !worker_stop; i += cp->jobs) {
+		uint64_t seed = o->seed + i;
+		__atomic_store_n(&wp->watch.exec, i, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&wp->watch.progress, 1, __ATOMIC_RELEASE);
+		/* Executions are numbered by campaign index: a validator report cites them so. */
+		s->executions = (uint32_t)i;
+		enum ls_kind kind = ls_session_run(s, e.st, seed, &r);
+		seen_add(cp->seen, schedule_hash(s->m));
+		if (kind != LS_KIND_NONE) {
+			uint32_t k = 0;
+			while (k < nlocal && !(local[k].hash == r.hash &&
+					       strcmp(local[k].signature, r.signature) == 0))
+				k++;
+			if (k < nlocal && k < LOCAL_MAX) {
+				__atomic_add_fetch(&wp->hits[k], 1, __ATOMIC_RELAXED);
+			} else if (k < nlocal) {
+				send_msg(fd, MSG_HIT, &k, sizeof(k), NULL, NULL, 0);
+			} else {
+				if (nlocal == caplocal) {
+					caplocal = caplocal ? 2 * caplocal : 16;
+					local = realloc(local, caplocal * sizeof(*local));
+					if (!local)
+						ls_die(LS_EXIT_INTERNAL, "out of memory");
+				}
+				local[nlocal].hash = r.hash;
+				local[nlocal].signature = strdup(r.signature);
+				if (!local[nlocal].signature)
+					ls_die(LS_EXIT_INTERNAL, "out of memory");
+				nlocal++;
+				char path[4200];
+				ls_buf_reset(&report);
+				ls_buf_reset(&trace);
+				ls_render_finding(s, &r, e.label, o->out, path, sizeof(path), &report,
+						  &trace);
+				struct msg_finding m;
+				memset(&m, 0, sizeof(m));
+				m.local = k;
+				m.kind = (uint32_t)kind;
+				m.hash = r.hash;
+				m.exec = i;
+				m.seed = seed;
+				snprintf(m.shape, sizeof(m.shape), "%s", r.shape);
+				const char *texts[4] = { r.signature, path, report.s, trace.s };
+				size_t lens[4];
+				for (int t = 0; t < 4; t++)
+					m.len[t] = (uint32_t)(lens[t] = strlen(texts[t]));
+				if (k < LOCAL_MAX)
+					__atomic_store_n(&wp->hits[k], 1, __ATOMIC_RELAXED);
+				send_msg(fd, MSG_FINDING, &m, sizeof(m), texts, lens, 4);
+			}
+		}
+		if (pct) {
+			wp->pct = e.u.pct;
+			wp->has_pct = true;
+		}
+		__atomic_add_fetch(&wp->done, 1, __ATOMIC_RELEASE);
+	}
+	send_msg(fd, MSG_DONE, NULL, 0, NULL, NULL, 0);
+	for (uint32_t k = 0; k < nlocal; k++)
+		free(local[k].signature);
+	free(local);
+	ls_buf_finish(&report);
+	ls_buf_finish(&trace);
+	ls_session_finish(s);
+	return LS_EXIT_CLEAN;
+}
+
+/* ---- the parent ---------------------------------------------------------------------------- */
 
 struct finding {
 	enum ls_kind kind;
 	unsigned long long hash;
 	char *signature;
 	char shape[40];
-	uint64_t hits;
-	uint64_t first_exec;
-	uint64_t first_seed;
+	uint64_t hits;			/* this campaign's, but for the live workers' shared counts */
+	uint64_t first_exec, first_seed;
 	char path[4200];
+	bool ours;			/* this campaign wrote its files, so it may replace them */
+	uint64_t dir_hits;		/* the directory's count from earlier campaigns */
+};
+
+struct worker {
+	int slot;
+	pid_t pid;			/* 0: not running */
+	int fd;
+	struct worker_page *page;
+	uint64_t start;			/* first execution of this incarnation */
+	char *in;			/* bytes read, not yet a whole message */
+	size_t inlen, incap;
+	int *map;			/* its local finding number -> index into the findings */
+	uint32_t nmap, capmap;
+	bool done_msg;			/* it said it finished */
+	bool hang;			/* killed: its execution outlasted the hang timeout */
+	uint64_t last_progress;		/* page->watch.progress: the executions it began */
+	double since;			/* when last_progress last changed */
+};
+
+struct parent {
+	struct campaign *cp;
+	struct worker *w;
+	struct finding *f;
+	int nf, capf;
+	uint64_t executions;		/* finished by workers no longer running, and crashed ones */
+	unsigned n_max;			/* pct: the most contexts and steps any worker saw */
+	uint64_t k_max;
+	struct ls_finding_dir dir;
+	bool dir_dirty, dir_touched;
+	double dir_written;
+	bool tty;
+	double hang_s;			/* an execution's wall-time limit */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -40,57 +351,501 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void progress(FILE *f, bool tty, uint64_t execs, double elapsed, const struct finding *fs,
-		     int nf)
+static uint64_t total_executions(const struct parent *p)
 {
+	uint64_t n = p->executions;
+	for (uint64_t j = 0; j < p->cp->jobs; j++)
+		if (p->w[j].pid)
+			n += __atomic_load_n(&p->w[j].page->done, __ATOMIC_ACQUIRE);
+	return n;
+}
+
+/* Hits of every finding, the live workers' shared counts included. */
+static void total_hits(const struct parent *p, uint64_t *hits)
+{
+	for (int i = 0; i < p->nf; i++)
+		hits[i] = p->f[i].hits;
+	for (uint64_t j = 0; j < p->cp->jobs; j++) {
+		const struct worker *w = &p->w[j];
+		if (!w->pid)
+			continue;
+		for (uint32_t k = 0; k < w->nmap && k < LOCAL_MAX; k++)
+			hits[w->map[k]] += __atomic_load_n(&w->page->hits[k], __ATOMIC_RELAXED);
+	}
+}
+
+static void dir_update(struct parent *p, bool force)
+{
+	double t = now_s();
+	if (force ? !p->dir_touched : !p->dir_dirty || t - p->dir_written < README_PERIOD_S)
+		return;
+	uint64_t *hits = calloc((size_t)p->nf + 1, sizeof(*hits));
+	if (!hits)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	total_hits(p, hits);
+	for (int i = 0; i < p->nf; i++) {
+		struct ls_finding_row *row = ls_finding_dir_get(&p->dir, p->f[i].path);
+		if (!row)
+			continue;
+		row->hits = p->f[i].dir_hits + hits[i];
+		if (p->f[i].ours) {
+			row->first_exec = p->f[i].first_exec;
+			row->seed = p->f[i].first_seed;
+		}
+	}
+	free(hits);
+	if (!ls_finding_dir_write(&p->dir))
+		ls_die(LS_EXIT_INTERNAL, "cannot write %s/README.md: %s", p->dir.dir, strerror(errno));
+	p->dir_dirty = false;
+	p->dir_written = t;
+}
+
+static int find_finding(const struct parent *p, unsigned long long hash, const char *signature)
+{
+	for (int i = 0; i < p->nf; i++)
+		if (p->f[i].hash == hash && strcmp(p->f[i].signature, signature) == 0)
+			return i;
+	return -1;
+}
+
+static int add_finding(struct parent *p, enum ls_kind kind, unsigned long long hash,
+		       const char *signature, const char *shape, const char *path)
+{
+	if (p->nf == p->capf) {
+		p->capf = p->capf ? 2 * p->capf : 16;
+		p->f = realloc(p->f, (size_t)p->capf * sizeof(*p->f));
+		if (!p->f)
+			ls_die(LS_EXIT_INTERNAL, "out of memory");
+	}
+	struct finding *f = &p->f[p->nf];
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	f->hash = hash;
+	f->signature = strdup(signature);
+	if (!f->signature)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	snprintf(f->shape, sizeof(f->shape), "%s", shape);
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	f->first_exec = UINT64_MAX;
+	return p->nf++;
+}
+
+/* Files a report of finding i at execution exec: a new finding, or an earlier execution of one,
+ * has its report and trace written (unless its trace is from an earlier campaign). */
+static void file_finding(struct parent *p, int i, uint64_t exec, uint64_t seed,
+			 const char *report, size_t rlen, const char *trace, size_t tlen)
+{
+	struct finding *f = &p->f[i];
+	bool fresh = f->first_exec == UINT64_MAX;
+	if (!fresh && exec >= f->first_exec)
+		return;
+	uint64_t was = f->first_exec;
+	f->first_exec = exec;
+	f->first_seed = seed;
+	if (fresh) {
+		FILE *old = fopen(f->path, "r");
+		if (old)
+			fclose(old);	/* from an earlier campaign: the first trace is kept */
+		f->ours = !old;
+	}
+	if (f->ours) {
+		struct ls_buf r = { (char *)report, rlen, rlen }, t = { (char *)trace, tlen, tlen };
+		ls_write_finding(f->path, &r, &t);
+	}
+	if (fresh) {
+		struct ls_finding_row *row = ls_finding_dir_get(&p->dir, f->path);
+		f->dir_hits = row && !f->ours ? row->hits : 0;
+	}
+	p->dir_dirty = p->dir_touched = true;
+	if (p->tty)
+		fputc('\n', stderr);
+	if (fresh) {
+		if (!p->cp->o.quiet)
+			fwrite(report, 1, rlen, stdout);
+		printf("fuzz: new finding %s at execution %" PRIu64 " (seed %" PRIu64 "): %s\n",
+		       f->shape, exec, seed, f->path);
+	} else {
+		printf("fuzz: finding %s reached earlier, at execution %" PRIu64 " (seed %" PRIu64
+		       ") instead of %" PRIu64 ": %s%s\n",
+		       f->shape, exec, seed, was, f->path, f->ours ? " rewritten" : "");
+	}
+	fflush(stdout);
+}
+
+static void map_local(struct worker *w, uint32_t local, int idx)
+{
+	if (local != w->nmap)
+		ls_die(LS_EXIT_INTERNAL, "worker %d numbered a finding %u after %u", w->slot, local,
+		       w->nmap);
+	if (w->nmap == w->capmap) {
+		w->capmap = w->capmap ? 2 * w->capmap : 16;
+		w->map = realloc(w->map, w->capmap * sizeof(*w->map));
+		if (!w->map)
+			ls_die(LS_EXIT_INTERNAL, "out of memory");
+	}
+	w->map[w->nmap++] = idx;
+}
+
+static void on_message(struct parent *p, struct worker *w, uint32_t type, const char *b,
+		       uint32_t len)
+{
+	switch (type) {
+	case MSG_FINDING: {
+		struct msg_finding m;
+		if (len < sizeof(m))
+			ls_die(LS_EXIT_INTERNAL, "worker %d: short message", w->slot);
+		memcpy(&m, b, sizeof(m));
+		const char *t[4];
+		size_t off = sizeof(m);
+		for (int k = 0; k < 4; k++) {
+			t[k] = b + off;
+			off += m.len[k];
+		}
+		if (off != len)
+			ls_die(LS_EXIT_INTERNAL, "worker %d: malformed message", w->slot);
+		char *sig = strndup(t[0], m.len[0]), *path = strndup(t[1], m.len[1]);
+		if (!sig || !path)
+			ls_die(LS_EXIT_INTERNAL, "out of memory");
+		int i = find_finding(p, m.hash, sig);
+		if (i < 0)
+			i = add_finding(p, (enum ls_kind)m.kind, m.hash, sig, m.shape, path);
+		map_local(w, m.local, i);
+		if (m.local >= LOCAL_MAX)
+			p->f[i].hits++;
+		file_finding(p, i, m.exec, m.seed, t[2], m.len[2], t[3], m.len[3]);
+		free(sig);
+		free(path);
+		break;
+	}
+	case MSG_HIT: {
+		uint32_t local;
+		if (len != sizeof(local))
+			ls_die(LS_EXIT_INTERNAL, "worker %d: malformed message", w->slot);
+		memcpy(&local, b, sizeof(local));
+		if (local >= w->nmap)
+			ls_die(LS_EXIT_INTERNAL, "worker %d: hit of unknown finding %u", w->slot, local);
+		p->f[w->map[local]].hits++;
+		break;
+	}
+	case MSG_DONE:
+		w->done_msg = true;
+		break;
+	default:
+		ls_die(LS_EXIT_INTERNAL, "worker %d: unknown message %u", w->slot, type);
+	}
+}
+
+/* Reads what the worker wrote; returns false at end of file. */
+static bool drain(struct parent *p, struct worker *w)
+{
+	for (;;) {
+		if (w->incap - w->inlen < 65536) {
+			w->incap = w->incap ? 2 * w->incap : 131072;
+			w->in = realloc(w->in, w->incap);
+			if (!w->in)
+				ls_die(LS_EXIT_INTERNAL, "out of memory");
+		}
+		ssize_t n = read(w->fd, w->in + w->inlen, w->incap - w->inlen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return true;
+		if (n <= 0)
+			return false;
+		w->inlen += (size_t)n;
+		size_t off = 0;
+		while (w->inlen - off >= sizeof(struct msg_head)) {
+			struct msg_head h;
+			memcpy(&h, w->in + off, sizeof(h));
+			if (w->inlen - off - sizeof(h) < h.len)
+				break;
+			on_message(p, w, h.type, w->in + off + sizeof(h), h.len);
+			off += sizeof(h) + h.len;
+		}
+		memmove(w->in, w->in + off, w->inlen - off);
+		w->inlen -= off;
+	}
+}
+
+static void spawn(struct parent *p, struct worker *w, uint64_t start)
+{
+	struct campaign *cp = p->cp;
+	struct ls_child c;
+	int wfd;
+	w->start = start;
+	w->done_msg = w->hang = false;
+	w->nmap = 0;
+	w->inlen = 0;
+	w->page->done = 0;
+	memset(w->page->hits, 0, sizeof(w->page->hits));
+	if (ls_child_fork(&c, &w->page->watch, &wfd)) {
+		/* The other workers' pipes are the parent's business. */
+		for (uint64_t j = 0; j < cp->jobs; j++)
+			if (p->w[j].pid)
+				close(p->w[j].fd);
+		exit(worker_main(cp, w->page, start, wfd));
+	}
+	w->pid = c.pid;
+	w->fd = c.fd;
+	w->last_progress = 0;
+	w->since = now_s();
+}
+
+/* The worker is gone: count what it did, and take its shared counts back. */
+static void retire(struct parent *p, struct worker *w)
+{
+	struct worker_page *wp = w->page;
+	p->executions += wp->done;
+	for (uint32_t k = 0; k < w->nmap && k < LOCAL_MAX; k++)
+		p->f[w->map[k]].hits += wp->hits[k];
+	if (wp->has_pct) {
+		if (wp->pct.n_max > p->n_max)
+			p->n_max = wp->pct.n_max;
+		if (wp->pct.k_max > p->k_max)
+			p->k_max = wp->pct.k_max;
+	}
+	close(w->fd);
+	w->fd = -1;
+	w->pid = 0;
+}
+
+/* Execution exec killed its worker (how: wstatus, hang; wp: the worker's page): file the crash.
+ * It runs again alone in a watched child, which says where it dies and records its decisions. */
+static void file_crash(struct parent *p, uint64_t exec, int wstatus, bool hang,
+		       const struct worker_page *wp)
+{
+	struct campaign *cp = p->cp;
+	uint64_t seed = cp->o.seed + exec;
+	struct ls_engine e;
+	ls_engine_init(&e, &cp->o);
+	if (e.kind == LS_ENGINE_PCT && wp->has_pct)
+		e.u.pct = wp->pct;
+	struct ls_child rec;
+	bool again = ls_crash_record(&cp->s, e.st, seed, p->hang_s, &rec);
+	char worker_death[64], rec_death[64], note[600] = "";
+	ls_death_name(wstatus, hang, wp->watch.sanitizer, worker_death, sizeof(worker_death));
+	ls_death_name(rec.status, rec.hang, rec.page->sanitizer, rec_death, sizeof(rec_death));
+	struct ls_watch_page unknown = wp->watch;
+	struct ls_child shown = rec;
+	if (!again) {
+		/* Named by how the worker died; where, the run alone cannot say. */
+		unknown.ctx = LS_WATCH_UNKNOWN;
+		shown.page = &unknown;
+		shown.status = wstatus;
+		shown.hang = hang;
+		snprintf(note, sizeof(note),
+			 "Run again alone in a fresh process, as `lockstep replay` runs it, the "
+			 "execution ran to its end:\nit depends on what its worker ran before it (the "
+			 "lock validator's graph, or target state\nthat init() does not reset).  The "
+			 "trace records the run alone, so it does not replay this crash.");
+	} else if (strcmp(worker_death, rec_death) != 0) {
+		snprintf(note, sizeof(note), "Its worker in the campaign died otherwise: %s.",
+			 worker_death);
+	}
+	struct ls_result r;
+	ls_crash_result(&cp->s, &shown, seed, &r);
+	r.steps = rec.page->step;
+	char stem[4096], path[4200];
+	ls_finding_stem(cp->o.out, &r, stem, sizeof(stem));
+	snprintf(path, sizeof(path), "%s.trace", stem);
+	int i = find_finding(p, r.hash, r.signature);
+	if (i < 0)
+		i = add_finding(p, LS_KIND_CRASH, r.hash, r.signature, r.shape, path);
+	p->f[i].hits++;
+	if (p->f[i].first_exec == UINT64_MAX || exec < p->f[i].first_exec) {
+		struct ls_buf report = { 0 }, trace = { 0 };
+		ls_crash_report(&cp->s, &shown, &r, e.label, note, path, &report);
+		ls_crash_trace(&cp->s, &rec, &r, e.label, &trace);
+		file_finding(p, i, exec, seed, report.s, report.len, trace.s, trace.len);
+		ls_buf_finish(&report);
+		ls_buf_finish(&trace);
+	}
+	ls_child_finish(&rec);
+}
+
+static void worker_gone(struct parent *p, struct worker *w, bool respawn)
+{
+	int status;
+	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	struct worker_page *wp = w->page;
+	bool sanitizer = wp->watch.sanitizer;
+	bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0 && w->done_msg && !sanitizer;
+	uint64_t jobs = p->cp->jobs;
+	uint64_t exec = __atomic_load_n(&wp->watch.exec, __ATOMIC_ACQUIRE);
+	uint64_t next = w->start + wp->done * jobs;	/* the first it did not finish */
+	bool hang = w->hang;
+	retire(p, w);
+	if (clean)
+		return;
+	/* The page keeps what file_crash() reads until the replacement starts. */
+	if (exec == LS_WATCH_IDLE || exec != next) {
+		char how[64];
+		ls_death_name(status, hang, sanitizer, how, sizeof(how));
+		if (p->tty)
+			fputc('\n', stderr);
+		fprintf(stderr, "fuzz: worker %d ended (%s) outside an execution, after %" PRIu64
+				" of its executions%s\n", w->slot, how, wp->done,
+			wp->done ? "" : ": not replaced");
+		respawn = respawn && wp->done;	/* it would only die again */
+		exec = next;
+	} else {
+		p->executions++;	/* the execution that crashed */
+		file_crash(p, exec, status, hang, wp);
+		exec += jobs;
+	}
+	if (respawn && (!p->cp->execs || exec < p->cp->execs))
+		spawn(p, w, exec);
+	/* Recording took wall time the other workers' hang clocks must not count. */
+	double t = now_s();
+	for (uint64_t j = 0; j < jobs; j++)
+		p->w[j].since = t;
+}
+
+static void progress(struct parent *p, double elapsed)
+{
+	uint64_t execs = total_executions(p);
+	bool exact;
+	uint64_t inter = seen_count(p->cp->seen, &exact);
 	uint64_t by_kind[LS_KIND_COUNT] = { 0 };
-	for (int i = 0; i < nf; i++)
-		by_kind[fs[i].kind]++;
-	fprintf(f, "%sfuzz: %" PRIu64 " execs, %.0f execs/s, %d findings", tty ? "\r" : "", execs,
-		elapsed > 0 ? (double)execs / elapsed : 0.0, nf);
+	for (int i = 0; i < p->nf; i++)
+		by_kind[p->f[i].kind]++;
+	fprintf(stderr, "%sfuzz: %" PRIu64 " execs, %.0f execs/s, %s%" PRIu64 " interleavings, "
+			"%d findings",
+		p->tty ? "\r" : "", execs, elapsed > 0 ? (double)execs / elapsed : 0.0,
+		exact ? "" : "~", inter, p->nf);
 	bool any = false;
 	for (int k = 1; k < LS_KIND_COUNT; k++)
 		if (by_kind[k]) {
-			fprintf(f, "%s%s %" PRIu64, any ? ", " : " (", ls_kind_name((enum ls_kind)k),
-				by_kind[k]);
+			fprintf(stderr, "%s%s %" PRIu64, any ? ", " : " (",
+				ls_kind_name((enum ls_kind)k), by_kind[k]);
 			any = true;
 		}
-	fprintf(f, "%s, %.1f s%s", any ? ")" : "", elapsed, tty ? "   " : "\n");
-	fflush(f);
+	fprintf(stderr, "%s, %.1f s%s", any ? ")" : "", elapsed, p->tty ? "   " : "\n");
+	fflush(stderr);
+}
+
+static int cmp_first(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+	return x->first_exec < y->first_exec ? -1 : x->first_exec > y->first_exec;
+}
+
+static void summary(struct parent *p, double elapsed)
+{
+	struct campaign *cp = p->cp;
+	const struct ls_session *s = &cp->s;
+	const struct ls_variant *var = &s->target->variants[s->variant];
+	uint64_t n = total_executions(p);
+	bool exact;
+	uint64_t inter = seen_count(cp->seen, &exact);
+	double rate = elapsed > 0 ? (double)n / elapsed : 0.0;
+	char jobs[32] = "";
+	if (cp->jobs > 1)
+		snprintf(jobs, sizeof(jobs), ", %" PRIu64 " jobs", cp->jobs);
+	printf("\nfuzz %s:%s: %" PRIu64 " executions in %.2f s (%.0f/s%s), %d distinct finding%s%s\n",
+	       s->target->name, var->name, n, elapsed, rate, jobs, p->nf, p->nf == 1 ? "" : "s",
+	       stop_signal ? " (stopped by signal)" : "");
+	for (int i = 0; i < p->nf; i++) {
+		const struct finding *f = &p->f[i];
+		bool bug = ls_variant_bug(var, f->kind);
+		printf("  %-13s hits %-8" PRIu64 " first at execution %" PRIu64 " (seed %" PRIu64
+		       ")  %s\n      %s%s\n",
+		       f->shape, f->hits, f->first_exec, f->first_seed, f->path, f->signature,
+		       bug ? "" : "\n      (expected behaviour: not a bug for this variant)");
+	}
+	char bound[300] = "";
+	if (cp->engine.kind == LS_ENGINE_PCT) {
+		struct ls_pct pct;
+		ls_pct_init(&pct, (int)cp->o.pct_depth);
+		pct.n_max = p->n_max;
+		pct.k_max = p->k_max;
+		ls_pct_describe(&pct, n, bound, sizeof(bound));
+		printf("%s\n", bound);
+	}
+	if (!cp->o.json)
+		return;
+	struct ls_buf j = { 0 };
+	ls_buf_printf(&j, "{\"command\":\"fuzz\",\"target\":");
+	ls_json_str(&j, s->target->name);
+	ls_buf_printf(&j, ",\"variant\":");
+	ls_json_str(&j, var->name);
+	ls_buf_printf(&j, ",\"engine\":");
+	ls_json_str(&j, cp->o.engine);
+	ls_buf_printf(&j, ",\"strategy\":");
+	ls_json_str(&j, cp->engine.label);
+	ls_buf_printf(&j, ",\"jobs\":%" PRIu64 ",\"seed\":%" PRIu64 ",\"execs\":%" PRIu64
+			  ",\"elapsed_s\":%.3f,\"execs_per_s\":%.0f,\"interleavings\":%" PRIu64
+			  ",\"interleavings_exact\":%s,\"stopped_by_signal\":%s",
+		      cp->jobs, cp->o.seed, n, elapsed, rate, inter, exact ? "true" : "false",
+		      stop_signal ? "true" : "false");
+	if (bound[0]) {
+		ls_buf_printf(&j, ",\"pct_bound\":");
+		ls_json_str(&j, bound);
+	}
+	ls_buf_printf(&j, ",\"findings\":[");
+	for (int i = 0; i < p->nf; i++) {
+		const struct finding *f = &p->f[i];
+		ls_buf_printf(&j, "%s{\"kind\":\"%s\",\"shape\":\"%s\",\"hash\":\"%012llx\",\"hits\":%" PRIu64
+				  ",\"first_exec\":%" PRIu64 ",\"seed\":%" PRIu64 ",\"trace\":",
+			      i ? "," : "", ls_kind_name(f->kind), f->shape, f->hash & 0xffffffffffffull,
+			      f->hits, f->first_exec, f->first_seed);
+		ls_json_str(&j, f->path);
+		ls_buf_printf(&j, ",\"signature\":");
+		ls_json_str(&j, f->signature);
+		ls_buf_printf(&j, ",\"bug\":%s}", ls_variant_bug(var, f->kind) ? "true" : "false");
+	}
+	ls_buf_printf(&j, "]}");
+	printf("%s\n", j.s);
+	ls_buf_finish(&j);
 }
 
 int ls_cmd_fuzz(int argc, char **argv)
 {
-	struct ls_exec_opts o;
-	const char *engine = "random";
-	uint64_t execs = 0, time_s = 0;
+	struct campaign cp;
+	memset(&cp, 0, sizeof(cp));
+	struct ls_exec_opts *o = &cp.o;
+	uint64_t time_s = 0;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	cp.jobs = cores > 0 ? (uint64_t)cores : 1;
 	bool execs_seen = false, time_seen = false;
-	ls_exec_opts_default(&o);
+	ls_exec_opts_default(o);
 	const struct ls_opt opts[] = {
-		{ "engine", LS_OPT_STR, "NAME", "decision source: random", &engine, NULL },
-		{ "execs", LS_OPT_U64, "N", "stop after N executions (default 100000 without --time)",
-		  &execs, &execs_seen },
+		LS_ENGINE_OPTS(*o),
+		{ "execs", LS_OPT_U64, "N", "stop after N executions in all (default 100000 without "
+		  "--time)", &cp.execs, &execs_seen },
 		{ "time", LS_OPT_U64, "S", "stop after S seconds of wall time", &time_s, &time_seen },
-		LS_EXEC_OPTS(o),
+		{ "jobs", LS_OPT_U64, "N", "worker processes, one per online core by default (execution i runs in worker i mod N)", &cp.jobs,
+		  NULL },
+		LS_EXEC_OPTS(*o),
 		{ 0 },
 	};
 	char *pos[1];
 	if (ls_parse(ls_cmd_lookup("fuzz"), opts, argc, argv, pos, 1) != 1)
 		ls_die(LS_EXIT_USAGE, "fuzz: expected TARGET[:VARIANT] (see --help)");
-	ls_exec_opts_check(&o);
-	if (strcmp(engine, "random") != 0)
-		ls_die(LS_EXIT_USAGE, "fuzz: unknown engine '%s' (available: random)", engine);
+	ls_exec_opts_check(o);
 	if (!execs_seen && !time_seen)
-		execs = 100000;
-	if ((execs_seen && execs == 0) || (time_seen && time_s == 0))
+		cp.execs = 100000;
+	if ((execs_seen && cp.execs == 0) || (time_seen && time_s == 0))
 		ls_die(LS_EXIT_USAGE, "fuzz: --execs and --time must be positive");
+	if (cp.jobs < 1 || cp.jobs > MAX_JOBS)
+		ls_die(LS_EXIT_USAGE, "fuzz: --jobs must be between 1 and %d", MAX_JOBS);
+	if (cp.execs && cp.jobs > cp.execs)
+		cp.jobs = cp.execs;
+	ls_engine_init(&cp.engine, o);
+	ls_open_session(pos[0], o, &cp.s);
+	cp.seen = ls_shared_create(sizeof(*cp.seen));
 
-	struct ls_session s;
-	ls_open_session(pos[0], &o, &s);
-	struct ls_random rnd;
-	ls_random_init(&rnd, o.p_switch, o.p_irq);
-	char label[96];
-	ls_random_label(&o, label, sizeof(label));
+	struct parent p;
+	memset(&p, 0, sizeof(p));
+	p.cp = &cp;
+	p.tty = isatty(STDERR_FILENO);
+	p.hang_s = ls_hang_timeout(o->hang_s, o->cfg.step_limit);
+	if (!ls_finding_dir_load(&p.dir, o->out))
+		ls_die(LS_EXIT_INTERNAL, "cannot read %s: %s", o->out, strerror(errno));
+	p.w = calloc(cp.jobs, sizeof(*p.w));
+	if (!p.w)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -98,112 +853,92 @@ int ls_cmd_fuzz(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	bool tty = isatty(STDERR_FILENO);
 	double start = now_s(), last = start;
-	double period = tty ? 0.25 : 10.0;
-	struct finding *fs = NULL;
-	int nf = 0, capf = 0;
-	uint64_t n = 0;
-	struct ls_result r;
-	struct ls_buf report = { 0 };
-
-	while (!stop_signal && (!execs || n < execs)) {
-		uint64_t seed = o.seed + n;
-		enum ls_kind kind = ls_session_run(&s, &rnd.base, seed, &r);
-		n++;
-		if (kind != LS_KIND_NONE) {
-			int i = 0;
-			while (i < nf && !(fs[i].hash == r.hash && strcmp(fs[i].signature, r.signature) == 0))
-				i++;
-			if (i < nf) {
-				fs[i].hits++;
-			} else {
-				if (nf == capf) {
-					capf = capf ? 2 * capf : 16;
-					fs = realloc(fs, (size_t)capf * sizeof(*fs));
-					if (!fs)
-						ls_die(LS_EXIT_INTERNAL, "out of memory");
-				}
-				struct finding *f = &fs[nf++];
-				memset(f, 0, sizeof(*f));
-				f->kind = kind;
-				snprintf(f->shape, sizeof(f->shape), "%s", r.shape);
-				f->hash = r.hash;
-				f->signature = strdup(r.signature);
-				f->hits = 1;
-				f->first_exec = n - 1;
-				f->first_seed = seed;
-				ls_buf_reset(&report);
-				ls_save_finding(&s, &r, label, o.out, f->path, sizeof(f->path), &report);
-				if (tty)
-					fputc('\n', stderr);
-				if (!o.quiet)
-					fputs(report.s, stdout);
-				printf("fuzz: new finding %s at execution %" PRIu64 " (seed %" PRIu64
-				       "): %s\n",
-				       f->shape, f->first_exec, seed, f->path);
-				fflush(stdout);
+	double period = p.tty ? 0.25 : 5.0;
+	for (uint64_t j = 0; j < cp.jobs; j++) {
+		p.w[j].slot = (int)j;
+		p.w[j].fd = -1;
+		p.w[j].page = ls_shared_create(sizeof(*p.w[j].page));
+		spawn(&p, &p.w[j], j);
+	}
+	bool stopping = false;
+	struct pollfd *pfd = calloc(cp.jobs, sizeof(*pfd));
+	struct worker **who = calloc(cp.jobs, sizeof(*who));
+	if (!pfd || !who)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	for (;;) {
+		double t = now_s();
+		if (!stopping && (stop_signal || (time_s && t - start >= (double)time_s))) {
+			stopping = true;
+			for (uint64_t j = 0; j < cp.jobs; j++)
+				if (p.w[j].pid)
+					kill(p.w[j].pid, SIGTERM);
+		}
+		int n = 0;
+		for (uint64_t j = 0; j < cp.jobs; j++)
+			if (p.w[j].pid) {
+				pfd[n] = (struct pollfd){ p.w[j].fd, POLLIN, 0 };
+				who[n++] = &p.w[j];
+			}
+		if (!n)
+			break;
+		int timeout = 100;
+		if (time_s && !stopping) {
+			double left = (double)time_s - (t - start);
+			if (left * 1000 < timeout)
+				timeout = left > 0 ? (int)(left * 1000) + 1 : 0;
+		}
+		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR)
+			ls_die(LS_EXIT_INTERNAL, "poll: %s", strerror(errno));
+		for (int k = 0; k < n; k++)
+			if (pfd[k].revents && !drain(&p, who[k]))
+				worker_gone(&p, who[k], !stopping);
+		t = now_s();
+		for (uint64_t j = 0; j < cp.jobs; j++) {
+			struct worker *w = &p.w[j];
+			if (!w->pid)
+				continue;
+			uint64_t prog = __atomic_load_n(&w->page->watch.progress, __ATOMIC_RELAXED);
+			if (prog != w->last_progress) {
+				w->last_progress = prog;
+				w->since = t;
+			} else if (!w->hang && t - w->since > p.hang_s) {
+				kill(w->pid, SIGKILL);
+				w->hang = true;
 			}
 		}
-		if ((n & 255) == 0) {
-			double t = now_s();
-			if (time_s && t - start >= (double)time_s)
-				break;
-			if (t - last >= period) {
-				progress(stderr, tty, n, t - start, fs, nf);
-				last = t;
-			}
+		if (t - last >= period) {
+			progress(&p, t - start);
+			last = t;
 		}
+		dir_update(&p, false);
 	}
 	double elapsed = now_s() - start;
-	if (tty)
-		progress(stderr, tty, n, elapsed, fs, nf), fputc('\n', stderr);
+	progress(&p, elapsed);
+	if (p.tty)
+		fputc('\n', stderr);
+	dir_update(&p, true);
 
-	printf("\nfuzz %s:%s: %" PRIu64 " executions in %.2f s (%.0f/s), %d distinct finding%s%s\n",
-	       s.target->name, s.target->variants[s.variant].name, n, elapsed,
-	       elapsed > 0 ? (double)n / elapsed : 0.0, nf, nf == 1 ? "" : "s",
-	       stop_signal ? " (stopped by signal)" : "");
-	const struct ls_variant *var = &s.target->variants[s.variant];
+	if (p.nf)
+		qsort(p.f, (size_t)p.nf, sizeof(*p.f), cmp_first);
+	summary(&p, elapsed);
+	const struct ls_variant *var = &cp.s.target->variants[cp.s.variant];
 	int bugs = 0;
-	for (int i = 0; i < nf; i++) {
-		bool bug = ls_variant_bug(var, fs[i].kind);
-		bugs += bug;
-		printf("  %-13s hits %-8" PRIu64 " first at execution %" PRIu64 " (seed %" PRIu64
-		       ")  %s\n      %s%s\n",
-		       fs[i].shape, fs[i].hits, fs[i].first_exec, fs[i].first_seed,
-		       fs[i].path, fs[i].signature, bug ? "" : "\n      (expected behaviour: not a bug for this variant)");
+	for (int i = 0; i < p.nf; i++) {
+		bugs += ls_variant_bug(var, p.f[i].kind);
+		free(p.f[i].signature);
 	}
-	if (o.json) {
-		struct ls_buf j = { 0 };
-		ls_buf_printf(&j, "{\"command\":\"fuzz\",\"target\":");
-		ls_json_str(&j, s.target->name);
-		ls_buf_printf(&j, ",\"variant\":");
-		ls_json_str(&j, s.target->variants[s.variant].name);
-		ls_buf_printf(&j, ",\"engine\":\"random\",\"seed\":%" PRIu64 ",\"execs\":%" PRIu64
-				  ",\"elapsed_s\":%.3f,\"execs_per_s\":%.0f,\"stopped_by_signal\":%s,"
-				  "\"findings\":[",
-			      o.seed, n, elapsed, elapsed > 0 ? (double)n / elapsed : 0.0,
-			      stop_signal ? "true" : "false");
-		for (int i = 0; i < nf; i++) {
-			ls_buf_printf(&j, "%s{\"kind\":\"%s\",\"shape\":\"%s\",\"hash\":\"%012llx\",\"hits\":%" PRIu64
-					  ",\"first_exec\":%" PRIu64 ",\"seed\":%" PRIu64 ",\"trace\":",
-				      i ? "," : "", ls_kind_name(fs[i].kind), fs[i].shape,
-				      fs[i].hash & 0xffffffffffffull, fs[i].hits, fs[i].first_exec,
-				      fs[i].first_seed);
-			ls_json_str(&j, fs[i].path);
-			ls_buf_printf(&j, ",\"signature\":");
-			ls_json_str(&j, fs[i].signature);
-			ls_buf_printf(&j, ",\"bug\":%s}",
-				      ls_variant_bug(var, fs[i].kind) ? "true" : "false");
-		}
-		ls_buf_printf(&j, "]}");
-		printf("%s\n", j.s);
-		ls_buf_finish(&j);
+	for (uint64_t j = 0; j < cp.jobs; j++) {
+		free(p.w[j].in);
+		free(p.w[j].map);
+		ls_shared_destroy(p.w[j].page, sizeof(*p.w[j].page));
 	}
-	for (int i = 0; i < nf; i++)
-		free(fs[i].signature);
-	free(fs);
-	ls_buf_finish(&report);
-	ls_session_finish(&s);
+	free(pfd);
+	free(who);
+	free(p.w);
+	free(p.f);
+	ls_finding_dir_finish(&p.dir);
+	ls_shared_destroy(cp.seen, sizeof(*cp.seen));
+	ls_session_finish(&cp.s);
 	return bugs ? LS_EXIT_FOUND : LS_EXIT_CLEAN;
 }

@@ -1,81 +1,98 @@
-/* lockstep replay: re-execute a trace and check that its outcome reappears. */
+/* lockstep replay: re-execute a trace and check that its outcome reappears.
+ *
+ * The replay runs in a child process (crash.h), so a trace of a crash can be replayed: the child
+ * dies as the recorded execution did, and the parent compares how and where with the trace. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "cli.h"
+#include "crash.h"
 #include "../findings.h"
 #include "../report.h"
 #include "../trace.h"
 #include "../../targets/targets.h"
 
-int ls_cmd_replay(int argc, char **argv)
+struct replay_opts {
+	const char *file;
+	const char *out_trace;
+	bool json, quiet;
+};
+
+static void json_verdict(const struct replay_opts *ro, const struct ls_trace *t,
+			 const struct ls_result *r, bool reproduced, const char *why)
 {
-	bool json = false, quiet = false;
-	const char *out_trace = NULL;
-	const struct ls_opt opts[] = {
-		{ "trace", LS_OPT_STR, "FILE", "write the re-recorded trace to FILE", &out_trace,
-		  NULL },
-		{ "json", LS_OPT_FLAG, NULL, "print a JSON summary as the last line of output", &json,
-		  NULL },
-		{ "quiet", LS_OPT_FLAG, NULL, "print no report, only the verdict", &quiet, NULL },
-		{ 0 },
-	};
-	char *pos[1];
-	if (ls_parse(ls_cmd_lookup("replay"), opts, argc, argv, pos, 1) != 1)
-		ls_die(LS_EXIT_USAGE, "replay: expected a trace file (see --help)");
-	const char *file = pos[0];
+	struct ls_buf j = { 0 };
+	ls_buf_printf(&j, "{\"command\":\"replay\",\"trace\":");
+	ls_json_str(&j, ro->file);
+	ls_buf_printf(&j, ",\"target\":");
+	ls_json_str(&j, t->target);
+	ls_buf_printf(&j, ",\"variant\":");
+	ls_json_str(&j, t->variant);
+	ls_buf_printf(&j, ",\"reproduced\":%s,\"outcome\":\"%s\",\"steps\":%" PRIu64,
+		      reproduced ? "true" : "false", ls_kind_name(r->kind), r->steps);
+	if (r->kind != LS_KIND_NONE) {
+		ls_buf_printf(&j, ",\"signature\":");
+		ls_json_str(&j, r->signature);
+	}
+	if (!reproduced) {
+		ls_buf_printf(&j, ",\"diverged\":");
+		ls_json_str(&j, why);
+	}
+	ls_buf_printf(&j, "}");
+	printf("%s\n", j.s);
+	ls_buf_finish(&j);
+}
 
-	size_t len;
-	char *text = ls_read_file(file, &len);
-	if (!text)
-		ls_die(LS_EXIT_USAGE, "cannot read %s: %s", file, strerror(errno));
-	if (memchr(text, 0, len))
-		ls_die(LS_EXIT_USAGE, "%s: not a lockstep trace (binary data)", file);
-	struct ls_trace t;
-	char err[512];
-	if (!ls_trace_parse(text, len, &t, err, sizeof(err)))
-		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
-	free(text);
+/* Why the replay's outcome r differs from the recorded one, or "" if it does not. */
+static void compare(const struct ls_trace *t, const struct ls_result *r, char *why, size_t n)
+{
+	if (r->kind != t->kind)
+		snprintf(why, n, "the trace recorded outcome %s, the replay ended with %s",
+			 ls_kind_name(t->kind), ls_kind_name(r->kind));
+	else if (strcmp(r->signature, t->signature) != 0)
+		snprintf(why, n, "same outcome, different signature: recorded '%s', got '%s'",
+			 t->signature, r->signature);
+	else if (r->steps != t->nsteps_run)
+		snprintf(why, n, "the outcome reappeared after %" PRIu64 " steps instead of %" PRIu64,
+			 r->steps, t->nsteps_run);
+}
 
-	const struct ls_target *target = ls_target_find(t.target, err, sizeof(err));
-	if (!target)
-		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
-	int variant = ls_variant_find(target, t.variant);
-	if (variant < 0)
-		ls_die(LS_EXIT_USAGE, "%s: target %s has no variant '%s'", file, t.target, t.variant);
-	struct ls_session s;
-	if (!ls_session_init(&s, target, variant, &t.cfg, err, sizeof(err)))
-		ls_die(LS_EXIT_INTERNAL, "%s", err);
+static struct ls_strategy *watch_replay(void *arg, struct ls_strategy *replay)
+{
+	struct ls_watch *w = arg;
+	w->inner = replay;
+	w->base.name = replay->name;
+	return &w->base;
+}
+
+/* The replay itself, in the child: everything the command prints when nothing crashes. */
+static int replay_here(struct ls_session *s, const struct ls_trace *t,
+		       const struct replay_opts *ro, struct ls_watch *w)
+{
 	struct ls_result r;
 	struct ls_buf tb = { 0 };
 	char why[1400] = "";
-	enum ls_replay_status st =
-		ls_trace_replay(&s, &t, &r, out_trace ? &tb : NULL, why, sizeof(why));
+	enum ls_replay_status st = ls_trace_replay_observed(s, t, &r, ro->out_trace ? &tb : NULL,
+							    why, sizeof(why), watch_replay, w);
 	if (st == LS_REPLAY_BAD_TRACE)
-		ls_die(LS_EXIT_USAGE, "%s: %s", file, why);
+		ls_die(LS_EXIT_USAGE, "%s: %s", ro->file, why);
 	/* A divergence has its reason in why already. */
-	if (st == LS_REPLAY_APPLIED && r.kind != t.kind)
-		snprintf(why, sizeof(why), "the trace recorded outcome %s, the replay ended with %s",
-			 ls_kind_name(t.kind), ls_kind_name(r.kind));
-	else if (st == LS_REPLAY_APPLIED && strcmp(r.signature, t.signature) != 0)
-		snprintf(why, sizeof(why), "same outcome, different signature: recorded '%s', got '%s'",
-			 t.signature, r.signature);
-	else if (st == LS_REPLAY_APPLIED && r.steps != t.nsteps_run)
-		snprintf(why, sizeof(why), "the outcome reappeared after %" PRIu64
-					   " steps instead of %" PRIu64,
-			 r.steps, t.nsteps_run);
+	if (st == LS_REPLAY_APPLIED)
+		compare(t, &r, why, sizeof(why));
 	bool reproduced = why[0] == 0;
 
-	if (out_trace && st == LS_REPLAY_APPLIED) {
-		if (!ls_write_atomic(out_trace, tb.s, tb.len))
-			ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", out_trace, strerror(errno));
+	if (ro->out_trace && st == LS_REPLAY_APPLIED) {
+		if (!ls_write_atomic(ro->out_trace, tb.s, tb.len))
+			ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", ro->out_trace,
+			       strerror(errno));
 	}
-	if (!quiet && r.kind != LS_KIND_NONE) {
+	if (!ro->quiet && r.kind != LS_KIND_NONE) {
 		struct ls_buf rep = { 0 };
-		ls_report_write(&s, &r, t.strategy, file, &rep);
+		ls_report_write(s, &r, t->strategy, ro->file, &rep);
 		fputs(rep.s, stdout);
 		ls_buf_finish(&rep);
 	}
@@ -84,30 +101,109 @@ int ls_cmd_replay(int argc, char **argv)
 		       r.kind != LS_KIND_NONE ? ": " : "", r.signature, r.steps);
 	else
 		printf("replay: diverged: %s\n", why);
-	if (json) {
-		struct ls_buf j = { 0 };
-		ls_buf_printf(&j, "{\"command\":\"replay\",\"trace\":");
-		ls_json_str(&j, file);
-		ls_buf_printf(&j, ",\"target\":");
-		ls_json_str(&j, t.target);
-		ls_buf_printf(&j, ",\"variant\":");
-		ls_json_str(&j, t.variant);
-		ls_buf_printf(&j, ",\"reproduced\":%s,\"outcome\":\"%s\",\"steps\":%" PRIu64,
-			      reproduced ? "true" : "false", ls_kind_name(r.kind), r.steps);
-		if (r.kind != LS_KIND_NONE) {
-			ls_buf_printf(&j, ",\"signature\":");
-			ls_json_str(&j, r.signature);
-		}
-		if (!reproduced) {
-			ls_buf_printf(&j, ",\"diverged\":");
-			ls_json_str(&j, why);
-		}
-		ls_buf_printf(&j, "}");
-		printf("%s\n", j.s);
-		ls_buf_finish(&j);
-	}
+	if (ro->json)
+		json_verdict(ro, t, &r, reproduced, why);
 	ls_buf_finish(&tb);
+	return reproduced ? LS_EXIT_CLEAN : LS_EXIT_FOUND;
+}
+
+/* The child died replaying: the crash reappeared if the trace recorded this one. */
+static int replay_crashed(struct ls_session *s, const struct ls_trace *t,
+			  const struct replay_opts *ro, const struct ls_child *c)
+{
+	struct ls_result r;
+	char why[1400] = "";
+	ls_crash_result(s, c, t->seed, &r);
+	compare(t, &r, why, sizeof(why));
+	if (t->kind == LS_KIND_CRASH && c->n != t->nsteps && !why[0])
+		snprintf(why, sizeof(why), "the crash reappeared after %zu of the trace's %zu "
+					   "decisions", c->n, t->nsteps);
+	bool reproduced = why[0] == 0;
+	if (ro->out_trace && t->kind == LS_KIND_CRASH && !t->nprior) {
+		struct ls_buf tb = { 0 };
+		ls_crash_trace(s, c, &r, t->strategy, &tb);
+		if (!ls_write_atomic(ro->out_trace, tb.s, tb.len))
+			ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", ro->out_trace,
+			       strerror(errno));
+		ls_buf_finish(&tb);
+	}
+	if (!ro->quiet) {
+		struct ls_buf rep = { 0 };
+		ls_crash_report(s, c, &r, t->strategy, NULL, ro->file, &rep);
+		fputs(rep.s, stdout);
+		ls_buf_finish(&rep);
+	}
+	if (reproduced)
+		printf("replay: reproduced crash: %s (%" PRIu64 " steps)\n", r.signature, r.steps);
+	else
+		printf("replay: diverged: %s\n", why);
+	if (ro->json)
+		json_verdict(ro, t, &r, reproduced, why);
+	return reproduced ? LS_EXIT_CLEAN : LS_EXIT_FOUND;
+}
+
+int ls_cmd_replay(int argc, char **argv)
+{
+	struct replay_opts ro = { 0 };
+	double hang_s = 0;
+	const struct ls_opt opts[] = {
+		{ "trace", LS_OPT_STR, "FILE", "write the re-recorded trace to FILE", &ro.out_trace,
+		  NULL },
+		{ "json", LS_OPT_FLAG, NULL, "print a JSON summary as the last line of output",
+		  &ro.json, NULL },
+		{ "quiet", LS_OPT_FLAG, NULL, "print no report, only the verdict", &ro.quiet, NULL },
+		{ "hang-timeout", LS_OPT_F64, "S",
+		  "kill an execution after S s of wall time, a crash: hang (0: 10 s, 10 us per step "
+		  "if more)", &hang_s, NULL },
+		{ 0 },
+	};
+	char *pos[1];
+	if (ls_parse(ls_cmd_lookup("replay"), opts, argc, argv, pos, 1) != 1)
+		ls_die(LS_EXIT_USAGE, "replay: expected a trace file (see --help)");
+	ro.file = pos[0];
+	if (hang_s < 0)
+		ls_die(LS_EXIT_USAGE, "--hang-timeout must not be negative");
+
+	size_t len;
+	char *text = ls_read_file(ro.file, &len);
+	if (!text)
+		ls_die(LS_EXIT_USAGE, "cannot read %s: %s", ro.file, strerror(errno));
+	if (memchr(text, 0, len))
+		ls_die(LS_EXIT_USAGE, "%s: not a lockstep trace (binary data)", ro.file);
+	struct ls_trace t;
+	char err[512];
+	if (!ls_trace_parse(text, len, &t, err, sizeof(err)))
+		ls_die(LS_EXIT_USAGE, "%s: %s", ro.file, err);
+	free(text);
+
+	const struct ls_target *target = ls_target_find(t.target, err, sizeof(err));
+	if (!target)
+		ls_die(LS_EXIT_USAGE, "%s: %s", ro.file, err);
+	int variant = ls_variant_find(target, t.variant);
+	if (variant < 0)
+		ls_die(LS_EXIT_USAGE, "%s: target %s has no variant '%s'", ro.file, t.target,
+		       t.variant);
+	struct ls_session s;
+	if (!ls_session_init(&s, target, variant, &t.cfg, err, sizeof(err)))
+		ls_die(LS_EXIT_INTERNAL, "%s", err);
+
+	struct ls_watch_page *page = ls_shared_create(sizeof(*page));
+	struct ls_child c;
+	int wfd;
+	if (ls_child_fork(&c, page, &wfd)) {
+		struct ls_watch w;
+		ls_watch_init(&w, NULL, page, wfd);
+		page->exec = 0;
+		int code = replay_here(&s, &t, &ro, &w);
+		ls_trace_free(&t);
+		ls_session_finish(&s);
+		exit(code);
+	}
+	ls_child_wait(&c, ls_hang_timeout(hang_s, t.cfg.step_limit));
+	int code = ls_child_crashed(&c) ? replay_crashed(&s, &t, &ro, &c) : WEXITSTATUS(c.status);
+	ls_child_finish(&c);
+	ls_shared_destroy(page, sizeof(*page));
 	ls_trace_free(&t);
 	ls_session_finish(&s);
-	return reproduced ? LS_EXIT_CLEAN : LS_EXIT_FOUND;
+	return code;
 }

@@ -13,6 +13,9 @@ static const struct ls_cmd commands[] = {
 	{ "fuzz", "TARGET[:VARIANT]",
 	  "Run many executions (seed, seed+1, ...) and keep the first trace of each distinct bug.",
 	  ls_cmd_fuzz },
+	{ "explore", "TARGET[:VARIANT]",
+	  "Run every schedule within a preemption and NMI bound; stop at the first bug.",
+	  ls_cmd_explore },
 	{ "replay", "TRACE", "Re-execute a trace; exit 0 if its outcome reappears, 1 if it diverges.",
 	  ls_cmd_replay },
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crash.h"
 #include "../findings.h"
 #include "../report.h"
 #include "../trace.h"
@@ -144,6 +145,8 @@ void ls_exec_opts_default(struct ls_exec_opts *o)
 	o->p_switch = 0.1;
 	o->p_irq = 0.05;
 	o->out = "crashes";
+	o->engine = "random";
+	o->pct_depth = 3;
 }
 
 void ls_exec_opts_check(const struct ls_exec_opts *o)
@@ -156,11 +159,33 @@ void ls_exec_opts_check(const struct ls_exec_opts *o)
 		ls_die(LS_EXIT_USAGE, "--time-limit-ns must be positive");
 	if (o->lockdep_compat && o->no_lockdep)
 		ls_die(LS_EXIT_USAGE, "--lockdep-compat and --no-lockdep exclude each other");
+	if (o->pct_depth < 1 || o->pct_depth > LS_PCT_MAX_DEPTH)
+		ls_die(LS_EXIT_USAGE, "--pct-depth must be between 1 and %d", LS_PCT_MAX_DEPTH);
+	if (o->hang_s < 0)
+		ls_die(LS_EXIT_USAGE, "--hang-timeout must not be negative");
 }
 
 void ls_random_label(const struct ls_exec_opts *o, char *buf, size_t n)
 {
 	snprintf(buf, n, "random p-switch %g p-irq %g", o->p_switch, o->p_irq);
+}
+
+void ls_engine_init(struct ls_engine *e, const struct ls_exec_opts *o)
+{
+	memset(e, 0, sizeof(*e));
+	if (strcmp(o->engine, "random") == 0) {
+		e->kind = LS_ENGINE_RANDOM;
+		ls_random_init(&e->u.random, o->p_switch, o->p_irq);
+		ls_random_label(o, e->label, sizeof(e->label));
+		e->st = &e->u.random.base;
+	} else if (strcmp(o->engine, "pct") == 0) {
+		e->kind = LS_ENGINE_PCT;
+		ls_pct_init(&e->u.pct, (int)o->pct_depth);
+		ls_pct_label(&e->u.pct, e->label, sizeof(e->label));
+		e->st = &e->u.pct.base;
+	} else {
+		ls_die(LS_EXIT_USAGE, "unknown engine '%s' (available: random, pct)", o->engine);
+	}
 }
 
 void ls_open_session(const char *spec, const struct ls_exec_opts *o, struct ls_session *s)
@@ -206,29 +231,68 @@ static void trace_with_priors(struct ls_session *s, const struct ls_result *r,
 	free(own);
 }
 
+void ls_render_finding(struct ls_session *s, const struct ls_result *r, const char *strategy,
+		       const char *dir, char *path, size_t pathlen, struct ls_buf *report,
+		       struct ls_buf *trace)
+{
+	char stem[4096];
+	ls_finding_stem(dir, r, stem, sizeof(stem));
+	snprintf(path, pathlen, "%s.trace", stem);
+	ls_report_write(s, r, strategy, path, report);
+	if (r->nprior)
+		trace_with_priors(s, r, strategy, trace);
+	else
+		ls_trace_write(s, r, strategy, trace);
+}
+
+void ls_write_finding(const char *path, const struct ls_buf *report, const struct ls_buf *trace)
+{
+	char dir[4096], report_path[4200];
+	size_t n = strlen(path);
+	const char *slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	snprintf(report_path, sizeof(report_path), "%.*s.txt",
+		 (int)(n > 6 && strcmp(path + n - 6, ".trace") == 0 ? n - 6 : n), path);
+	if (!ls_mkdirs(dir))
+		ls_die(LS_EXIT_INTERNAL, "cannot create %s: %s", dir, strerror(errno));
+	if (!ls_write_atomic(report_path, report->s, report->len) ||
+	    !ls_write_atomic(path, trace->s, trace->len))
+		ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", path, strerror(errno));
+}
+
+void ls_note_finding(const char *path, uint64_t hits)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	struct ls_finding_dir d;
+	if (!ls_finding_dir_load(&d, dir))
+		ls_die(LS_EXIT_INTERNAL, "cannot read %s: %s", dir, strerror(errno));
+	struct ls_finding_row *row = ls_finding_dir_get(&d, path);
+	if (row)
+		row->hits += hits;
+	if (!ls_finding_dir_write(&d))
+		ls_die(LS_EXIT_INTERNAL, "cannot write the index of %s: %s", dir, strerror(errno));
+	ls_finding_dir_finish(&d);
+}
+
 bool ls_save_finding(struct ls_session *s, const struct ls_result *r, const char *strategy,
 		     const char *dir, char *path, size_t pathlen, struct ls_buf *report)
 {
-	char stem[4096], report_path[4200];
+	char stem[4096];
 	ls_finding_stem(dir, r, stem, sizeof(stem));
 	snprintf(path, pathlen, "%s.trace", stem);
-	snprintf(report_path, sizeof(report_path), "%s.txt", stem);
-	ls_report_write(s, r, strategy, path, report);
 	if (!ls_mkdirs(dir))
 		ls_die(LS_EXIT_INTERNAL, "cannot create %s: %s", dir, strerror(errno));
 	FILE *f = fopen(path, "r");
 	if (f) {
 		fclose(f);
+		ls_report_write(s, r, strategy, path, report);
 		return false;	/* the first trace of each signature is kept */
 	}
 	struct ls_buf trace = { 0 };
-	if (r->nprior)
-		trace_with_priors(s, r, strategy, &trace);
-	else
-		ls_trace_write(s, r, strategy, &trace);
-	if (!ls_write_atomic(report_path, report->s, report->len) ||
-	    !ls_write_atomic(path, trace.s, trace.len))
-		ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", path, strerror(errno));
+	ls_render_finding(s, r, strategy, dir, path, pathlen, report, &trace);
+	ls_write_finding(path, report, &trace);
 	ls_buf_finish(&trace);
 	return true;
 }

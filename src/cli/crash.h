@@ -1,0 +1,113 @@
+/* Crashes: target code run in a child process, so that a target that dies (a signal, a sanitizer
+ * report) or runs an execution for too long without end becomes a finding of kind `crash`
+ * instead of taking lockstep down with it.
+ *
+ * The child publishes what it is doing in a page of memory shared with its parent (struct
+ * ls_watch_page): the execution it runs and how many it began, so the parent can kill one that
+ * takes longer than the hang timeout, and, through a strategy that wraps the real one (struct
+ * ls_watch), the last scheduling point and the context that ran from it, so the parent can say
+ * where it died.  The watch also writes every non-default decision to a pipe the moment it is
+ * made, so the parent holds the decision prefix of the execution that killed the child: with the
+ * seed, a trace that `lockstep replay` re-executes (in a child of its own) up to the same crash.
+ * A fuzz worker runs without the watch (it costs a call per scheduling point) and publishes only
+ * its executions; its crashes are recorded by running the execution again in a watched child.
+ *
+ * A crash signature names how the process died and where, never steps or addresses:
+ * "crash: SIGSEGV: t1 after READ_ONCE(flag) in t1_fn", "crash: hang: ...", "crash: sanitizer
+ * report: ...", "crash: exit 3: ...", "...: before the first scheduling point" when it died in
+ * init(), or "...: not reproducible alone" when the execution did not crash when run again.
+ */
+#ifndef LS_CRASH_H
+#define LS_CRASH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../buf.h"
+#include "../exec.h"
+
+/* The wall time one execution may take before its process is killed as hung (--hang-timeout,
+ * 0: automatic): LS_HANG_TIMEOUT_S, or LS_HANG_S_PER_STEP for every step the step limit allows
+ * if that is longer.  The step and virtual-time limits end runaway schedules; this catches target
+ * code that loops or blocks outside the model library. */
+#define LS_HANG_TIMEOUT_S 10.0
+#define LS_HANG_S_PER_STEP 1e-5
+double ls_hang_timeout(double given, uint64_t step_limit);
+
+#define LS_WATCH_IDLE UINT64_MAX
+
+#define LS_WATCH_UNKNOWN (-2)	/* ctx: where is not known (it did not crash when run alone) */
+
+/* Shared between a child and its parent; the child writes, the parent reads. */
+struct ls_watch_page {
+	uint64_t exec;		/* the execution running (the caller's numbering), or LS_WATCH_IDLE */
+	uint64_t progress;	/* executions begun: a hang stops it */
+	/* Written by the watch: the last point, and the context that ran from it (-1: none). */
+	uint64_t step;
+	int ctx;
+	const struct ls_site *site;	/* that context's last announced operation (NULL: none) */
+	int sanitizer;		/* a sanitizer is ending the process (its death callback ran) */
+};
+
+/* Wraps a strategy to publish progress and the last point to page, and to write each non-default
+ * decision to fd (-1: none) as it is made. */
+struct ls_watch {
+	struct ls_strategy base;
+	struct ls_strategy *inner;
+	struct ls_watch_page *page;
+	int fd;
+};
+void ls_watch_init(struct ls_watch *w, struct ls_strategy *inner, struct ls_watch_page *page,
+		   int fd);
+
+/* Shared anonymous memory for a page (or anything else parent and children share), zeroed. */
+void *ls_shared_create(size_t size);
+void ls_shared_destroy(void *p, size_t size);
+
+/* A child running target code, seen from its parent. */
+struct ls_child {
+	pid_t pid;
+	int fd;				/* read end of the decision pipe; EOF when the child is gone */
+	struct ls_watch_page *page;
+	bool own_page;			/* page is unmapped by ls_child_finish() */
+	/* Filled by ls_child_wait(). */
+	int status;			/* from waitpid() */
+	bool hang;			/* killed: an execution outlasted the hang timeout */
+	struct ls_decision *d;		/* the decisions of the last execution the child began */
+	size_t n, cap;
+};
+
+/* Forks a child that publishes to page (reset here).  Returns true in the child, whose watch
+ * must use *wfd as its decision fd; it ignores SIGINT and SIGTERM (the parent decides when to
+ * stop) and dies with its parent.  Returns false in the parent. */
+bool ls_child_fork(struct ls_child *c, struct ls_watch_page *page, int *wfd);
+/* Collects the child's decisions until it exits, killing it if one execution takes longer than
+ * hang_s seconds; then reaps it. */
+void ls_child_wait(struct ls_child *c, double hang_s);
+/* Whether the child ended other than by exiting with one of lockstep's exit codes. */
+bool ls_child_crashed(const struct ls_child *c);
+void ls_child_finish(struct ls_child *c);
+
+/* How a process ended, as a signature word: "SIGSEGV", "hang", "sanitizer report", "exit 3". */
+void ls_death_name(int status, bool hang, bool sanitizer, char *buf, size_t n);
+
+/* The finding of a child that died running execution `seed` of session s (which must not have
+ * run it itself: its machine only names contexts and choices).  r gets kind LS_KIND_CRASH, the
+ * signature, its hash, the shape "crash" and, as its steps, the step of the last point. */
+void ls_crash_result(const struct ls_session *s, const struct ls_child *c, uint64_t seed,
+		     struct ls_result *r);
+/* The crash's report (note, if any, is a paragraph of its own) and its trace. */
+void ls_crash_report(const struct ls_session *s, const struct ls_child *c,
+		     const struct ls_result *r, const char *strategy, const char *note,
+		     const char *replay_path, struct ls_buf *b);
+void ls_crash_trace(const struct ls_session *s, const struct ls_child *c,
+		    const struct ls_result *r, const char *strategy, struct ls_buf *b);
+
+/* Runs execution `seed` of s under st in a child (s itself is left as it was) and records it.
+ * Returns true if the child crashed; c then describes how and where (ls_child_finish() it). */
+bool ls_crash_record(struct ls_session *s, struct ls_strategy *st, uint64_t seed, double hang_s,
+		     struct ls_child *c);
+
+#endif
