@@ -133,6 +133,7 @@ static bool save(struct ls_session *s, const struct ls_result *r, const char *sp
 	}
 	ls_buf_reset(report);
 	bool fresh = ls_save_finding(s, r, label, o->out, path, pathlen, report);
+	ls_note_finding(path, 1);	/* the directory's README.md and index.tsv */
 	s->strategy = search;
 	recall_free(&rc);
 	return fresh;
