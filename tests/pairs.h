@@ -24,34 +24,48 @@ struct pair_budget {
 	uint32_t also;
 };
 
-static inline int replays(const char *spec, struct ls_session *s, const struct ls_result *r)
+/* The trace of the session's last execution, written with the given strategy line, records that
+ * line and replays in a fresh session to the same kind, signature and step count. */
+static inline int replays_as(const char *spec, struct ls_session *s, const struct ls_result *r,
+			     const char *strategy)
 {
 	struct ls_buf trace = { 0 };
-	ls_trace_write(s, r, RANDOM_STRATEGY, &trace);
+	ls_trace_write(s, r, strategy, &trace);
+	char line[160];
+	snprintf(line, sizeof(line), "\nstrategy %s\n", strategy);
 	struct ls_trace t;
 	char err[512];
 	int rc = TEST_FAIL;
-	if (!ls_trace_parse(trace.s, trace.len, &t, err, sizeof(err))) {
+	if (!strstr(trace.s, line)) {
+		fprintf(stderr, "%s: the trace does not record 'strategy %s'\n", spec, strategy);
+	} else if (!ls_trace_parse(trace.s, trace.len, &t, err, sizeof(err))) {
 		fprintf(stderr, "%s: trace does not parse: %s\n", spec, err);
-		ls_buf_finish(&trace);
-		return TEST_FAIL;
+	} else {
+		struct ls_session fresh;
+		struct ls_result rr;
+		open_session(&fresh, spec, NULL);
+		if (ls_trace_replay(&fresh, &t, &rr, NULL, err, sizeof(err)) != LS_REPLAY_APPLIED)
+			fprintf(stderr, "%s: replay diverged: %s\n", spec, err);
+		else if (rr.kind != r->kind || strcmp(rr.signature, r->signature) != 0 ||
+			 rr.steps != r->steps)
+			fprintf(stderr,
+				"%s: replay gave %s '%s' (%llu steps), recorded %s '%s' (%llu)\n",
+				spec, ls_kind_name(rr.kind), rr.signature,
+				(unsigned long long)rr.steps, ls_kind_name(r->kind), r->signature,
+				(unsigned long long)r->steps);
+		else
+			rc = TEST_PASS;
+		ls_session_finish(&fresh);
+		ls_trace_free(&t);
 	}
-	struct ls_session fresh;
-	struct ls_result rr;
-	open_session(&fresh, spec, NULL);
-	if (ls_trace_replay(&fresh, &t, &rr, NULL, err, sizeof(err)) != LS_REPLAY_APPLIED)
-		fprintf(stderr, "%s: replay diverged: %s\n", spec, err);
-	else if (rr.kind != r->kind || strcmp(rr.signature, r->signature) != 0 ||
-		 rr.steps != r->steps)
-		fprintf(stderr, "%s: replay gave %s '%s' (%llu steps), recorded %s '%s' (%llu)\n",
-			spec, ls_kind_name(rr.kind), rr.signature, (unsigned long long)rr.steps,
-			ls_kind_name(r->kind), r->signature, (unsigned long long)r->steps);
-	else
-		rc = TEST_PASS;
-	ls_session_finish(&fresh);
-	ls_trace_free(&t);
 	ls_buf_finish(&trace);
 	return rc;
+}
+
+/* replays_as() for an execution of the random walk (0.1, 0.05). */
+static inline int replays(const char *spec, struct ls_session *s, const struct ls_result *r)
+{
+	return replays_as(spec, s, r, RANDOM_STRATEGY);
 }
 
 /* Runs one pair and checks it against its expected outcome. */

@@ -5,29 +5,8 @@ set -u
 
 LS=${1:?usage: test_cli.sh LOCKSTEP [SOURCE_DIR]}
 SRC=${2:-}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
-# expect_rc WANT DESCRIPTION -- CMD...: runs CMD, stdout/stderr to $tmp/out, $tmp/err.
-expect_rc() {
-	local want=$1 what=$2
-	shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		fail "$what: exit $rc, want $want ($*)"
-		sed 's/^/  stderr: /' "$tmp/err" | head -5 >&2
-		return 1
-	fi
-	echo "ok   $what"
-}
-
+# shellcheck source=/dev/null
+. "$(dirname "$0")/lib.sh"
 # A rejected trace: exit 2 and exactly one line on stderr (containing PATTERN, if given).
 expect_bad_trace() {
 	local what=$1 file=$2 pattern=${3:-}
@@ -53,8 +32,7 @@ grep -q "WARNING: lockstep: deadlock" "$tmp/out" "$tmp/err" ||
 good=$(ls "$tmp"/run/*.trace 2>/dev/null | head -1)
 if [ -z "$good" ]; then
 	fail "run wrote no trace into $tmp/run"
-	echo "cli: $fails failure(s)" >&2
-	exit 1
+	finish cli
 fi
 
 expect_rc 0 "the trace replays" -- "$LS" replay "$good" --trace "$tmp/again.trace"
@@ -172,8 +150,4 @@ if [ -n "$SRC" ] && [ -d "$SRC/crashes" ]; then
 	echo "ok   the $shipped findings shipped in crashes/ replay"
 fi
 
-if [ "$fails" -ne 0 ]; then
-	echo "cli: $fails failure(s)" >&2
-	exit 1
-fi
-exit 0
+finish cli

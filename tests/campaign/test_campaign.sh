@@ -14,35 +14,9 @@ set -u
 LS=$(realpath "${1:?usage: test_campaign.sh LOCKSTEP SOURCE_DIR}")
 SRC=$(realpath "${2:?}")
 CC=${CC:-cc}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=/dev/null
+. "$(dirname "$0")/../lib.sh"
 cd "$tmp" || exit 1
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
-ok() {
-	echo "ok   $*"
-}
-
-# expect_rc WANT DESCRIPTION -- CMD...: runs CMD, stdout/stderr to $tmp/out, $tmp/err.
-expect_rc() {
-	local want=$1 what=$2
-	shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		fail "$what: exit $rc, want $want ($*)"
-		sed 's/^/  stdout: /' "$tmp/out" | tail -5 >&2
-		sed 's/^/  stderr: /' "$tmp/err" | tail -5 >&2
-		return 1
-	fi
-	ok "$what"
-}
-
 # json EXPR: evaluates a Python expression over the JSON summary (the last line of $tmp/out),
 # bound to j.
 json() {

@@ -469,42 +469,14 @@ static int test_clean_demo_variants_are_proven_clean_within_two_preemptions(void
 	return TEST_PASS;
 }
 
-/* The trace of the session's last execution, written as explore writes it, must name the
- * strategy and replay in a fresh session to the same kind, signature and steps. */
+/* The trace of the session's last execution, written as explore writes it, names the strategy
+ * and replays in a fresh session to the same kind, signature and steps. */
 static int dfs_replays(const char *spec, struct ls_session *s, const struct ls_result *r,
 		       const struct ls_dfs_config *cfg)
 {
-	char label[96], line[128], err[512];
+	char label[96];
 	ls_dfs_label(cfg, label, sizeof(label));
-	snprintf(line, sizeof(line), "\nstrategy %s\n", label);
-	struct ls_buf trace = { 0 };
-	ls_trace_write(s, r, label, &trace);
-	struct ls_trace t;
-	int rc = TEST_FAIL;
-	if (!strstr(trace.s, line)) {
-		fprintf(stderr, "%s: the trace does not record '%s'\n", spec, label);
-	} else if (!ls_trace_parse(trace.s, trace.len, &t, err, sizeof(err))) {
-		fprintf(stderr, "%s: trace does not parse: %s\n", spec, err);
-	} else {
-		struct ls_session fresh;
-		struct ls_result rr;
-		open_session(&fresh, spec, NULL);
-		if (ls_trace_replay(&fresh, &t, &rr, NULL, err, sizeof(err)) != LS_REPLAY_APPLIED)
-			fprintf(stderr, "%s: replay diverged: %s\n", spec, err);
-		else if (rr.kind != r->kind || strcmp(rr.signature, r->signature) != 0 ||
-			 rr.steps != r->steps)
-			fprintf(stderr, "%s: replay gave %s '%s', recorded %s '%s'\n", spec,
-				ls_kind_name(rr.kind), rr.signature, ls_kind_name(r->kind),
-				r->signature);
-		else
-			rc = TEST_PASS;
-		ls_session_finish(&fresh);
-		ls_trace_free(&t);
-	}
-	if (rc != TEST_PASS)
-		fprintf(stderr, "%s\n", trace.s);
-	ls_buf_finish(&trace);
-	return rc;
+	return replays_as(spec, s, r, label);
 }
 
 /* The search stops at a bug of the variant (want, if not LS_KIND_NONE), whose trace replays. */

@@ -5,29 +5,8 @@
 set -u
 
 LS=${1:?usage: test_explore.sh LOCKSTEP}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
-# expect_rc WANT DESCRIPTION -- CMD...: runs CMD, stdout/stderr to $tmp/out, $tmp/err.
-expect_rc() {
-	local want=$1 what=$2
-	shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		fail "$what: exit $rc, want $want ($*)"
-		sed 's/^/  stderr: /' "$tmp/err" | head -5 >&2
-		return 1
-	fi
-	echo "ok   $what"
-}
-
+# shellcheck source=/dev/null
+. "$(dirname "$0")/../lib.sh"
 # json_field NAME: the value of "NAME": in the last stdout line (numbers, true/false/null).
 json_field() {
 	tail -n 1 "$tmp/out" | grep -o "\"$1\":[^,}]*" | head -1 | cut -d: -f2-
@@ -119,7 +98,4 @@ grep -q "depth limit" "$tmp/err" || fail "depth limit: $(cat "$tmp/err")"
 expect_rc 0 "explore --help" -- "$LS" explore --help
 expect_out "help" "--preemptions"
 
-if [ "$fails" -ne 0 ]; then
-	echo "explore: $fails failure(s)" >&2
-	exit 1
-fi
+finish explore

@@ -5,46 +5,15 @@
  * session and one strategy object running seeds 0, 1, 2, ..., as `lockstep fuzz` does. */
 #include "../pairs.h"
 
-/* The trace of the session's last execution under p must replay in a fresh session to the same
- * kind, signature and step count, and name the strategy. */
+/* The trace of the session's last execution under p replays and names the strategy. */
 static int pct_replays(const char *spec, struct ls_session *s, const struct ls_result *r,
 		       const struct ls_pct *p)
 {
-	char label[64], line[80];
+	char label[64];
 	ls_pct_label(p, label, sizeof(label));
-	snprintf(line, sizeof(line), "\nstrategy %s\n", label);
-	struct ls_buf trace = { 0 };
-	ls_trace_write(s, r, label, &trace);
-	struct ls_trace t;
-	char err[512];
-	int rc = TEST_FAIL;
-	if (!strstr(trace.s, line)) {
-		fprintf(stderr, "%s: the trace does not record '%s':\n%s\n", spec, label, trace.s);
-		ls_buf_finish(&trace);
-		return TEST_FAIL;
-	}
-	if (!ls_trace_parse(trace.s, trace.len, &t, err, sizeof(err))) {
-		fprintf(stderr, "%s: trace does not parse: %s\n", spec, err);
-		ls_buf_finish(&trace);
-		return TEST_FAIL;
-	}
-	struct ls_session fresh;
-	struct ls_result rr;
-	open_session(&fresh, spec, NULL);
-	if (ls_trace_replay(&fresh, &t, &rr, NULL, err, sizeof(err)) != LS_REPLAY_APPLIED)
-		fprintf(stderr, "%s: replay diverged: %s\n", spec, err);
-	else if (rr.kind != r->kind || strcmp(rr.signature, r->signature) != 0 ||
-		 rr.steps != r->steps)
-		fprintf(stderr, "%s: replay gave %s '%s' (%llu steps), recorded %s '%s' (%llu)\n",
-			spec, ls_kind_name(rr.kind), rr.signature, (unsigned long long)rr.steps,
-			ls_kind_name(r->kind), r->signature, (unsigned long long)r->steps);
-	else
-		rc = TEST_PASS;
+	int rc = replays_as(spec, s, r, label);
 	if (rc != TEST_PASS)
 		fprintf(stderr, "%s: %s seed %llu\n", spec, label, (unsigned long long)r->seed);
-	ls_session_finish(&fresh);
-	ls_trace_free(&t);
-	ls_buf_finish(&trace);
 	return rc;
 }
 

@@ -14,14 +14,8 @@ SRC=${3:?}
 LIB=${4:?}
 CC=${CC:-cc}
 LS=$(realpath "$LS") LIB=$(realpath "$LIB") BUILD=$(realpath "$BUILD") SRC=$(realpath "$SRC")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
+# shellcheck source=/dev/null
+. "$(dirname "$0")/../lib.sh"
 
 skip() {
 	echo "SKIP: $*"
@@ -31,21 +25,6 @@ skip() {
 for tool in meson pkg-config "$CC"; do
 	command -v "$tool" >/dev/null || skip "$tool is not installed"
 done
-
-# expect_rc WANT DESCRIPTION -- CMD...: runs CMD, stdout/stderr to $tmp/out, $tmp/err.
-expect_rc() {
-	local want=$1 what=$2
-	shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		fail "$what: exit $rc, want $want ($*)"
-		sed 's/^/  stdout: /' "$tmp/out" | tail -5 >&2
-		sed 's/^/  stderr: /' "$tmp/err" | head -5 >&2
-		return 1
-	fi
-	echo "ok   $what"
-}
 
 # expect_refused DESCRIPTION PATTERN -- CMD...: exit 2, one line on stderr mentioning PATTERN.
 expect_refused() {

@@ -1,0 +1,41 @@
+# Shared by the shell suites (cli, oot, engines-explore, campaign): a scratch directory removed on
+# exit, failure counting, and running a command against its expected exit status.
+# Source it after `set -u`; end the script with `finish NAME`.
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+
+ok() {
+	echo "ok   $*"
+}
+
+# expect_rc WANT DESCRIPTION -- CMD...: runs CMD, stdout/stderr to $tmp/out, $tmp/err; on a wrong
+# exit status says so with the end of stdout and the start of stderr.
+expect_rc() {
+	local want=$1 what=$2
+	shift 3
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		fail "$what: exit $rc, want $want ($*)"
+		sed 's/^/  stdout: /' "$tmp/out" | tail -5 >&2
+		sed 's/^/  stderr: /' "$tmp/err" | head -5 >&2
+		return 1
+	fi
+	ok "$what"
+}
+
+# finish NAME: the script's exit status, 1 if anything failed.
+finish() {
+	if [ "$fails" -ne 0 ]; then
+		echo "$1: $fails failure(s)" >&2
+		exit 1
+	fi
+	exit 0
+}
