@@ -2,6 +2,7 @@
 #ifndef LS_CLI_H
 #define LS_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,13 @@ struct ls_cmd {
 };
 
 _Noreturn void ls_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* SIGINT or SIGTERM, once ls_catch_stop_signals() installed the handler that records it; 0
+ * until then.  Long-running commands poll it, finish what they reported and print a summary. */
+extern volatile sig_atomic_t ls_stop_signal;
+void ls_catch_stop_signals(void);
+/* Seconds of CLOCK_MONOTONIC: progress lines and wall-time budgets only, never a trace. */
+double ls_wall_s(void);
 
 /* Parses argv (after the command name) against opts, terminated by a zero entry.  Positional
  * arguments go to pos (at most maxpos).  --help prints the command's help and exits 0; a bad

@@ -24,19 +24,6 @@
 
 #define MAX_EXPECTED 64	/* expected-behaviour signatures told apart; later ones are saved again */
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* ---- decisions of executions a finding cites ------------------------------------------- */
 
@@ -232,21 +219,17 @@ int ls_cmd_explore(int argc, char **argv)
 		ls_die(LS_EXIT_INTERNAL, "explore: %s", err);
 	ls_dfs_label(&cfg, label, sizeof(label));
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	ls_catch_stop_signals();
 
 	bool tty = isatty(STDERR_FILENO);
-	double start = now_s(), last = start, period = tty ? 0.25 : 10.0;
+	double start = ls_wall_s(), last = start, period = tty ? 0.25 : 10.0;
 	struct ls_result r;
 	struct ls_buf report = { 0 };
 	char path[4200] = "";
 	bool found = false, limited = false;
 	uint64_t expected = 0, seen[MAX_EXPECTED];	/* distinct expected-behaviour signatures */
 
-	while (!stop_signal && ls_dfs_next(&d)) {
+	while (!ls_stop_signal && ls_dfs_next(&d)) {
 		if (max_schedules && d.schedules + d.abandoned >= max_schedules) {
 			limited = true;
 			break;
@@ -276,14 +259,14 @@ int ls_cmd_explore(int argc, char **argv)
 			}
 		}
 		if ((d.executions & 63) == 0) {
-			double t = now_s();
+			double t = ls_wall_s();
 			if (t - last >= period) {
 				progress(&d, t - start, tty);
 				last = t;
 			}
 		}
 	}
-	double elapsed = now_s() - start;
+	double elapsed = ls_wall_s() - start;
 	if (tty && elapsed >= period)
 		progress(&d, elapsed, tty), fputc('\n', stderr);
 	if (d.error[0] && !found)
@@ -309,9 +292,9 @@ int ls_cmd_explore(int argc, char **argv)
 	       plural(d.schedules), d.pruned);
 	if (found)
 		printf("%s within %s: %s\n", r.shape, bounds, path);
-	else if (limited || stop_signal)
+	else if (limited || ls_stop_signal)
 		printf("incomplete, stopped %s; no bug so far within %s\n",
-		       stop_signal ? "by a signal" : "at --max-schedules", bounds);
+		       ls_stop_signal ? "by a signal" : "at --max-schedules", bounds);
 	else
 		printf("no bug within %s\n", bounds);
 
@@ -333,7 +316,7 @@ int ls_cmd_explore(int argc, char **argv)
 				  ",\"abandoned\":%" PRIu64 ",\"executions\":%" PRIu64
 				  ",\"complete\":%s,\"seconds\":%.3f,\"expected\":%" PRIu64 ",\"finding\":",
 			      d.schedules, d.pruned, d.abandoned, d.executions,
-			      found || limited || stop_signal ? "false" : "true", elapsed, expected);
+			      found || limited || ls_stop_signal ? "false" : "true", elapsed, expected);
 		if (found) {
 			ls_buf_printf(&j, "{\"kind\":\"%s\",\"execution\":%" PRIu64 ",\"signature\":",
 				      ls_kind_name(r.kind), d.exec);

@@ -337,19 +337,6 @@ struct parent {
 	double hang_s;			/* an execution's wall-time limit */
 };
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static uint64_t total_executions(const struct parent *p)
 {
@@ -376,7 +363,7 @@ static void total_hits(const struct parent *p, uint64_t *hits)
 
 static void dir_update(struct parent *p, bool force)
 {
-	double t = now_s();
+	double t = ls_wall_s();
 	if (force ? !p->dir_touched : !p->dir_dirty || t - p->dir_written < README_PERIOD_S)
 		return;
 	uint64_t *hits = calloc((size_t)p->nf + 1, sizeof(*hits));
@@ -588,7 +575,7 @@ static void spawn(struct parent *p, struct worker *w, uint64_t start)
 	w->pid = c.pid;
 	w->fd = c.fd;
 	w->last_progress = 0;
-	w->since = now_s();
+	w->since = ls_wall_s();
 }
 
 /* The worker is gone: count what it did, and take its shared counts back. */
@@ -697,7 +684,7 @@ static void worker_gone(struct parent *p, struct worker *w, bool respawn)
 	if (respawn && (!p->cp->execs || exec < p->cp->execs))
 		spawn(p, w, exec);
 	/* Recording took wall time the other workers' hang clocks must not count. */
-	double t = now_s();
+	double t = ls_wall_s();
 	for (uint64_t j = 0; j < jobs; j++)
 		p->w[j].since = t;
 }
@@ -745,7 +732,7 @@ static void summary(struct parent *p, double elapsed)
 		snprintf(jobs, sizeof(jobs), ", %" PRIu64 " jobs", cp->jobs);
 	printf("\nfuzz %s:%s: %" PRIu64 " executions in %.2f s (%.0f/s%s), %d distinct finding%s%s\n",
 	       s->target->name, var->name, n, elapsed, rate, jobs, p->nf, p->nf == 1 ? "" : "s",
-	       stop_signal ? " (stopped by signal)" : "");
+	       ls_stop_signal ? " (stopped by signal)" : "");
 	for (int i = 0; i < p->nf; i++) {
 		const struct finding *f = &p->f[i];
 		bool bug = ls_variant_bug(var, f->kind);
@@ -778,7 +765,7 @@ static void summary(struct parent *p, double elapsed)
 			  ",\"elapsed_s\":%.3f,\"execs_per_s\":%.0f,\"interleavings\":%" PRIu64
 			  ",\"interleavings_exact\":%s,\"stopped_by_signal\":%s",
 		      cp->jobs, cp->o.seed, n, elapsed, rate, inter, exact ? "true" : "false",
-		      stop_signal ? "true" : "false");
+		      ls_stop_signal ? "true" : "false");
 	if (bound[0]) {
 		ls_buf_printf(&j, ",\"pct_bound\":");
 		ls_json_str(&j, bound);
@@ -847,13 +834,9 @@ int ls_cmd_fuzz(int argc, char **argv)
 	if (!p.w)
 		ls_die(LS_EXIT_INTERNAL, "out of memory");
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	ls_catch_stop_signals();
 
-	double start = now_s(), last = start;
+	double start = ls_wall_s(), last = start;
 	double period = p.tty ? 0.25 : 5.0;
 	for (uint64_t j = 0; j < cp.jobs; j++) {
 		p.w[j].slot = (int)j;
@@ -867,8 +850,8 @@ int ls_cmd_fuzz(int argc, char **argv)
 	if (!pfd || !who)
 		ls_die(LS_EXIT_INTERNAL, "out of memory");
 	for (;;) {
-		double t = now_s();
-		if (!stopping && (stop_signal || (time_s && t - start >= (double)time_s))) {
+		double t = ls_wall_s();
+		if (!stopping && (ls_stop_signal || (time_s && t - start >= (double)time_s))) {
 			stopping = true;
 			for (uint64_t j = 0; j < cp.jobs; j++)
 				if (p.w[j].pid)
@@ -893,7 +876,7 @@ int ls_cmd_fuzz(int argc, char **argv)
 		for (int k = 0; k < n; k++)
 			if (pfd[k].revents && !drain(&p, who[k]))
 				worker_gone(&p, who[k], !stopping);
-		t = now_s();
+		t = ls_wall_s();
 		for (uint64_t j = 0; j < cp.jobs; j++) {
 			struct worker *w = &p.w[j];
 			if (!w->pid)
@@ -913,7 +896,7 @@ int ls_cmd_fuzz(int argc, char **argv)
 		}
 		dir_update(&p, false);
 	}
-	double elapsed = now_s() - start;
+	double elapsed = ls_wall_s() - start;
 	progress(&p, elapsed);
 	if (p.tty)
 		fputc('\n', stderr);

@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crash.h"
 #include "../findings.h"
@@ -373,4 +375,27 @@ void ls_json_lockdep(struct ls_buf *b, const struct ls_session *s, const struct 
 	for (int i = 0; i < ld->nprior; i++)
 		ls_buf_printf(b, "%s%" PRIu64, i ? "," : "", ld->prior_seed[i]);
 	ls_buf_printf(b, "]}");
+}
+
+volatile sig_atomic_t ls_stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	ls_stop_signal = sig;
+}
+
+void ls_catch_stop_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+double ls_wall_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
