@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -241,7 +242,7 @@ bool ls_finding_dir_load(struct ls_finding_dir *d, const char *dir)
 		struct ls_finding_row *row = find_row(d, file);
 		if (!row)
 			continue;	/* its trace was deleted */
-		row->hits = hits;
+		row->hits = row->hits_on_disk = hits;
 		row->first_exec = strcmp(first, "-") == 0 ? LS_NO_EXEC : strtoull(first, NULL, 10);
 	}
 	free(text);
@@ -282,17 +283,68 @@ static void cell_code(struct ls_buf *b, const char *s)
 	ls_buf_printf(b, "`");
 }
 
-bool ls_finding_dir_write(const struct ls_finding_dir *d)
+/* Renders d into README.md and index.tsv. */
+static bool write_files(const struct ls_finding_dir *d);
+
+bool ls_finding_dir_write(struct ls_finding_dir *d)
+{
+	if (!ls_mkdirs(d->dir))
+		return false;
+	char path[sizeof(d->dir) + 300];
+	snprintf(path, sizeof(path), "%s/.index.lock", d->dir);
+	int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lock < 0)
+		return false;
+	while (flock(lock, LOCK_EX) != 0 && errno == EINTR)
+		;
+	/* The directory as it is now, with d's rows merged in. */
+	struct ls_finding_dir now;
+	bool ok = ls_finding_dir_load(&now, d->dir);
+	for (int i = 0; ok && i < d->n; i++) {
+		struct ls_finding_row *r = &d->rows[i], *w = find_row(&now, r->file);
+		if (!w) {
+			/* Not on disk (yet, or any more): keep the row only while its trace exists. */
+			snprintf(path, sizeof(path), "%s/%s", d->dir, r->file);
+			if (access(path, F_OK) != 0)
+				continue;
+			w = add_row(&now, r);
+			if (!w) {
+				errno = ENOMEM;
+				ok = false;
+				break;
+			}
+			w->hits = w->hits_on_disk = 0;
+		}
+		w->hits += r->hits - r->hits_on_disk;
+		if (r->first_exec != LS_NO_EXEC)
+			w->first_exec = r->first_exec;
+		r->hits = r->hits_on_disk = w->hits;
+		w->hits_on_disk = w->hits;
+	}
+	if (ok) {
+		if (now.n)
+			qsort(now.rows, (size_t)now.n, sizeof(*now.rows), cmp_row);
+		ok = write_files(&now);
+	}
+	int e = errno;
+	ls_finding_dir_finish(&now);
+	close(lock);	/* releases the lock */
+	errno = e;
+	return ok;
+}
+
+static bool write_files(const struct ls_finding_dir *d)
 {
 	struct ls_buf md = { 0 }, idx = { 0 };
 	ls_buf_printf(&md, "# Findings\n\n"
-			   "Written by `lockstep fuzz` and `lockstep run` whenever they add a finding "
+			   "Written by `lockstep fuzz`, `run` and `explore` whenever they add a finding "
 			   "here: one row per\n`*.trace` file, the first trace of each distinct "
 			   "signature (`KIND-HASH.trace`, with its report in\n`KIND-HASH.txt`). Hits "
 			   "count every execution that reached the finding, over all the campaigns\n"
 			   "and runs that wrote here; \"first seen\" is where the kept trace was found: "
-			   "its execution\nwithin its campaign and its seed (`lockstep run TARGET "
-			   "--seed SEED` runs it again).\n`" INDEX_NAME "` keeps the hits and "
+			   "its execution\nwithin its campaign and its seed.  The replay command "
+			   "re-executes it (for the random walk,\n`lockstep run TARGET --seed SEED` "
+			   "with the trace's options does too).\n`" INDEX_NAME "` keeps the hits and "
 			   "executions between campaigns; the rest comes from the traces.\n\n");
 	if (!d->n)
 		ls_buf_printf(&md, "No findings yet.\n");
@@ -330,9 +382,8 @@ bool ls_finding_dir_write(const struct ls_finding_dir *d)
 			ls_buf_printf(&idx, "-\n");
 	}
 	char path[4200];
-	bool ok = ls_mkdirs(d->dir);
 	snprintf(path, sizeof(path), "%s/README.md", d->dir);
-	ok = ok && ls_write_atomic(path, md.s, md.len);
+	bool ok = ls_write_atomic(path, md.s, md.len);
 	snprintf(path, sizeof(path), "%s/" INDEX_NAME, d->dir);
 	ok = ok && ls_write_atomic(path, idx.s, idx.len);
 	int e = errno;

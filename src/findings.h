@@ -30,8 +30,10 @@ char *ls_read_file(const char *path, size_t *len);
  * gets a row and a trace deleted by hand loses its row at the next update.  What a trace does
  * not say, index.tsv keeps: the hits, summed over every campaign and run that wrote to the
  * directory, and the execution index within its campaign at which the kept trace was found.
- * Both files are rewritten atomically; two campaigns writing to one directory at once may lose
- * each other's hit counts, never a trace. */
+ * Both files are rewritten atomically, under an flock() of DIR/.index.lock, from what the
+ * directory holds at that moment: the writer's rows are merged into a fresh load, its hits as the
+ * increase since it last loaded or wrote them, so campaigns, runs and explores writing to one
+ * directory at once keep each other's rows and hits. */
 #define LS_NO_EXEC UINT64_MAX
 
 struct ls_finding_row {
@@ -42,6 +44,7 @@ struct ls_finding_row {
 	uint64_t seed;
 	uint64_t first_exec;		/* LS_NO_EXEC: not known (`run`, or no index entry) */
 	uint64_t hits;			/* 0: not known */
+	uint64_t hits_on_disk;		/* hits as last loaded or written: the rest is new */
 	bool readable;			/* the trace parsed; otherwise only file and shape are set */
 };
 
@@ -57,9 +60,10 @@ bool ls_finding_dir_load(struct ls_finding_dir *d, const char *dir);
 /* The row of the trace file at path (only its base name counts), added from the file's header
  * if it has none; NULL if the file cannot be read.  Valid until the next call. */
 struct ls_finding_row *ls_finding_dir_get(struct ls_finding_dir *d, const char *path);
-/* Writes README.md and index.tsv into the directory (created if needed), each atomically.
- * False with errno set on failure. */
-bool ls_finding_dir_write(const struct ls_finding_dir *d);
+/* Merges d into the directory as it is now and writes README.md and index.tsv (the directory
+ * is created if needed), each atomically; d's rows then hold the merged hits.  False with errno
+ * set on failure. */
+bool ls_finding_dir_write(struct ls_finding_dir *d);
 void ls_finding_dir_finish(struct ls_finding_dir *d);
 
 #endif

@@ -147,6 +147,7 @@ if [ -n "$SRC" ] && [ -d "$SRC/crashes" ]; then
 		(cd "$SRC" && "$LS" replay "crashes/$(basename "$t")" >/dev/null 2>"$tmp/err") ||
 			fail "shipped finding $(basename "$t") does not replay: $(head -1 "$tmp/err")"
 	done
+	[ "$shipped" -gt 0 ] || fail "no findings shipped in crashes/"
 	echo "ok   the $shipped findings shipped in crashes/ replay"
 fi
 

@@ -132,6 +132,9 @@ static uint64_t schedule_hash(const struct ls_machine *m)
 struct worker_page {
 	struct ls_watch_page watch;	/* watch.exec: the execution it is running */
 	uint64_t done;			/* executions it finished */
+	/* Set by the parent when the campaign stops: the worker checks it before each execution,
+	 * so a stop that comes before its SIGTERM handler is installed is not lost. */
+	int stop;
 	bool has_pct;
 	struct ls_pct pct;		/* the pct engine as of its last execution (k is learned) */
 	uint64_t hits[LOCAL_MAX];	/* hits of its n-th finding, in the order it reported them */
@@ -225,7 +228,9 @@ static int worker_main(struct campaign *cp, struct worker_page *wp, uint64_t sta
 	uint32_t nlocal = 0, caplocal = 0;
 	struct ls_result r;
 	struct ls_buf report = { 0 }, trace = { 0 };
-	for (uint64_t i = start; (!cp->execs || i < cp->execs) && !worker_stop; i += cp->jobs) {
+	for (uint64_t i = start; (!cp->execs || i < cp->execs) && !worker_stop &&
+				 !__atomic_load_n(&wp->stop, __ATOMIC_ACQUIRE);
+	     i += cp->jobs) {
 		uint64_t seed = o->seed + i;
 		__atomic_store_n(&wp->watch.exec, i, __ATOMIC_RELEASE);
 		__atomic_add_fetch(&wp->watch.progress, 1, __ATOMIC_RELEASE);
@@ -303,7 +308,7 @@ struct finding {
 	uint64_t first_exec, first_seed;
 	char path[4200];
 	bool ours;			/* this campaign wrote its files, so it may replace them */
-	uint64_t dir_hits;		/* the directory's count from earlier campaigns */
+	uint64_t written_hits;		/* this campaign's hits already merged into the directory */
 };
 
 struct worker {
@@ -374,15 +379,18 @@ static void dir_update(struct parent *p, bool force)
 		struct ls_finding_row *row = ls_finding_dir_get(&p->dir, p->f[i].path);
 		if (!row)
 			continue;
-		row->hits = p->f[i].dir_hits + hits[i];
+		/* Only what is new since the last write: others may write to the directory too. */
+		row->hits = row->hits_on_disk + (hits[i] - p->f[i].written_hits);
 		if (p->f[i].ours) {
 			row->first_exec = p->f[i].first_exec;
 			row->seed = p->f[i].first_seed;
 		}
 	}
-	free(hits);
 	if (!ls_finding_dir_write(&p->dir))
 		ls_die(LS_EXIT_INTERNAL, "cannot write %s/README.md: %s", p->dir.dir, strerror(errno));
+	for (int i = 0; i < p->nf; i++)
+		p->f[i].written_hits = hits[i];
+	free(hits);
 	p->dir_dirty = false;
 	p->dir_written = t;
 }
@@ -439,10 +447,8 @@ static void file_finding(struct parent *p, int i, uint64_t exec, uint64_t seed,
 		struct ls_buf r = { (char *)report, rlen, rlen }, t = { (char *)trace, tlen, tlen };
 		ls_write_finding(f->path, &r, &t);
 	}
-	if (fresh) {
-		struct ls_finding_row *row = ls_finding_dir_get(&p->dir, f->path);
-		f->dir_hits = row && !f->ours ? row->hits : 0;
-	}
+	if (fresh)
+		ls_finding_dir_get(&p->dir, f->path);	/* a row for it, from the trace's header */
 	p->dir_dirty = p->dir_touched = true;
 	if (p->tty)
 		fputc('\n', stderr);
@@ -564,6 +570,7 @@ static void spawn(struct parent *p, struct worker *w, uint64_t start)
 	w->nmap = 0;
 	w->inlen = 0;
 	w->page->done = 0;
+	w->page->stop = 0;
 	memset(w->page->hits, 0, sizeof(w->page->hits));
 	if (ls_child_fork(&c, &w->page->watch, &wfd)) {
 		/* The other workers' pipes are the parent's business. */
@@ -794,7 +801,7 @@ int ls_cmd_fuzz(int argc, char **argv)
 	struct ls_exec_opts *o = &cp.o;
 	uint64_t time_s = 0;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	cp.jobs = cores > 0 ? (uint64_t)cores : 1;
+	cp.jobs = cores < 1 ? 1 : cores > MAX_JOBS ? MAX_JOBS : (uint64_t)cores;
 	bool execs_seen = false, time_seen = false;
 	ls_exec_opts_default(o);
 	const struct ls_opt opts[] = {
@@ -854,8 +861,10 @@ int ls_cmd_fuzz(int argc, char **argv)
 		if (!stopping && (ls_stop_signal || (time_s && t - start >= (double)time_s))) {
 			stopping = true;
 			for (uint64_t j = 0; j < cp.jobs; j++)
-				if (p.w[j].pid)
+				if (p.w[j].pid) {
+					__atomic_store_n(&p.w[j].page->stop, 1, __ATOMIC_RELEASE);
 					kill(p.w[j].pid, SIGTERM);
+				}
 		}
 		int n = 0;
 		for (uint64_t j = 0; j < cp.jobs; j++)

@@ -389,6 +389,7 @@ void ls_catch_stop_signals(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESTART;	/* output to a pipe goes on while the command winds down */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 }

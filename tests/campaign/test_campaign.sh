@@ -191,6 +191,30 @@ grep -q "^pct: n=" "$tmp/out" || fail "--engine pct printed no bound: $(tail -2 
 expect_rc 2 "fuzz --engine bogus is refused" -- "$LS" fuzz demo/abba:buggy --engine bogus
 expect_rc 2 "fuzz --jobs 0 is refused" -- "$LS" fuzz demo/abba:buggy --jobs 0
 
+# Three campaigns writing one directory at the same time keep every row and every hit: the index
+# sums to what the same campaigns count in separate directories.
+hit_sum() {
+	awk -F'\t' '!/^#/ { s += $2 } END { print s + 0 }' "$1/index.tsv"
+}
+"$LS" fuzz demo/abba:buggy --execs 20000 --jobs 1 --quiet --out shared >/dev/null 2>&1 &
+a=$!
+"$LS" fuzz demo/nmi-aa:buggy --execs 20000 --jobs 1 --quiet --out shared >/dev/null 2>&1 &
+b=$!
+"$LS" fuzz kptr/dtor-nmi:inline --execs 2000 --jobs 1 --quiet --out shared >/dev/null 2>&1 &
+c=$!
+wait "$a" "$b" "$c"
+"$LS" fuzz demo/abba:buggy --execs 20000 --jobs 1 --quiet --out apart1 >/dev/null 2>&1
+"$LS" fuzz demo/nmi-aa:buggy --execs 20000 --jobs 1 --quiet --out apart2 >/dev/null 2>&1
+"$LS" fuzz kptr/dtor-nmi:inline --execs 2000 --jobs 1 --quiet --out apart3 >/dev/null 2>&1
+traces=$(find shared -name '*.trace' | wc -l)
+rows=$(grep -vc '^#' shared/index.tsv)
+apart=$(($(hit_sum apart1) + $(hit_sum apart2) + $(hit_sum apart3)))
+if [ "$traces" -gt 0 ] && [ "$rows" -eq "$traces" ] && [ "$(hit_sum shared)" -eq "$apart" ]; then
+	ok "concurrent campaigns in one directory: $rows rows, $apart hits, as apart"
+else
+	fail "concurrent campaigns: $traces traces, $rows index rows, $(hit_sum shared) hits vs $apart apart"
+fi
+
 if [ "$fails" -ne 0 ]; then
 	trap - EXIT
 	echo "campaign: $fails failure(s); files kept in $tmp" >&2
