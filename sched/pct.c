@@ -204,6 +204,21 @@ static void pct_begin(struct ls_strategy *s, uint64_t seed)
 	}
 }
 
+/* The index of the choice whose agent has the highest priority (the first of equals). */
+static int highest(struct ls_pct *p, struct ls_point *pt, int n)
+{
+	int best = 0;
+	uint64_t best_prio = priority(p, choice_agent(p, pt, &pt->choices[0]));
+	for (int i = 1; i < n; i++) {
+		uint64_t prio = priority(p, choice_agent(p, pt, &pt->choices[i]));
+		if (prio > best_prio) {
+			best = i;
+			best_prio = prio;
+		}
+	}
+	return best;
+}
+
 static int pct_choose(struct ls_strategy *s, struct ls_point *pt)
 {
 	struct ls_pct *p = (struct ls_pct *)s;
@@ -216,20 +231,15 @@ static int pct_choose(struct ls_strategy *s, struct ls_point *pt)
 	}
 	if (pt->step > p->k_max)
 		p->k_max = pt->step;
+	int n = ls_point_choices(pt);
+	int best = highest(p, pt, n);
+	/* At change point i the agent that would run this step (the paper's thread that executes
+	 * step k_i: at a forced point not the one that announced it) drops to d - i; then the
+	 * highest priority is picked again. */
 	while (p->next_change < p->nchange && p->change[p->next_change] <= pt->step) {
 		p->next_change++;
-		lower(p, agent_of(p, m, pt->ctx), p->next_change);
-	}
-
-	int n = ls_point_choices(pt);
-	int best = 0;
-	uint64_t best_prio = priority(p, choice_agent(p, pt, &pt->choices[0]));
-	for (int i = 1; i < n; i++) {
-		uint64_t prio = priority(p, choice_agent(p, pt, &pt->choices[i]));
-		if (prio > best_prio) {
-			best = i;
-			best_prio = prio;
-		}
+		lower(p, choice_agent(p, pt, &pt->choices[best]), p->next_change);
+		best = highest(p, pt, n);
 	}
 
 	const struct ls_choice *ch = &pt->choices[best];

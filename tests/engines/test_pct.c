@@ -96,6 +96,38 @@ static int test_pct_finds_the_aa_deadlock_through_the_nmi_of_demo_nmi_aa(void)
 	return TEST_PASS;
 }
 
+/* What PCT promises: an ABBA needs one preemption, a depth-2 bug, so each execution finds it with
+ * probability at least 1/(n k) for the n and k observed; with no change point (depth 1) the
+ * highest-priority task runs its critical sections to the end and it never shows. */
+static int hit_rate(int depth, uint64_t execs, struct ls_pct *p)
+{
+	struct ls_session s;
+	struct ls_result r;
+	open_session(&s, "demo/abba:buggy", NULL);
+	ls_session_set_lockdep(&s, LS_LOCKDEP_OFF);
+	ls_pct_init(p, depth);
+	int hits = 0;
+	for (uint64_t seed = 0; seed < execs; seed++)
+		hits += ls_session_run(&s, &p->base, seed, &r) == LS_KIND_DEADLOCK;
+	ls_session_finish(&s);
+	return hits;
+}
+
+static int test_pct_meets_its_bound_on_a_depth_2_bug_and_needs_a_change_point(void)
+{
+	struct ls_pct p;
+	const uint64_t execs = 2000;
+	int hits = hit_rate(2, execs, &p);
+	double floor = (double)execs / ((double)p.n_max * (double)p.k_max);
+	printf("demo/abba:buggy, pct depth 2: %d deadlocks in %llu executions; the bound "
+	       "1/(n k) = 1/(%u * %llu) promises %.0f\n",
+	       hits, (unsigned long long)execs, p.n_max, (unsigned long long)p.k_max, floor);
+	CHECKF(hits >= floor, "%d hits, the bound promises %.0f", hits, floor);
+	hits = hit_rate(1, execs, &p);
+	CHECKF(hits == 0, "depth 1 (no change point) deadlocked %d times", hits);
+	return TEST_PASS;
+}
+
 /* lru-abba needs both CPUs inside their bucket locks before either NMI lands: two change points,
  * so depth 3. */
 static int test_pct_finds_the_scenario_bugs(void)
@@ -342,6 +374,7 @@ int main(void)
 	int status = TEST_PASS;
 	RUN(test_pct_finds_the_abba_deadlock_of_demo_abba, status);
 	RUN(test_pct_finds_the_aa_deadlock_through_the_nmi_of_demo_nmi_aa, status);
+	RUN(test_pct_meets_its_bound_on_a_depth_2_bug_and_needs_a_change_point, status);
 	RUN(test_pct_finds_the_scenario_bugs, status);
 	RUN(test_pct_finds_nothing_in_the_clean_variants, status);
 	RUN(test_same_seed_gives_the_same_decisions, status);
