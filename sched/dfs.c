@@ -44,6 +44,13 @@
  *     timed park is pending or during which the clock jumped: a timeout fires at a point fixed in
  *     global time, so reordering anything around it changes who sees it.
  *
+ * Known gap: virtual time.  The clock advances with every step, and model code may read it
+ * between points (ls_now() in rqspinlock's timeout and deadlock-check intervals, the rwsem
+ * hand-off timer, mdelay()).  Moving an independent transition of another CPU changes the step,
+ * and so the time, at which such code runs; only pending timed parks and clock jumps are treated
+ * as global above.  For targets whose outcome depends on when a time check runs (timeouts that
+ * fire within the explored steps), run with --no-por to be exhaustive.
+ *
  * Soundness rests on the contract in runtime.h: shared state is touched only by announced
  * operations, one per point.  Validator bookkeeping between points is not shared state in this
  * sense: equivalent schedules run the same per-context acquisition sequences, so the dependency
