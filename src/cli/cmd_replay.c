@@ -1,7 +1,11 @@
 /* lockstep replay: re-execute a trace and check that its outcome reappears.
  *
  * The replay runs in a child process (crash.h), so a trace of a crash can be replayed: the child
- * dies as the recorded execution did, and the parent compares how and where with the trace. */
+ * dies as the recorded execution did, and the parent compares how and where with the trace.
+ *
+ * With --target, FILE is a raw fuzzer input instead (a libFuzzer or AFL++ crash file): it runs
+ * through the decoding the fuzz harness uses (struct ls_bytes, fuzz/harness.c), and its finding is
+ * saved and printed as `run` does, as a trace that replays like any other. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -142,10 +146,116 @@ static int replay_crashed(struct ls_session *s, const struct ls_trace *t,
 	return reproduced ? LS_EXIT_CLEAN : LS_EXIT_FOUND;
 }
 
+/* The raw input's execution, in the child: what `run` prints and saves. */
+static int raw_here(struct ls_session *s, const struct ls_exec_opts *o,
+		    const struct replay_opts *ro, struct ls_strategy *st)
+{
+	struct ls_result r;
+	ls_session_run(s, st, 0, &r);
+	char path[4200] = "";
+	if (r.kind != LS_KIND_NONE) {
+		struct ls_buf report = { 0 };
+		ls_save_finding(s, &r, "bytes", o->out, path, sizeof(path), &report);
+		ls_note_finding(path, 1);
+		if (!ro->quiet)
+			fputs(report.s, stdout);
+		ls_buf_finish(&report);
+	} else {
+		printf("%s: no finding (%" PRIu64 " steps, %zu decisions)\n", ro->file, r.steps,
+		       s->m->nlog);
+	}
+	if (ro->out_trace) {
+		struct ls_buf t = { 0 };
+		ls_trace_write(s, &r, "bytes", &t);
+		if (!ls_write_atomic(ro->out_trace, t.s, t.len))
+			ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", ro->out_trace,
+			       strerror(errno));
+		ls_buf_finish(&t);
+	}
+	if (ro->json) {
+		struct ls_buf j = { 0 };
+		ls_buf_printf(&j, "{\"command\":\"replay\",\"input\":");
+		ls_json_str(&j, ro->file);
+		ls_buf_printf(&j, ",\"target\":");
+		ls_json_str(&j, s->target->name);
+		ls_buf_printf(&j, ",\"variant\":");
+		ls_json_str(&j, s->target->variants[s->variant].name);
+		ls_buf_printf(&j, ",\"outcome\":\"%s\",\"steps\":%" PRIu64, ls_kind_name(r.kind),
+			      r.steps);
+		if (r.kind != LS_KIND_NONE) {
+			ls_buf_printf(&j, ",\"signature\":");
+			ls_json_str(&j, r.signature);
+			ls_buf_printf(&j, ",\"trace\":");
+			ls_json_str(&j, path);
+		}
+		ls_buf_printf(&j, "}");
+		printf("%s\n", j.s);
+		ls_buf_finish(&j);
+	}
+	return ls_variant_bug(&s->target->variants[s->variant], r.kind) ? LS_EXIT_FOUND
+									: LS_EXIT_CLEAN;
+}
+
+/* replay --target SPEC FILE: a fuzzer input, run in a child as `run` runs a seed. */
+static int replay_raw(const char *spec, struct ls_exec_opts *o, const struct replay_opts *ro)
+{
+	size_t len;
+	char *data = ls_read_file(ro->file, &len);
+	if (!data)
+		ls_die(LS_EXIT_USAGE, "cannot read %s: %s", ro->file, strerror(errno));
+	struct ls_session s;
+	ls_open_session(spec, o, &s);
+	struct ls_bytes b;
+	ls_bytes_init(&b, (const uint8_t *)data, len);
+
+	struct ls_watch_page *page = ls_shared_create(sizeof(*page));
+	struct ls_child c;
+	int wfd;
+	if (ls_child_fork(&c, page, &wfd)) {
+		struct ls_watch w;
+		ls_watch_init(&w, &b.base, page, wfd);
+		page->exec = 0;
+		int code = raw_here(&s, o, ro, &w.base);
+		ls_session_finish(&s);
+		exit(code);
+	}
+	ls_child_wait(&c, ls_hang_timeout(o->hang_s, o->cfg.step_limit));
+	int code = WEXITSTATUS(c.status);
+	if (ls_child_crashed(&c)) {
+		struct ls_result r;
+		ls_crash_result(&s, &c, 0, &r);
+		char stem[4096], path[4200];
+		ls_finding_stem(o->out, &r, stem, sizeof(stem));
+		snprintf(path, sizeof(path), "%s.trace", stem);
+		struct ls_buf report = { 0 }, trace = { 0 };
+		ls_crash_report(&s, &c, &r, "bytes", NULL, path, &report);
+		ls_crash_trace(&s, &c, &r, "bytes", &trace);
+		ls_write_finding(path, &report, &trace);
+		ls_note_finding(path, 1);
+		if (ro->out_trace && !ls_write_atomic(ro->out_trace, trace.s, trace.len))
+			ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", ro->out_trace,
+			       strerror(errno));
+		if (!ro->quiet)
+			fputs(report.s, stdout);
+		ls_buf_finish(&report);
+		ls_buf_finish(&trace);
+		code = LS_EXIT_FOUND;
+	}
+	ls_child_finish(&c);
+	ls_shared_destroy(page, sizeof(*page));
+	ls_session_finish(&s);
+	free(data);
+	return code;
+}
+
 int ls_cmd_replay(int argc, char **argv)
 {
 	struct replay_opts ro = { 0 };
 	double hang_s = 0;
+	const char *raw_spec = NULL;
+	struct ls_exec_opts o;
+	bool raw_only = false;	/* an option that only --target takes was given */
+	ls_exec_opts_default(&o);
 	const struct ls_opt opts[] = {
 		{ "trace", LS_OPT_STR, "FILE", "write the re-recorded trace to FILE", &ro.out_trace,
 		  NULL },
@@ -155,6 +265,14 @@ int ls_cmd_replay(int argc, char **argv)
 		{ "hang-timeout", LS_OPT_F64, "S",
 		  "kill an execution after S s of wall time, a crash: hang (0: 10 s, 10 us per step "
 		  "if more)", &hang_s, NULL },
+		{ "target", LS_OPT_STR, "TARGET[:VARIANT]",
+		  "FILE is a raw fuzzer input for this target: run it as the fuzz harness does and "
+		  "save its finding as run does", &raw_spec, NULL },
+		{ "out", LS_OPT_STR, "DIR", "--target: where the finding is written", &o.out, &raw_only },
+		{ "no-lockdep", LS_OPT_FLAG, NULL, "--target: turn the lock validator off",
+		  &o.no_lockdep, &raw_only },
+		{ "lockdep-compat", LS_OPT_FLAG, NULL,
+		  "--target: validate locks as the kernel's lockdep does", &o.lockdep_compat, &raw_only },
 		{ 0 },
 	};
 	char *pos[1];
@@ -163,6 +281,13 @@ int ls_cmd_replay(int argc, char **argv)
 	ro.file = pos[0];
 	if (hang_s < 0)
 		ls_die(LS_EXIT_USAGE, "--hang-timeout must not be negative");
+	if (raw_spec) {
+		o.hang_s = hang_s;
+		ls_exec_opts_check(&o);
+		return replay_raw(raw_spec, &o, &ro);
+	}
+	if (raw_only)
+		ls_die(LS_EXIT_USAGE, "--out, --no-lockdep and --lockdep-compat go with --target");
 
 	size_t len;
 	char *text = ls_read_file(ro.file, &len);
