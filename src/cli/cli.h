@@ -90,7 +90,7 @@ void ls_exec_opts_check(const struct ls_exec_opts *o);
 /* The options of commands that draw decisions (run, fuzz): which engine, and the hang timeout
  * of the child that runs target code. */
 #define LS_ENGINE_OPTS(o)                                                                        \
-	{ "engine", LS_OPT_STR, "NAME", "decision source: random or pct", &(o).engine, NULL },  \
+	{ "engine", LS_OPT_STR, "NAME", "decision source: random or pct (fuzz: also libfuzzer or afl)", &(o).engine, NULL },  \
 	{ "pct-depth", LS_OPT_U64, "D", "pct: the bug depth d (priority change points + 1)",    \
 	  &(o).pct_depth, NULL },                                                                \
 	{ "hang-timeout", LS_OPT_F64, "S",                                                       \

@@ -59,7 +59,8 @@
 #define SEEN_SLOTS (1u << 21)
 #define SEEN_EXACT_MAX (SEEN_SLOTS / 2)
 #define HLL_BITS 14
-#define README_PERIOD_S 0.5	/* README.md is rewritten at most this often while running */
+#define README_PERIOD_S 0.5
+#define EXT_TIME_S 60		/* --engine libfuzzer|afl without --time: seconds */	/* README.md is rewritten at most this often while running */
 
 /* ---- the interleavings seen, shared by the workers ----------------------------------------- */
 
@@ -794,6 +795,407 @@ static void summary(struct parent *p, double elapsed)
 	ls_buf_finish(&j);
 }
 
+/* ---- external engines: libFuzzer and AFL++ run the harness, lockstep files their crashes ------ */
+
+/* One finding of an external campaign: the crash inputs whose replay saved the same trace. */
+struct ext_finding {
+	char *trace, *signature, *input;	/* input: the first crash input's file name */
+	enum ls_kind kind;
+	uint64_t hits;
+};
+
+struct ext {
+	const char *engine;	/* "libfuzzer" or "afl" */
+	char self[4096];	/* the lockstep executable */
+	char harness[4200];
+	char work[4096];	/* the fuzzer's temporary directory */
+	pid_t pid[MAX_JOBS];
+	int npid;
+	struct ext_finding *f;
+	int nf;
+	uint64_t inputs, unreproduced;
+};
+
+/* The harness built next to this executable: BUILD/fuzz/lockstep-ENGINE for BUILD/lockstep. */
+static void ext_locate(struct ext *x)
+{
+	ssize_t n = readlink("/proc/self/exe", x->self, sizeof(x->self) - 1);
+	if (n <= 0)
+		ls_die(LS_EXIT_INTERNAL, "fuzz: cannot read /proc/self/exe: %s", strerror(errno));
+	x->self[n] = 0;
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", x->self);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	snprintf(x->harness, sizeof(x->harness), "%s/fuzz/lockstep-%s", dir, x->engine);
+	if (access(x->harness, X_OK) != 0)
+		ls_die(LS_EXIT_USAGE, "fuzz: --engine %s needs %s, which is not built (%s; see "
+			"fuzz/README.md)", x->engine, x->harness, strerror(errno));
+}
+
+/* Starts argv[0] (looked up on PATH) with its output in WORK/log-NAME. */
+static void ext_spawn(struct ext *x, char *const *argv, const char *name)
+{
+	char log[4300];
+	snprintf(log, sizeof(log), "%s/log-%s", x->work, name);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		ls_die(LS_EXIT_INTERNAL, "fuzz: fork: %s", strerror(errno));
+	if (pid == 0) {
+		FILE *f = freopen(log, "w", stdout);
+		if (f && dup2(fileno(stdout), STDERR_FILENO) >= 0)
+			execvp(argv[0], argv);
+		fprintf(stderr, "fuzz: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	x->pid[x->npid++] = pid;
+}
+
+/* Waits for the fuzzers; SIGINT or SIGTERM is passed on to them.  Returns false if one could not
+ * be started or ended with an error other than finding crashes. */
+static bool ext_wait(struct ext *x)
+{
+	bool ok = true, forwarded = false;
+	for (int i = 0; i < x->npid; i++) {
+		int status;
+		for (;;) {
+			if (ls_stop_signal && !forwarded) {
+				for (int j = i; j < x->npid; j++)
+					kill(x->pid[j], SIGINT);
+				forwarded = true;
+			}
+			pid_t r = waitpid(x->pid[i], &status, 0);
+			if (r == x->pid[i])
+				break;
+			if (r < 0 && errno != EINTR)
+				ls_die(LS_EXIT_INTERNAL, "fuzz: waitpid: %s", strerror(errno));
+		}
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+			ok = false;
+		/* afl-fuzz exits 0 (or 1 when told to stop by a crash); libFuzzer with
+		 * -ignore_crashes exits 0, or with the crash's code. */
+		else if (WIFEXITED(status) && WEXITSTATUS(status) > 1 && !ls_stop_signal &&
+			 strcmp(x->engine, "afl") == 0)
+			ok = false;
+	}
+	return ok;
+}
+
+/* The value of "key":"..." in a JSON line, unescaped (ASCII \u escapes only); NULL if absent. */
+static char *json_field(const char *line, const char *key)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	const char *p = strstr(line, pat);
+	if (!p)
+		return NULL;
+	p += strlen(pat);
+	char *out = malloc(strlen(p) + 1), *o = out;
+	if (!out)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	for (; *p && *p != '"'; p++) {
+		if (*p != '\\' || !p[1]) {
+			*o++ = *p;
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'n': *o++ = '\n'; break;
+		case 't': *o++ = '\t'; break;
+		case 'u': {
+			unsigned v = 0;
+			if (sscanf(p + 1, "%4x", &v) == 1 && strlen(p + 1) >= 4) {
+				*o++ = (char)(v < 0x80 ? v : '?');
+				p += 4;
+			}
+			break;
+		}
+		default: *o++ = *p; break;
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Runs `lockstep replay --target` on one crash input, as a user would: it saves the finding in
+ * --out unless that signature's trace is there, and adds a hit to its README.md row. */
+static void ext_convert(struct ext *x, const char *spec,
+			const struct ls_exec_opts *o, const char *input)
+{
+	int fd[2];
+	if (pipe(fd) != 0)
+		ls_die(LS_EXIT_INTERNAL, "fuzz: pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		ls_die(LS_EXIT_INTERNAL, "fuzz: fork: %s", strerror(errno));
+	if (pid == 0) {
+		dup2(fd[1], STDOUT_FILENO);
+		close(fd[0]);
+		close(fd[1]);
+		const char *argv[16];
+		int n = 0;
+		argv[n++] = x->self;
+		argv[n++] = "replay";
+		argv[n++] = "--target";
+		argv[n++] = spec;
+		if (o->no_lockdep)
+			argv[n++] = "--no-lockdep";
+		if (o->lockdep_compat)
+			argv[n++] = "--lockdep-compat";
+		argv[n++] = "--out";
+		argv[n++] = o->out;
+		argv[n++] = "--json";
+		argv[n++] = input;
+		argv[n] = NULL;
+		execv(x->self, (char *const *)argv);
+		fprintf(stderr, "fuzz: cannot run %s: %s\n", x->self, strerror(errno));
+		_exit(LS_EXIT_INTERNAL);
+	}
+	close(fd[1]);
+	struct ls_buf b = { 0 };
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		ls_buf_printf(&b, "%.*s", (int)n, chunk);
+	}
+	close(fd[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : LS_EXIT_INTERNAL;
+	if (code != LS_EXIT_CLEAN && code != LS_EXIT_FOUND)
+		ls_die(LS_EXIT_INTERNAL, "fuzz: lockstep replay --target %s %s failed (exit %d)",
+		       spec, input, code);
+	x->inputs++;
+	const char *text = b.s ? b.s : "";
+	/* The JSON line is the last one; a crash in the replay prints its report only, whose
+	 * "replay: lockstep replay PATH" line names the trace. */
+	const char *json = NULL;
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (*l == '{')
+			json = l;
+	char *trace = json ? json_field(json, "trace") : NULL, *sig = NULL;
+	enum ls_kind kind = LS_KIND_CRASH;
+	if (json) {
+		sig = json_field(json, "signature");
+		char *outcome = json_field(json, "outcome");
+		for (int k = 0; outcome && k < LS_KIND_COUNT; k++)
+			if (strcmp(outcome, ls_kind_name((enum ls_kind)k)) == 0)
+				kind = (enum ls_kind)k;
+		free(outcome);
+	} else {
+		const char *r = strstr(text, "replay: lockstep replay ");
+		if (r) {
+			r += strlen("replay: lockstep replay ");
+			trace = strndup(r, strcspn(r, "\n"));
+		}
+		sig = strdup("crash (see the report)");
+	}
+	if (!trace) {
+		x->unreproduced++;	/* no finding: a fuzzer timeout or out-of-memory input */
+		printf("fuzz: %s: no finding when run by lockstep\n", input);
+		free(sig);
+		ls_buf_finish(&b);
+		return;
+	}
+	int i = 0;
+	while (i < x->nf && strcmp(x->f[i].trace, trace) != 0)
+		i++;
+	if (i == x->nf) {
+		x->f = realloc(x->f, (size_t)(x->nf + 1) * sizeof(*x->f));
+		if (!x->f)
+			ls_die(LS_EXIT_INTERNAL, "out of memory");
+		/* Named by its file: the fuzzer's directory is removed at the end. */
+		const char *base = strrchr(input, '/') ? strrchr(input, '/') + 1 : input;
+		x->f[i] = (struct ext_finding){ trace, sig ? sig : strdup(""), strdup(base), kind, 0 };
+		x->nf++;
+		if (!o->quiet)
+			fwrite(text, 1, json ? (size_t)(json - text) : strlen(text), stdout);
+		printf("fuzz: new finding %s from %s: %s\n", ls_kind_name(kind), input, trace);
+	} else {
+		free(trace);
+		free(sig);
+	}
+	x->f[i].hits++;
+	ls_buf_finish(&b);
+}
+
+/* lockstep fuzz --engine libfuzzer|afl: runs the harness binary under its fuzzer for time_s
+ * seconds with `jobs` processes, then files every crash input through `replay --target`. */
+static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_opts *o,
+			uint64_t jobs, uint64_t time_s)
+{
+	struct ext x;
+	memset(&x, 0, sizeof(x));
+	x.engine = engine;
+	ext_locate(&x);
+	struct ls_session s;
+	ls_open_session(spec_in, o, &s);
+	const struct ls_variant *var = &s.target->variants[s.variant];
+	char spec[300];
+	snprintf(spec, sizeof(spec), "%s:%s", s.target->name, var->name);
+
+	const char *tmpdir = getenv("TMPDIR");
+	snprintf(x.work, sizeof(x.work), "%s/lockstep-fuzz-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(x.work))
+		ls_die(LS_EXIT_INTERNAL, "fuzz: cannot create %s: %s", x.work, strerror(errno));
+	setenv("LOCKSTEP_TARGET", spec, 1);
+	setenv("LOCKSTEP_LOCKDEP", o->no_lockdep ? "off" : o->lockdep_compat ? "compat" : "on", 1);
+
+	char t[32], seed[48], a[4300], b[4300], c[4300], name[32];
+	snprintf(t, sizeof(t), "%" PRIu64, time_s);
+	ls_catch_stop_signals();
+	double start = ls_wall_s();
+	fprintf(stderr, "fuzz: %s on %s, %" PRIu64 " job%s, %" PRIu64 " s, in %s\n", engine, spec,
+		jobs, jobs == 1 ? "" : "s", time_s, x.work);
+	if (strcmp(engine, "libfuzzer") == 0) {
+		/* Fork mode, crashes ignored: the campaign runs its time and keeps every crash. */
+		char fork_arg[48], total[48];
+		snprintf(fork_arg, sizeof(fork_arg), "-fork=%" PRIu64, jobs);
+		snprintf(total, sizeof(total), "-max_total_time=%" PRIu64, time_s);
+		snprintf(seed, sizeof(seed), "-seed=%" PRIu64, o->seed ? o->seed : 1);
+		snprintf(a, sizeof(a), "-artifact_prefix=%s/crashes/", x.work);
+		snprintf(b, sizeof(b), "%s/corpus", x.work);
+		snprintf(c, sizeof(c), "%s/crashes", x.work);
+		if (!ls_mkdirs(b) || !ls_mkdirs(c))
+			ls_die(LS_EXIT_INTERNAL, "fuzz: cannot create %s: %s", b, strerror(errno));
+		char *argv[] = { x.harness, fork_arg, "-ignore_crashes=1", "-ignore_timeouts=1",
+				 "-ignore_ooms=1", total, seed, a, b, NULL };
+		ext_spawn(&x, argv, "libfuzzer");
+	} else {
+		/* One main and jobs-1 secondaries on one sync directory.  The harness is not
+		 * sanitized, and afl-fuzz refuses sanitizer options it does not expect. */
+		unsetenv("ASAN_OPTIONS");
+		unsetenv("UBSAN_OPTIONS");
+		unsetenv("LSAN_OPTIONS");
+		unsetenv("MSAN_OPTIONS");
+		setenv("AFL_SKIP_CPUFREQ", "1", 0);
+		setenv("AFL_NO_UI", "1", 0);
+		setenv("AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES", "1", 0);
+		snprintf(a, sizeof(a), "%s/in", x.work);
+		snprintf(b, sizeof(b), "%s/in/zero", x.work);
+		snprintf(c, sizeof(c), "%s/sync", x.work);
+		if (!ls_mkdirs(a) || !ls_write_atomic(b, "", 1))
+			ls_die(LS_EXIT_INTERNAL, "fuzz: cannot create %s: %s", b, strerror(errno));
+		for (uint64_t j = 0; j < jobs; j++) {
+			snprintf(name, sizeof(name), j ? "s%" PRIu64 : "main", j);
+			snprintf(seed, sizeof(seed), "%" PRIu64, o->seed + j);
+			char *argv[] = { "afl-fuzz", j ? "-S" : "-M", name, "-V", t, "-s", seed,
+					 "-i", a, "-o", c, "--", x.harness, NULL };
+			ext_spawn(&x, argv, name);
+		}
+	}
+	bool ran = ext_wait(&x);
+	double elapsed = ls_wall_s() - start;
+	if (!ran) {
+		fprintf(stderr, "fuzz: %s did not run; its log is in %s/log-*:\n", engine, x.work);
+		char cmd[4400];
+		snprintf(cmd, sizeof(cmd), "tail -n 5 %s/log-* >&2", x.work);
+		if (system(cmd) != 0)
+			fprintf(stderr, "fuzz: (cannot show the log)\n");
+		ls_session_finish(&s);
+		return LS_EXIT_INTERNAL;
+	}
+
+	/* The crash inputs, in name order, each through `replay --target`. */
+	char pattern[4400];
+	if (strcmp(engine, "libfuzzer") == 0)
+		snprintf(pattern, sizeof(pattern), "%s/crashes", x.work);
+	else
+		snprintf(pattern, sizeof(pattern), "%s/sync", x.work);
+	char **files = NULL;
+	size_t nfiles = 0;
+	char find[4500];
+	snprintf(find, sizeof(find), "find '%s' -type f \\( -name 'crash-*' -o -name 'timeout-*' "
+		 "-o -path '*/crashes/id:*' \\) 2>/dev/null", pattern);
+	FILE *lst = popen(find, "r");
+	char line[4600];
+	while (lst && fgets(line, sizeof(line), lst)) {
+		line[strcspn(line, "\n")] = 0;
+		files = realloc(files, (nfiles + 1) * sizeof(*files));
+		if (!files || !(files[nfiles++] = strdup(line)))
+			ls_die(LS_EXIT_INTERNAL, "out of memory");
+	}
+	if (lst)
+		pclose(lst);
+	if (nfiles)
+		qsort(files, nfiles, sizeof(*files), cmp_str);
+	for (size_t i = 0; i < nfiles; i++)
+		ext_convert(&x, spec, o, files[i]);
+
+	int bugs = 0;
+	printf("\nfuzz %s: %s, %" PRIu64 " job%s, %.2f s, %" PRIu64 " crash input%s, %d distinct "
+	       "finding%s%s\n", spec, engine, jobs, jobs == 1 ? "" : "s", elapsed, x.inputs,
+	       x.inputs == 1 ? "" : "s", x.nf, x.nf == 1 ? "" : "s",
+	       ls_stop_signal ? " (stopped by signal)" : "");
+	for (int i = 0; i < x.nf; i++) {
+		bool bug = ls_variant_bug(var, x.f[i].kind);
+		bugs += bug;
+		printf("  %-13s hits %-8" PRIu64 " %s\n      %s%s\n", ls_kind_name(x.f[i].kind),
+		       x.f[i].hits, x.f[i].trace, x.f[i].signature,
+		       bug ? "" : "\n      (expected behaviour: not a bug for this variant)");
+	}
+	if (x.unreproduced)
+		printf("  %" PRIu64 " crash input%s with no finding when run by lockstep\n",
+		       x.unreproduced, x.unreproduced == 1 ? "" : "s");
+	if (o->json) {
+		struct ls_buf j = { 0 };
+		ls_buf_printf(&j, "{\"command\":\"fuzz\",\"target\":");
+		ls_json_str(&j, s.target->name);
+		ls_buf_printf(&j, ",\"variant\":");
+		ls_json_str(&j, var->name);
+		ls_buf_printf(&j, ",\"engine\":");
+		ls_json_str(&j, engine);
+		ls_buf_printf(&j, ",\"jobs\":%" PRIu64 ",\"seed\":%" PRIu64 ",\"elapsed_s\":%.3f"
+				  ",\"crash_inputs\":%" PRIu64 ",\"unreproduced\":%" PRIu64
+				  ",\"stopped_by_signal\":%s,\"findings\":[",
+			      jobs, o->seed, elapsed, x.inputs, x.unreproduced,
+			      ls_stop_signal ? "true" : "false");
+		for (int i = 0; i < x.nf; i++) {
+			ls_buf_printf(&j, "%s{\"kind\":\"%s\",\"hits\":%" PRIu64 ",\"trace\":",
+				      i ? "," : "", ls_kind_name(x.f[i].kind), x.f[i].hits);
+			ls_json_str(&j, x.f[i].trace);
+			ls_buf_printf(&j, ",\"signature\":");
+			ls_json_str(&j, x.f[i].signature);
+			ls_buf_printf(&j, ",\"input\":");
+			ls_json_str(&j, x.f[i].input);
+			ls_buf_printf(&j, ",\"bug\":%s}",
+				      ls_variant_bug(var, x.f[i].kind) ? "true" : "false");
+		}
+		ls_buf_printf(&j, "]}");
+		printf("%s\n", j.s);
+		ls_buf_finish(&j);
+	}
+	for (int i = 0; i < x.nf; i++) {
+		free(x.f[i].trace);
+		free(x.f[i].signature);
+		free(x.f[i].input);
+	}
+	free(x.f);
+	for (size_t i = 0; i < nfiles; i++)
+		free(files[i]);
+	free(files);
+	/* The raw inputs are now traces in --out; the fuzzer's directory goes. */
+	char rm[4200];
+	snprintf(rm, sizeof(rm), "rm -rf '%s'", x.work);
+	if (system(rm) != 0)
+		fprintf(stderr, "fuzz: cannot remove %s\n", x.work);
+	ls_session_finish(&s);
+	return bugs ? LS_EXIT_FOUND : LS_EXIT_CLEAN;
+}
+
 int ls_cmd_fuzz(int argc, char **argv)
 {
 	struct campaign cp;
@@ -808,7 +1210,9 @@ int ls_cmd_fuzz(int argc, char **argv)
 		LS_ENGINE_OPTS(*o),
 		{ "execs", LS_OPT_U64, "N", "stop after N executions in all (default 100000 without "
 		  "--time)", &cp.execs, &execs_seen },
-		{ "time", LS_OPT_U64, "S", "stop after S seconds of wall time", &time_s, &time_seen },
+		{ "time", LS_OPT_U64, "S", "stop after S seconds of wall time (--engine libfuzzer or "
+		  "afl, which run the fuzz/ harness built next to lockstep: 60 s by default)", &time_s,
+		  &time_seen },
 		{ "jobs", LS_OPT_U64, "N", "worker processes, one per online core by default (execution i runs in worker i mod N)", &cp.jobs,
 		  NULL },
 		LS_EXEC_OPTS(*o),
@@ -818,6 +1222,16 @@ int ls_cmd_fuzz(int argc, char **argv)
 	if (ls_parse(ls_cmd_lookup("fuzz"), opts, argc, argv, pos, 1) != 1)
 		ls_die(LS_EXIT_USAGE, "fuzz: expected TARGET[:VARIANT] (see --help)");
 	ls_exec_opts_check(o);
+	if (strcmp(o->engine, "libfuzzer") == 0 || strcmp(o->engine, "afl") == 0) {
+		if (execs_seen)
+			ls_die(LS_EXIT_USAGE, "fuzz: --engine %s runs for --time S, not --execs",
+			       o->engine);
+		if (time_seen && time_s == 0)
+			ls_die(LS_EXIT_USAGE, "fuzz: --time must be positive");
+		if (cp.jobs < 1 || cp.jobs > MAX_JOBS)
+			ls_die(LS_EXIT_USAGE, "fuzz: --jobs must be between 1 and %d", MAX_JOBS);
+		return ext_campaign(o->engine, pos[0], o, cp.jobs, time_seen ? time_s : EXT_TIME_S);
+	}
 	if (!execs_seen && !time_seen)
 		cp.execs = 100000;
 	if ((execs_seen && cp.execs == 0) || (time_seen && time_s == 0))
