@@ -48,6 +48,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -1035,7 +1036,7 @@ static void ext_convert(struct ext *x, const char *spec,
 /* lockstep fuzz --engine libfuzzer|afl: runs the harness binary under its fuzzer for time_s
  * seconds with `jobs` processes, then files every crash input through `replay --target`. */
 static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_opts *o,
-			uint64_t jobs, uint64_t time_s)
+			uint64_t jobs, uint64_t time_s, const char *seeds)
 {
 	struct ext x;
 	memset(&x, 0, sizeof(x));
@@ -1071,8 +1072,9 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 		snprintf(c, sizeof(c), "%s/crashes", x.work);
 		if (!ls_mkdirs(b) || !ls_mkdirs(c))
 			ls_die(LS_EXIT_INTERNAL, "fuzz: cannot create %s: %s", b, strerror(errno));
+		/* The first corpus directory is written to; the seeds are read only. */
 		char *argv[] = { x.harness, fork_arg, "-ignore_crashes=1", "-ignore_timeouts=1",
-				 "-ignore_ooms=1", total, seed, a, b, NULL };
+				 "-ignore_ooms=1", total, seed, a, b, (char *)seeds, NULL };
 		ext_spawn(&x, argv, "libfuzzer");
 	} else {
 		/* One main and jobs-1 secondaries on one sync directory.  The harness is not
@@ -1087,7 +1089,9 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 		snprintf(a, sizeof(a), "%s/in", x.work);
 		snprintf(b, sizeof(b), "%s/in/zero", x.work);
 		snprintf(c, sizeof(c), "%s/sync", x.work);
-		if (!ls_mkdirs(a) || !ls_write_atomic(b, "", 1))
+		if (seeds)
+			snprintf(a, sizeof(a), "%s", seeds);	/* afl-fuzz -i: the starting corpus */
+		else if (!ls_mkdirs(a) || !ls_write_atomic(b, "", 1))
 			ls_die(LS_EXIT_INTERNAL, "fuzz: cannot create %s: %s", b, strerror(errno));
 		for (uint64_t j = 0; j < jobs; j++) {
 			snprintf(name, sizeof(name), j ? "s%" PRIu64 : "main", j);
@@ -1205,6 +1209,7 @@ int ls_cmd_fuzz(int argc, char **argv)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	cp.jobs = cores < 1 ? 1 : cores > MAX_JOBS ? MAX_JOBS : (uint64_t)cores;
 	bool execs_seen = false, time_seen = false;
+	const char *seeds = NULL;
 	ls_exec_opts_default(o);
 	const struct ls_opt opts[] = {
 		LS_ENGINE_OPTS(*o),
@@ -1215,6 +1220,8 @@ int ls_cmd_fuzz(int argc, char **argv)
 		  &time_seen },
 		{ "jobs", LS_OPT_U64, "N", "worker processes, one per online core by default (execution i runs in worker i mod N)", &cp.jobs,
 		  NULL },
+		{ "seeds", LS_OPT_STR, "DIR", "--engine libfuzzer or afl: the starting corpus, e.g. "
+		  "seeds/demo/abba (seeds/make-seeds.sh)", &seeds, NULL },
 		LS_EXEC_OPTS(*o),
 		{ 0 },
 	};
@@ -1230,8 +1237,16 @@ int ls_cmd_fuzz(int argc, char **argv)
 			ls_die(LS_EXIT_USAGE, "fuzz: --time must be positive");
 		if (cp.jobs < 1 || cp.jobs > MAX_JOBS)
 			ls_die(LS_EXIT_USAGE, "fuzz: --jobs must be between 1 and %d", MAX_JOBS);
-		return ext_campaign(o->engine, pos[0], o, cp.jobs, time_seen ? time_s : EXT_TIME_S);
+		if (seeds) {
+			struct stat st;
+			if (stat(seeds, &st) != 0 || !S_ISDIR(st.st_mode))
+				ls_die(LS_EXIT_USAGE, "fuzz: --seeds %s is not a directory", seeds);
+		}
+		return ext_campaign(o->engine, pos[0], o, cp.jobs, time_seen ? time_s : EXT_TIME_S,
+				    seeds);
 	}
+	if (seeds)
+		ls_die(LS_EXIT_USAGE, "fuzz: --seeds is for --engine libfuzzer or afl");
 	if (!execs_seen && !time_seen)
 		cp.execs = 100000;
 	if ((execs_seen && cp.execs == 0) || (time_seen && time_s == 0))
