@@ -13,6 +13,9 @@
  * $LOCKSTEP_INTERLEAVING_COVERAGE (1, the default, or 0).  A bad spec or value prints one line
  * on stderr and exits 2. */
 void ls_harness_init(const char *spec);
+/* The spec of the empty harness: every input is accepted and nothing runs.  The rate benchmark
+ * measures a fuzzer's own speed with it. */
+#define LS_HARNESS_EMPTY "empty"
 
 /* Where interleaving coverage goes: n counters (a power of two), bumped at scheduling points;
  * NULL turns it off.  The entry point owns the memory (libFuzzer's extra counters, AFL++'s map). */
