@@ -149,5 +149,6 @@ int ls_cmd_run(int argc, char **argv);
 int ls_cmd_fuzz(int argc, char **argv);
 int ls_cmd_replay(int argc, char **argv);
 int ls_cmd_explore(int argc, char **argv);
+int ls_cmd_minimize(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct ls_cmd commands[] = {
 	  "Re-execute a trace (exit 0 if its outcome reappears, 1 if it diverges), or run a raw fuzzer "
 	  "input.",
 	  ls_cmd_replay },
+	{ "minimize", "TRACE", "Shrink a finding's trace to the fewest preemptions, NMIs and steps that keep its bug.", ls_cmd_minimize },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,543 @@
+/* lockstep minimize: the shortest story that still shows a trace's bug.
+ *
+ * A finding's trace is a list of decisions (step, choice); everything else is the default.  The
+ * minimizer searches smaller lists that keep the finding: the same outcome kind and the same
+ * signature.  Candidates are ordered by cost, compared in this order:
+ *
+ *	(preemptions, injections, contexts, steps, decisions)
+ *
+ * preemptions are switches away from a context that could go on, injections NMIs and hardirqs,
+ * contexts those that reached a scheduling point.  A candidate is accepted only if it keeps the
+ * finding and costs strictly less, so the search ends (the cost is a tuple of naturals).
+ *
+ * A candidate runs under a tolerant decision source: a decision applies at its step if its exact
+ * choice is among that point's choices, otherwise the default is kept; it never diverges.  What
+ * the machine actually decided (its decision log, as `run` records it) is the candidate's
+ * canonical form, so an accepted candidate always replays exactly.
+ *
+ * Passes, repeated until a whole round accepts nothing:
+ *   1. ddmin (Zeller and Hildebrandt, "Simplifying and Isolating Failure-Inducing Input", TSE
+ *      2002) over the decision list: remove chunks (complements), then keep single chunks,
+ *      refining the granularity;
+ *   2. remove each decision, one at a time (the fixpoint is 1-minimal: no single removal keeps
+ *      the bug at a lower cost);
+ *   3. move each switch later, by 1..MOVE_SPAN steps, alone and then with the decision after it
+ *      dropped (that one often only switched back: a preemption moved to the right step can
+ *      make the switch after it a forced one, or unnecessary);
+ *   4. drop each injection together with the decision after it (its handler's own switch);
+ *   5. place each injection at every step of the execution, first alone, then among the other
+ *      decisions (an NMI at the right step often needs no preemption to set it up).
+ * Nothing depends on time or addresses, so the same trace gives the same output; only --time
+ * (a wall-clock budget) can stop it earlier on a slower machine.  Prior executions a validator
+ * finding cites are replayed unchanged before every candidate; only the execution itself is
+ * minimized.  Crash traces are refused: their candidates would need a child process each. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../findings.h"
+#include "../report.h"
+#include "../trace.h"
+#include "../../targets/targets.h"
+
+#define MOVE_SPAN 8	/* how far pass 3 moves a switch, in steps */
+
+struct cost {
+	uint64_t preemptions, injections, contexts, steps, decisions;
+};
+
+/* A decision list with its cost; d is malloc'd. */
+struct cand {
+	struct ls_decision *d;
+	size_t n;
+	struct cost c;
+};
+
+/* The tolerant decision source (see the top of the file). */
+struct tolerant {
+	struct ls_strategy base;
+	const struct ls_decision *d;
+	size_t n, next;
+	uint64_t ctxs;		/* bit i: context i reached a point */
+};
+
+struct minimizer {
+	struct ls_session *s;
+	const struct ls_trace *t;
+	struct ls_decision *pd[LS_TRACE_MAX_PRIOR];	/* the prior executions' decisions */
+	struct cand best;
+	uint64_t attempts, max_attempts;
+	double deadline;	/* ls_wall_s() at which to stop, 0: none */
+	bool out_of_budget;
+};
+
+static bool same_choice(const struct ls_choice *a, const struct ls_choice *b)
+{
+	return a->kind == b->kind && a->cpu == b->cpu && a->ctx == b->ctx && a->src == b->src;
+}
+
+static void tolerant_begin(struct ls_strategy *st, uint64_t seed)
+{
+	struct tolerant *tl = (struct tolerant *)st;
+	(void)seed;
+	tl->next = 0;
+	tl->ctxs = 0;
+}
+
+static int tolerant_choose(struct ls_strategy *st, struct ls_point *pt)
+{
+	struct tolerant *tl = (struct tolerant *)st;
+	tl->ctxs |= 1ull << pt->ctx;
+	while (tl->next < tl->n && tl->d[tl->next].step < pt->step)
+		tl->next++;
+	if (tl->next >= tl->n || tl->d[tl->next].step != pt->step)
+		return 0;
+	const struct ls_decision *d = &tl->d[tl->next++];
+	int n = ls_point_choices(pt);
+	for (int i = 0; i < n; i++)
+		if (same_choice(&pt->choices[i], &d->choice))
+			return i;
+	return 0;
+}
+
+static int cost_cmp(const struct cost *a, const struct cost *b)
+{
+	const uint64_t x[] = { a->preemptions, a->injections, a->contexts, a->steps, a->decisions };
+	const uint64_t y[] = { b->preemptions, b->injections, b->contexts, b->steps, b->decisions };
+	for (size_t i = 0; i < sizeof(x) / sizeof(x[0]); i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+/* Resets the validator and replays the prior executions, as ls_trace_replay() does. */
+static void run_priors(struct minimizer *mz)
+{
+	ls_session_set_lockdep(mz->s, mz->t->lockdep);
+	for (int i = 0; i < mz->t->nprior; i++) {
+		struct ls_replay rp;
+		struct ls_result pr;
+		ls_replay_init(&rp, mz->pd[i], mz->t->prior[i].nsteps);
+		ls_session_run(mz->s, &rp.base, mz->t->prior[i].seed, &pr);
+	}
+}
+
+/* Whether r is the trace's finding (selecting the validator report that is, if one is). */
+static bool keeps_finding(struct minimizer *mz, struct ls_result *r)
+{
+	const struct ls_trace *t = mz->t;
+	if (r->kind != t->kind)
+		return false;
+	if (strcmp(r->signature, t->signature) == 0)
+		return true;
+	bool validator = t->kind == LS_KIND_LOCKDEP || t->kind == LS_KIND_AVERTED;
+	return validator && ls_session_select_report(mz->s, r, t->signature);
+}
+
+/* Runs the decisions d[0..n) tolerantly; on keeping the finding fills out (canonical form and
+ * cost) and returns true. */
+static bool evaluate(struct minimizer *mz, const struct ls_decision *d, size_t n, struct cand *out)
+{
+	mz->attempts++;
+	run_priors(mz);
+	struct tolerant tl = { .base = { "minimize", tolerant_begin, tolerant_choose }, .d = d,
+			       .n = n };
+	struct ls_result r;
+	ls_session_run(mz->s, &tl.base, mz->t->seed, &r);
+	if (!keeps_finding(mz, &r))
+		return false;
+	const struct ls_machine *m = mz->s->m;
+	out->n = m->nlog;
+	out->d = malloc((m->nlog ? m->nlog : 1) * sizeof(*out->d));
+	if (!out->d)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	memcpy(out->d, m->log, m->nlog * sizeof(*out->d));
+	out->c = (struct cost){ m->preemptions, m->injections,
+				(uint64_t)__builtin_popcountll(tl.ctxs), r.steps, m->nlog };
+	return true;
+}
+
+static bool budget_left(struct minimizer *mz)
+{
+	if (mz->out_of_budget)
+		return false;
+	if ((mz->max_attempts && mz->attempts >= mz->max_attempts) ||
+	    (mz->deadline > 0 && ls_wall_s() >= mz->deadline) || ls_stop_signal)
+		mz->out_of_budget = true;
+	return !mz->out_of_budget;
+}
+
+/* Tries a candidate list; if it keeps the finding at a lower cost it becomes the best. */
+static bool try(struct minimizer *mz, const struct ls_decision *d, size_t n)
+{
+	if (!budget_left(mz))
+		return false;
+	struct cand c;
+	if (!evaluate(mz, d, n, &c))
+		return false;
+	if (cost_cmp(&c.c, &mz->best.c) >= 0) {
+		free(c.d);
+		return false;
+	}
+	free(mz->best.d);
+	mz->best = c;
+	return true;
+}
+
+/* The best list without the decisions [lo, hi) (keep: only those), into buf. */
+static size_t cut(const struct cand *b, size_t lo, size_t hi, bool keep, struct ls_decision *buf)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < b->n; i++)
+		if ((i >= lo && i < hi) == keep)
+			buf[k++] = b->d[i];
+	return k;
+}
+
+/* Pass 1: ddmin over the decision list.  Returns whether anything was accepted. */
+static bool pass_ddmin(struct minimizer *mz)
+{
+	bool progress = false;
+	size_t gran = 2;
+	while (mz->best.n >= 2 && budget_left(mz)) {
+		size_t n = mz->best.n;
+		if (gran > n)
+			gran = n;
+		struct ls_decision *buf = malloc(n * sizeof(*buf));
+		if (!buf)
+			ls_die(LS_EXIT_INTERNAL, "out of memory");
+		bool accepted = false;
+		/* Complements first: each removes one chunk. */
+		for (size_t c = 0; c < gran && !accepted; c++) {
+			size_t lo = n * c / gran, hi = n * (c + 1) / gran;
+			accepted = try(mz, buf, cut(&mz->best, lo, hi, false, buf));
+			if (accepted)
+				gran = gran > 2 ? gran - 1 : 2;
+		}
+		/* Then single chunks. */
+		for (size_t c = 0; c < gran && !accepted && gran > 2; c++) {
+			size_t lo = n * c / gran, hi = n * (c + 1) / gran;
+			accepted = try(mz, buf, cut(&mz->best, lo, hi, true, buf));
+			if (accepted)
+				gran = 2;
+		}
+		free(buf);
+		if (accepted) {
+			progress = true;
+			continue;
+		}
+		if (gran >= n)
+			break;
+		gran = gran * 2 < n ? gran * 2 : n;
+	}
+	return progress;
+}
+
+/* Pass 2: remove each decision alone. */
+static bool pass_remove_one(struct minimizer *mz)
+{
+	bool progress = false;
+	for (size_t i = 0; i < mz->best.n && budget_left(mz);) {
+		struct ls_decision *buf = malloc(mz->best.n * sizeof(*buf));
+		if (!buf)
+			ls_die(LS_EXIT_INTERNAL, "out of memory");
+		bool ok = try(mz, buf, cut(&mz->best, i, i + 1, false, buf));
+		free(buf);
+		if (ok)
+			progress = true;	/* the list changed: look at position i again */
+		else
+			i++;
+	}
+	return progress;
+}
+
+/* Pass 3: move each switch later by 1..MOVE_SPAN steps (staying before the next decision). */
+static bool pass_move_later(struct minimizer *mz)
+{
+	bool progress = false;
+	for (size_t i = 0; i < mz->best.n && budget_left(mz); i++) {
+		if (mz->best.d[i].choice.kind != LS_CH_RUN)
+			continue;
+		for (uint64_t k = 1; k <= MOVE_SPAN && i < mz->best.n; k++) {
+			uint64_t step = mz->best.d[i].step + k;
+			if (i + 1 < mz->best.n && step >= mz->best.d[i + 1].step)
+				break;
+			size_t n = mz->best.n;
+			struct ls_decision *buf = malloc(n * sizeof(*buf));
+			if (!buf)
+				ls_die(LS_EXIT_INTERNAL, "out of memory");
+			memcpy(buf, mz->best.d, n * sizeof(*buf));
+			buf[i].step = step;
+			bool ok = try(mz, buf, n);
+			/* The switch after it may only have undone this one where it was. */
+			if (!ok && i + 1 < n) {
+				memmove(buf + i + 1, buf + i + 2, (n - i - 2) * sizeof(*buf));
+				ok = try(mz, buf, n - 1);
+			}
+			free(buf);
+			if (ok) {
+				progress = true;
+				break;
+			}
+		}
+	}
+	return progress;
+}
+
+/* Pass 4: drop each injection with the decision after it. */
+static bool pass_drop_injection(struct minimizer *mz)
+{
+	bool progress = false;
+	for (size_t i = 0; i + 1 < mz->best.n && budget_left(mz);) {
+		uint8_t kind = mz->best.d[i].choice.kind;
+		bool ok = false;
+		if (kind == LS_CH_NMI || kind == LS_CH_IRQ) {
+			struct ls_decision *buf = malloc(mz->best.n * sizeof(*buf));
+			if (!buf)
+				ls_die(LS_EXIT_INTERNAL, "out of memory");
+			ok = try(mz, buf, cut(&mz->best, i, i + 2, false, buf));
+			free(buf);
+		}
+		if (ok)
+			progress = true;
+		else
+			i++;
+	}
+	return progress;
+}
+
+/* Pass 5: each injection alone, at every step of the execution; then at every step with the
+ * other decisions kept.  An interrupt placed right often needs no switch to set it up. */
+static bool pass_place_injection(struct minimizer *mz)
+{
+	bool progress = false;
+	for (size_t i = 0; i < mz->best.n && budget_left(mz); i++) {
+		struct ls_decision inj = mz->best.d[i];
+		if (inj.choice.kind != LS_CH_NMI && inj.choice.kind != LS_CH_IRQ)
+			continue;
+		bool ok = false;
+		for (uint64_t step = 0; step <= mz->best.c.steps && !ok && budget_left(mz); step++) {
+			struct ls_decision one = { step, inj.choice };
+			ok = try(mz, &one, 1);
+		}
+		for (uint64_t step = 0; step <= mz->best.c.steps && !ok && budget_left(mz); step++) {
+			size_t n = mz->best.n, k = 0;
+			struct ls_decision *buf = malloc(n * sizeof(*buf));
+			if (!buf)
+				ls_die(LS_EXIT_INTERNAL, "out of memory");
+			bool placed = false, clash = false;
+			for (size_t j = 0; j < n; j++) {
+				if (j == i)
+					continue;
+				if (!placed && mz->best.d[j].step >= step) {
+					clash = mz->best.d[j].step == step;
+					buf[k] = (struct ls_decision){ step, inj.choice };
+					k++;
+					placed = true;
+				}
+				buf[k++] = mz->best.d[j];
+			}
+			if (!placed)
+				buf[k++] = (struct ls_decision){ step, inj.choice };
+			ok = !clash && try(mz, buf, k);
+			free(buf);
+		}
+		if (ok) {
+			progress = true;
+			i = (size_t)-1;	/* the list changed: start over */
+		}
+	}
+	return progress;
+}
+
+static void print_cost(const char *label, const struct cost *c)
+{
+	printf("minimize: %-6s %" PRIu64 " decisions, %" PRIu64 " preemptions, %" PRIu64
+	       " injections, %" PRIu64 " contexts, %" PRIu64 " steps\n",
+	       label, c->decisions, c->preemptions, c->injections, c->contexts, c->steps);
+}
+
+static void json_cost(struct ls_buf *j, const char *key, const struct cost *c)
+{
+	ls_buf_printf(j, ",\"%s\":{\"decisions\":%" PRIu64 ",\"preemptions\":%" PRIu64
+			 ",\"injections\":%" PRIu64 ",\"contexts\":%" PRIu64 ",\"steps\":%" PRIu64 "}",
+		      key, c->decisions, c->preemptions, c->injections, c->contexts, c->steps);
+}
+
+int ls_cmd_minimize(int argc, char **argv)
+{
+	const char *out_path = NULL;
+	uint64_t max_attempts = 0;
+	double time_s = 0;
+	bool json = false, quiet = false;
+	const struct ls_opt opts[] = {
+		{ "output", LS_OPT_STR, "OUT", "(or -o OUT) write the minimized trace to OUT "
+					       "(default: NAME.min.trace beside the input)",
+		  &out_path, NULL },
+		{ "attempts", LS_OPT_U64, "N", "stop after N candidate executions (0: no limit); "
+					       "the best trace so far is kept", &max_attempts, NULL },
+		{ "time", LS_OPT_F64, "S", "stop after S s of wall time (0: no limit); the best "
+					   "trace so far is kept, so the output may then depend on "
+					   "the machine's speed", &time_s, NULL },
+		{ "json", LS_OPT_FLAG, NULL, "print a JSON summary as the last line of output", &json,
+		  NULL },
+		{ "quiet", LS_OPT_FLAG, NULL, "print no report, only the counts", &quiet, NULL },
+		{ 0 },
+	};
+	/* The option table spells options long; -o is the one short spelling this command takes. */
+	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	if (!args)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	for (int i = 0, done = 0; i < argc; i++) {
+		done |= strcmp(argv[i], "--") == 0;
+		args[i] = !done && strcmp(argv[i], "-o") == 0 ? "--output" : argv[i];
+	}
+	char *pos[1];
+	int npos = ls_parse(ls_cmd_lookup("minimize"), opts, argc, args, pos, 1);
+	free(args);
+	if (npos != 1)
+		ls_die(LS_EXIT_USAGE, "minimize: expected a trace file (see --help)");
+	const char *file = pos[0];
+	if (time_s < 0)
+		ls_die(LS_EXIT_USAGE, "--time must not be negative");
+	char defpath[4200];
+	if (!out_path) {
+		size_t len = strlen(file);
+		size_t stem = len > 6 && strcmp(file + len - 6, ".trace") == 0 ? len - 6 : len;
+		snprintf(defpath, sizeof(defpath), "%.*s.min.trace", (int)stem, file);
+		out_path = defpath;
+	}
+
+	size_t len;
+	char *text = ls_read_file(file, &len);
+	if (!text)
+		ls_die(LS_EXIT_USAGE, "cannot read %s: %s", file, strerror(errno));
+	if (memchr(text, 0, len))
+		ls_die(LS_EXIT_USAGE, "%s: not a lockstep trace (binary data)", file);
+	struct ls_trace t;
+	char err[1400];
+	if (!ls_trace_parse(text, len, &t, err, sizeof(err)))
+		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
+	free(text);
+	if (t.kind == LS_KIND_CRASH)
+		ls_die(LS_EXIT_USAGE, "%s: crash traces cannot be minimized yet", file);
+	const struct ls_target *target = ls_target_find(t.target, err, sizeof(err));
+	if (!target)
+		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
+	int variant = ls_variant_find(target, t.variant);
+	if (variant < 0)
+		ls_die(LS_EXIT_USAGE, "%s: target %s has no variant '%s'", file, t.target, t.variant);
+	struct ls_session s;
+	if (!ls_session_init(&s, target, variant, &t.cfg, err, sizeof(err)))
+		ls_die(LS_EXIT_INTERNAL, "%s", err);
+	ls_catch_stop_signals();
+	double t0 = ls_wall_s();
+
+	/* The trace must reproduce as recorded before anything is cut from it. */
+	struct ls_result r;
+	enum ls_replay_status st = ls_trace_replay(&s, &t, &r, NULL, err, sizeof(err));
+	if (st == LS_REPLAY_BAD_TRACE)
+		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
+	if (st != LS_REPLAY_APPLIED || r.kind != t.kind || strcmp(r.signature, t.signature) != 0) {
+		if (st == LS_REPLAY_APPLIED)
+			snprintf(err, sizeof(err), "recorded %s, the replay ended with %s%s%s",
+				 ls_kind_name(t.kind), ls_kind_name(r.kind),
+				 r.kind != LS_KIND_NONE ? ": " : "", r.signature);
+		fprintf(stderr, "%s: minimize: the bug does not reproduce: %s\n", ls_prog, err);
+		ls_trace_free(&t);
+		ls_session_finish(&s);
+		return LS_EXIT_FOUND;
+	}
+
+	struct minimizer mz = { .s = &s, .t = &t, .max_attempts = max_attempts,
+				.deadline = time_s > 0 ? t0 + time_s : 0 };
+	struct ls_trace_exec prior[LS_TRACE_MAX_PRIOR];
+	for (int i = 0; i < t.nprior; i++) {
+		mz.pd[i] = calloc(t.prior[i].nsteps ? t.prior[i].nsteps : 1, sizeof(*mz.pd[i]));
+		if (!mz.pd[i] || !ls_trace_prior_decisions(&t, i, s.m, mz.pd[i], err, sizeof(err)))
+			ls_die(LS_EXIT_INTERNAL, "%s: prior execution %d: %s", file, i + 1, err);
+		prior[i] = (struct ls_trace_exec){ t.prior[i].seed, mz.pd[i], t.prior[i].nsteps };
+	}
+	struct ls_decision *orig = calloc(t.nsteps ? t.nsteps : 1, sizeof(*orig));
+	if (!orig || !ls_trace_decisions(&t, s.m, orig, err, sizeof(err)))
+		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
+	/* The starting point: the trace's own decisions, in canonical form. */
+	if (!evaluate(&mz, orig, t.nsteps, &mz.best))
+		ls_die(LS_EXIT_INTERNAL, "%s: the trace reproduces under replay but not under the "
+					 "minimizer's decision source", file);
+	struct cost before = mz.best.c;
+
+	bool progress = true;
+	while (progress && budget_left(&mz)) {
+		progress = pass_ddmin(&mz);
+		progress |= pass_remove_one(&mz);
+		progress |= pass_move_later(&mz);
+		progress |= pass_drop_injection(&mz);
+		progress |= pass_place_injection(&mz);
+	}
+	/* Budget checks happen before a candidate; a round that ended without progress proved a
+	 * fixpoint even if the budget ran out just after. */
+	bool complete = !progress;
+
+	/* Re-run the best list under the ordinary replay and record it. */
+	run_priors(&mz);
+	struct ls_replay rp;
+	ls_replay_init(&rp, mz.best.d, mz.best.n);
+	ls_session_run(&s, &rp.base, t.seed, &r);
+	if (!ls_replay_check_done(&rp) || !keeps_finding(&mz, &r))
+		ls_die(LS_EXIT_INTERNAL, "%s: the minimized decisions do not replay: %s", file,
+		       rp.why[0] ? rp.why : "different outcome");
+	char label[160];
+	snprintf(label, sizeof(label), "%s%s", t.strategy,
+		 strstr(t.strategy, "minimized") ? "" : " minimized");
+	struct ls_buf tb = { 0 };
+	struct ls_trace_exec main = { t.seed, s.m->log, s.m->nlog };
+	ls_trace_write_execs(&s, &r, label, prior, t.nprior, &main, &tb);
+	if (!ls_write_atomic(out_path, tb.s, tb.len))
+		ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", out_path, strerror(errno));
+	ls_buf_finish(&tb);
+	double secs = ls_wall_s() - t0;
+
+	if (!quiet) {
+		struct ls_buf rep = { 0 };
+		ls_report_write(&s, &r, label, out_path, &rep);
+		fputs(rep.s, stdout);
+		ls_buf_finish(&rep);
+	}
+	print_cost("before", &before);
+	print_cost("after", &mz.best.c);
+	if (complete)
+		printf("minimize: 1-minimal after %" PRIu64 " attempts (%.2f s): %s\n", mz.attempts,
+		       secs, out_path);
+	else
+		printf("minimize: the budget ran out after %" PRIu64 " attempts (%.2f s); kept the "
+		       "best trace so far, which may not be minimal: %s\n", mz.attempts, secs,
+		       out_path);
+	if (json) {
+		struct ls_buf j = { 0 };
+		ls_buf_printf(&j, "{\"command\":\"minimize\",\"trace\":");
+		ls_json_str(&j, file);
+		ls_buf_printf(&j, ",\"output\":");
+		ls_json_str(&j, out_path);
+		ls_buf_printf(&j, ",\"outcome\":\"%s\",\"signature\":", ls_kind_name(r.kind));
+		ls_json_str(&j, r.signature);
+		json_cost(&j, "before", &before);
+		json_cost(&j, "after", &mz.best.c);
+		ls_buf_printf(&j, ",\"attempts\":%" PRIu64 ",\"seconds\":%.3f,\"complete\":%s}",
+			      mz.attempts, secs, complete ? "true" : "false");
+		printf("%s\n", j.s);
+		ls_buf_finish(&j);
+	}
+	int code = ls_variant_bug(&target->variants[variant], r.kind) ? LS_EXIT_FOUND
+								      : LS_EXIT_CLEAN;
+	free(mz.best.d);
+	free(orig);
+	for (int i = 0; i < t.nprior; i++)
+		free(mz.pd[i]);
+	ls_trace_free(&t);
+	ls_session_finish(&s);
+	return code;
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Suite `minimize`: long traces found by the random engine shrink to a hand-checked minimum of
+# preemptions and NMIs, keep their signature, replay, and minimize the same way every time.
+# Usage: test_minimize.sh PATH/TO/lockstep
+set -u
+
+LS=${1:?usage: test_minimize.sh LOCKSTEP}
+# shellcheck source=/dev/null
+. "$(dirname "$0")/lib.sh"
+
+# longest_trace DIR GLOB: the finding trace in DIR with the most decisions.
+longest_trace() {
+	local best="" most=-1 f n
+	for f in "$1"/$2; do
+		[ -e "$f" ] || continue
+		n=$(grep -c '^@' "$f")
+		if [ "$n" -gt "$most" ]; then
+			most=$n
+			best=$f
+		fi
+	done
+	echo "$best"
+}
+
+field() { # field FILE KEY: the value of a trace line "KEY VALUE"
+	sed -n "s/^$2 //p" "$1"
+}
+
+# check SPEC GLOB PREEMPTIONS_MAX INJECTIONS_MAX: fuzz SPEC, minimize its longest GLOB finding.
+check() {
+	local spec=$1 glob=$2 pre=$3 inj=$4 name
+	name=$(echo "$spec" | tr '/:' '__')
+	local dir="$tmp/$name"
+	"$LS" fuzz "$spec" --engine random --p-switch 0.5 --execs 2000 --jobs 1 --out "$dir" \
+		--quiet >/dev/null 2>&1
+	local in
+	in=$(longest_trace "$dir" "$glob")
+	if [ -z "$in" ]; then
+		fail "$spec: fuzz found no $glob trace"
+		return
+	fi
+	local min="$tmp/$name.min.trace"
+	expect_rc 1 "$spec: minimize exits 1" -- "$LS" minimize "$in" -o "$min" --json || return
+	local json
+	json=$(tail -1 "$tmp/out")
+	local after=${json#*\"after\":}
+	local p i
+	p=$(echo "$after" | sed 's/.*"preemptions":\([0-9]*\).*/\1/')
+	i=$(echo "$after" | sed 's/.*"injections":\([0-9]*\).*/\1/')
+	echo "     $spec: $(grep '^minimize: before' "$tmp/out")"
+	echo "     $spec: $(grep '^minimize: after' "$tmp/out")"
+	if [ "$p" -gt "$pre" ] || [ "$i" -gt "$inj" ]; then
+		fail "$spec: minimized to $p preemptions, $i injections; want <= $pre, <= $inj"
+	else
+		ok "$spec: $p preemptions, $i injections"
+	fi
+	[ "$(field "$min" signature)" = "$(field "$in" signature)" ] ||
+		fail "$spec: signature changed: $(field "$min" signature)"
+	expect_rc 0 "$spec: the minimized trace replays" -- "$LS" replay "$min"
+	expect_rc 1 "$spec: minimizing again" -- "$LS" minimize "$min" -o "$min.again"
+	cmp -s "$min" "$min.again" || fail "$spec: minimizing the output changed it"
+	expect_rc 1 "$spec: the same input again" -- "$LS" minimize "$in" -o "$min.twice"
+	cmp -s "$min" "$min.twice" || fail "$spec: the same input minimized twice differs"
+	last_min=$min
+	last_in=$in
+}
+
+last_min="" last_in=""
+check demo/abba:buggy '*.trace' 1 0
+# demo/abba needs one preemption: not zero either.
+[ -n "$last_min" ] && [ "$(field "$last_min" decisions)" = 1 ] ||
+	fail "demo/abba:buggy: want exactly 1 decision (one preemption)"
+abba_in=$last_in
+check demo/nmi-aa:buggy 'AA-*.trace' 0 1
+[ -n "$last_min" ] && grep -q '^@[0-9]* nmi ' "$last_min" ||
+	fail "demo/nmi-aa:buggy: the minimized trace injects no NMI"
+check kptr/dtor-nmi:inline 'deadlock-*.trace' 1 1
+
+# The default output goes beside the input.
+cp "$abba_in" "$tmp/in.trace"
+expect_rc 1 "default output NAME.min.trace" -- "$LS" minimize "$tmp/in.trace" --quiet
+[ -f "$tmp/in.min.trace" ] || fail "no $tmp/in.min.trace"
+
+# A damaged trace: exit 2, one line.
+head -c 200 "$abba_in" >"$tmp/cut.trace"
+expect_rc 2 "a truncated trace exits 2" -- "$LS" minimize "$tmp/cut.trace"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "truncated trace: want one line on stderr"
+
+# A trace whose bug no longer reproduces: no decisions, no checksum.
+sed -e '/^@/d' -e 's/^decisions .*/decisions 0/' -e '/^checksum/d' "$abba_in" >"$tmp/gone.trace"
+expect_rc 1 "a trace whose bug does not reproduce exits 1" -- "$LS" minimize "$tmp/gone.trace"
+grep -q "does not reproduce" "$tmp/err" || fail "no 'does not reproduce' message"
+[ ! -e "$tmp/gone.min.trace" ] || fail "a trace that does not reproduce was written"
+
+finish minimize
