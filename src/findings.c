@@ -133,10 +133,13 @@ char *ls_read_file(const char *path, size_t *len)
 
 #define INDEX_NAME "index.tsv"
 
+/* A finding's kept trace; KIND-HASH.min.trace, its minimized form (lockstep minimize), is not a
+ * row of its own. */
 static bool is_trace_name(const char *name)
 {
 	size_t n = strlen(name);
-	return name[0] != '.' && n > 6 && strcmp(name + n - 6, ".trace") == 0;
+	return name[0] != '.' && n > 6 && strcmp(name + n - 6, ".trace") == 0 &&
+	       !(n > 10 && strcmp(name + n - 10, ".min.trace") == 0);
 }
 
 static const char *base_of(const char *path)

@@ -92,4 +92,24 @@ expect_rc 1 "a trace whose bug does not reproduce exits 1" -- "$LS" minimize "$t
 grep -q "does not reproduce" "$tmp/err" || fail "no 'does not reproduce' message"
 [ ! -e "$tmp/gone.min.trace" ] || fail "a trace that does not reproduce was written"
 
+# fuzz --minimize: each bug the campaign saves gets a minimized trace beside it that replays,
+# the findings README keeps one row per finding, and --json's line stays the last of stdout.
+expect_rc 1 "fuzz --minimize" -- "$LS" fuzz demo/nmi-aa:buggy --execs 500 --jobs 1 \
+	--minimize --out "$tmp/fm" --quiet --json
+case "$(tail -n 1 "$tmp/out")" in
+\{*\"command\":\"fuzz\"*\}) ok "fuzz --minimize: the JSON summary is the last line" ;;
+*) fail "fuzz --minimize: last line is not the JSON summary: $(tail -n 1 "$tmp/out")" ;;
+esac
+mins=0
+for m in "$tmp"/fm/*.min.trace; do
+	[ -e "$m" ] || continue
+	mins=$((mins + 1))
+	"$LS" replay "$m" >/dev/null 2>&1 || fail "fuzz --minimize: $(basename "$m") does not replay"
+done
+[ "$mins" -gt 0 ] || fail "fuzz --minimize wrote no .min.trace"
+rows=$(grep -c '^| [a-zA-Z-]* | `' "$tmp/fm/README.md")
+traces=$(find "$tmp/fm" -name '*.trace' ! -name '*.min.trace' | wc -l)
+[ "$rows" -eq "$traces" ] || fail "fuzz --minimize: $rows README rows for $traces findings"
+ok "fuzz --minimize: $mins minimized traces replay; $rows README rows"
+
 finish minimize

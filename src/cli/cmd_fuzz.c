@@ -164,6 +164,7 @@ struct campaign {
 	struct ls_session s;		/* never runs in the parent: each child runs a copy */
 	struct seen *seen;
 	struct ls_engine engine;	/* for the label; workers and recorders init their own */
+	bool minimize;			/* --minimize: each new bug saved is minimized at the end */
 };
 
 static volatile sig_atomic_t worker_stop;
@@ -1035,6 +1036,39 @@ static void ext_convert(struct ext *x, const char *spec,
 
 /* lockstep fuzz --engine libfuzzer|afl: runs the harness binary under its fuzzer for time_s
  * seconds with `jobs` processes, then files every crash input through `replay --target`. */
+/* fuzz --minimize: `lockstep minimize` on each bug this campaign saved, in a child process (a
+ * candidate schedule that crashed the model would not take the campaign's summary with it); its
+ * output goes to stderr, so --json's line stays the last of stdout. */
+static void minimize_findings(struct parent *p, const struct ls_variant *var)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		ls_die(LS_EXIT_INTERNAL, "fuzz: cannot read /proc/self/exe: %s", strerror(errno));
+	self[n] = 0;
+	for (int i = 0; i < p->nf; i++) {
+		const struct finding *f = &p->f[i];
+		if (!f->ours || !ls_variant_bug(var, f->kind) || f->kind == LS_KIND_CRASH)
+			continue;
+		fflush(stdout);
+		fflush(stderr);
+		pid_t pid = fork();
+		if (pid < 0)
+			ls_die(LS_EXIT_INTERNAL, "fuzz: fork: %s", strerror(errno));
+		if (pid == 0) {
+			dup2(2, 1);
+			const char *argv[] = { self, "minimize", f->path, "--quiet", NULL };
+			execv(self, (char *const *)argv);
+			_exit(127);
+		}
+		int status;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1))
+			fprintf(stderr, "fuzz: could not minimize %s\n", f->path);
+	}
+}
+
 static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_opts *o,
 			uint64_t jobs, uint64_t time_s, const char *seeds)
 {
@@ -1220,6 +1254,8 @@ int ls_cmd_fuzz(int argc, char **argv)
 		  &time_seen },
 		{ "jobs", LS_OPT_U64, "N", "worker processes, one per online core by default (execution i runs in worker i mod N)", &cp.jobs,
 		  NULL },
+		{ "minimize", LS_OPT_FLAG, NULL, "minimize each new bug this campaign saves (lockstep "
+		  "minimize; KIND-HASH.min.trace beside it)", &cp.minimize, NULL },
 		{ "seeds", LS_OPT_STR, "DIR", "--engine libfuzzer or afl: the starting corpus, e.g. "
 		  "seeds/demo/abba (seeds/make-seeds.sh)", &seeds, NULL },
 		LS_EXEC_OPTS(*o),
@@ -1342,6 +1378,8 @@ int ls_cmd_fuzz(int argc, char **argv)
 
 	if (p.nf)
 		qsort(p.f, (size_t)p.nf, sizeof(*p.f), cmp_first);
+	if (cp.minimize)
+		minimize_findings(&p, &cp.s.target->variants[cp.s.variant]);
 	summary(&p, elapsed);
 	const struct ls_variant *var = &cp.s.target->variants[cp.s.variant];
 	int bugs = 0;
