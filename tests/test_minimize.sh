@@ -112,4 +112,16 @@ traces=$(find "$tmp/fm" -name '*.trace' ! -name '*.min.trace' | wc -l)
 [ "$rows" -eq "$traces" ] || fail "fuzz --minimize: $rows README rows for $traces findings"
 ok "fuzz --minimize: $mins minimized traces replay; $rows README rows"
 
+# A raw fuzzer input (given the target) is made a trace first, then minimized; an input that
+# shows no bug is refused.
+printf '\001\001' >"$tmp/raw-abba"
+expect_rc 1 "minimize --target on a raw input" -- \
+	"$LS" minimize --target demo/abba:buggy --no-lockdep "$tmp/raw-abba" --quiet
+[ -e "$tmp/raw-abba.min.trace" ] || fail "minimize --target wrote no raw-abba.min.trace"
+expect_rc 0 "the minimized raw input replays" -- "$LS" replay "$tmp/raw-abba.min.trace"
+: >"$tmp/raw-empty"
+expect_rc 1 "a raw input with no bug is refused" -- \
+	"$LS" minimize --target demo/abba:buggy --no-lockdep "$tmp/raw-empty"
+grep -q "nothing to minimize" "$tmp/err" || fail "no 'nothing to minimize': $(cat "$tmp/err")"
+
 finish minimize

@@ -31,7 +31,11 @@
  * (a wall-clock budget) can stop it earlier on a slower machine.  Prior executions a validator
  * finding cites are replayed unchanged before every candidate; only the execution itself is
  * minimized.  Crash traces are refused: their candidates would need a child process each. */
+#include <dirent.h>
 #include <errno.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,9 +371,81 @@ static void json_cost(struct ls_buf *j, const char *key, const struct cost *c)
 		      key, c->decisions, c->preemptions, c->injections, c->contexts, c->steps);
 }
 
+/* Removes a scratch directory of plain files. */
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	char path[4400];
+	while ((e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* --target: turns the raw fuzzer input into a trace with `lockstep replay --target` in a child
+ * (the same decoding as the harness), its finding written into dir and its trace to trace.  An
+ * input that shows no bug is refused like a trace whose bug does not reproduce. */
+static void raw_to_trace(const char *target, bool no_lockdep, bool compat, const char *input,
+			 const char *dir, const char *trace)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		ls_die(LS_EXIT_INTERNAL, "minimize: cannot read /proc/self/exe: %s", strerror(errno));
+	self[n] = 0;
+	const char *argv[12];
+	int a = 0;
+	argv[a++] = self;
+	argv[a++] = "replay";
+	argv[a++] = "--target";
+	argv[a++] = target;
+	if (no_lockdep)
+		argv[a++] = "--no-lockdep";
+	if (compat)
+		argv[a++] = "--lockdep-compat";
+	argv[a++] = "--out";
+	argv[a++] = dir;
+	argv[a++] = "--trace";
+	argv[a++] = trace;
+	argv[a++] = input;
+	argv[a] = NULL;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		ls_die(LS_EXIT_INTERNAL, "minimize: fork: %s", strerror(errno));
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0)
+			dup2(null, 1);
+		execv(self, (char *const *)argv);
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+	if (rc != 1)
+		remove_dir(dir);
+	if (rc == 0)
+		ls_die(LS_EXIT_FOUND, "minimize: %s shows no bug for %s: nothing to minimize", input,
+		       target);
+	if (rc != 1)
+		ls_die(rc == 2 ? LS_EXIT_USAGE : LS_EXIT_INTERNAL, "minimize: %s: replay --target "
+		       "failed (exit %d)", input, rc);
+}
+
 int ls_cmd_minimize(int argc, char **argv)
 {
 	const char *out_path = NULL;
+	const char *raw_target = NULL;
+	bool raw_no_lockdep = false, raw_compat = false;
 	uint64_t max_attempts = 0;
 	double time_s = 0;
 	bool json = false, quiet = false;
@@ -385,6 +461,12 @@ int ls_cmd_minimize(int argc, char **argv)
 		{ "json", LS_OPT_FLAG, NULL, "print a JSON summary as the last line of output", &json,
 		  NULL },
 		{ "quiet", LS_OPT_FLAG, NULL, "print no report, only the counts", &quiet, NULL },
+		{ "target", LS_OPT_STR, "TARGET[:VARIANT]", "the file is a raw AFL++/libFuzzer input "
+		  "for this target (made a trace first, as replay --target does)", &raw_target, NULL },
+		{ "no-lockdep", LS_OPT_FLAG, NULL, "with --target: the harness ran without the lock "
+		  "validator (LOCKSTEP_LOCKDEP=off)", &raw_no_lockdep, NULL },
+		{ "lockdep-compat", LS_OPT_FLAG, NULL, "with --target: the harness ran the validator "
+		  "as lockdep (LOCKSTEP_LOCKDEP=compat)", &raw_compat, NULL },
 		{ 0 },
 	};
 	/* The option table spells options long; -o is the one short spelling this command takes. */
@@ -403,11 +485,22 @@ int ls_cmd_minimize(int argc, char **argv)
 	const char *file = pos[0];
 	if (time_s < 0)
 		ls_die(LS_EXIT_USAGE, "--time must not be negative");
+	if (!raw_target && (raw_no_lockdep || raw_compat))
+		ls_die(LS_EXIT_USAGE, "minimize: --no-lockdep and --lockdep-compat go with --target");
+	char rawtrace[4200], rawdir[] = "/tmp/lockstep-minimize.XXXXXX";
+	const char *input = file;
+	if (raw_target) {
+		if (!mkdtemp(rawdir))
+			ls_die(LS_EXIT_INTERNAL, "minimize: mkdtemp: %s", strerror(errno));
+		snprintf(rawtrace, sizeof(rawtrace), "%s/input.trace", rawdir);
+		raw_to_trace(raw_target, raw_no_lockdep, raw_compat, file, rawdir, rawtrace);
+		file = rawtrace;
+	}
 	char defpath[4200];
 	if (!out_path) {
-		size_t len = strlen(file);
-		size_t stem = len > 6 && strcmp(file + len - 6, ".trace") == 0 ? len - 6 : len;
-		snprintf(defpath, sizeof(defpath), "%.*s.min.trace", (int)stem, file);
+		size_t len = strlen(input);
+		size_t stem = len > 6 && strcmp(input + len - 6, ".trace") == 0 ? len - 6 : len;
+		snprintf(defpath, sizeof(defpath), "%.*s.min.trace", (int)stem, input);
 		out_path = defpath;
 	}
 
@@ -422,6 +515,8 @@ int ls_cmd_minimize(int argc, char **argv)
 	if (!ls_trace_parse(text, len, &t, err, sizeof(err)))
 		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
 	free(text);
+	if (raw_target)
+		remove_dir(rawdir);	/* the trace is read: the scratch finding goes */
 	if (t.kind == LS_KIND_CRASH)
 		ls_die(LS_EXIT_USAGE, "%s: crash traces cannot be minimized yet", file);
 	const struct ls_target *target = ls_target_find(t.target, err, sizeof(err));
