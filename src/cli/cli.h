@@ -45,6 +45,9 @@ extern volatile sig_atomic_t ls_stop_signal;
 void ls_catch_stop_signals(void);
 /* Seconds of CLOCK_MONOTONIC: progress lines and wall-time budgets only, never a trace. */
 double ls_wall_s(void);
+/* The path of this lockstep executable (for child commands and the fuzz/ harnesses beside it);
+ * dies with exit 3 if /proc/self/exe cannot be read. */
+void ls_self_exe(char *buf, size_t len);
 
 /* Parses argv (after the command name) against opts, terminated by a zero entry.  Positional
  * arguments go to pos (at most maxpos).  --help prints the command's help and exits 0; a bad

@@ -821,10 +821,7 @@ struct ext {
 /* The harness built next to this executable: BUILD/fuzz/lockstep-ENGINE for BUILD/lockstep. */
 static void ext_locate(struct ext *x)
 {
-	ssize_t n = readlink("/proc/self/exe", x->self, sizeof(x->self) - 1);
-	if (n <= 0)
-		ls_die(LS_EXIT_INTERNAL, "fuzz: cannot read /proc/self/exe: %s", strerror(errno));
-	x->self[n] = 0;
+	ls_self_exe(x->self, sizeof(x->self));
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s", x->self);
 	char *slash = strrchr(dir, '/');
@@ -1042,10 +1039,7 @@ static void ext_convert(struct ext *x, const char *spec,
 static void minimize_findings(struct parent *p, const struct ls_variant *var)
 {
 	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		ls_die(LS_EXIT_INTERNAL, "fuzz: cannot read /proc/self/exe: %s", strerror(errno));
-	self[n] = 0;
+	ls_self_exe(self, sizeof(self));
 	for (int i = 0; i < p->nf; i++) {
 		const struct finding *f = &p->f[i];
 		if (!f->ours || !ls_variant_bug(var, f->kind) || f->kind == LS_KIND_CRASH)

@@ -396,10 +396,7 @@ static void raw_to_trace(const char *target, bool no_lockdep, bool compat, const
 			 const char *dir, const char *trace)
 {
 	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		ls_die(LS_EXIT_INTERNAL, "minimize: cannot read /proc/self/exe: %s", strerror(errno));
-	self[n] = 0;
+	ls_self_exe(self, sizeof(self));
 	const char *argv[12];
 	int a = 0;
 	argv[a++] = self;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crash.h"
 #include "../findings.h"
@@ -399,4 +400,12 @@ double ls_wall_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void ls_self_exe(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	if (n <= 0)
+		ls_die(LS_EXIT_INTERNAL, "cannot read /proc/self/exe: %s", strerror(errno));
+	buf[n] = 0;
 }
