@@ -487,6 +487,14 @@ int ls_cmd_minimize(int argc, char **argv)
 	char rawtrace[4200], rawdir[] = "/tmp/lockstep-minimize.XXXXXX";
 	const char *input = file;
 	if (raw_target) {
+		/* Refused here, in one line, rather than by the child's replay. */
+		const struct ls_target *rt;
+		int rv;
+		char rerr[512];
+		if (!ls_target_spec(raw_target, &rt, &rv, rerr, sizeof(rerr)))
+			ls_die(LS_EXIT_USAGE, "%s", rerr);
+		if (access(file, R_OK) != 0)
+			ls_die(LS_EXIT_USAGE, "cannot read %s: %s", file, strerror(errno));
 		if (!mkdtemp(rawdir))
 			ls_die(LS_EXIT_INTERNAL, "minimize: mkdtemp: %s", strerror(errno));
 		snprintf(rawtrace, sizeof(rawtrace), "%s/input.trace", rawdir);
