@@ -24,146 +24,24 @@
 
 #include "exec.h"
 #include "lockdep/lockdep.h"
-#include "fiber.h"
 #include "machine.h"
 #include "strategy.h"
 #include "../targets/targets.h"
+#include "cli/stepcost.h"
 #include "bench_util.h"
 
 #define REPS 5
-#define STACK_SIZE (64 * 1024)
 
-/* ---- 1. bare fiber switch ---------------------------------------------------------------- */
-
-static struct ls_fiber f_main, f_a, f_b;
-static long pingpong_rounds;
-
-/* a -> b -> a ... pingpong_rounds times, then back to main for good. */
-static void fa_fn(void *arg)
-{
-	(void)arg;
-	for (long i = 0; i < pingpong_rounds; i++)
-		ls_fiber_switch(&f_a, &f_b);
-	ls_fiber_switch(&f_a, &f_main);
-	abort();	/* never resumed */
-}
-
-static void fb_fn(void *arg)
-{
-	(void)arg;
-	for (;;)
-		ls_fiber_switch(&f_b, &f_a);
-}
-
-/* ns per one-way switch; a round is a->b plus b->a, and main->a, a->main add two more. */
-static double bench_fiber_once(long rounds)
-{
-	pingpong_rounds = rounds;
-	ls_fiber_init(&f_a, fa_fn, NULL);
-	ls_fiber_init(&f_b, fb_fn, NULL);
-	uint64_t t0 = now_ns();
-	ls_fiber_switch(&f_main, &f_a);
-	uint64_t t1 = now_ns();
-	return (double)(t1 - t0) / (double)(2 * rounds + 2);
-}
+/* ---- 1 to 3: src/cli/stepcost.c measures them (`lockstep bench` runs the same code) -------- */
 
 static struct stat3 bench_fiber(long rounds)
 {
-	ls_fiber_init_main(&f_main);
-	if (!ls_fiber_create_stack(&f_a, STACK_SIZE) || !ls_fiber_create_stack(&f_b, STACK_SIZE))
-		die("%s", "cannot map fiber stacks");
 	double v[REPS];
-	bench_fiber_once(rounds / 10 + 1);	/* warm-up */
-	for (int i = 0; i < REPS; i++)
-		v[i] = bench_fiber_once(rounds);
-	ls_fiber_destroy_stack(&f_a);
-	ls_fiber_destroy_stack(&f_b);
+	char err[256];
+	if (!ls_stepcost_fiber(rounds, REPS, v, err, sizeof(err)))
+		die("%s", err);
 	return summarize(v, REPS);
 }
-
-/* ---- 2 and 3. scheduler steps ------------------------------------------------------------ */
-
-static long points_per_task;
-static int bench_word;
-
-static void point_loop(void *arg)
-{
-	(void)arg;
-	for (long i = 0; i < points_per_task; i++)
-		ls_point(LS_OP_LOAD, &bench_word, LS_SITE("bench"));
-}
-
-static void bench_target_init(int variant)
-{
-	(void)variant;
-	bench_word = 0;
-}
-
-static const struct ls_variant bench_variants[] = {
-	{ "default", "no shared state: a loop of scheduling points", LS_KIND_NONE },
-};
-
-static const struct ls_task_decl stay_tasks[] = {
-	{ "t0", 0, point_loop, NULL },
-};
-
-static const struct ls_target stay_target = {
-	.name = "bench/stay",
-	.summary = "one task on one CPU doing N scheduling points",
-	.models = "nothing",
-	.ncpus = 1,
-	.tasks = stay_tasks,
-	.ntasks = 1,
-	.variants = bench_variants,
-	.nvariants = 1,
-	.init = bench_target_init,
-};
-
-static const struct ls_task_decl switch_tasks[] = {
-	{ "t0", 0, point_loop, NULL },
-	{ "t1", 1, point_loop, NULL },
-};
-
-static const struct ls_target switch_target = {
-	.name = "bench/switch",
-	.summary = "two tasks on two CPUs, N scheduling points each",
-	.models = "nothing",
-	.ncpus = 2,
-	.tasks = switch_tasks,
-	.ntasks = 2,
-	.variants = bench_variants,
-	.nvariants = 1,
-	.init = bench_target_init,
-};
-
-static void begin_nop(struct ls_strategy *s, uint64_t seed)
-{
-	(void)s;
-	(void)seed;
-}
-
-static int choose_default(struct ls_strategy *s, struct ls_point *pt)
-{
-	(void)s;
-	(void)pt;
-	return 0;
-}
-
-/* At every non-forced point, run the other task: the LS_CH_RUN choice (index 1 here). */
-static int choose_other(struct ls_strategy *s, struct ls_point *pt)
-{
-	(void)s;
-	if (pt->forced)
-		return 0;
-	int n = ls_point_choices(pt);
-	for (int i = 1; i < n; i++)
-		if (pt->choices[i].kind == LS_CH_RUN)
-			return i;
-	return 0;
-}
-
-static struct ls_strategy stay_strategy = { "bench-stay", begin_nop, choose_default };
-static struct ls_strategy switch_strategy = { "bench-switch", begin_nop, choose_other };
 
 struct step_result {
 	struct stat3 ns;
@@ -171,42 +49,14 @@ struct step_result {
 	uint64_t preemptions;
 };
 
-static double bench_steps_once(struct ls_session *s, struct ls_strategy *st, long n,
-			       struct step_result *out)
+static struct step_result bench_steps(bool switching, long n)
 {
-	struct ls_result r;
-	points_per_task = n;
-	uint64_t t0 = now_ns();
-	enum ls_kind k = ls_session_run(s, st, 0, &r);
-	uint64_t t1 = now_ns();
-	if (k != LS_KIND_NONE)
-		die("step benchmark ended with %s instead of a clean execution", ls_kind_name(k));
-	if (r.steps == 0)
-		die("%s", "step benchmark took no steps");
-	out->steps = r.steps;
-	out->preemptions = s->m->preemptions;
-	return (double)(t1 - t0) / (double)r.steps;
-}
-
-static struct step_result bench_steps(const struct ls_target *t, struct ls_strategy *st, long n)
-{
-	struct ls_config cfg;
-	struct ls_session s;
 	struct step_result res;
-	char err[256];
-	ls_config_default(&cfg);
-	cfg.step_limit = 10000000;
-	if ((uint64_t)n * (uint64_t)t->ntasks + 1000 > cfg.step_limit)
-		cfg.step_limit = (uint64_t)n * (uint64_t)t->ntasks + 1000;
-	if (!ls_session_init(&s, t, 0, &cfg, err, sizeof(err)))
-		die("%s", err);
 	double v[REPS];
-	/* Full-size warm-up: the first run touches the decision log's pages (one decision per
-	 * switching step), which would otherwise land in the first timed repetition. */
-	bench_steps_once(&s, st, n, &res);
-	for (int i = 0; i < REPS; i++)
-		v[i] = bench_steps_once(&s, st, n, &res);
-	ls_session_finish(&s);
+	char err[256];
+	if (!ls_stepcost_steps(switching, n, REPS, v, &res.steps, &res.preemptions, err,
+			       sizeof(err)))
+		die("%s", err);
 	res.ns = summarize(v, REPS);
 	return res;
 }
@@ -341,8 +191,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	struct stat3 fib = bench_fiber(fiber_rounds);
-	struct step_result stay = bench_steps(&stay_target, &stay_strategy, n_points);
-	struct step_result sw = bench_steps(&switch_target, &switch_strategy, n_points);
+	struct step_result stay = bench_steps(false, n_points);
+	struct step_result sw = bench_steps(true, n_points);
 	struct exec_result ex = bench_execs(exec_secs, LS_LOCKDEP_ON);
 	struct exec_result exoff = bench_execs(exec_secs, LS_LOCKDEP_OFF);
 	/* The validator's cost: the time per execution it adds, over the acquisitions it checked. */

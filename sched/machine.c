@@ -673,6 +673,19 @@ int ls_ncpus(void)
 	return ls_m ? ls_m->ncpus : 0;
 }
 
+int ls_ntasks(void)
+{
+	return ls_m ? ls_m->ntasks : 0;
+}
+
+int ls_ctx_task(void)
+{
+	const struct ls_ctx *c = cur_ctx();
+	while (c && c->kind != LS_CTX_TASK)
+		c = c->below;
+	return c ? c->id : -1;
+}
+
 enum ls_ctx_kind ls_ctx_kind(void)
 {
 	struct ls_ctx *c = cur_ctx();

@@ -1,7 +1,8 @@
 /* Atomics, ONCE accessors and barriers under their kernel names.
  *
  * Each operation is one scheduling point announced with its kind (load, store, read-modify-write,
- * fence), the word it touches and the caller's site, and then runs atomically.  The machine is
+ * fence), the word it touches and the caller's site, and then runs atomically (LS_RD and friends
+ * in runtime.h: plain accesses in the simulator, hardware atomics in the native build).  The machine is
  * sequentially consistent, so the _acquire/_release/_relaxed spellings and the barriers order
  * nothing extra; they exist so targets read like the kernel code they model, and a barrier is
  * still a point where another context may run.  A store wakes contexts parked on its word.
@@ -29,18 +30,38 @@ typedef struct {
 
 enum ls_atomic_op { LS_ATOMIC_ADD, LS_ATOMIC_OR, LS_ATOMIC_AND, LS_ATOMIC_ANDNOT, LS_ATOMIC_XOR };
 
+/* Applies fn(cur, op, i) to *p as one indivisible update and returns the old value; natively
+ * (LS_NATIVE) a compare-and-swap loop. */
+#ifdef LS_NATIVE
+#define LS_APPLY_(p, fn, op, i)                                                                  \
+	({                                                                                       \
+		__typeof__(*(p)) ls_ao_ = LS_RD(p);                                               \
+		while (!__atomic_compare_exchange_n((p), &ls_ao_, fn(ls_ao_, (op), (i)), false,   \
+						    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))          \
+			;                                                                        \
+		ls_ao_;                                                                          \
+	})
+#else
+#define LS_APPLY_(p, fn, op, i)                                                                  \
+	({                                                                                       \
+		__typeof__(*(p)) ls_ao_ = *(p);                                                   \
+		*(p) = fn(ls_ao_, (op), (i));                                                     \
+		ls_ao_;                                                                          \
+	})
+#endif
+
 /* Defines ls_<name>_{read,set,fetch_op,op_return,xchg,cmpxchg,try_cmpxchg} for one width.  The
  * arithmetic runs on the unsigned type so that wrapping is defined, as it is in the kernel. */
 #define LS_ATOMIC_FAMILY(name, type, val, uval)                                                  \
 	static inline val ls_##name##_read(const type *v, const struct ls_site *site)           \
 	{                                                                                        \
 		ls_point(LS_OP_LOAD, v, site);                                                   \
-		return v->counter;                                                               \
+		return LS_RD(&v->counter);                                                       \
 	}                                                                                        \
 	static inline void ls_##name##_set(type *v, val i, const struct ls_site *site)          \
 	{                                                                                        \
 		ls_point(LS_OP_STORE, v, site);                                                  \
-		v->counter = i;                                                                  \
+		LS_WR(&v->counter, i);                                                           \
 		ls_wrote(v);                                                                     \
 	}                                                                                        \
 	static inline val ls_##name##_apply(val cur, enum ls_atomic_op op, val i)                \
@@ -62,8 +83,7 @@ enum ls_atomic_op { LS_ATOMIC_ADD, LS_ATOMIC_OR, LS_ATOMIC_AND, LS_ATOMIC_ANDNOT
 					       const struct ls_site *site)                       \
 	{                                                                                        \
 		ls_point(LS_OP_RMW, v, site);                                                    \
-		val cur = v->counter;                                                            \
-		v->counter = ls_##name##_apply(cur, op, i);                                      \
+		val cur = LS_APPLY_(&v->counter, ls_##name##_apply, op, i);                      \
 		ls_wrote(v);                                                                     \
 		return cur;                                                                      \
 	}                                                                                        \
@@ -75,8 +95,7 @@ enum ls_atomic_op { LS_ATOMIC_ADD, LS_ATOMIC_OR, LS_ATOMIC_AND, LS_ATOMIC_ANDNOT
 	static inline val ls_##name##_xchg(type *v, val n, const struct ls_site *site)          \
 	{                                                                                        \
 		ls_point(LS_OP_RMW, v, site);                                                    \
-		val cur = v->counter;                                                            \
-		v->counter = n;                                                                  \
+		val cur = LS_XCHG(&v->counter, n);                                               \
 		ls_wrote(v);                                                                     \
 		return cur;                                                                      \
 	}                                                                                        \
@@ -85,11 +104,9 @@ enum ls_atomic_op { LS_ATOMIC_ADD, LS_ATOMIC_OR, LS_ATOMIC_AND, LS_ATOMIC_ANDNOT
 	{                                                                                        \
 		/* A failed cmpxchg writes nothing, so it wakes nobody. */                       \
 		ls_point(LS_OP_RMW, v, site);                                                    \
-		val cur = v->counter;                                                            \
-		if (cur == old) {                                                                \
-			v->counter = n;                                                          \
+		val cur = LS_CMPXCHG(&v->counter, old, n);                                       \
+		if (cur == old)                                                                  \
 			ls_wrote(v);                                                             \
-		}                                                                                \
 		return cur;                                                                      \
 	}                                                                                        \
 	static inline bool ls_##name##_try_cmpxchg(type *v, val *old, val n,                     \
@@ -265,7 +282,7 @@ LS_ATOMIC_FAMILY(atomic_long, atomic_long_t, long, unsigned long)
 		__typeof__(*ls_cp_) VAL;                                                          \
 		for (;;) {                                                                       \
 			ls_point(LS_OP_LOAD, ls_cp_, LS_SITE(what_));                             \
-			VAL = *ls_cp_;                                                            \
+			VAL = LS_RD(ls_cp_);                                                      \
 			if (cond_expr)                                                           \
 				break;                                                           \
 			ls_park(ls_cp_, LS_NO_DEADLINE, LS_SITE(what_));                          \
@@ -284,7 +301,7 @@ LS_ATOMIC_FAMILY(atomic_long, atomic_long_t, long, unsigned long)
 	({                                                                                       \
 		__typeof__(&(x)) ls_lp_ = &(x);                                                   \
 		ls_point(LS_OP_LOAD, ls_lp_, LS_SITE(what_));                                     \
-		*ls_lp_;                                                                          \
+		LS_RD(ls_lp_);                                                                    \
 	})
 
 #define ls_store(x, v, what_)                                                                    \
@@ -292,7 +309,7 @@ LS_ATOMIC_FAMILY(atomic_long, atomic_long_t, long, unsigned long)
 		__typeof__(&(x)) ls_sp_ = &(x);                                                   \
 		__typeof__(x) ls_sv_ = (v);                                                       \
 		ls_point(LS_OP_STORE, ls_sp_, LS_SITE(what_));                                    \
-		*ls_sp_ = ls_sv_;                                                                  \
+		LS_WR(ls_sp_, ls_sv_);                                                            \
 		ls_wrote(ls_sp_);                                                                 \
 	} while (0)
 
@@ -304,8 +321,7 @@ LS_ATOMIC_FAMILY(atomic_long, atomic_long_t, long, unsigned long)
 		__typeof__(&*(ptr)) ls_xp_ = (ptr);                                               \
 		__typeof__(*ls_xp_) ls_xv_ = (v);                                                 \
 		ls_point(LS_OP_RMW, ls_xp_, LS_SITE(what_));                                      \
-		__typeof__(*ls_xp_) ls_xo_ = *ls_xp_;                                             \
-		*ls_xp_ = ls_xv_;                                                                  \
+		__typeof__(*ls_xp_) ls_xo_ = LS_XCHG(ls_xp_, ls_xv_);                             \
 		ls_wrote(ls_xp_);                                                                 \
 		ls_xo_;                                                                           \
 	})
@@ -315,11 +331,9 @@ LS_ATOMIC_FAMILY(atomic_long, atomic_long_t, long, unsigned long)
 		__typeof__(&*(ptr)) ls_cp_ = (ptr);                                               \
 		__typeof__(*ls_cp_) ls_co_ = (o), ls_cn_ = (n);                                   \
 		ls_point(LS_OP_RMW, ls_cp_, LS_SITE(what_));                                      \
-		__typeof__(*ls_cp_) ls_cc_ = *ls_cp_;                                             \
-		if (ls_cc_ == ls_co_) {                                                           \
-			*ls_cp_ = ls_cn_;                                                          \
+		__typeof__(*ls_cp_) ls_cc_ = LS_CMPXCHG(ls_cp_, ls_co_, ls_cn_);                  \
+		if (ls_cc_ == ls_co_)                                                             \
 			ls_wrote(ls_cp_);                                                         \
-		}                                                                                \
 		ls_cc_;                                                                           \
 	})
 

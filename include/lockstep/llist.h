@@ -63,14 +63,14 @@ static inline struct llist_node *ls_llist_ptr_read(struct llist_node *const *p,
 						   const struct ls_site *site)
 {
 	ls_point(LS_OP_LOAD, p, site);
-	return *p;
+	return LS_RD(p);
 }
 
 static inline void ls_llist_ptr_set(struct llist_node **p, struct llist_node *v,
 				    const struct ls_site *site)
 {
 	ls_point(LS_OP_STORE, p, site);
-	*p = v;
+	LS_WR(p, v);
 	ls_wrote(p);
 }
 
@@ -78,8 +78,7 @@ static inline struct llist_node *ls_llist_ptr_xchg(struct llist_node **p, struct
 						   const struct ls_site *site)
 {
 	ls_point(LS_OP_RMW, p, site);
-	struct llist_node *cur = *p;
-	*p = v;
+	struct llist_node *cur = LS_XCHG(p, v);
 	ls_wrote(p);
 	return cur;
 }
@@ -89,12 +88,11 @@ static inline bool ls_llist_ptr_try_cmpxchg(struct llist_node **p, struct llist_
 					    struct llist_node *v, const struct ls_site *site)
 {
 	ls_point(LS_OP_RMW, p, site);
-	struct llist_node *cur = *p;
+	struct llist_node *cur = LS_CMPXCHG(p, *old, v);
 	if (cur != *old) {
 		*old = cur;
 		return false;
 	}
-	*p = v;
 	ls_wrote(p);
 	return true;
 }

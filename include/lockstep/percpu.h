@@ -32,9 +32,9 @@
 		__typeof__(&(var)[0]) ls_tp_ = &(var)[ls_cpu()];                                  \
 		__typeof__((var)[0]) ls_td_ = (delta);                                            \
 		ls_point(LS_OP_RMW, ls_tp_, LS_SITE(what_));                                      \
-		*ls_tp_ += ls_td_;                                                                 \
+		__typeof__(ls_td_) ls_tn_ = LS_FETCH_ADD(ls_tp_, ls_td_) + ls_td_;                \
 		ls_wrote(ls_tp_);                                                                 \
-		*ls_tp_;                                                                          \
+		ls_tn_;                                                                           \
 	})
 
 #define this_cpu_add_return(var, i) ls_this_cpu_rmw(var, i, "this_cpu_add_return(" #var ")")

@@ -21,6 +21,60 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Word accesses under the points.  The simulator runs every context on one host thread, so a
+ * plain access between two points is already indivisible.  The native build (LS_NATIVE, used by
+ * `lockstep stress`) runs each simulated CPU on a real thread; there each access below is one
+ * hardware atomic: loads acquire, stores release, read-modify-writes sequentially consistent,
+ * which is what the kernel's primitives give on x86.  They take any naturally aligned scalar. */
+#ifdef LS_NATIVE
+#define LS_RD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define LS_WR(p, v) ({ __typeof__(*(p)) ls_w_ = (v); __atomic_store((p), &ls_w_, __ATOMIC_RELEASE); })
+#define LS_XCHG(p, v)                                                                          \
+	({                                                                                     \
+		__typeof__(*(p)) ls_x_ = (v), ls_xr_;                                           \
+		__atomic_exchange((p), &ls_x_, &ls_xr_, __ATOMIC_SEQ_CST);                      \
+		ls_xr_;                                                                         \
+	})
+/* Returns the value found; stores n only if it equals o. */
+#define LS_CMPXCHG(p, o, n)                                                                    \
+	({                                                                                     \
+		__typeof__(*(p)) ls_Co_ = (o), ls_Cn_ = (n);                                    \
+		__atomic_compare_exchange((p), &ls_Co_, &ls_Cn_, false, __ATOMIC_SEQ_CST,       \
+					  __ATOMIC_SEQ_CST);                                    \
+		ls_Co_;                                                                         \
+	})
+#define LS_FETCH_ADD(p, i) __atomic_fetch_add((p), (i), __ATOMIC_SEQ_CST)
+#define LS_FETCH_OR(p, i) __atomic_fetch_or((p), (i), __ATOMIC_SEQ_CST)
+#define LS_FETCH_AND(p, i) __atomic_fetch_and((p), (i), __ATOMIC_SEQ_CST)
+#define LS_FETCH_XOR(p, i) __atomic_fetch_xor((p), (i), __ATOMIC_SEQ_CST)
+#else
+#define LS_RD(p) (*(p))
+#define LS_WR(p, v) ((void)(*(p) = (v)))
+#define LS_XCHG(p, v)                                                                          \
+	({                                                                                     \
+		__typeof__(*(p)) ls_x_ = (v), ls_xr_ = *(p);                                    \
+		*(p) = ls_x_;                                                                   \
+		ls_xr_;                                                                         \
+	})
+#define LS_CMPXCHG(p, o, n)                                                                    \
+	({                                                                                     \
+		__typeof__(*(p)) ls_Co_ = (o), ls_Cn_ = (n), ls_Cr_ = *(p);                     \
+		if (ls_Cr_ == ls_Co_)                                                           \
+			*(p) = ls_Cn_;                                                          \
+		ls_Cr_;                                                                         \
+	})
+#define LS_FETCH_OP_(p, i, op)                                                                 \
+	({                                                                                     \
+		__typeof__(*(p)) ls_fr_ = *(p);                                                 \
+		*(p) = ls_fr_ op(i);                                                            \
+		ls_fr_;                                                                         \
+	})
+#define LS_FETCH_ADD(p, i) LS_FETCH_OP_(p, i, +)
+#define LS_FETCH_OR(p, i) LS_FETCH_OP_(p, i, |)
+#define LS_FETCH_AND(p, i) LS_FETCH_OP_(p, i, &)
+#define LS_FETCH_XOR(p, i) LS_FETCH_OP_(p, i, ^)
+#endif
+
 /* Where a model operation was asked for: the call site in the target and the API it called. */
 struct ls_site {
 	const char *file;
@@ -72,6 +126,11 @@ int ls_ctx_id(void);
 int ls_cpu(void);
 /* The number of CPUs of the running target (0 outside executions). */
 int ls_ncpus(void);
+/* The number of tasks of the running target (0 outside executions). */
+int ls_ntasks(void);
+/* The task the current context runs over: itself for a task, the interrupted task for an
+ * interrupt; -1 over an idle CPU or outside executions. */
+int ls_ctx_task(void);
 enum ls_ctx_kind ls_ctx_kind(void);
 const char *ls_ctx_name(int id);
 

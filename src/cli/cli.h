@@ -153,5 +153,7 @@ int ls_cmd_fuzz(int argc, char **argv);
 int ls_cmd_replay(int argc, char **argv);
 int ls_cmd_explore(int argc, char **argv);
 int ls_cmd_minimize(int argc, char **argv);
+int ls_cmd_stress(int argc, char **argv);
+int ls_cmd_bench(int argc, char **argv);
 
 #endif

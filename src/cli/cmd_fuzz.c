@@ -34,10 +34,14 @@
  * hashes to a set in shared memory: exact up to SEEN_EXACT_MAX distinct hashes, then a
  * HyperLogLog estimate (2^HLL_BITS registers, standard error about 0.8%), printed with "~".
  *
- * Stopping.  --execs, --time, SIGINT and SIGTERM end a campaign: the parent asks its workers to
- * stop after the execution they are in, files everything they reported, rewrites the
- * directory's README.md (findings.h; while running, at most every README_PERIOD_S after a
- * finding is added) and prints its summary. */
+ * Stopping.  --execs, --time, SIGINT and SIGTERM end a campaign, and with --stop-on-bug so does
+ * the first finding that is a bug for the variant (a worker that finds one stops by itself): the
+ * parent asks its workers to stop after the execution they are in, files everything they
+ * reported, rewrites the directory's README.md (findings.h; while running, at most every
+ * README_PERIOD_S after a finding is added) and prints its summary.  The summary's first_bug_s
+ * and first_bug_exec say when the first bug came: the earliest wall time a worker finished an
+ * execution that found one, and the smallest such execution index + 1 (with one worker, the
+ * same execution; with --jobs N the two may come from different workers). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -152,6 +156,7 @@ struct msg_head {
 struct msg_finding {
 	uint32_t local, kind;		/* local: the worker's numbering of its findings */
 	uint64_t hash, exec, seed;
+	double wall;			/* ls_wall_s() when the execution ended */
 	char shape[40];
 	uint32_t len[4];
 };
@@ -165,6 +170,7 @@ struct campaign {
 	struct seen *seen;
 	struct ls_engine engine;	/* for the label; workers and recorders init their own */
 	bool minimize;			/* --minimize: each new bug saved is minimized at the end */
+	bool stop_on_bug;		/* --stop-on-bug: the first bug for the variant ends it */
 };
 
 static volatile sig_atomic_t worker_stop;
@@ -224,6 +230,8 @@ static int worker_main(struct campaign *cp, struct worker_page *wp, uint64_t sta
 	struct ls_engine e;
 	ls_engine_init(&e, o);
 	bool pct = e.kind == LS_ENGINE_PCT;
+	const struct ls_variant *var = &s->target->variants[s->variant];
+	bool stop = false;
 	if (pct && wp->has_pct)
 		e.u.pct = wp->pct;	/* a replacement goes on with what its predecessor learned */
 
@@ -231,7 +239,7 @@ static int worker_main(struct campaign *cp, struct worker_page *wp, uint64_t sta
 	uint32_t nlocal = 0, caplocal = 0;
 	struct ls_result r;
 	struct ls_buf report = { 0 }, trace = { 0 };
-	for (uint64_t i = start; (!cp->execs || i < cp->execs) && !worker_stop &&
+	for (uint64_t i = start; (!cp->execs || i < cp->execs) && !worker_stop && !stop &&
 				 !__atomic_load_n(&wp->stop, __ATOMIC_ACQUIRE);
 	     i += cp->jobs) {
 		uint64_t seed = o->seed + i;
@@ -240,7 +248,10 @@ static int worker_main(struct campaign *cp, struct worker_page *wp, uint64_t sta
 		/* Executions are numbered by campaign index: a validator report cites them so. */
 		s->executions = (uint32_t)i;
 		enum ls_kind kind = ls_session_run(s, e.st, seed, &r);
+		double wall = ls_wall_s();
 		seen_add(cp->seen, schedule_hash(s->m));
+		/* --stop-on-bug: this worker's campaign ends here; the parent stops the others. */
+		stop = cp->stop_on_bug && ls_variant_bug(var, kind);
 		if (kind != LS_KIND_NONE) {
 			uint32_t k = 0;
 			while (k < nlocal && !(local[k].hash == r.hash &&
@@ -274,6 +285,7 @@ static int worker_main(struct campaign *cp, struct worker_page *wp, uint64_t sta
 				m.hash = r.hash;
 				m.exec = i;
 				m.seed = seed;
+				m.wall = wall;
 				snprintf(m.shape, sizeof(m.shape), "%s", r.shape);
 				const char *texts[4] = { r.signature, path, report.s, trace.s };
 				size_t lens[4];
@@ -343,6 +355,14 @@ struct parent {
 	double dir_written;
 	bool tty;
 	double hang_s;			/* an execution's wall-time limit */
+	double start;			/* ls_wall_s() when the campaign started */
+	/* The first bug for the variant: the earliest wall time one was found at, and the smallest
+	 * execution index that found one (the same finding with one worker); bug_exec UINT64_MAX:
+	 * none yet. */
+	double bug_wall;
+	uint64_t bug_exec;
+	enum ls_kind bug_kind;
+	bool bug_stop;			/* --stop-on-bug and a bug was filed: stop the workers */
 };
 
 
@@ -428,12 +448,23 @@ static int add_finding(struct parent *p, enum ls_kind kind, unsigned long long h
 	return p->nf++;
 }
 
-/* Files a report of finding i at execution exec: a new finding, or an earlier execution of one,
- * has its report and trace written (unless its trace is from an earlier campaign). */
-static void file_finding(struct parent *p, int i, uint64_t exec, uint64_t seed,
+/* Files a report of finding i at execution exec, which ended at wall time `wall`: a new finding,
+ * or an earlier execution of one, has its report and trace written (unless its trace is from an
+ * earlier campaign).  A bug for the variant is the campaign's first bug if nothing came before. */
+static void file_finding(struct parent *p, int i, uint64_t exec, uint64_t seed, double wall,
 			 const char *report, size_t rlen, const char *trace, size_t tlen)
 {
 	struct finding *f = &p->f[i];
+	const struct ls_session *s = &p->cp->s;
+	if (ls_variant_bug(&s->target->variants[s->variant], f->kind)) {
+		if (p->bug_exec == UINT64_MAX || wall < p->bug_wall)
+			p->bug_wall = wall;
+		if (exec < p->bug_exec) {
+			p->bug_exec = exec;
+			p->bug_kind = f->kind;
+		}
+		p->bug_stop = p->cp->stop_on_bug;
+	}
 	bool fresh = f->first_exec == UINT64_MAX;
 	if (!fresh && exec >= f->first_exec)
 		return;
@@ -508,7 +539,7 @@ static void on_message(struct parent *p, struct worker *w, uint32_t type, const 
 		map_local(w, m.local, i);
 		if (m.local >= LOCAL_MAX)
 			p->f[i].hits++;
-		file_finding(p, i, m.exec, m.seed, t[2], m.len[2], t[3], m.len[3]);
+		file_finding(p, i, m.exec, m.seed, m.wall, t[2], m.len[2], t[3], m.len[3]);
 		free(sig);
 		free(path);
 		break;
@@ -611,6 +642,7 @@ static void retire(struct parent *p, struct worker *w)
 static void file_crash(struct parent *p, uint64_t exec, int wstatus, bool hang,
 		       const struct worker_page *wp)
 {
+	double wall = ls_wall_s();	/* when the parent saw it die */
 	struct campaign *cp = p->cp;
 	uint64_t seed = cp->o.seed + exec;
 	struct ls_engine e;
@@ -653,7 +685,7 @@ static void file_crash(struct parent *p, uint64_t exec, int wstatus, bool hang,
 		struct ls_buf report = { 0 }, trace = { 0 };
 		ls_crash_report(&cp->s, &shown, &r, e.label, note, path, &report);
 		ls_crash_trace(&cp->s, &rec, &r, e.label, &trace);
-		file_finding(p, i, exec, seed, report.s, report.len, trace.s, trace.len);
+		file_finding(p, i, exec, seed, wall, report.s, report.len, trace.s, trace.len);
 		ls_buf_finish(&report);
 		ls_buf_finish(&trace);
 	}
@@ -760,6 +792,9 @@ static void summary(struct parent *p, double elapsed)
 		ls_pct_describe(&pct, n, bound, sizeof(bound));
 		printf("%s\n", bound);
 	}
+	if (cp->stop_on_bug && p->bug_exec != UINT64_MAX)
+		printf("stopped at the first bug: %s at execution %" PRIu64 ", %.3f s into the "
+		       "campaign\n", ls_kind_name(p->bug_kind), p->bug_exec, p->bug_wall - p->start);
 	if (!cp->o.json)
 		return;
 	struct ls_buf j = { 0 };
@@ -776,6 +811,13 @@ static void summary(struct parent *p, double elapsed)
 			  ",\"interleavings_exact\":%s,\"stopped_by_signal\":%s",
 		      cp->jobs, cp->o.seed, n, elapsed, rate, inter, exact ? "true" : "false",
 		      ls_stop_signal ? "true" : "false");
+	if (p->bug_exec != UINT64_MAX)
+		ls_buf_printf(&j, ",\"first_bug_s\":%.6f,\"first_bug_exec\":%" PRIu64
+				  ",\"first_bug_kind\":\"%s\"",
+			      p->bug_wall - p->start, p->bug_exec + 1, ls_kind_name(p->bug_kind));
+	else
+		ls_buf_printf(&j, ",\"first_bug_s\":null,\"first_bug_exec\":null"
+				  ",\"first_bug_kind\":null");
 	if (bound[0]) {
 		ls_buf_printf(&j, ",\"pct_bound\":");
 		ls_json_str(&j, bound);
@@ -816,6 +858,7 @@ struct ext {
 	struct ext_finding *f;
 	int nf;
 	uint64_t inputs, unreproduced;
+	enum ls_kind first_bug_kind;	/* of the earliest input that is a bug */
 };
 
 /* The harness built next to this executable: BUILD/fuzz/lockstep-ENGINE for BUILD/lockstep. */
@@ -852,32 +895,45 @@ static void ext_spawn(struct ext *x, char *const *argv, const char *name)
 	x->pid[x->npid++] = pid;
 }
 
-/* Waits for the fuzzers; SIGINT or SIGTERM is passed on to them.  Returns false if one could not
- * be started or ended with an error other than finding crashes. */
-static bool ext_wait(struct ext *x)
+/* Waits for the fuzzers; SIGINT or SIGTERM is passed on to them, and with stop_on_bug the first
+ * fuzzer to end (afl-fuzz under AFL_BENCH_UNTIL_CRASH, libFuzzer at its first crash) stops the
+ * others.  Returns false if one could not be started or ended with an error other than finding
+ * crashes. */
+static bool ext_wait(struct ext *x, bool stop_on_bug)
 {
 	bool ok = true, forwarded = false;
-	for (int i = 0; i < x->npid; i++) {
-		int status;
-		for (;;) {
-			if (ls_stop_signal && !forwarded) {
-				for (int j = i; j < x->npid; j++)
+	bool done[MAX_JOBS] = { false };
+	int left = x->npid;
+	while (left) {
+		if (!forwarded && (ls_stop_signal || (stop_on_bug && left < x->npid))) {
+			for (int j = 0; j < x->npid; j++)
+				if (!done[j])
 					kill(x->pid[j], SIGINT);
-				forwarded = true;
-			}
-			pid_t r = waitpid(x->pid[i], &status, 0);
-			if (r == x->pid[i])
-				break;
+			forwarded = true;
+		}
+		bool reaped = false;
+		for (int i = 0; i < x->npid; i++) {
+			int status;
+			if (done[i])
+				continue;
+			pid_t r = waitpid(x->pid[i], &status, WNOHANG);
 			if (r < 0 && errno != EINTR)
 				ls_die(LS_EXIT_INTERNAL, "fuzz: waitpid: %s", strerror(errno));
+			if (r != x->pid[i])
+				continue;
+			done[i] = reaped = true;
+			left--;
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+				ok = false;
+			/* afl-fuzz exits 0 (or 1 when told to stop by a crash, or when it refuses
+			 * seeds that crash); libFuzzer with -ignore_crashes exits 0, or with the
+			 * crash's code. */
+			else if (WIFEXITED(status) && WEXITSTATUS(status) > 1 && !ls_stop_signal &&
+				 strcmp(x->engine, "afl") == 0)
+				ok = false;
 		}
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			ok = false;
-		/* afl-fuzz exits 0 (or 1 when told to stop by a crash); libFuzzer with
-		 * -ignore_crashes exits 0, or with the crash's code. */
-		else if (WIFEXITED(status) && WEXITSTATUS(status) > 1 && !ls_stop_signal &&
-			 strcmp(x->engine, "afl") == 0)
-			ok = false;
+		if (left && !reaped)
+			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	}
 	return ok;
 }
@@ -918,15 +974,11 @@ static char *json_field(const char *line, const char *key)
 	return out;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Runs `lockstep replay --target` on one crash input, as a user would: it saves the finding in
- * --out unless that signature's trace is there, and adds a hit to its README.md row. */
-static void ext_convert(struct ext *x, const char *spec,
-			const struct ls_exec_opts *o, const char *input)
+ * --out unless that signature's trace is there, and adds a hit to its README.md row.  Returns
+ * the finding's kind, LS_KIND_NONE if the input has none. */
+static enum ls_kind ext_convert(struct ext *x, const char *spec,
+				const struct ls_exec_opts *o, const char *input)
 {
 	int fd[2];
 	if (pipe(fd) != 0)
@@ -1007,7 +1059,7 @@ static void ext_convert(struct ext *x, const char *spec,
 		printf("fuzz: %s: no finding when run by lockstep\n", input);
 		free(sig);
 		ls_buf_finish(&b);
-		return;
+		return LS_KIND_NONE;
 	}
 	int i = 0;
 	while (i < x->nf && strcmp(x->f[i].trace, trace) != 0)
@@ -1029,6 +1081,7 @@ static void ext_convert(struct ext *x, const char *spec,
 	}
 	x->f[i].hits++;
 	ls_buf_finish(&b);
+	return kind;
 }
 
 /* lockstep fuzz --engine libfuzzer|afl: runs the harness binary under its fuzzer for time_s
@@ -1063,8 +1116,109 @@ static void minimize_findings(struct parent *p, const struct ls_variant *var)
 	}
 }
 
+/* A crash input of an external campaign and when it was found: seconds after the campaign
+ * started (< 0: unknown) and the executions up to and including it (0: unknown). */
+struct ext_input {
+	char *path;
+	double found_s;
+	uint64_t exec;
+};
+
+/* Seconds from t0 (CLOCK_REALTIME) to the last change of path; -1 if it cannot be read. */
+static double mtime_since(const char *path, const struct timespec *t0)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return -1;
+	double d = (double)(st.st_mtim.tv_sec - t0->tv_sec) +
+		   (double)(st.st_mtim.tv_nsec - t0->tv_nsec) * 1e-9;
+	return d < 0 ? 0 : d;
+}
+
+/* The number after `key` in text (e.g. "stat::number_of_executed_units:"), skipping blanks;
+ * last: the last occurrence, else the first.  0 if absent. */
+static uint64_t text_number(const char *text, const char *key, bool last)
+{
+	const char *hit = NULL;
+	for (const char *p = text; p && (p = strstr(p, key)); p += strlen(key)) {
+		hit = p;
+		if (!last)
+			break;
+	}
+	if (!hit)
+		return 0;
+	hit += strlen(key);
+	while (*hit == ' ' || *hit == '\t' || *hit == ':')
+		hit++;
+	return strtoull(hit, NULL, 10);
+}
+
+static void add_input(struct ext_input **in, size_t *n, const char *path, double found_s,
+		      uint64_t exec)
+{
+	*in = realloc(*in, (*n + 1) * sizeof(**in));
+	if (!*in || !((*in)[*n].path = strdup(path)))
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	(*in)[*n].found_s = found_s;
+	(*in)[*n].exec = exec;
+	(*n)++;
+}
+
+static int cmp_input(const void *a, const void *b)
+{
+	return strcmp(((const struct ext_input *)a)->path, ((const struct ext_input *)b)->path);
+}
+
+/* afl-fuzz's dry run of the seed inputs: every seed that crashes is logged as "Test case 'NAME'
+ * results in a crash" (NAME: its copy in the instance's queue, "id:...,orig:SEED") and skipped,
+ * and when every seed crashes afl-fuzz refuses to start ("We need at least one valid input seed
+ * that does not crash").  Those seeds are the campaign's first findings: each is added as an
+ * input, found at the dry run (dated by the log when afl-fuzz gave up, else by the instance's
+ * fuzzer_setup, written just before the dry run) after as many executions as the dry run had
+ * reached (a lower bound: seeds that do not crash are calibrated with several). */
+static void afl_seed_crashes(const struct ext *x, const char *indir, const struct timespec *t0,
+			     struct ext_input **in, size_t *n)
+{
+	char path[4400];
+	snprintf(path, sizeof(path), "%s/log-main", x->work);
+	size_t loglen;
+	char *log = ls_read_file(path, &loglen);
+	if (!log)
+		return;
+	bool refused = strstr(log, "We need at least one valid input seed") != NULL;
+	char setup[4400];
+	snprintf(setup, sizeof(setup), "%s/sync/main/fuzzer_setup", x->work);
+	double when = mtime_since(refused ? path : setup, t0);
+	const char *tag = "Test case '";
+	for (const char *p = log; (p = strstr(p, tag)); p++) {
+		p += strlen(tag);
+		size_t len = strcspn(p, "'\n");
+		if (strncmp(p + len, "' results in a crash", 20) != 0)
+			continue;
+		char entry[1024];
+		snprintf(entry, sizeof(entry), "%.*s", (int)(len < 1000 ? len : 1000), p);
+		/* Its position in the dry run: how many "Attempting dry run" lines up to it. */
+		uint64_t pos = 0;
+		for (const char *d = log; (d = strstr(d, "Attempting dry run with '")) && d < p; d++)
+			pos++;
+		char file[6000];
+		snprintf(file, sizeof(file), "%s/sync/main/queue/%s", x->work, entry);
+		const char *orig = strstr(entry, "orig:");
+		if (access(file, R_OK) != 0 && orig)
+			snprintf(file, sizeof(file), "%s/%s", indir, orig + 5);
+		if (access(file, R_OK) != 0) {
+			fprintf(stderr, "fuzz: afl-fuzz: seed %s crashes, but is gone\n", entry);
+			continue;
+		}
+		fprintf(stderr, "fuzz: afl-fuzz %s seed %s: it crashes; filed as a crash input\n",
+			refused ? "refused" : "skipped", file);
+		add_input(in, n, file, when, pos ? pos : 1);
+	}
+	free(log);
+}
+
 static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_opts *o,
-			uint64_t jobs, uint64_t time_s, const char *seeds)
+			uint64_t jobs, uint64_t time_s, const char *seeds, bool stop_on_bug)
 {
 	struct ext x;
 	memset(&x, 0, sizeof(x));
@@ -1087,10 +1241,14 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 	snprintf(t, sizeof(t), "%" PRIu64, time_s);
 	ls_catch_stop_signals();
 	double start = ls_wall_s();
+	struct timespec start_real;	/* the fuzzers' files are dated by the real-time clock */
+	clock_gettime(CLOCK_REALTIME, &start_real);
+	bool single = false;		/* one libFuzzer process, no fork mode */
 	fprintf(stderr, "fuzz: %s on %s, %" PRIu64 " job%s, %" PRIu64 " s, in %s\n", engine, spec,
 		jobs, jobs == 1 ? "" : "s", time_s, x.work);
 	if (strcmp(engine, "libfuzzer") == 0) {
-		/* Fork mode, crashes ignored: the campaign runs its time and keeps every crash. */
+		/* Fork mode, crashes ignored: the campaign runs its time and keeps every crash
+		 * (the crash files' times then say when fork mode last wrote them). */
 		char fork_arg[48], total[48];
 		snprintf(fork_arg, sizeof(fork_arg), "-fork=%" PRIu64, jobs);
 		snprintf(total, sizeof(total), "-max_total_time=%" PRIu64, time_s);
@@ -1100,9 +1258,27 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 		snprintf(c, sizeof(c), "%s/crashes", x.work);
 		if (!ls_mkdirs(b) || !ls_mkdirs(c))
 			ls_die(LS_EXIT_INTERNAL, "fuzz: cannot create %s: %s", b, strerror(errno));
-		/* The first corpus directory is written to; the seeds are read only. */
-		char *argv[] = { x.harness, fork_arg, "-ignore_crashes=1", "-ignore_timeouts=1",
-				 "-ignore_ooms=1", total, seed, a, b, (char *)seeds, NULL };
+		/* The first corpus directory is written to; the seeds are read only.  With
+		 * --stop-on-bug crashes are not ignored, so libFuzzer stops at the first; with one
+		 * job it runs without fork mode, and its final stats count the executions. */
+		single = stop_on_bug && jobs == 1;
+		char *argv[16];
+		int n = 0;
+		argv[n++] = x.harness;
+		if (!single) {
+			argv[n++] = fork_arg;
+			argv[n++] = "-ignore_timeouts=1";
+			argv[n++] = "-ignore_ooms=1";
+		}
+		if (!stop_on_bug)
+			argv[n++] = "-ignore_crashes=1";
+		argv[n++] = "-print_final_stats=1";
+		argv[n++] = total;
+		argv[n++] = seed;
+		argv[n++] = a;
+		argv[n++] = b;
+		argv[n++] = (char *)seeds;	/* NULL without --seeds */
+		argv[n] = NULL;
 		ext_spawn(&x, argv, "libfuzzer");
 	} else {
 		/* One main and jobs-1 secondaries on one sync directory.  The harness is not
@@ -1114,6 +1290,8 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 		setenv("AFL_SKIP_CPUFREQ", "1", 0);
 		setenv("AFL_NO_UI", "1", 0);
 		setenv("AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES", "1", 0);
+		if (stop_on_bug)
+			setenv("AFL_BENCH_UNTIL_CRASH", "1", 1);
 		snprintf(a, sizeof(a), "%s/in", x.work);
 		snprintf(b, sizeof(b), "%s/in/zero", x.work);
 		snprintf(c, sizeof(c), "%s/sync", x.work);
@@ -1129,7 +1307,7 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 			ext_spawn(&x, argv, name);
 		}
 	}
-	bool ran = ext_wait(&x);
+	bool ran = ext_wait(&x, stop_on_bug);
 	double elapsed = ls_wall_s() - start;
 	if (!ran) {
 		fprintf(stderr, "fuzz: %s did not run; its log is in %s/log-*:\n", engine, x.work);
@@ -1147,25 +1325,69 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 		snprintf(pattern, sizeof(pattern), "%s/crashes", x.work);
 	else
 		snprintf(pattern, sizeof(pattern), "%s/sync", x.work);
-	char **files = NULL;
+	struct ext_input *files = NULL;
 	size_t nfiles = 0;
 	char find[4500];
 	snprintf(find, sizeof(find), "find '%s' -type f \\( -name 'crash-*' -o -name 'timeout-*' "
 		 "-o -path '*/crashes/id:*' \\) 2>/dev/null", pattern);
 	FILE *lst = popen(find, "r");
 	char line[4600];
+	bool afl = strcmp(engine, "afl") == 0;
+	char logpath[4400];
+	size_t loglen;
+	snprintf(logpath, sizeof(logpath), "%s/log-libfuzzer", x.work);
+	char *lflog = afl ? NULL : ls_read_file(logpath, &loglen);
+	/* libFuzzer alone prints its executions at the end (-print_final_stats); in fork mode
+	 * only its progress lines ("#N ...") say how many ran. */
+	uint64_t lf_execs = 0;
+	if (lflog)
+		lf_execs = single ? text_number(lflog, "stat::number_of_executed_units", false)
+				  : text_number(lflog, "\n#", true);
 	while (lst && fgets(line, sizeof(line), lst)) {
 		line[strcspn(line, "\n")] = 0;
-		files = realloc(files, (nfiles + 1) * sizeof(*files));
-		if (!files || !(files[nfiles++] = strdup(line)))
-			ls_die(LS_EXIT_INTERNAL, "out of memory");
+		/* AFL++ names a crash id:N,sig:S,src:Q,time:MS,execs:E,...: E is the instance's
+		 * executions, the campaign's with one job. */
+		const char *base = strrchr(line, '/') ? strrchr(line, '/') + 1 : line;
+		const char *e = strstr(base, ",execs:");
+		uint64_t exec = afl ? (jobs == 1 && e ? strtoull(e + 7, NULL, 10) : 0)
+				    : (single ? lf_execs : 0);
+		add_input(&files, &nfiles, line, mtime_since(line, &start_real), exec);
 	}
 	if (lst)
 		pclose(lst);
 	if (nfiles)
-		qsort(files, nfiles, sizeof(*files), cmp_str);
-	for (size_t i = 0; i < nfiles; i++)
-		ext_convert(&x, spec, o, files[i]);
+		qsort(files, nfiles, sizeof(*files), cmp_input);
+	if (afl)
+		afl_seed_crashes(&x, a, &start_real, &files, &nfiles);
+
+	/* Executions in all: AFL++'s fuzzer_stats (execs_done, per instance), libFuzzer's log;
+	 * when afl-fuzz refused its seeds, none ran beyond the dry run. */
+	uint64_t execs = lf_execs;
+	bool execs_known = !afl && lflog && lf_execs;
+	free(lflog);
+	for (uint64_t j = 0; afl && j < jobs; j++) {
+		snprintf(name, sizeof(name), j ? "s%" PRIu64 : "main", j);
+		snprintf(logpath, sizeof(logpath), "%s/sync/%s/fuzzer_stats", x.work, name);
+		char *stats = ls_read_file(logpath, &loglen);
+		if (stats && strstr(stats, "execs_done")) {
+			execs += text_number(stats, "execs_done", false);
+			execs_known = true;
+		}
+		free(stats);
+	}
+	struct ext_input *first = NULL;	/* the first bug: the earliest found */
+	for (size_t i = 0; i < nfiles; i++) {
+		enum ls_kind kind = ext_convert(&x, spec, o, files[i].path);
+		if (ls_variant_bug(var, kind) && files[i].found_s >= 0 &&
+		    (!first || files[i].found_s < first->found_s)) {
+			first = &files[i];
+			x.first_bug_kind = kind;
+		}
+	}
+	if (afl && !execs_known && first) {
+		execs = first->exec;	/* afl-fuzz stopped in its dry run */
+		execs_known = execs != 0;
+	}
 
 	int bugs = 0;
 	printf("\nfuzz %s: %s, %" PRIu64 " job%s, %.2f s, %" PRIu64 " crash input%s, %d distinct "
@@ -1182,6 +1404,13 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 	if (x.unreproduced)
 		printf("  %" PRIu64 " crash input%s with no finding when run by lockstep\n",
 		       x.unreproduced, x.unreproduced == 1 ? "" : "s");
+	if (stop_on_bug && first) {
+		printf("stopped at the first bug: %s, %.3f s into the campaign",
+		       ls_kind_name(x.first_bug_kind), first->found_s);
+		if (first->exec)
+			printf(", after %" PRIu64 " executions", first->exec);
+		printf("\n");
+	}
 	if (o->json) {
 		struct ls_buf j = { 0 };
 		ls_buf_printf(&j, "{\"command\":\"fuzz\",\"target\":");
@@ -1192,9 +1421,23 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 		ls_json_str(&j, engine);
 		ls_buf_printf(&j, ",\"jobs\":%" PRIu64 ",\"seed\":%" PRIu64 ",\"elapsed_s\":%.3f"
 				  ",\"crash_inputs\":%" PRIu64 ",\"unreproduced\":%" PRIu64
-				  ",\"stopped_by_signal\":%s,\"findings\":[",
+				  ",\"stopped_by_signal\":%s",
 			      jobs, o->seed, elapsed, x.inputs, x.unreproduced,
 			      ls_stop_signal ? "true" : "false");
+		if (execs_known)
+			ls_buf_printf(&j, ",\"execs\":%" PRIu64 ",\"execs_per_s\":%.0f", execs,
+				      elapsed > 0 ? (double)execs / elapsed : 0.0);
+		else
+			ls_buf_printf(&j, ",\"execs\":null,\"execs_per_s\":null");
+		if (first) {
+			ls_buf_printf(&j, ",\"first_bug_s\":%.6f,\"first_bug_exec\":", first->found_s);
+			ls_buf_printf(&j, first->exec ? "%" PRIu64 : "null", first->exec);
+			ls_buf_printf(&j, ",\"first_bug_kind\":\"%s\"", ls_kind_name(x.first_bug_kind));
+		} else {
+			ls_buf_printf(&j, ",\"first_bug_s\":null,\"first_bug_exec\":null"
+					  ",\"first_bug_kind\":null");
+		}
+		ls_buf_printf(&j, ",\"findings\":[");
 		for (int i = 0; i < x.nf; i++) {
 			ls_buf_printf(&j, "%s{\"kind\":\"%s\",\"hits\":%" PRIu64 ",\"trace\":",
 				      i ? "," : "", ls_kind_name(x.f[i].kind), x.f[i].hits);
@@ -1217,7 +1460,7 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 	}
 	free(x.f);
 	for (size_t i = 0; i < nfiles; i++)
-		free(files[i]);
+		free(files[i].path);
 	free(files);
 	/* The raw inputs are now traces in --out; the fuzzer's directory goes. */
 	char rm[4200];
@@ -1252,6 +1495,9 @@ int ls_cmd_fuzz(int argc, char **argv)
 		  "minimize; KIND-HASH.min.trace beside it)", &cp.minimize, NULL },
 		{ "seeds", LS_OPT_STR, "DIR", "--engine libfuzzer or afl: the starting corpus, e.g. "
 		  "seeds/demo/abba (seeds/make-seeds.sh)", &seeds, NULL },
+		{ "stop-on-bug", LS_OPT_FLAG, NULL, "end the campaign at the first finding that is a "
+		  "bug for the variant (the JSON's first_bug_s and first_bug_exec say when)",
+		  &cp.stop_on_bug, NULL },
 		LS_EXEC_OPTS(*o),
 		{ 0 },
 	};
@@ -1273,7 +1519,7 @@ int ls_cmd_fuzz(int argc, char **argv)
 				ls_die(LS_EXIT_USAGE, "fuzz: --seeds %s is not a directory", seeds);
 		}
 		return ext_campaign(o->engine, pos[0], o, cp.jobs, time_seen ? time_s : EXT_TIME_S,
-				    seeds);
+				    seeds, cp.stop_on_bug);
 	}
 	if (seeds)
 		ls_die(LS_EXIT_USAGE, "fuzz: --seeds is for --engine libfuzzer or afl");
@@ -1293,6 +1539,7 @@ int ls_cmd_fuzz(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	p.cp = &cp;
 	p.tty = isatty(STDERR_FILENO);
+	p.bug_exec = UINT64_MAX;
 	p.hang_s = ls_hang_timeout(o->hang_s, o->cfg.step_limit);
 	if (!ls_finding_dir_load(&p.dir, o->out))
 		ls_die(LS_EXIT_INTERNAL, "cannot read %s: %s", o->out, strerror(errno));
@@ -1304,6 +1551,7 @@ int ls_cmd_fuzz(int argc, char **argv)
 
 	double start = ls_wall_s(), last = start;
 	double period = p.tty ? 0.25 : 5.0;
+	p.start = start;
 	for (uint64_t j = 0; j < cp.jobs; j++) {
 		p.w[j].slot = (int)j;
 		p.w[j].fd = -1;
@@ -1317,7 +1565,8 @@ int ls_cmd_fuzz(int argc, char **argv)
 		ls_die(LS_EXIT_INTERNAL, "out of memory");
 	for (;;) {
 		double t = ls_wall_s();
-		if (!stopping && (ls_stop_signal || (time_s && t - start >= (double)time_s))) {
+		if (!stopping && (ls_stop_signal || p.bug_stop ||
+				  (time_s && t - start >= (double)time_s))) {
 			stopping = true;
 			for (uint64_t j = 0; j < cp.jobs; j++)
 				if (p.w[j].pid) {

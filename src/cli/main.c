@@ -21,6 +21,12 @@ static const struct ls_cmd commands[] = {
 	  "input.",
 	  ls_cmd_replay },
 	{ "minimize", "TRACE", "Shrink a finding's trace to the fewest preemptions, NMIs and steps that keep its bug.", ls_cmd_minimize },
+	{ "stress", "TARGET[:VARIANT]",
+	  "The baseline: run the target on real threads with timer NMIs and a hang watchdog.",
+	  ls_cmd_stress },
+	{ "bench", "[TARGET[:VARIANT]...]",
+	  "Time and executions to each buggy variant's first bug, per engine, side by side.",
+	  ls_cmd_bench },
 };
 
 static void usage(FILE *f)

@@ -34,7 +34,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../sched/machine.h"
 #include "model.h"
 
 /* One class for every mm's mmap_lock and one for every inode's i_rwsem, as mm_init() and
@@ -65,8 +64,7 @@ static void task_reset(struct task_struct *t, const char *comm, int pid, int ctx
 void ls_mm_reset(void)
 {
 	static const char *named[LS_MAX_TASKS];
-	const struct ls_machine *m = ls_machine_current();
-	int ntasks = m ? m->ntasks : 0, ncpus = m ? m->ncpus : 0;
+	int ntasks = ls_ntasks(), ncpus = ls_ncpus();
 	for (int i = 0; i < ntasks && i < LS_MAX_TASKS; i++) {
 		const char *name = ls_ctx_name(i);
 		if (named[i] != name) {
@@ -92,13 +90,10 @@ void ls_mm_reset(void)
 
 struct task_struct *ls_current(void)
 {
-	const struct ls_machine *m = ls_machine_current();
-	if (!m || !m->cur)
+	if (ls_ctx_id() < 0)
 		return &boot_task;
-	const struct ls_ctx *c = m->cur;
-	while (c && c->kind != LS_CTX_TASK)
-		c = c->below;
-	return c ? &tasks[c->id] : &idle_tasks[m->cur->cpu];
+	int task = ls_ctx_task();
+	return task >= 0 ? &tasks[task] : &idle_tasks[ls_cpu()];
 }
 
 struct task_struct *ls_task(int i)
@@ -233,7 +228,7 @@ void ls_mmap_write_unlock(struct mm_struct *mm, const struct ls_site *site)
 {
 	/* vma_end_write_all(): every VMA write-locked under this hold is unlocked at once. */
 	ls_point(LS_OP_STORE, &mm->mm_lock_seq, site);
-	mm->mm_lock_seq++;
+	LS_WR(&mm->mm_lock_seq, LS_RD(&mm->mm_lock_seq) + 1);	/* under mmap_lock */
 	ls_wrote(&mm->mm_lock_seq);
 	ls_up_write(&mm->mmap_lock, site);
 }
@@ -295,12 +290,12 @@ void ls_vma_start_write(struct vm_area_struct *vma, const struct ls_site *site)
 	if (vma_write_locked(vma))
 		return;
 	ls_point(LS_OP_STORE, &vma->vm_lock_seq, site);
-	vma->vm_lock_seq = vma->vm_mm->mm_lock_seq;
+	LS_WR(&vma->vm_lock_seq, LS_RD(&vma->vm_mm->mm_lock_seq));
 	ls_wrote(&vma->vm_lock_seq);
 	/* Readers that got in before the mark finish first. */
 	for (;;) {
 		ls_point(LS_OP_LOAD, &vma->vm_refcnt, site);
-		if (!vma->vm_refcnt.counter)
+		if (!LS_RD(&vma->vm_refcnt.counter))
 			break;
 		ls_park(&vma->vm_refcnt, LS_NO_DEADLINE, site);
 	}
@@ -360,7 +355,7 @@ static bool page_resident(const struct vm_area_struct *vma, unsigned long addr)
 static void map_page(struct vm_area_struct *vma, unsigned long addr, const struct ls_site *site)
 {
 	ls_point(LS_OP_STORE, &vma->ls_resident, site);
-	vma->ls_resident |= 1ull << ((addr - vma->vm_start) / PAGE_SIZE);
+	LS_FETCH_OR(&vma->ls_resident, 1ull << ((addr - vma->vm_start) / PAGE_SIZE));
 	ls_wrote(&vma->ls_resident);
 }
 
@@ -509,7 +504,7 @@ static bool page_cached(const struct inode *inode, loff_t pos)
 static void fill_page(struct inode *inode, loff_t pos, const struct ls_site *site)
 {
 	ls_point(LS_OP_STORE, &inode->ls_cached, site);
-	inode->ls_cached |= 1ull << ((unsigned long)pos / PAGE_SIZE);
+	LS_FETCH_OR(&inode->ls_cached, 1ull << ((unsigned long)pos / PAGE_SIZE));
 	ls_wrote(&inode->ls_cached);
 }
 
@@ -600,7 +595,7 @@ ssize_t ls_vfs_write(struct file *file, const char __user *buf, size_t count, lo
 			continue;
 		ls_point(LS_OP_STORE, dst, site);
 		ls_wrote(dst);
-		inode->ls_cached |= 1ull << ((unsigned long)p / PAGE_SIZE);
+		LS_FETCH_OR(&inode->ls_cached, 1ull << ((unsigned long)p / PAGE_SIZE));
 		done += (ssize_t)copied;
 		*pos += (loff_t)copied;
 		if (*pos > inode->i_size)

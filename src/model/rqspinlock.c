@@ -107,6 +107,38 @@ struct rqspinlock_held {
 
 static struct qnode rqnodes[LS_NR_CPUS][_Q_MAX_NODES];
 static struct rqspinlock_held held[LS_NR_CPUS];
+
+/* The lock word's accesses.  The kernel writes the locked and pending bytes and the tail half
+ * with byte and halfword stores; update_word() is one indivisible read-modify-write of the word
+ * that leaves the other bytes as it found them, which is what those stores do. */
+static unsigned word(const rqspinlock_t *lock)
+{
+	return (unsigned)LS_RD(&lock->val.counter);
+}
+
+/* Returns the value found; stores nv and wakes waiters only if it was old. */
+static unsigned cmpxchg_word(rqspinlock_t *lock, unsigned old, unsigned nv)
+{
+	unsigned found = (unsigned)LS_CMPXCHG(&lock->val.counter, (int)old, (int)nv);
+	if (found == old)
+		ls_wrote(&lock->val);
+	return found;
+}
+
+/* word = (word & keep) | set; returns the old word. */
+static unsigned update_word(rqspinlock_t *lock, unsigned keep, unsigned set)
+{
+	unsigned old = word(lock);
+	for (;;) {
+		unsigned found = (unsigned)LS_CMPXCHG(&lock->val.counter, (int)old,
+						       (int)((old & keep) | set));
+		if (found == old)
+			break;
+		old = found;
+	}
+	ls_wrote(&lock->val);
+	return old;
+}
 static char node_names[LS_NR_CPUS][_Q_MAX_NODES][32];
 static char held_names[LS_NR_CPUS][32];
 static struct ls_rqs_config cfg;
@@ -217,12 +249,12 @@ static void grab_held_lock_entry(rqspinlock_t *lock, const struct ls_site *site)
 {
 	struct rqspinlock_held *rqh = &held[ls_cpu()];
 	ls_point(LS_OP_RMW, &rqh->cnt, site);	/* this_cpu_inc_return(cnt) */
-	int cnt = ++rqh->cnt;
+	int cnt = LS_FETCH_ADD(&rqh->cnt, 1) + 1;
 	ls_wrote(&rqh->cnt);
 	if (cnt > RES_NR_HELD)
 		return;
 	ls_point(LS_OP_STORE, &rqh->locks[cnt - 1], site);	/* this_cpu_write(locks[cnt - 1]) */
-	rqh->locks[cnt - 1] = lock;
+	LS_WR(&rqh->locks[cnt - 1], (void *)lock);
 	ls_wrote(&rqh->locks[cnt - 1]);
 }
 
@@ -230,15 +262,15 @@ static void release_held_lock_entry(const struct ls_site *site)
 {
 	struct rqspinlock_held *rqh = &held[ls_cpu()];
 	ls_point(LS_OP_LOAD, &rqh->cnt, site);
-	int cnt = rqh->cnt;
+	int cnt = LS_RD(&rqh->cnt);
 	if (cnt <= RES_NR_HELD && cnt > 0) {
 		ls_point(LS_OP_STORE, &rqh->locks[cnt - 1], site);	/* WRITE_ONCE(.., NULL) */
-		rqh->locks[cnt - 1] = NULL;
+		LS_WR(&rqh->locks[cnt - 1], NULL);
 		ls_wrote(&rqh->locks[cnt - 1]);
 	}
 	ls_point(LS_OP_FENCE, NULL, site);	/* smp_wmb() */
 	ls_point(LS_OP_RMW, &rqh->cnt, site);	/* this_cpu_dec(cnt) */
-	rqh->cnt--;
+	LS_FETCH_ADD(&rqh->cnt, -1);
 	ls_wrote(&rqh->cnt);
 }
 
@@ -248,9 +280,9 @@ static int check_deadlock_AA(rqspinlock_t *lock, const struct ls_site *site)
 {
 	struct rqspinlock_held *rqh = &held[ls_cpu()];
 	ls_point(LS_OP_LOAD, rqh, site);	/* this CPU's table, entries below the top */
-	int cnt = rqh->cnt < RES_NR_HELD ? rqh->cnt : RES_NR_HELD;
+	int cnt = LS_RD(&rqh->cnt) < RES_NR_HELD ? LS_RD(&rqh->cnt) : RES_NR_HELD;
 	for (int i = 0; i < cnt - 1; i++)
-		if (rqh->locks[i] == lock)
+		if (LS_RD(&rqh->locks[i]) == lock)
 			return -EDEADLK;
 	return 0;
 }
@@ -258,7 +290,7 @@ static int check_deadlock_AA(rqspinlock_t *lock, const struct ls_site *site)
 static bool is_lock_released(rqspinlock_t *lock, unsigned mask, const struct ls_site *site)
 {
 	ls_point(LS_OP_LOAD, &lock->val, site);	/* atomic_read_acquire() */
-	return ((unsigned)lock->val.counter & mask) == 0;
+	return (word(lock) & mask) == 0;
 }
 
 static int check_deadlock_ABBA(rqspinlock_t *lock, unsigned mask, const struct ls_site *site)
@@ -269,19 +301,19 @@ static int check_deadlock_ABBA(rqspinlock_t *lock, unsigned mask, const struct l
 	for (int cpu = 0; cpu < ncpus; cpu++) {
 		struct rqspinlock_held *rh = &held[cpu];
 		ls_point(LS_OP_LOAD, &rh->cnt, site);
-		int real_cnt = rh->cnt;
+		int real_cnt = LS_RD(&rh->cnt);
 		int cnt = real_cnt < RES_NR_HELD ? real_cnt : RES_NR_HELD;
 		if (is_lock_released(lock, mask, site))
 			return 0;
 		if (cpu == ls_cpu() || real_cnt < 2 || real_cnt > RES_NR_HELD)
 			continue;
 		ls_point(LS_OP_LOAD, &rh->locks[cnt - 1], site);
-		void *remote_lock = rh->locks[cnt - 1];
+		void *remote_lock = LS_RD(&rh->locks[cnt - 1]);
 		if (!remote_lock)
 			continue;
 		ls_point(LS_OP_LOAD, rh->locks, site);	/* the remote's entries below its top */
 		for (int i = 0; i < cnt - 1; i++) {
-			if (rh->locks[i] != lock)
+			if (LS_RD(&rh->locks[i]) != lock)
 				continue;
 			for (int j = 0; j < rqh_cnt - 1; j++)
 				if (rqh->locks[j] == remote_lock)
@@ -349,7 +381,7 @@ static int res_check_timeout(rqspinlock_t *lock, unsigned mask, struct rqs_timeo
  * through the release until its next check (0.65 ms of virtual time, a false stall). */
 static bool still_set(const rqspinlock_t *lock, unsigned wait)
 {
-	return ((unsigned)lock->val.counter & wait) != 0;
+	return (word(lock) & wait) != 0;
 }
 
 /* res_smp_cond_load_acquire(&lock->val, !(VAL & wait) || RES_CHECK_TIMEOUT(ts, ret, mask)):
@@ -359,7 +391,7 @@ static unsigned spin_until_clear(rqspinlock_t *lock, unsigned wait, unsigned mas
 {
 	for (;;) {
 		ls_point(LS_OP_LOAD, &lock->val, site);
-		unsigned v = (unsigned)lock->val.counter;
+		unsigned v = word(lock);
 		if (!(v & wait))
 			return v;
 		*ret = res_check_timeout(lock, mask, ts, site);
@@ -375,8 +407,9 @@ static int spin_until_set(int *p, const struct ls_site *site)
 {
 	for (;;) {
 		ls_point(LS_OP_LOAD, p, site);
-		if (*p)
-			return *p;
+		int v = LS_RD(p);
+		if (v)
+			return v;
 		ls_park(p, LS_NO_DEADLINE, site);
 	}
 }
@@ -385,8 +418,9 @@ static struct mcs_spinlock *spin_until_next(struct mcs_spinlock *node, const str
 {
 	for (;;) {
 		ls_point(LS_OP_LOAD, &node->next, site);
-		if (node->next)
-			return node->next;
+		struct mcs_spinlock *next = LS_RD(&node->next);
+		if (next)
+			return next;
 		ls_park(&node->next, LS_NO_DEADLINE, site);
 	}
 }
@@ -396,51 +430,34 @@ static struct mcs_spinlock *spin_until_next(struct mcs_spinlock *node, const str
 static bool queued_spin_trylock(rqspinlock_t *lock, const struct ls_site *site)
 {
 	ls_point(LS_OP_LOAD, &lock->val, site);	/* atomic_read() */
-	if (lock->val.counter)
+	if (word(lock))
 		return false;
 	ls_point(LS_OP_RMW, &lock->val, site);	/* atomic_try_cmpxchg_acquire(0 -> 0,0,1) */
-	if (lock->val.counter)
-		return false;
-	lock->val.counter = _Q_LOCKED_VAL;
-	ls_wrote(&lock->val);
-	return true;
-}
-
-static void set_word(rqspinlock_t *lock, unsigned v)
-{
-	lock->val.counter = (int)v;
-	ls_wrote(&lock->val);
-}
-
-static unsigned word(rqspinlock_t *lock)
-{
-	return (unsigned)lock->val.counter;
+	return cmpxchg_word(lock, 0, _Q_LOCKED_VAL) == 0;
 }
 
 static void clear_pending(rqspinlock_t *lock, const struct ls_site *site)
 {
 	ls_point(LS_OP_STORE, &lock->val, site);	/* WRITE_ONCE(lock->pending, 0) */
-	set_word(lock, word(lock) & ~_Q_PENDING_MASK);
+	update_word(lock, ~_Q_PENDING_MASK, 0);
 }
 
 static void clear_pending_set_locked(rqspinlock_t *lock, const struct ls_site *site)
 {
 	ls_point(LS_OP_STORE, &lock->val, site);	/* WRITE_ONCE(lock->locked_pending, 1) */
-	set_word(lock, (word(lock) & _Q_TAIL_MASK) | _Q_LOCKED_VAL);
+	update_word(lock, _Q_TAIL_MASK, _Q_LOCKED_VAL);
 }
 
 static void set_locked(rqspinlock_t *lock, const struct ls_site *site)
 {
 	ls_point(LS_OP_STORE, &lock->val, site);	/* WRITE_ONCE(lock->locked, 1) */
-	set_word(lock, (word(lock) & ~_Q_LOCKED_MASK) | _Q_LOCKED_VAL);
+	update_word(lock, ~_Q_LOCKED_MASK, _Q_LOCKED_VAL);
 }
 
 static unsigned xchg_tail(rqspinlock_t *lock, unsigned tail, const struct ls_site *site)
 {
 	ls_point(LS_OP_RMW, &lock->val, site);	/* xchg_relaxed(&lock->tail, tail) */
-	unsigned old = word(lock);
-	set_word(lock, (old & _Q_LOCKED_PENDING_MASK) | tail);
-	return old & _Q_TAIL_MASK;
+	return update_word(lock, _Q_LOCKED_PENDING_MASK, tail) & _Q_TAIL_MASK;
 }
 
 static bool try_cmpxchg_tail(rqspinlock_t *lock, unsigned tail, unsigned new_tail,
@@ -453,11 +470,10 @@ static bool try_cmpxchg_tail(rqspinlock_t *lock, unsigned tail, unsigned new_tai
 			return false;
 		unsigned nv = (old & _Q_LOCKED_PENDING_MASK) | new_tail;
 		ls_point(LS_OP_RMW, &lock->val, site);	/* atomic_try_cmpxchg_relaxed() */
-		if (word(lock) == old) {
-			set_word(lock, nv);
+		unsigned found = cmpxchg_word(lock, old, nv);
+		if (found == old)
 			return true;
-		}
-		old = word(lock);
+		old = found;
 	}
 }
 
@@ -486,12 +502,9 @@ static int resilient_tas_spin_lock(rqspinlock_t *lock, const struct ls_site *sit
 	for (;;) {
 		ls_point(LS_OP_LOAD, &lock->val, site);
 		bool taken = false;
-		if (!lock->val.counter) {
+		if (!word(lock)) {
 			ls_point(LS_OP_RMW, &lock->val, site);	/* atomic_try_cmpxchg(0 -> 1) */
-			if (!lock->val.counter) {
-				set_word(lock, _Q_LOCKED_VAL);
-				taken = true;
-			}
+			taken = cmpxchg_word(lock, 0, _Q_LOCKED_VAL) == 0;
 		}
 		if (taken)
 			break;
@@ -537,8 +550,7 @@ static int resilient_queued_spin_lock_slowpath(rqspinlock_t *lock, unsigned val,
 		goto queue;
 	/* P4: trylock || pending */
 	ls_point(LS_OP_RMW, &lock->val, site);	/* queued_fetch_set_pending_acquire() */
-	val = word(lock);
-	set_word(lock, val | _Q_PENDING_VAL);
+	val = update_word(lock, ~0u, _Q_PENDING_VAL);
 	if (val & ~_Q_LOCKED_MASK) {
 		/* Lost the race: undo the pending bit only if we set it. */
 		if (!(val & _Q_PENDING_MASK))
@@ -570,7 +582,7 @@ queue:
 	/* Q1 */
 	node = &rqnodes[cpu][0].mcs;
 	ls_point(LS_OP_RMW, &node->count, site);	/* idx = node->count++ (plain) */
-	idx = node->count++;
+	idx = LS_FETCH_ADD(&node->count, 1);
 	ls_wrote(&node->count);
 	tail = encode_tail(cpu, idx);
 
@@ -609,10 +621,10 @@ queue:
 	/* Q3 */
 	node = &rqnodes[cpu][idx].mcs;
 	ls_point(LS_OP_STORE, &node->locked, site);
-	node->locked = 0;
+	LS_WR(&node->locked, 0);
 	ls_wrote(&node->locked);
 	ls_point(LS_OP_STORE, &node->next, site);
-	node->next = NULL;
+	LS_WR(&node->next, NULL);
 	ls_wrote(&node->next);
 
 	/* Q4: one more trylock before queueing. */
@@ -628,7 +640,7 @@ queue:
 	if (old & _Q_TAIL_MASK) {
 		prev = decode_tail(old);
 		ls_point(LS_OP_STORE, &prev->next, site);	/* WRITE_ONCE(prev->next, node) */
-		prev->next = node;
+		LS_WR(&prev->next, node);
 		ls_wrote(&prev->next);
 		int v = spin_until_set(&node->locked, site);	/* arch_mcs_spin_lock_contended() */
 		if (v == RES_TIMEOUT_VAL) {
@@ -636,7 +648,7 @@ queue:
 			goto waitq_timeout;
 		}
 		ls_point(LS_OP_LOAD, &node->next, site);
-		next = node->next;
+		next = LS_RD(&node->next);
 	}
 
 	/* Q7: the head waits for the owner and the pending waiter to go. */
@@ -650,7 +662,7 @@ waitq_timeout:
 		if (!try_cmpxchg_tail(lock, tail, 0, site)) {
 			next = spin_until_next(node, site);
 			ls_point(LS_OP_STORE, &next->locked, site);
-			next->locked = RES_TIMEOUT_VAL;
+			LS_WR(&next->locked, RES_TIMEOUT_VAL);
 			ls_wrote(&next->locked);
 		}
 		goto err_release_node;
@@ -659,28 +671,27 @@ waitq_timeout:
 	/* Q8: claim the lock. */
 	if ((val & _Q_TAIL_MASK) == tail) {
 		ls_point(LS_OP_RMW, &lock->val, site);	/* atomic_try_cmpxchg_relaxed() */
-		if (word(lock) == val) {
-			set_word(lock, _Q_LOCKED_VAL);
+		unsigned found = cmpxchg_word(lock, val, _Q_LOCKED_VAL);
+		if (found == val)
 			goto release;	/* no contention */
-		}
-		val = word(lock);
+		val = found;
 	}
 	set_locked(lock, site);
 	if (!next)
 		next = spin_until_next(node, site);
 	ls_point(LS_OP_STORE, &next->locked, site);	/* arch_mcs_spin_unlock_contended() */
-	next->locked = 1;
+	LS_WR(&next->locked, 1);
 	ls_wrote(&next->locked);
 
 release:
 	ls_point(LS_OP_RMW, &rqnodes[cpu][0].mcs.count, site);	/* __this_cpu_dec(count) */
-	rqnodes[cpu][0].mcs.count--;
+	LS_FETCH_ADD(&rqnodes[cpu][0].mcs.count, -1);
 	ls_wrote(&rqnodes[cpu][0].mcs.count);
 	return 0;
 
 err_release_node:
 	ls_point(LS_OP_RMW, &rqnodes[cpu][0].mcs.count, site);
-	rqnodes[cpu][0].mcs.count--;
+	LS_FETCH_ADD(&rqnodes[cpu][0].mcs.count, -1);
 	ls_wrote(&rqnodes[cpu][0].mcs.count);
 err_release_entry:
 	release_held_lock_entry(site);
@@ -712,9 +723,8 @@ int ls_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 	if (!cfg.grab_after_cmpxchg)
 		grab_held_lock_entry(lock, site);
 	ls_point(LS_OP_RMW, &lock->val, site);	/* atomic_try_cmpxchg_acquire(0 -> 0,0,1) */
-	unsigned val = word(lock);
+	unsigned val = cmpxchg_word(lock, 0, _Q_LOCKED_VAL);
 	if (val == 0) {
-		set_word(lock, _Q_LOCKED_VAL);
 		if (cfg.grab_after_cmpxchg)
 			grab_held_lock_entry(lock, site);
 		ret = 0;
@@ -755,25 +765,25 @@ void ls_res_spin_unlock(rqspinlock_t *lock, const struct ls_site *site)
 	lock->holders--;
 	if (cfg.unlock_clear_first) {
 		ls_point(LS_OP_LOAD, &rqh->cnt, site);
-		if (rqh->cnt <= RES_NR_HELD && rqh->cnt > 0) {
+		if (LS_RD(&rqh->cnt) <= RES_NR_HELD && LS_RD(&rqh->cnt) > 0) {
 			ls_point(LS_OP_STORE, &rqh->locks[rqh->cnt - 1], site);
-			rqh->locks[rqh->cnt - 1] = NULL;
+			LS_WR(&rqh->locks[LS_RD(&rqh->cnt) - 1], NULL);
 			ls_wrote(&rqh->locks[rqh->cnt - 1]);
 		}
 		ls_point(LS_OP_STORE, &lock->val, site);	/* smp_store_release(&locked, 0) */
-		set_word(lock, word(lock) & ~_Q_LOCKED_MASK);
+		update_word(lock, ~_Q_LOCKED_MASK, 0);
 	} else {
 		ls_point(LS_OP_STORE, &lock->val, site);	/* smp_store_release(&locked, 0) */
-		set_word(lock, word(lock) & ~_Q_LOCKED_MASK);
+		update_word(lock, ~_Q_LOCKED_MASK, 0);
 		ls_point(LS_OP_LOAD, &rqh->cnt, site);
-		if (rqh->cnt <= RES_NR_HELD && rqh->cnt > 0) {
+		if (LS_RD(&rqh->cnt) <= RES_NR_HELD && LS_RD(&rqh->cnt) > 0) {
 			ls_point(LS_OP_STORE, &rqh->locks[rqh->cnt - 1], site);
-			rqh->locks[rqh->cnt - 1] = NULL;
+			LS_WR(&rqh->locks[LS_RD(&rqh->cnt) - 1], NULL);
 			ls_wrote(&rqh->locks[rqh->cnt - 1]);
 		}
 	}
 	ls_point(LS_OP_RMW, &rqh->cnt, site);	/* this_cpu_dec(cnt) */
-	rqh->cnt--;
+	LS_FETCH_ADD(&rqh->cnt, -1);
 	ls_wrote(&rqh->cnt);
 }
 

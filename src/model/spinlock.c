@@ -136,9 +136,9 @@ void ls_raw_spin_lock(raw_spinlock_t *lock, const struct ls_site *site)
 	ls_lock_acquire(&lock->dep_map, 0, false, site);
 
 	ls_point(LS_OP_RMW, &lock->val, site);
-	unsigned old = (unsigned)lock->val.counter;
+	/* Take a ticket: next += 1 (one fetch-and-add in the kernel's ticket locks). */
+	unsigned old = LS_FETCH_ADD((unsigned *)&lock->val.counter, 1u << TICKET_SHIFT);
 	unsigned ticket = tickets_next(old);
-	lock->val.counter = (int)((((ticket + 1) & TICKET_MASK) << TICKET_SHIFT) | tickets_owner(old));
 	/* Every store to the word wakes its watchers, as a cache-line change is seen by every
 	 * spinner: a waiter woken by a later arrival re-reads the word and parks again. */
 	ls_wrote(&lock->val);
@@ -146,7 +146,7 @@ void ls_raw_spin_lock(raw_spinlock_t *lock, const struct ls_site *site)
 		for (;;) {
 			ls_park(&lock->val, LS_NO_DEADLINE, site);
 			ls_point(LS_OP_LOAD, &lock->val, site);
-			if (tickets_owner((unsigned)lock->val.counter) == ticket)
+			if (tickets_owner((unsigned)LS_RD(&lock->val.counter)) == ticket)
 				break;
 		}
 	}
@@ -158,13 +158,13 @@ int ls_raw_spin_trylock(raw_spinlock_t *lock, const struct ls_site *site)
 	ls_preempt_disable();
 	prepare(lock, site);
 	ls_point(LS_OP_RMW, &lock->val, site);
-	unsigned old = (unsigned)lock->val.counter;
-	if (tickets_next(old) != tickets_owner(old)) {
+	unsigned old = (unsigned)LS_RD(&lock->val.counter);
+	unsigned nv = (((tickets_next(old) + 1) & TICKET_MASK) << TICKET_SHIFT) | tickets_owner(old);
+	if (tickets_next(old) != tickets_owner(old) ||
+	    (unsigned)LS_CMPXCHG(&lock->val.counter, (int)old, (int)nv) != old) {
 		ls_preempt_enable();
 		return 0;
 	}
-	lock->val.counter = (int)((((tickets_next(old) + 1) & TICKET_MASK) << TICKET_SHIFT) |
-				  tickets_owner(old));
 	lock->owner = ls_ctx_id();
 	ls_wrote(&lock->val);
 	ls_lock_acquire(&lock->dep_map, 0, true, site);
@@ -176,7 +176,7 @@ void ls_raw_spin_unlock(raw_spinlock_t *lock, const struct ls_site *site)
 	prepare(lock, site);
 	ls_lock_release(&lock->dep_map, site);
 	ls_point(LS_OP_STORE, &lock->val, site);
-	unsigned v = (unsigned)lock->val.counter;
+	unsigned v = (unsigned)LS_RD(&lock->val.counter);
 	if (tickets_next(v) == tickets_owner(v)) {
 		ls_fail(site, "BUG: spinlock already unlocked on CPU#%d: %s", ls_cpu(),
 			lock->dep_map.name);
@@ -184,8 +184,15 @@ void ls_raw_spin_unlock(raw_spinlock_t *lock, const struct ls_site *site)
 	}
 	/* The owner goes with the release store, not before its scheduling point: a context
 	 * stopped at that point still holds the lock. */
-	lock->val.counter = (int)((v & ~TICKET_MASK) | ((tickets_owner(v) + 1) & TICKET_MASK));
 	lock->owner = -1;
+	/* Only the holder writes the owner half; arrivals add to the next half meanwhile. */
+	for (;;) {
+		unsigned nv = (v & ~TICKET_MASK) | ((tickets_owner(v) + 1) & TICKET_MASK);
+		unsigned found = (unsigned)LS_CMPXCHG(&lock->val.counter, (int)v, (int)nv);
+		if (found == v)
+			break;
+		v = found;
+	}
 	ls_wrote(&lock->val);
 	ls_preempt_enable();
 }
@@ -194,7 +201,7 @@ int ls_raw_spin_is_locked(raw_spinlock_t *lock, const struct ls_site *site)
 {
 	prepare(lock, site);
 	ls_point(LS_OP_LOAD, &lock->val, site);
-	unsigned v = (unsigned)lock->val.counter;
+	unsigned v = (unsigned)LS_RD(&lock->val.counter);
 	return tickets_next(v) != tickets_owner(v);
 }
 
