@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 mode=${1:-build}
 
-packages=(meson ninja-build clang libclang-rt-14-dev afl++ libcapstone-dev libunwind-dev)
+# chromium: the timeline suite renders `lockstep replay --html` pages in it, headless.
+packages=(meson ninja-build clang libclang-rt-14-dev afl++ libcapstone-dev libunwind-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

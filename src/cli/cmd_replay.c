@@ -5,7 +5,11 @@
  *
  * With --target, FILE is a raw fuzzer input instead (a libFuzzer or AFL++ crash file): it runs
  * through the decoding the fuzz harness uses (struct ls_bytes, fuzz/harness.c), and its finding is
- * saved and printed as `run` does, as a trace that replays like any other. */
+ * saved and printed as `run` does, as a trace that replays like any other.
+ *
+ * With --html FILE the replayed execution is also drawn as a page (timeline.h), written by the
+ * process that ran it, after everything else is printed.  A FILE that cannot be created is refused
+ * before anything runs (exit 2); a write that fails afterwards is an internal error (exit 3). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +19,7 @@
 
 #include "cli.h"
 #include "crash.h"
+#include "timeline.h"
 #include "../findings.h"
 #include "../report.h"
 #include "../trace.h"
@@ -23,6 +28,7 @@
 struct replay_opts {
 	const char *file;
 	const char *out_trace;
+	const char *html;
 	bool json, quiet;
 };
 
@@ -65,12 +71,38 @@ static void compare(const struct ls_trace *t, const struct ls_result *r, char *w
 			 r->steps, t->nsteps_run);
 }
 
-static struct ls_strategy *watch_replay(void *arg, struct ls_strategy *replay)
+/* What a replayed execution's strategy passes through: the crash watch, then (--html) the
+ * timeline's recorder. */
+struct observers {
+	struct ls_watch *w;
+	struct ls_timeline *tl;
+	int executions;		/* begun: prior executions first, the trace's own last */
+};
+
+static struct ls_strategy *observe_replay(void *arg, struct ls_strategy *replay)
 {
-	struct ls_watch *w = arg;
+	struct observers *o = arg;
+	struct ls_watch *w = o->w;
 	w->inner = replay;
 	w->base.name = replay->name;
-	return &w->base;
+	o->executions++;
+	return o->tl ? ls_timeline_wrap(o->tl, &w->base) : &w->base;
+}
+
+/* Writes the --html page; tl NULL: the execution's steps are not known. */
+static void write_html(const struct replay_opts *ro, struct ls_timeline *tl,
+		       const struct ls_session *s, const struct ls_result *r, const char *strategy,
+		       const char *printed, const char *verdict, const char *note)
+{
+	struct ls_timeline_page p = {
+		.source = ro->file, .strategy = strategy, .verdict = verdict, .report = printed,
+		.note = note,
+	};
+	struct ls_buf page = { 0 };
+	ls_timeline_render(tl, s, r, &p, &page);
+	if (!ls_write_atomic(ro->html, page.s, page.len))
+		ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", ro->html, strerror(errno));
+	ls_buf_finish(&page);
 }
 
 /* The replay itself, in the child: everything the command prints when nothing crashes. */
@@ -80,8 +112,11 @@ static int replay_here(struct ls_session *s, const struct ls_trace *t,
 	struct ls_result r;
 	struct ls_buf tb = { 0 };
 	char why[1400] = "";
+	struct observers obs = { .w = w };
+	if (ro->html && !(obs.tl = ls_timeline_create()))
+		ls_die(LS_EXIT_INTERNAL, "out of memory for the timeline");
 	enum ls_replay_status st = ls_trace_replay_observed(s, t, &r, ro->out_trace ? &tb : NULL,
-							    why, sizeof(why), watch_replay, w);
+							    why, sizeof(why), observe_replay, &obs);
 	if (st == LS_REPLAY_BAD_TRACE)
 		ls_die(LS_EXIT_USAGE, "%s: %s", ro->file, why);
 	/* A divergence has its reason in why already. */
@@ -94,19 +129,32 @@ static int replay_here(struct ls_session *s, const struct ls_trace *t,
 			ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", ro->out_trace,
 			       strerror(errno));
 	}
-	if (!ro->quiet && r.kind != LS_KIND_NONE) {
-		struct ls_buf rep = { 0 };
+	/* The report is rendered for the --html page even when --quiet does not print it. */
+	struct ls_buf rep = { 0 }, verdict = { 0 };
+	if (r.kind != LS_KIND_NONE && (!ro->quiet || ro->html))
 		ls_report_write(s, &r, t->strategy, ro->file, &rep);
+	if (!ro->quiet && rep.len)
 		fputs(rep.s, stdout);
-		ls_buf_finish(&rep);
-	}
 	if (reproduced)
-		printf("replay: reproduced %s%s%s (%" PRIu64 " steps)\n", ls_kind_name(r.kind),
-		       r.kind != LS_KIND_NONE ? ": " : "", r.signature, r.steps);
+		ls_buf_printf(&verdict, "replay: reproduced %s%s%s (%" PRIu64 " steps)",
+			      ls_kind_name(r.kind), r.kind != LS_KIND_NONE ? ": " : "", r.signature,
+			      r.steps);
 	else
-		printf("replay: diverged: %s\n", why);
+		ls_buf_printf(&verdict, "replay: diverged: %s", why);
+	printf("%s\n", verdict.s);
 	if (ro->json)
 		json_verdict(ro, t, &r, reproduced, why);
+	if (ro->html) {
+		fflush(stdout);
+		ls_buf_printf(&rep, "%s\n", verdict.s);
+		/* A divergence in a prior execution leaves the trace's own one unrun. */
+		bool ran = obs.executions == t->nprior + 1;
+		write_html(ro, ran ? obs.tl : NULL, s, &r, t->strategy, rep.s, verdict.s,
+			   ran ? NULL : "the replay diverged before the trace's own execution ran");
+	}
+	ls_buf_finish(&rep);
+	ls_buf_finish(&verdict);
+	ls_timeline_destroy(obs.tl);
 	ls_buf_finish(&tb);
 	return reproduced ? LS_EXIT_CLEAN : LS_EXIT_FOUND;
 }
@@ -131,18 +179,28 @@ static int replay_crashed(struct ls_session *s, const struct ls_trace *t,
 			       strerror(errno));
 		ls_buf_finish(&tb);
 	}
-	if (!ro->quiet) {
-		struct ls_buf rep = { 0 };
+	struct ls_buf rep = { 0 }, verdict = { 0 };
+	if (!ro->quiet || ro->html)
 		ls_crash_report(s, c, &r, t->strategy, NULL, ro->file, &rep);
+	if (!ro->quiet)
 		fputs(rep.s, stdout);
-		ls_buf_finish(&rep);
-	}
 	if (reproduced)
-		printf("replay: reproduced crash: %s (%" PRIu64 " steps)\n", r.signature, r.steps);
+		ls_buf_printf(&verdict, "replay: reproduced crash: %s (%" PRIu64 " steps)",
+			      r.signature, r.steps);
 	else
-		printf("replay: diverged: %s\n", why);
+		ls_buf_printf(&verdict, "replay: diverged: %s", why);
+	printf("%s\n", verdict.s);
 	if (ro->json)
 		json_verdict(ro, t, &r, reproduced, why);
+	if (ro->html) {
+		fflush(stdout);
+		ls_buf_printf(&rep, "%s\n", verdict.s);
+		write_html(ro, NULL, s, &r, t->strategy, rep.s, verdict.s,
+			   "the execution ended the process that replayed it: its steps are not "
+			   "recorded (the report says where it died)");
+	}
+	ls_buf_finish(&rep);
+	ls_buf_finish(&verdict);
 	return reproduced ? LS_EXIT_CLEAN : LS_EXIT_FOUND;
 }
 
@@ -151,18 +209,23 @@ static int raw_here(struct ls_session *s, const struct ls_exec_opts *o,
 		    const struct replay_opts *ro, struct ls_strategy *st)
 {
 	struct ls_result r;
-	ls_session_run(s, st, 0, &r);
+	struct ls_timeline *tl = NULL;
+	if (ro->html && !(tl = ls_timeline_create()))
+		ls_die(LS_EXIT_INTERNAL, "out of memory for the timeline");
+	ls_session_run(s, tl ? ls_timeline_wrap(tl, st) : st, 0, &r);
 	char path[4200] = "";
+	struct ls_buf report = { 0 }, verdict = { 0 };
 	if (r.kind != LS_KIND_NONE) {
-		struct ls_buf report = { 0 };
 		ls_save_finding(s, &r, "bytes", o->out, path, sizeof(path), &report);
 		ls_note_finding(path, 1);
 		if (!ro->quiet)
 			fputs(report.s, stdout);
-		ls_buf_finish(&report);
+		ls_buf_printf(&verdict, "%s: %s, saved as %s", ro->file, ls_kind_name(r.kind), path);
 	} else {
-		printf("%s: no finding (%" PRIu64 " steps, %zu decisions)\n", ro->file, r.steps,
-		       s->m->nlog);
+		ls_buf_printf(&verdict, "%s: no finding (%" PRIu64 " steps, %zu decisions)", ro->file,
+			      r.steps, s->m->nlog);
+		printf("%s\n", verdict.s);
+		ls_buf_printf(&report, "%s\n", verdict.s);
 	}
 	if (ro->out_trace) {
 		struct ls_buf t = { 0 };
@@ -192,6 +255,13 @@ static int raw_here(struct ls_session *s, const struct ls_exec_opts *o,
 		printf("%s\n", j.s);
 		ls_buf_finish(&j);
 	}
+	if (ro->html) {
+		fflush(stdout);
+		write_html(ro, tl, s, &r, "bytes", report.s, verdict.s, NULL);
+	}
+	ls_timeline_destroy(tl);
+	ls_buf_finish(&report);
+	ls_buf_finish(&verdict);
 	return ls_variant_bug(&s->target->variants[s->variant], r.kind) ? LS_EXIT_FOUND
 									: LS_EXIT_CLEAN;
 }
@@ -237,6 +307,14 @@ static int replay_raw(const char *spec, struct ls_exec_opts *o, const struct rep
 			       strerror(errno));
 		if (!ro->quiet)
 			fputs(report.s, stdout);
+		if (ro->html) {
+			fflush(stdout);
+			char verdict[4400];
+			snprintf(verdict, sizeof(verdict), "%s: crash, saved as %s", ro->file, path);
+			write_html(ro, NULL, &s, &r, "bytes", report.s, verdict,
+				   "the execution ended the process that ran it: its steps are not "
+				   "recorded (the report says where it died)");
+		}
 		ls_buf_finish(&report);
 		ls_buf_finish(&trace);
 		code = LS_EXIT_FOUND;
@@ -262,6 +340,9 @@ int ls_cmd_replay(int argc, char **argv)
 		{ "json", LS_OPT_FLAG, NULL, "print a JSON summary as the last line of output",
 		  &ro.json, NULL },
 		{ "quiet", LS_OPT_FLAG, NULL, "print no report, only the verdict", &ro.quiet, NULL },
+		{ "html", LS_OPT_STR, "FILE",
+		  "also write the execution as a self-contained HTML page: a lane per CPU, lock "
+		  "holds, the finding highlighted, the report", &ro.html, NULL },
 		{ "hang-timeout", LS_OPT_F64, "S",
 		  "kill an execution after S s of wall time, a crash: hang (0: 10 s, 10 us per step "
 		  "if more)", &hang_s, NULL },
@@ -281,6 +362,8 @@ int ls_cmd_replay(int argc, char **argv)
 	ro.file = pos[0];
 	if (hang_s < 0)
 		ls_die(LS_EXIT_USAGE, "--hang-timeout must not be negative");
+	if (ro.html && !ls_timeline_probe(ro.html))
+		ls_die(LS_EXIT_USAGE, "--html: cannot write %s: %s", ro.html, strerror(errno));
 	if (raw_spec) {
 		o.hang_s = hang_s;
 		ls_exec_opts_check(&o);

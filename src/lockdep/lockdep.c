@@ -757,3 +757,13 @@ void ls_lockdep_assert_held(const struct ls_lockdep_map *map, const struct ls_si
 	if (ls_ctx_id() >= 0 && tracked(ls_ctx_kind()) && !ls_lockdep_is_held(map))
 		ls_fail(site, "lockdep_assert_held(%s) failed", map->name);
 }
+
+int ls_lockdep_held(int ctx, const struct ls_held **held)
+{
+	if (ctx < 0 || ctx >= LS_MAX_CTX) {
+		*held = NULL;
+		return 0;
+	}
+	*held = ld->ctx[ctx].held;
+	return ld->ctx[ctx].depth;
+}

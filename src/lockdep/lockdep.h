@@ -148,6 +148,10 @@ const struct ls_lockdep_report *ls_lockdep_report_at(int i);
 void ls_lockdep_select(int i);
 /* Acquisitions validated since the last reset (for benchmarks). */
 uint64_t ls_lockdep_acquisitions(void);
+/* The held-lock stack of context ctx in the running (or last) execution, outermost first: its
+ * depth, and *held pointing at it.  Read-only, for observers of an execution (the replay's
+ * timeline); a blocking acquisition is on the stack from its annotation, while it waits. */
+int ls_lockdep_held(int ctx, const struct ls_held **held);
 
 const struct ls_lock_class *ls_lockdep_class(int id);
 const char *ls_usage_name(int bit);
