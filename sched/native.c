@@ -518,8 +518,8 @@ static uint64_t since_start(void)
 static void site_text(const struct ls_site *site, char *buf, size_t n)
 {
 	if (site)
-		snprintf(buf, n, " at %s:%d (%s, %s)", site->file, site->line, site->func,
-			 site->what);
+		snprintf(buf, n, " at %s:%d (%s, %s)", ls_site_file(site->file), site->line,
+			 site->func, site->what);
 	else
 		buf[0] = 0;
 }

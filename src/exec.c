@@ -102,34 +102,40 @@ static void edge_text(const struct ls_machine *m, const struct ls_ctx *c, const 
 	}
 }
 
-bool ls_wait_cycle(const struct ls_machine *m, char *out, size_t n)
+int ls_wait_cycle_start(const struct ls_wait *w, int nctx)
 {
-	struct ls_wait w[LS_MAX_CTX];
-	ls_wait_graph(m, w);
-	for (int start = 0; start < m->nctx; start++) {
+	for (int start = 0; start < nctx; start++) {
 		/* Walk at most nctx edges; if we come back to start, it is on a cycle. */
 		int x = start, len = 0;
 		do {
 			x = w[x].next;
 			len++;
-		} while (x >= 0 && x != start && len <= m->nctx);
-		if (x != start)
-			continue;
-		/* start is the lowest id on its cycle, since lower starts were tried first. */
-		struct ls_buf b = { 0 };
-		ls_buf_printf(&b, "%s ", m->ctx[start].name);
-		x = start;
-		do {
-			if (x != start)
-				ls_buf_printf(&b, ", which ");
-			edge_text(m, &m->ctx[x], &w[x], &b);
-			x = w[x].next;
-		} while (x != start);
-		snprintf(out, n, "%s", b.s);
-		ls_buf_finish(&b);
-		return true;
+		} while (x >= 0 && x != start && len <= nctx);
+		if (x == start)
+			return start;	/* the lowest id on its cycle: lower starts were tried */
 	}
-	return false;
+	return -1;
+}
+
+bool ls_wait_cycle(const struct ls_machine *m, char *out, size_t n)
+{
+	struct ls_wait w[LS_MAX_CTX];
+	ls_wait_graph(m, w);
+	int start = ls_wait_cycle_start(w, m->nctx);
+	if (start < 0)
+		return false;
+	struct ls_buf b = { 0 };
+	ls_buf_printf(&b, "%s ", m->ctx[start].name);
+	int x = start;
+	do {
+		if (x != start)
+			ls_buf_printf(&b, ", which ");
+		edge_text(m, &m->ctx[x], &w[x], &b);
+		x = w[x].next;
+	} while (x != start);
+	snprintf(out, n, "%s", b.s);
+	ls_buf_finish(&b);
+	return true;
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -67,6 +67,8 @@ struct ls_wait {
 	const char *how;	/* "waits on", "interrupted by", "waits for the CPU held by" */
 };
 void ls_wait_graph(const struct ls_machine *m, struct ls_wait *w);
+/* The lowest context id on a cycle of the wait-for graph w, or -1 when there is none. */
+int ls_wait_cycle_start(const struct ls_wait *w, int nctx);
 /* Writes the cycle through the wait-for graph, if any, as "t0 -> spin_lock(lock_b) -> t1 -> ...".
  * Returns false (and writes nothing) when there is none. */
 bool ls_wait_cycle(const struct ls_machine *m, char *buf, size_t n);

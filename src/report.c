@@ -33,15 +33,6 @@ static void header(struct ls_buf *b, const char *title)
 	rule(b, '-', strlen(title));
 }
 
-static const char *base_name(const char *path)
-{
-	const char *s = strstr(path, "targets/");
-	if (s)
-		return s;
-	s = strrchr(path, '/');
-	return s ? s + 1 : path;
-}
-
 static void site_text(const struct ls_machine *m, const void *addr, const struct ls_site *site,
 		      char *buf, size_t n)
 {
@@ -52,9 +43,9 @@ static void site_text(const struct ls_machine *m, const void *addr, const struct
 	}
 	if (addr && ls_machine_describe(m, addr, obj, sizeof(obj))) {
 		snprintf(buf, n, "%s(%s) in %s (%s:%d)", site->what, obj, site->func,
-			 base_name(site->file), site->line);
+			 ls_site_file(site->file), site->line);
 	} else {
-		snprintf(buf, n, "%s in %s (%s:%d)", site->what, site->func, base_name(site->file),
+		snprintf(buf, n, "%s in %s (%s:%d)", site->what, site->func, ls_site_file(site->file),
 			 site->line);
 	}
 }

@@ -28,7 +28,11 @@
  * which is what the kernel's primitives give on x86.  They take any naturally aligned scalar. */
 #ifdef LS_NATIVE
 #define LS_RD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define LS_WR(p, v) ({ __typeof__(*(p)) ls_w_ = (v); __atomic_store((p), &ls_w_, __ATOMIC_RELEASE); })
+#define LS_WR(p, v)                                                                            \
+	({                                                                                     \
+		__typeof__(*(p)) ls_w_ = (v);                                                   \
+		__atomic_store((p), &ls_w_, __ATOMIC_RELEASE);                                  \
+	})
 #define LS_XCHG(p, v)                                                                          \
 	({                                                                                     \
 		__typeof__(*(p)) ls_x_ = (v), ls_xr_;                                           \
@@ -82,6 +86,17 @@ struct ls_site {
 	const char *what;	/* e.g. "spin_lock" */
 	int line;
 };
+
+/* The file a site names, as reports print it: from "targets/" on when the path has it (the same
+ * whatever directory the build ran in), else its last component. */
+static inline const char *ls_site_file(const char *path)
+{
+	const char *s = __builtin_strstr(path, "targets/");
+	if (s)
+		return s;
+	s = __builtin_strrchr(path, '/');
+	return s ? s + 1 : path;
+}
 
 /* A static site for the current source line; `what` names the API being called. */
 #define LS_SITE(what_)                                                                    \

@@ -345,15 +345,6 @@ void ls_crash_result(const struct ls_session *s, const struct ls_child *c, uint6
 	snprintf(r->shape, sizeof(r->shape), "crash");
 }
 
-static const char *base_name(const char *path)
-{
-	const char *s = strstr(path, "targets/");
-	if (s)
-		return s;
-	s = strrchr(path, '/');
-	return s ? s + 1 : path;
-}
-
 void ls_crash_report(const struct ls_session *s, const struct ls_child *c,
 		     const struct ls_result *r, const char *strategy, const char *note,
 		     const char *replay_path, struct ls_buf *b)
@@ -400,7 +391,7 @@ void ls_crash_report(const struct ls_session *s, const struct ls_child *c,
 				 "operation, in the code after it, or in the target's check() if the "
 				 "execution had ended.\n",
 			      s->m->ctx[p->ctx].name, p->site->what, p->site->func,
-			      base_name(p->site->file), p->site->line);
+			      ls_site_file(p->site->file), p->site->line);
 	}
 	if (note && *note)
 		ls_buf_printf(b, "\n%s\n", note);

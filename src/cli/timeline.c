@@ -16,10 +16,11 @@
  * not seen before opens a hold at this row, an open hold whose entry is gone closes at this row,
  * the unlocking store's, once c goes on from it (the store runs then: a context stopped there,
  * interrupted for good, still holds the lock).  Only the running context changes its stack, so
- * comparing c's at c's points misses nothing; at the end every context is compared once more.  Every point of an
- * acquisition carries the site that asked for it, so a context owns the lock once it reaches a
- * point of another site; if it parked before, the bar is hatched until then (it waited), and a
- * hold that leaves the stack before that point (rqspinlock's -ETIMEDOUT) was never owned.
+ * comparing c's at c's points misses nothing; at the end every context is compared once more.
+ * Every point of an acquisition carries the site that asked for it, so a context owns the lock
+ * once it reaches a point of another site; if it parked before, the bar is hatched until then
+ * (it waited), and a hold that leaves the stack before that point (rqspinlock's -ETIMEDOUT) was
+ * never owned.
  * Bars sit in slots beside their CPU's lane, each hold in the first slot free over its rows
  * (interval colouring in row order).
  *
@@ -435,20 +436,13 @@ static void mark_deadlock(struct ls_timeline *tl, struct finding *f)
 	const struct ls_machine *m = tl->m;
 	struct ls_wait w[LS_MAX_CTX];
 	ls_wait_graph(m, w);
-	bool cycle = false;
-	for (int start = 0; start < m->nctx && !cycle; start++) {
-		int x = start, len = 0;
-		do {
-			x = w[x].next;
-			len++;
-		} while (x >= 0 && x != start && len <= m->nctx);
-		if (x != start)
-			continue;
-		cycle = true;
-		do {
-			f->ctx_hot[x] = true;
-			x = w[x].next;
-		} while (x != start);
+	int start = ls_wait_cycle_start(w, m->nctx);
+	bool cycle = start >= 0;
+	for (int x = start; cycle;) {
+		f->ctx_hot[x] = true;
+		x = w[x].next;
+		if (x == start)
+			break;
 	}
 	snprintf(f->title, sizeof(f->title), "deadlock: %s", cycle ? "the wait-for cycle" :
 		 "no cycle: a context waits on a word no live context holds");
@@ -667,15 +661,6 @@ static void meta(struct ls_buf *b, const char *key, const char *value)
 	ls_buf_printf(b, "</td></tr>\n");
 }
 
-static const char *base_name(const char *path)
-{
-	const char *s = strstr(path, "targets/");
-	if (s)
-		return s;
-	s = strrchr(path, '/');
-	return s ? s + 1 : path;
-}
-
 static const char page_style[] =
 	"body{font:13px/1.35 system-ui,sans-serif;margin:0;color:#222;background:#fafafa}\n"
 	"header,section{padding:4px 12px}\n"
@@ -745,7 +730,8 @@ static const char page_script[] =
 	"document.body.setAttribute('data-js','ran');\n"
 	"var cur=null;\n"
 	"function mark(id,on){q('[data-lock=\"'+id+'\"]').forEach(function(e){\n"
-	"  e.classList.toggle('sel',on);var tr=e.closest('tr.row');if(tr)tr.classList.toggle('lsel',on);});}\n"
+	"  e.classList.toggle('sel',on);var tr=e.closest('tr.row');\n"
+	"  if(tr)tr.classList.toggle('lsel',on);});}\n"
 	"document.addEventListener('mouseover',function(ev){\n"
 	"  var e=ev.target.closest?ev.target.closest('[data-lock]'):null;\n"
 	"  var id=e?e.getAttribute('data-lock'):null;if(id===cur)return;\n"
@@ -931,7 +917,7 @@ static void render_row(struct ls_buf *b, struct ls_timeline *tl, uint64_t i, uin
 		ls_buf_printf(b, "</b> in ");
 		esc(b, r->site->func ? r->site->func : "?");
 		ls_buf_printf(b, " (");
-		esc(b, r->site->file ? base_name(r->site->file) : "?");
+		esc(b, r->site->file ? ls_site_file(r->site->file) : "?");
 		ls_buf_printf(b, ":%d)", r->site->line);
 	}
 	ls_buf_printf(b, "</td><td class=\"dec\">");

@@ -165,17 +165,6 @@ const struct ls_dep *ls_lockdep_dep(int id)
 	return &ld->deps[id];
 }
 
-void ls_lockdep_init_map(struct ls_lockdep_map *map, const void *lock, const char *name,
-			 const void *key, enum ls_wait_type wait_type, unsigned flags)
-{
-	map->name = name;
-	map->key = key ? key : lock;
-	map->lock = lock;
-	map->class_id = 0;
-	map->wait_type = (uint8_t)wait_type;
-	map->flags = (uint8_t)flags;
-}
-
 /* ---- classes ----------------------------------------------------------------------------- */
 
 /* The class id of map, registering its class on first sight; -1 when the table is full. */
