@@ -930,6 +930,7 @@ static void *task_main(void *arg)
 		arm(t, 0);
 		arm(t, 1);
 		d->fn(d->arg);
+		sample(t, mono_ns());	/* a deschedule in the last points counts too */
 		struct ncpu *c = &N.cpu[t->cpu];
 		STORE(&me->state, NS_DONE);
 		me->irqs_off = false;

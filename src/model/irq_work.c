@@ -57,9 +57,10 @@ _Static_assert(sizeof(raised_names) / sizeof(raised_names[0]) == LS_NR_CPUS,
  * before each execution, and registering costs nothing on CPUs a target never queues on). */
 static void name_lists(int cpu)
 {
-	if (named_cpus & (1u << cpu))
+	/* One fetch-or: the NMIs and tasks of several CPUs name lists at once under lockstep
+	 * stress. */
+	if (LS_FETCH_OR(&named_cpus, 1u << cpu) & (1u << cpu))
 		return;
-	named_cpus |= 1u << cpu;
 	ls_object_register(per_cpu_ptr(&raised_list, cpu), sizeof(struct llist_head),
 			   raised_names[cpu], NULL);
 	ls_object_register(per_cpu_ptr(&lazy_list, cpu), sizeof(struct llist_head),

@@ -16,19 +16,42 @@ struct object {
 };
 
 static struct object objects[MAX_OBJECTS];
+/* Slots claimed.  Contexts register lazily (a lock's first use, irq_work lists), which under
+ * lockstep stress happens on several threads at once: a slot is claimed with one fetch-add, and
+ * the count may pass MAX_OBJECTS for a moment, so readers clamp it. */
 static int nobjects;
+
+static int objects_used(void)
+{
+	int n = LS_RD(&nobjects);
+	return n < MAX_OBJECTS ? n : MAX_OBJECTS;
+}
+
+static void fill(struct object *o, const void *addr, unsigned size, const char *name,
+		 int (*owner)(const void *addr))
+{
+	/* The base last: a reader matching it sees the rest. */
+	LS_WR(&o->base, NULL);
+	o->size = size;
+	o->name = name;
+	o->owner = owner;
+	LS_WR(&o->base, (const char *)addr);
+}
 
 void ls_object_register(const void *addr, unsigned size, const char *name,
 			int (*owner)(const void *addr))
 {
-	for (int i = 0; i < nobjects; i++)
-		if (objects[i].base == addr) {
-			objects[i] = (struct object){ addr, size, name, owner };
+	for (int i = 0; i < objects_used(); i++)
+		if (LS_RD(&objects[i].base) == addr) {
+			fill(&objects[i], addr, size, name, owner);
 			return;
 		}
-	if (nobjects == MAX_OBJECTS)
+	int i = LS_FETCH_ADD(&nobjects, 1);
+	if (i >= MAX_OBJECTS) {
+		LS_FETCH_ADD(&nobjects, -1);
 		return;	/* reports fall back to "an unnamed word" */
-	objects[nobjects++] = (struct object){ addr, size, name, owner };
+	}
+	fill(&objects[i], addr, size, name, owner);
 }
 
 void ls_objects_reset(void)
@@ -39,7 +62,8 @@ void ls_objects_reset(void)
 static const struct object *find(const void *addr)
 {
 	const char *a = addr;
-	for (int i = 0; i < nobjects; i++)
+	int n = objects_used();
+	for (int i = 0; i < n; i++)
 		if (a >= objects[i].base && a < objects[i].base + objects[i].size)
 			return &objects[i];
 	return NULL;

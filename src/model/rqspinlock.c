@@ -234,8 +234,17 @@ void ls_rqspinlock_init(rqspinlock_t *lock, const char *name, const void *key)
 	ls_lockdep_init_map(&lock->dep_map, lock, ls_lock_class_name(name), key, LS_WAIT_SPIN,
 			    LS_LOCKDEP_RESILIENT);
 	ls_object_register(lock, sizeof(lock->val), lock->dep_map.name, lock_owner);
-	if (nlocks < MAX_LOCKS)
-		locks[nlocks++] = lock;
+	/* A lock first used in an execution is initialised by prepare(), possibly on several
+	 * threads at once under lockstep stress: claim the slot with one fetch-add. */
+	int slot = LS_FETCH_ADD(&nlocks, 1);
+	if (slot < MAX_LOCKS)
+		locks[slot] = lock;
+}
+
+/* The locks recorded for the end-of-execution check. */
+static int locks_recorded(void)
+{
+	return nlocks < MAX_LOCKS ? nlocks : MAX_LOCKS;
 }
 
 int ls_rqs_held_count(int cpu)
@@ -821,7 +830,7 @@ void ls_raw_res_spin_unlock_irqrestore(rqspinlock_t *lock, unsigned long flags,
 void ls_rqs_check_quiescent(int variant)
 {
 	(void)variant;
-	for (int i = 0; i < nlocks; i++)
+	for (int i = 0; i < locks_recorded(); i++)
 		if (locks[i]->val.counter)
 			ls_fail(LS_SITE("rqspinlock"), "rqspinlock: %s ends with lock word %#x",
 				locks[i]->dep_map.name, (unsigned)locks[i]->val.counter);

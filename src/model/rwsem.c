@@ -105,31 +105,41 @@ static void set_reader_owned(struct rw_semaphore *sem, int ctx, const struct ls_
 	ls_atomic_long_set(&sem->owner, tag_of(ctx) | RWSEM_READER_OWNED, site);
 }
 
+/* The reader list is bookkeeping for reports, changed by readers with no lock held.  Under
+ * lockstep stress readers on several threads change it at once: each change reads the count
+ * once and writes back a count within [0, LS_RWSEM_READERS], so a race may lose or keep a name
+ * but never moves memory out of the array. */
 static void reader_add(struct rw_semaphore *sem, int ctx)
 {
-	if (sem->ls_nreaders < LS_RWSEM_READERS)
-		sem->ls_readers[sem->ls_nreaders++] = (signed char)ctx;
+	int n = LS_RD(&sem->ls_nreaders);
+	if (n < LS_RWSEM_READERS) {
+		sem->ls_readers[n] = (signed char)ctx;
+		LS_WR(&sem->ls_nreaders, (unsigned char)(n + 1));
+	}
 }
 
-static void reader_remove_at(struct rw_semaphore *sem, int i)
+static void reader_remove_at(struct rw_semaphore *sem, int n, int i)
 {
 	memmove(&sem->ls_readers[i], &sem->ls_readers[i + 1],
-		(size_t)(sem->ls_nreaders - i - 1) * sizeof(sem->ls_readers[0]));
-	sem->ls_nreaders--;
+		(size_t)(n - i - 1) * sizeof(sem->ls_readers[0]));
+	LS_WR(&sem->ls_nreaders, (unsigned char)(n - 1));
 }
 
 /* A release by the holder drops its own entry; a non-owner release, the oldest. */
 static void reader_remove(struct rw_semaphore *sem, int ctx, bool owner)
 {
-	if (!sem->ls_nreaders)
+	int n = LS_RD(&sem->ls_nreaders);
+	if (!n)
 		return;
+	if (n > LS_RWSEM_READERS)
+		n = LS_RWSEM_READERS;
 	if (!owner) {
-		reader_remove_at(sem, 0);
+		reader_remove_at(sem, n, 0);
 		return;
 	}
-	for (int i = 0; i < sem->ls_nreaders; i++)
+	for (int i = 0; i < n; i++)
 		if (sem->ls_readers[i] == ctx) {
-			reader_remove_at(sem, i);
+			reader_remove_at(sem, n, i);
 			return;
 		}
 }
@@ -325,13 +335,13 @@ static void wake_up_q(struct rw_semaphore *sem, struct wake_q *q, const struct l
 {
 	if (q->readers) {
 		ls_point(LS_OP_STORE, &sem->ls_read_wake, site);
-		sem->ls_read_wake++;
+		LS_FETCH_ADD(&sem->ls_read_wake, 1);	/* wakers may run on two CPUs at once */
 		ls_wrote(&sem->ls_read_wake);
 	}
 	if (q->writer >= 0) {
 		ls_point(LS_OP_STORE, &sem->ls_write_wake, site);
 		task_sleeping(q->writer) = false;
-		sem->ls_write_wake++;
+		LS_FETCH_ADD(&sem->ls_write_wake, 1);
 		ls_wrote(&sem->ls_write_wake);
 	}
 	q->readers = false;

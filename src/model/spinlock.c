@@ -38,10 +38,10 @@ void ls_locks_reset(void)
 
 bool ls_lock_fresh(unsigned *gen)
 {
-	if (*gen == generation)
-		return false;
-	*gen = generation;
-	return true;
+	/* One compare-and-swap: under lockstep stress two CPUs may touch a lock first at once, and
+	 * only one of them may put it back in its initial state. */
+	unsigned seen = LS_RD(gen);
+	return seen != generation && LS_CMPXCHG(gen, seen, generation) == seen;
 }
 
 void ls_lock_mark_fresh(unsigned *gen)

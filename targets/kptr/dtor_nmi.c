@@ -166,7 +166,7 @@ static struct task_ref refs[NOBJS];
 static void delayed_put_task_struct(struct rcu_head *head)
 {
 	struct task_ref *t = container_of(head, struct task_ref, rcu);
-	if (t->puts++)
+	if (LS_FETCH_ADD(&t->puts, 1))
 		ls_fail(LS_SITE("delayed_put_task_struct"), "task reference %d freed twice",
 			(int)(t - refs));
 }
@@ -176,8 +176,10 @@ static void put_task_struct_rcu_user(struct task_ref *t)
 	if (t->puts)
 		ls_fail(LS_SITE("put_task_struct_rcu_user"),
 			"task reference %d released after it was freed", (int)(t - refs));
-	t->releases++;
-	t->releases_in_nmi += in_nmi();
+	/* Fetch-adds: under lockstep stress a double release may come from two CPUs at once, and
+	 * a lost count would hide it. */
+	LS_FETCH_ADD(&t->releases, 1);
+	LS_FETCH_ADD(&t->releases_in_nmi, (int)in_nmi());
 	if (atomic_dec_and_test(&t->rcu_users))
 		call_rcu(&t->rcu, delayed_put_task_struct);
 }

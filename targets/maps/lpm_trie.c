@@ -103,10 +103,20 @@ static const struct lpm_key key_right = { 2, { 0xc0 } };
 static const struct lpm_key key_update0 = { 3, { 0xa0 } };
 static const struct lpm_key key_update1 = { 3, { 0x20 } };
 
-/* What the calls returned, for the check and for tests/bpf/test_maps.c. */
+/* What the calls returned, for the check and for tests/bpf/test_maps.c.  The program runs on
+ * both CPUs at once under lockstep stress: a slot of delete_ret is claimed with one fetch-add
+ * (ndeletes may pass the array's size; readers clamp it), and prog_misses is a fetch-add. */
 static int update_ret[2];
 static int delete_ret[8];
 static int ndeletes, prog_misses;
+
+#define NDELETE_SLOTS ((int)(sizeof(delete_ret) / sizeof(delete_ret[0])))
+
+/* The delete_ret entries recorded this execution. */
+static int deletes_recorded(void)
+{
+	return ndeletes < NDELETE_SLOTS ? ndeletes : NDELETE_SLOTS;
+}
 
 /* ---- the allocator and the program attached to it ---------------------------------------- */
 
@@ -116,13 +126,14 @@ static long trie_delete_elem(struct lpm_trie *t, const struct lpm_key *key);
 static void fentry_bpf_mem_cache_alloc(void)
 {
 	if (this_cpu_inc_return(prog_active) != 1) {
-		prog_misses++;	/* bpf_prog_inc_misses_counter() */
+		LS_FETCH_ADD(&prog_misses, 1);	/* bpf_prog_inc_misses_counter() */
 		this_cpu_dec(prog_active);
 		return;
 	}
 	long ret = trie_delete_elem(&the_trie, &key_left);
-	if (ndeletes < (int)(sizeof(delete_ret) / sizeof(delete_ret[0])))
-		delete_ret[ndeletes++] = (int)ret;
+	int slot = LS_FETCH_ADD(&ndeletes, 1);
+	if (slot < NDELETE_SLOTS)
+		delete_ret[slot] = (int)ret;
 	this_cpu_dec(prog_active);
 }
 
@@ -470,7 +481,7 @@ static void check(int v)
 			real);
 
 	int deleted = 0;
-	for (int i = 0; i < ndeletes; i++) {
+	for (int i = 0; i < deletes_recorded(); i++) {
 		if (delete_ret[i] == 0)
 			deleted++;
 		else if (delete_ret[i] != -ENOENT && !(v == RQSPINLOCK && delete_ret[i] == -EDEADLK))
@@ -493,7 +504,7 @@ static void check(int v)
 int ls_maps_lpm_trie_deletes(int err)
 {
 	int n = 0;
-	for (int i = 0; i < ndeletes; i++)
+	for (int i = 0; i < deletes_recorded(); i++)
 		n += delete_ret[i] == err;
 	return n;
 }

@@ -124,7 +124,16 @@ struct nmi_call {
 	uint64_t waited;
 };
 static struct nmi_call nmi_calls[8];
+/* NMIs on both CPUs record at once under lockstep stress: a slot is claimed with one fetch-add
+ * (nnmi_calls may pass the array's size; readers clamp it). */
 static int nnmi_calls;
+
+#define NMI_CALL_SLOTS ((int)(sizeof(nmi_calls) / sizeof(nmi_calls[0])))
+
+static int nmi_calls_recorded(void)
+{
+	return nnmi_calls < NMI_CALL_SLOTS ? nnmi_calls : NMI_CALL_SLOTS;
+}
 static int update_ret[2][2];
 
 static uint32_t htab_map_hash(uint32_t key)
@@ -333,8 +342,9 @@ static void nmi_delete(struct bpf_htab *htab)
 {
 	uint64_t start = ls_now();
 	long ret = htab_lru_map_delete_elem(htab, KEY);
-	if (nnmi_calls < (int)(sizeof(nmi_calls) / sizeof(nmi_calls[0])))
-		nmi_calls[nnmi_calls++] = (struct nmi_call){ (int)ret, ls_now() - start };
+	int slot = LS_FETCH_ADD(&nnmi_calls, 1);
+	if (slot < NMI_CALL_SLOTS)
+		nmi_calls[slot] = (struct nmi_call){ (int)ret, ls_now() - start };
 }
 
 /* bpf_overflow_handler() running the two programs attached to the perf event. */
@@ -433,7 +443,7 @@ static void check(int v)
 	check_htab(&lru_b, "lru_b");
 	for (int c = 0; c < 2; c++)
 		LS_BUG_ON(bpf_prog_active[c] != 0);
-	for (int i = 0; i < nnmi_calls; i++) {
+	for (int i = 0; i < nmi_calls_recorded(); i++) {
 		int ret = nmi_calls[i].ret;
 		bool expected = ret == 0 || ret == -ENOENT ||
 				(v == RAW_SPINLOCK ? ret == -EBUSY : ret == -EDEADLK);
@@ -450,7 +460,7 @@ int ls_maps_lru_abba_nmi_deletes(int err, uint64_t *max_wait_ns)
 {
 	int n = 0;
 	uint64_t max = 0;
-	for (int i = 0; i < nnmi_calls; i++) {
+	for (int i = 0; i < nmi_calls_recorded(); i++) {
 		if (nmi_calls[i].ret != err)
 			continue;
 		n++;

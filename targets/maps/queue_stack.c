@@ -76,12 +76,18 @@ static int variant;
 static struct bpf_queue_stack the_queue;
 static DEFINE_PER_CPU(int, bpf_prog_active);
 
-/* lockstep: what each call returned, for the check and for tests/bpf/test_maps.c. */
+/* lockstep: what each call returned, for the check and for tests/bpf/test_maps.c.  Each
+ * producer is one context, so next_rank[p] and pushed[] have one writer each; pops and the NMI
+ * records come from both CPUs at once under lockstep stress, so popped[] counts with a fetch-add
+ * and an NMI claims its nmi_ret slot with one (nmi_calls may pass the array's size; readers
+ * clamp it). */
 static int next_rank[NPRODUCERS];
 static bool pushed[NVALUES];
 static int popped[NVALUES];
 static int nmi_ret[16];
 static int nmi_calls;
+
+#define NMI_SLOTS ((int)(sizeof(nmi_ret) / sizeof(nmi_ret[0])))
 
 static int value_of(int producer, int rank)
 {
@@ -207,7 +213,7 @@ static long pop(void)
 	int value;
 	long ret = queue_map_pop_elem(&the_queue, &value);
 	if (!ret && value >= 0 && value < NVALUES)
-		popped[value]++;
+		LS_FETCH_ADD(&popped[value], 1);
 	return ret;
 }
 
@@ -229,8 +235,9 @@ static void prog1_fn(void *arg)
 
 static void record_nmi(long ret)
 {
-	if (nmi_calls < (int)(sizeof(nmi_ret) / sizeof(nmi_ret[0])))
-		nmi_ret[nmi_calls++] = (int)ret;
+	int slot = LS_FETCH_ADD(&nmi_calls, 1);
+	if (slot < NMI_SLOTS)
+		nmi_ret[slot] = (int)ret;
 }
 
 /* bpf_overflow_handler() running the perf_event program. */
@@ -317,8 +324,8 @@ static void check(int v)
 /* How many of the last execution's NMI-side map operations returned err. */
 int ls_maps_queue_stack_nmi_ops(int err)
 {
-	int n = 0;
-	for (int i = 0; i < nmi_calls; i++)
+	int n = 0, calls = nmi_calls < NMI_SLOTS ? nmi_calls : NMI_SLOTS;
+	for (int i = 0; i < calls; i++)
 		n += nmi_ret[i] == err;
 	return n;
 }
