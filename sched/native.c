@@ -942,6 +942,9 @@ static void *task_main(void *arg)
 		if (ADD(&N.done, 1) == N.ntasks) {
 			t->cur = NULL;
 			if (!close_round()) {
+				/* A new futex value, or a waiter that read quit == 0 just before
+				 * would sleep through the wake-up. */
+				ADD(&N.gen_futex, 1);
 				futex_wake(&N.gen_futex);
 				return NULL;
 			}
