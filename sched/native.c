@@ -81,7 +81,6 @@ struct nctx {
 	int state;			/* NS_*, read by the reporter */
 	const struct ls_site *site;	/* of the last point or park */
 	const void *addr;
-	uint64_t deadline;		/* of the wait it is parked in */
 	uint64_t points;
 	struct nctx *over;		/* the interrupt running over this context */
 	struct nctx *below;		/* for an interrupt: the context it interrupted */
@@ -352,7 +351,6 @@ bool ls_park(const void *addr, uint64_t deadline, const struct ls_site *site)
 	uint64_t v0 = __atomic_load_n(w, __ATOMIC_ACQUIRE);
 	c->site = site;
 	c->addr = addr;
-	c->deadline = deadline;
 	STORE(&c->state, NS_PARKED);
 	bool give = preemptible(c) && N.cpu[t->cpu].ntasks > 1;
 	if (give)
@@ -712,14 +710,9 @@ static void hang_report(struct ls_native_shared *sh)
 		nanosleep(&pause_ts, NULL);
 	}
 	bool moving = false;
-	int timed = 0;
-	for (int i = 0; i < N.nctx; i++) {
+	for (int i = 0; i < N.nctx; i++)
 		if (running[i] > 10)
 			moving = true;
-		if (LOAD(&N.ctx[i].state) == NS_PARKED && N.ctx[i].deadline != LS_NO_DEADLINE)
-			timed++;
-	}
-	sh->report_timed = timed;
 
 	char *out = sh->report;
 	size_t n = sizeof(sh->report), len = 0;

@@ -34,7 +34,6 @@ struct ls_native_shared {
 	/* Child -> parent, in answer to report_req. */
 	int report_done;		/* futex: 1 when report holds the answer */
 	int report_kind;		/* LS_KIND_DEADLOCK (everything waits) or LS_KIND_STALL */
-	int report_timed;		/* contexts in a wait with a deadline still to come */
 	char report[LS_NATIVE_TEXT];
 };
 

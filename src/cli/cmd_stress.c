@@ -36,7 +36,6 @@
 struct stress_opts {
 	double time_s;
 	double watchdog_s;
-	double hang_max_s;
 	uint64_t seed;
 	bool json, quiet;
 };
@@ -93,15 +92,12 @@ static bool ask_report(struct ls_native_shared *sh)
 int ls_cmd_stress(int argc, char **argv)
 {
 	const struct ls_cmd *cmd = ls_cmd_lookup("stress");
-	struct stress_opts o = { .time_s = 10, .watchdog_s = 2, .hang_max_s = 60 };
+	struct stress_opts o = { .time_s = 10, .watchdog_s = 2 };
 	const struct ls_opt opts[] = {
 		{ "time", LS_OPT_F64, "S", "stop after S seconds of wall time", &o.time_s, NULL },
 		{ "watchdog", LS_OPT_F64, "S",
 		  "declare a hang when no round finishes for S seconds (at least 4x the longest "
 		  "round so far)", &o.watchdog_s, NULL },
-		{ "hang-max", LS_OPT_F64, "S",
-		  "while some context waits with a timeout still to come the watchdog waits on, "
-		  "for at most S seconds", &o.hang_max_s, NULL },
 		{ "seed", LS_OPT_U64, "N", "seed of the interrupt timing and preemption choices",
 		  &o.seed, NULL },
 		{ "json", LS_OPT_FLAG, NULL, "print a JSON summary as the last line of output",
@@ -149,7 +145,7 @@ int ls_cmd_stress(int argc, char **argv)
 	close(fd);
 
 	uint64_t last_rounds = 0;
-	double last_progress = start, watch_from = start, stop_sent = 0;
+	double last_progress = start, stop_sent = 0;
 	int status = 0, found = 0;
 	bool exited = false, hang = false, unanswered = false;
 	double found_s = 0, hang_since = 0, hang_period = 0;
@@ -165,7 +161,7 @@ int ls_cmd_stress(int argc, char **argv)
 		uint64_t r = __atomic_load_n(&sh->rounds, __ATOMIC_ACQUIRE);
 		if (r != last_rounds || !sh->start_ns) {
 			last_rounds = r;
-			last_progress = watch_from = now;
+			last_progress = now;
 		}
 		if (!stop_sent && (now - start >= o.time_s || ls_stop_signal)) {
 			__atomic_store_n(&sh->stop, 1, __ATOMIC_SEQ_CST);
@@ -176,15 +172,8 @@ int ls_cmd_stress(int argc, char **argv)
 		double period = o.watchdog_s, longest = (double)sh->max_round_ns / 1e9;
 		if (4 * longest > period)
 			period = 4 * longest;
-		if (now - watch_from >= period) {
+		if (now - last_progress >= period) {
 			unanswered = !ask_report(sh);
-			/* Someone waits with a deadline still to come (a timeout, a delay): not a
-			 * hang yet.  Wait again, up to --hang-max in all. */
-			if (!unanswered && sh->report_timed &&
-			    now - last_progress < o.hang_max_s) {
-				watch_from = ls_wall_s();
-				continue;
-			}
 			hang = true;
 			hang_period = period;
 			hang_since = last_progress - start;
