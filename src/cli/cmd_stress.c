@@ -246,13 +246,13 @@ int ls_cmd_stress(int argc, char **argv)
 		ls_buf_printf(&j, ",\"variant\":");
 		ls_json_str(&j, v->name);
 		ls_buf_printf(&j, ",\"engine\":\"stress\",\"seed\":%" PRIu64 ",\"threads\":%d,"
-				  "\"pinned\":%d,\"watchdog_s\":%g,\"time_s\":%g,\"elapsed_s\":%.3f,"
+				  "\"pinned\":%d,\"watchdog_s\":%g,\"time_s\":%g,\"elapsed_s\":%.6f,"
 				  "\"rounds\":%" PRIu64 ",\"rounds_per_s\":%.0f,"
 				  "\"stopped_by_signal\":%s",
 			      o.seed, sh->threads, sh->pinned, o.watchdog_s, o.time_s, elapsed, rounds,
 			      rate, ls_stop_signal ? "true" : "false");
 		if (found) {
-			ls_buf_printf(&j, ",\"first_bug_kind\":\"%s\",\"first_bug_s\":%.3f,"
+			ls_buf_printf(&j, ",\"first_bug_kind\":\"%s\",\"first_bug_s\":%.6f,"
 					  "\"first_bug_round\":%" PRIu64 ",\"signature\":",
 				      ls_kind_name(kind), found_s, found_round);
 			ls_json_str(&j, sig);
@@ -261,7 +261,7 @@ int ls_cmd_stress(int argc, char **argv)
 					  "\"first_bug_round\":null,\"signature\":null");
 		}
 		if (hang)
-			ls_buf_printf(&j, ",\"hang_since_s\":%.3f", hang_since);
+			ls_buf_printf(&j, ",\"hang_since_s\":%.6f", hang_since);
 		ls_buf_printf(&j, ",\"stalls_discarded\":%" PRIu64, sh->stalls_discarded);
 		ls_buf_printf(&j, ",\"other\":{");
 		bool first = true;
