@@ -28,8 +28,11 @@
  *
  *   Waiting.  ls_park() spins (with pause, yielding now and then) until the word changes or its
  *   deadline passes; a deadline is in real nanoseconds since the round began, so rqspinlock's
- *   timeouts take their real 250 ms.  After a millisecond of an unchanged word it returns, as a
- *   spurious wake-up: callers re-check, and no wake-up is ever lost to a store of the same value.
+ *   timeouts take their real 250 ms.  The word is compared with its value at the context's last
+ *   point on it, so a release between the caller's check and the park is not slept through; and
+ *   after 20 us of an unchanged word the park returns anyway, as a spurious wake-up (callers
+ *   re-check): a check that read the word without a point, or a store of the same value, costs
+ *   at most that.
  *
  *   Findings.  A failed check or a model BUG (ls_fail) and the first stall of a round are
  *   written to the shared page.  A hang is not seen here: the parent's watchdog sees the round
@@ -60,13 +63,14 @@
 #include <lockstep/runtime.h>
 
 #include "../src/model/model.h"
+#include "cycle.h"
 
 #define MAX_CTX (LS_MAX_TASKS + 2 * LS_MAX_CPUS)
 #define SIG_NMI (SIGRTMIN)
 #define SIG_IRQ (SIGRTMIN + 1)
 #define SIG_KICK (SIGRTMIN + 2)
 #define RAISED_BIT 31u
-#define SPURIOUS_NS 1000000ull
+#define SPURIOUS_NS 20000ull
 #define GAP_NS 100000ull
 
 enum { NS_IDLE, NS_RUN, NS_PARKED, NS_DONE };
@@ -81,6 +85,8 @@ struct nctx {
 	int state;			/* NS_*, read by the reporter */
 	const struct ls_site *site;	/* of the last point or park */
 	const void *addr;
+	const void *seen_addr;		/* the last point's address, and its 8-byte word */
+	uint64_t seen;			/* as that point found it */
 	uint64_t points;
 	struct nctx *over;		/* the interrupt running over this context */
 	struct nctx *below;		/* for an interrupt: the context it interrupted */
@@ -98,7 +104,7 @@ struct nthread {
 	uint64_t rng;
 	uint64_t gen;			/* the last round it ran */
 	/* Time the host took this thread away this round (see sample()). */
-	uint64_t last_sample, irq_ns, irq_at_sample, stolen;
+	uint64_t last_sample, stolen;
 	unsigned npoints;
 };
 
@@ -200,19 +206,24 @@ const char *ls_kind_name(enum ls_kind kind)
 /* Host noise.  A kernel CPU spinning with preemption off is never taken away; a thread is, and
  * a waiter whose thread (or whose lock holder's thread) the host descheduled sees a long wait
  * that is no stall of the code.  Every thread samples the clock now and then (every 16th point,
- * and while it waits) and counts a gap of over GAP_NS between samples, less the time its
- * interrupt handlers ran, as stolen.  A stall in a round where some thread had at least half the
+ * while it waits, as an interrupt handler begins and ends, and as a task ends) and counts what a
+ * gap between samples has beyond GAP_NS as stolen.  A stall in a round where some thread had at least half the
  * stall's wait stolen is put down to the host: counted, not reported. */
 static void sample(struct nthread *t, uint64_t now)
 {
-	uint64_t gap = now - t->last_sample, irq = t->irq_ns - t->irq_at_sample;
-	if (gap > irq + GAP_NS)
-		t->stolen += gap - irq;
+	uint64_t gap = now - t->last_sample;
+	if (gap > GAP_NS)
+		t->stolen += gap - GAP_NS;
 	t->last_sample = now;
-	t->irq_at_sample = t->irq_ns;
 }
 
 /* ---- the runtime API ---------------------------------------------------------------------- */
+
+/* The aligned 8-byte word holding addr, as the simulator parks on it. */
+static inline const uint64_t *word_of(const void *addr)
+{
+	return (const uint64_t *)((uintptr_t)addr & ~(uintptr_t)7);
+}
 
 static inline struct nctx *cur(void)
 {
@@ -268,23 +279,27 @@ static void run_interrupt(struct nthread *t, struct nctx *h, void (*fn)(void *),
 		return;
 	}
 	struct nctx *prev = t->cur;
-	uint64_t t0 = mono_ns();
+	sample(t, mono_ns());
 	h->irqs_off = true;
 	h->preempt = 0;
 	h->over = NULL;
 	h->below = prev;
 	h->site = NULL;
+	h->seen_addr = NULL;
 	STORE(&h->state, NS_RUN);
-	STORE(&prev->over, h);
+	/* The thread's context first: an NMI landing in between runs over h, not prev. */
 	t->cur = h;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	STORE(&prev->over, h);
 	if (raised)
 		raised(t->cpu);
 	else
 		fn(arg);
-	t->cur = prev;
 	STORE(&prev->over, NULL);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->cur = prev;
 	STORE(&h->state, NS_IDLE);
-	t->irq_ns += mono_ns() - t0;
+	sample(t, mono_ns());
 	ADD(&N.inflight, -1);
 }
 
@@ -316,6 +331,9 @@ void ls_point(enum ls_op op, const void *addr, const struct ls_site *site)
 		return;
 	c->site = site;
 	c->addr = addr;
+	c->seen_addr = addr;
+	if (addr)
+		c->seen = __atomic_load_n(word_of(addr), __ATOMIC_ACQUIRE);
 	__atomic_store_n(&c->points, c->points + 1, __ATOMIC_RELAXED);
 	if (op == LS_OP_FENCE)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -347,8 +365,9 @@ bool ls_park(const void *addr, uint64_t deadline, const struct ls_site *site)
 	struct nctx *c = t ? t->cur : NULL;
 	if (!c)
 		return true;
-	const uint64_t *w = (const uint64_t *)((uintptr_t)addr & ~(uintptr_t)7);
-	uint64_t v0 = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+	const uint64_t *w = word_of(addr);
+	uint64_t v0 = c->seen_addr == addr ? c->seen : __atomic_load_n(w, __ATOMIC_ACQUIRE);
+	c->seen_addr = NULL;	/* a second park without a point reads the word afresh */
 	c->site = site;
 	c->addr = addr;
 	STORE(&c->state, NS_PARKED);
@@ -522,6 +541,14 @@ static void site_text(const struct ls_site *site, char *buf, size_t n)
 		buf[0] = 0;
 }
 
+/* A finding's message and the " at file:line (function, API)" of its site. */
+static void note_text(char *what, size_t wn, char *where, size_t hn, const struct ls_site *site,
+		      const char *fmt, va_list ap)
+{
+	vsnprintf(what, wn, fmt, ap);
+	site_text(site, where, hn);
+}
+
 /* A failure inside a context ends the whole run at once: the other threads may be mid-way
  * through anything, and the finding is already on the shared page. */
 void ls_fail(const struct ls_site *site, const char *fmt, ...)
@@ -540,17 +567,16 @@ void ls_fail(const struct ls_site *site, const char *fmt, ...)
 	char what[1024], where[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	note_text(what, sizeof(what), where, sizeof(where), site, fmt, ap);
 	va_end(ap);
-	site_text(site, where, sizeof(where));
 	struct nctx *c = cur();
 	snprintf(sh->text, sizeof(sh->text), "invariant: %s\n  in %s%s\n", what,
 		 c ? c->name : "the target's check", where);
 	sh->found_round = LOAD(&sh->rounds);
 	sh->found_ns = since_start();
 	STORE(&sh->kind, LS_KIND_INVARIANT);
-	if (c || !ls_variant_bug(&N.t->variants[N.variant], LS_KIND_INVARIANT))
-		_exit(LS_NATIVE_EXIT_FOUND);
+	if (c)
+		_exit(LS_NATIVE_EXIT_FOUND);	/* in check(): recorded, close_round() judges it */
 }
 
 void ls_stall(const struct ls_site *site, uint64_t waited_ns, const char *fmt, ...)
@@ -563,14 +589,13 @@ void ls_stall(const struct ls_site *site, uint64_t waited_ns, const char *fmt, .
 	char what[1024], where[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	note_text(what, sizeof(what), where, sizeof(where), site, fmt, ap);
 	va_end(ap);
-	site_text(site, where, sizeof(where));
 	N.stall_waited = waited_ns;
 	snprintf(N.stall_text, sizeof(N.stall_text),
-		 "stall: %s on CPU%d stalled %llu.%llu ms: %s\n  in %s%s\n", c->name, c->cpu,
-		 (unsigned long long)(waited_ns / 1000000),
-		 (unsigned long long)(waited_ns / 100000 % 10), what, c->name, where);
+		 "stall: %s on CPU%d: %s\n  in %s%s, after %llu.%llu ms\n", c->name, c->cpu, what,
+		 c->name, where, (unsigned long long)(waited_ns / 1000000),
+		 (unsigned long long)(waited_ns / 100000 % 10));
 }
 
 /* ---- interrupts --------------------------------------------------------------------------- */
@@ -667,7 +692,8 @@ static const char *state_name(const struct nctx *c)
 }
 
 /* One link of a chain: what c waits for, and the context holding it (-1: nobody known). */
-static int describe_wait(const struct nctx *c, char *buf, size_t n)
+static int describe_wait(const struct ls_model_hooks *hooks, const struct nctx *c, char *buf,
+			 size_t n)
 {
 	const struct nctx *h = LOAD(&c->over);
 	if (h) {
@@ -682,9 +708,9 @@ static int describe_wait(const struct nctx *c, char *buf, size_t n)
 	}
 	char name[96] = "an unnamed word";
 	const void *addr = c->addr;
-	if (N.hooks && N.hooks->describe)
-		N.hooks->describe(addr, name, sizeof(name));
-	int owner = N.hooks && N.hooks->owner ? N.hooks->owner(addr) : -1;
+	if (hooks && hooks->describe)
+		hooks->describe(addr, name, sizeof(name));
+	int owner = hooks && hooks->owner ? hooks->owner(addr) : -1;
 	if (owner >= 0 && owner < N.nctx && owner != c->id)
 		snprintf(buf, n, "%s waits in %s on %s held by %s", c->name,
 			 c->site ? c->site->what : "?", name, N.ctx[owner].name);
@@ -716,15 +742,22 @@ static void hang_report(struct ls_native_shared *sh)
 
 	char *out = sh->report;
 	size_t n = sizeof(sh->report), len = 0;
-	/* The chain from the first blocked task: each link names who it waits for. */
-	int start = -1;
+	/* One read of the hooks: a round that turns out live may reset them meanwhile. */
+	const struct ls_model_hooks *hooks = __atomic_load_n(&N.hooks, __ATOMIC_ACQUIRE);
+	int next[MAX_CTX];
+	for (int i = 0; i < N.nctx; i++) {
+		char ignored[256];
+		next[i] = describe_wait(hooks, &N.ctx[i], ignored, sizeof(ignored));
+	}
+	/* The chain: the wait-for cycle from its lowest context, as the simulator words it, or
+	 * else from the first blocked task as far as it goes. */
+	int start = ls_cycle_start(next, N.nctx);
 	for (int i = 0; i < N.ntasks && start < 0; i++)
 		if (LOAD(&N.ctx[i].state) == NS_PARKED || LOAD(&N.ctx[i].over))
 			start = i;
-	if (start < 0)
-		for (int i = 0; i < N.ntasks && start < 0; i++)
-			if (LOAD(&N.ctx[i].state) == NS_RUN)
-				start = i;
+	for (int i = 0; i < N.ntasks && start < 0; i++)
+		if (LOAD(&N.ctx[i].state) == NS_RUN)
+			start = i;
 	len += (size_t)snprintf(out + len, n - len, "%s: ", moving ? "stall" : "deadlock");
 	bool seen[MAX_CTX] = { false };
 	for (int c = start, hops = 0; c >= 0 && hops < N.nctx && len < n; hops++) {
@@ -732,10 +765,10 @@ static void hang_report(struct ls_native_shared *sh)
 			break;
 		seen[c] = true;
 		char link[256];
-		int next = describe_wait(&N.ctx[c], link, sizeof(link));
+		int nx = describe_wait(hooks, &N.ctx[c], link, sizeof(link));
 		len += (size_t)snprintf(out + len, n - len, "%s%s", hops ? ", which " : "",
 					hops ? strchr(link, ' ') + 1 : link);
-		c = next;
+		c = nx;
 	}
 	if (start < 0 && len < n)
 		len += (size_t)snprintf(out + len, n - len, "no context is running");
@@ -747,7 +780,7 @@ static void hang_report(struct ls_native_shared *sh)
 		if (c->kind != LS_CTX_TASK && st == NS_IDLE)
 			continue;
 		char link[256], where[512];
-		describe_wait(c, link, sizeof(link));
+		describe_wait(hooks, c, link, sizeof(link));
 		site_text(c->site, where, sizeof(where));
 		len += (size_t)snprintf(out + len, n - len, "  cpu%d %s%s\n", c->cpu, link,
 					st == NS_DONE ? "" : where);
@@ -800,13 +833,14 @@ static void reset_round(void)
 		c->over = NULL;
 		c->site = NULL;
 		c->addr = NULL;
+		c->seen_addr = NULL;
 		c->state = c->kind == LS_CTX_TASK ? NS_RUN : NS_IDLE;
 	}
 	for (int i = 0; i < N.ntasks; i++)
-		N.thr[i].owns = false;
+		STORE(&N.thr[i].owns, false);
 	N.done = 0;
 	N.stalled = 0;
-	N.closing = 0;
+	__atomic_store_n(&N.closing, 0, __ATOMIC_SEQ_CST);
 }
 
 static void start_round(void)
@@ -918,7 +952,6 @@ static void *task_main(void *arg)
 		cpu_acquire(t);
 		t->stolen = 0;
 		t->last_sample = mono_ns();
-		t->irq_at_sample = t->irq_ns;
 		t->cur = me;
 		arm(t, 0);
 		arm(t, 1);

@@ -18,6 +18,7 @@
 #include "model/model.h"
 
 #include "buf.h"
+#include "../sched/cycle.h"
 
 bool ls_session_init(struct ls_session *s, const struct ls_target *t, int variant,
 		     const struct ls_config *cfg, char *err, size_t errlen)
@@ -104,17 +105,10 @@ static void edge_text(const struct ls_machine *m, const struct ls_ctx *c, const 
 
 int ls_wait_cycle_start(const struct ls_wait *w, int nctx)
 {
-	for (int start = 0; start < nctx; start++) {
-		/* Walk at most nctx edges; if we come back to start, it is on a cycle. */
-		int x = start, len = 0;
-		do {
-			x = w[x].next;
-			len++;
-		} while (x >= 0 && x != start && len <= nctx);
-		if (x == start)
-			return start;	/* the lowest id on its cycle: lower starts were tried */
-	}
-	return -1;
+	int next[LS_MAX_CTX];
+	for (int i = 0; i < nctx; i++)
+		next[i] = w[i].next;
+	return ls_cycle_start(next, nctx);
 }
 
 bool ls_wait_cycle(const struct ls_machine *m, char *out, size_t n)

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -63,10 +64,19 @@ static pid_t spawn(const char *exe, int fd, const struct ls_target *t, int varia
 	snprintf(ss, sizeof(ss), "%" PRIu64, seed);
 	fflush(stdout);
 	fflush(stderr);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
 		ls_die(LS_EXIT_INTERNAL, "stress: fork: %s", strerror(errno));
 	if (pid == 0) {
+		/* Ctrl-C stops the run through the parent (it sets the stop flag and reports), not
+		 * by killing the child, which would read as a crash; and the child dies with the
+		 * parent.  Ignored signals stay ignored across exec. */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(LS_NATIVE_EXIT_ERROR);
 		char *argv[] = { (char *)exe, fds, (char *)t->name, vs, ss, NULL };
 		execv(exe, argv);
 		fprintf(stderr, "lockstep: stress: cannot run %s: %s\n", exe, strerror(errno));
@@ -174,6 +184,14 @@ int ls_cmd_stress(int argc, char **argv)
 			period = 4 * longest;
 		if (now - last_progress >= period) {
 			unanswered = !ask_report(sh);
+			/* The child may have ended by itself (a finding, --time) or finished the
+			 * round while the report was taken: then it was no hang. */
+			if (waitpid(pid, &status, WNOHANG) == pid) {
+				exited = true;
+				break;
+			}
+			if (__atomic_load_n(&sh->rounds, __ATOMIC_ACQUIRE) != r)
+				continue;
 			hang = true;
 			hang_period = period;
 			hang_since = last_progress - start;
@@ -261,7 +279,8 @@ int ls_cmd_stress(int argc, char **argv)
 					  "\"first_bug_round\":null,\"signature\":null");
 		}
 		if (hang)
-			ls_buf_printf(&j, ",\"hang_since_s\":%.6f", hang_since);
+			ls_buf_printf(&j, ",\"hang_since_s\":%.6f,\"watchdog_period_s\":%.3f",
+				      hang_since, hang_period);
 		ls_buf_printf(&j, ",\"stalls_discarded\":%" PRIu64, sh->stalls_discarded);
 		ls_buf_printf(&j, ",\"other\":{");
 		bool first = true;
