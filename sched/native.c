@@ -309,8 +309,9 @@ static void try_deliver(struct nthread *t)
 	if (!t || !t->owns || !t->cur || t->delivering || !interruptible(t->cur))
 		return;
 	struct ncpu *c = &N.cpu[t->cpu];
-	t->delivering = true;
 	unsigned p;
+again:
+	t->delivering = true;
 	while ((p = __atomic_exchange_n(&c->pending, 0, __ATOMIC_SEQ_CST))) {
 		if (p & (1u << RAISED_BIT)) {
 			if (N.raised_irq)
@@ -321,6 +322,10 @@ static void try_deliver(struct nthread *t)
 				run_interrupt(t, c->hardirq, N.t->irqs[s].fn, N.t->irqs[s].arg, NULL);
 	}
 	t->delivering = false;
+	/* A hardirq raised after the last exchange found us delivering and left it pending. */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (LOAD(&c->pending))
+		goto again;
 }
 
 void ls_point(enum ls_op op, const void *addr, const struct ls_site *site)
