@@ -588,8 +588,9 @@ void ls_fail(const struct ls_site *site, const char *fmt, ...)
 	sh->found_round = LOAD(&sh->rounds);
 	sh->found_ns = since_start();
 	STORE(&sh->kind, LS_KIND_INVARIANT);
+	/* In a context nothing can go on; in check() it is recorded and close_round() judges it. */
 	if (c)
-		_exit(LS_NATIVE_EXIT_FOUND);	/* in check(): recorded, close_round() judges it */
+		_exit(LS_NATIVE_EXIT_FOUND);
 }
 
 void ls_stall(const struct ls_site *site, uint64_t waited_ns, const char *fmt, ...)
