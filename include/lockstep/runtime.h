@@ -87,6 +87,22 @@ struct ls_site {
 	int line;
 };
 
+/* A record kept outside the model (a result, a name) in one of cap slots whose count is *n.
+ * ls_slot_claim() takes the next slot in one indivisible step that is no scheduling point, so
+ * contexts on several real threads (lockstep stress) never share one; -1 when all are taken.
+ * The count may pass cap meanwhile: read it back with ls_slots_used(). */
+static inline int ls_slot_claim(int *n, int cap)
+{
+	int i = LS_FETCH_ADD(n, 1);
+	return i < cap ? i : -1;
+}
+
+static inline int ls_slots_used(const int *n, int cap)
+{
+	int used = LS_RD(n);
+	return used < cap ? used : cap;
+}
+
 /* The file a site names, as reports print it: from "targets/" on when the path has it (the same
  * whatever directory the build ran in), else its last component. */
 static inline const char *ls_site_file(const char *path)

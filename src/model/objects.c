@@ -17,14 +17,12 @@ struct object {
 
 static struct object objects[MAX_OBJECTS];
 /* Slots claimed.  Contexts register lazily (a lock's first use, irq_work lists), which under
- * lockstep stress happens on several threads at once: a slot is claimed with one fetch-add, and
- * the count may pass MAX_OBJECTS for a moment, so readers clamp it. */
+ * lockstep stress happens on several threads at once: ls_slot_claim(). */
 static int nobjects;
 
 static int objects_used(void)
 {
-	int n = LS_RD(&nobjects);
-	return n < MAX_OBJECTS ? n : MAX_OBJECTS;
+	return ls_slots_used(&nobjects, MAX_OBJECTS);
 }
 
 static void fill(struct object *o, const void *addr, unsigned size, const char *name,
@@ -46,11 +44,9 @@ void ls_object_register(const void *addr, unsigned size, const char *name,
 			fill(&objects[i], addr, size, name, owner);
 			return;
 		}
-	int i = LS_FETCH_ADD(&nobjects, 1);
-	if (i >= MAX_OBJECTS) {
-		LS_FETCH_ADD(&nobjects, -1);
+	int i = ls_slot_claim(&nobjects, MAX_OBJECTS);
+	if (i < 0)
 		return;	/* reports fall back to "an unnamed word" */
-	}
 	fill(&objects[i], addr, size, name, owner);
 }
 

@@ -235,16 +235,16 @@ void ls_rqspinlock_init(rqspinlock_t *lock, const char *name, const void *key)
 			    LS_LOCKDEP_RESILIENT);
 	ls_object_register(lock, sizeof(lock->val), lock->dep_map.name, lock_owner);
 	/* A lock first used in an execution is initialised by prepare(), possibly on several
-	 * threads at once under lockstep stress: claim the slot with one fetch-add. */
-	int slot = LS_FETCH_ADD(&nlocks, 1);
-	if (slot < MAX_LOCKS)
+	 * threads at once under lockstep stress: claim the slot. */
+	int slot = ls_slot_claim(&nlocks, MAX_LOCKS);
+	if (slot >= 0)
 		locks[slot] = lock;
 }
 
 /* The locks recorded for the end-of-execution check. */
 static int locks_recorded(void)
 {
-	return nlocks < MAX_LOCKS ? nlocks : MAX_LOCKS;
+	return ls_slots_used(&nlocks, MAX_LOCKS);
 }
 
 int ls_rqs_held_count(int cpu)

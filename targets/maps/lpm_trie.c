@@ -104,8 +104,8 @@ static const struct lpm_key key_update0 = { 3, { 0xa0 } };
 static const struct lpm_key key_update1 = { 3, { 0x20 } };
 
 /* What the calls returned, for the check and for tests/bpf/test_maps.c.  The program runs on
- * both CPUs at once under lockstep stress: a slot of delete_ret is claimed with one fetch-add
- * (ndeletes may pass the array's size; readers clamp it), and prog_misses is a fetch-add. */
+ * both CPUs at once under lockstep stress: delete_ret's slots are claimed (ls_slot_claim) and
+ * prog_misses is a fetch-add. */
 static int update_ret[2];
 static int delete_ret[8];
 static int ndeletes, prog_misses;
@@ -115,7 +115,7 @@ static int ndeletes, prog_misses;
 /* The delete_ret entries recorded this execution. */
 static int deletes_recorded(void)
 {
-	return ndeletes < NDELETE_SLOTS ? ndeletes : NDELETE_SLOTS;
+	return ls_slots_used(&ndeletes, NDELETE_SLOTS);
 }
 
 /* ---- the allocator and the program attached to it ---------------------------------------- */
@@ -131,8 +131,8 @@ static void fentry_bpf_mem_cache_alloc(void)
 		return;
 	}
 	long ret = trie_delete_elem(&the_trie, &key_left);
-	int slot = LS_FETCH_ADD(&ndeletes, 1);
-	if (slot < NDELETE_SLOTS)
+	int slot = ls_slot_claim(&ndeletes, NDELETE_SLOTS);
+	if (slot >= 0)
 		delete_ret[slot] = (int)ret;
 	this_cpu_dec(prog_active);
 }

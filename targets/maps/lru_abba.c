@@ -124,15 +124,14 @@ struct nmi_call {
 	uint64_t waited;
 };
 static struct nmi_call nmi_calls[8];
-/* NMIs on both CPUs record at once under lockstep stress: a slot is claimed with one fetch-add
- * (nnmi_calls may pass the array's size; readers clamp it). */
+/* NMIs on both CPUs record at once under lockstep stress: each claims its slot (ls_slot_claim). */
 static int nnmi_calls;
 
 #define NMI_CALL_SLOTS ((int)(sizeof(nmi_calls) / sizeof(nmi_calls[0])))
 
 static int nmi_calls_recorded(void)
 {
-	return nnmi_calls < NMI_CALL_SLOTS ? nnmi_calls : NMI_CALL_SLOTS;
+	return ls_slots_used(&nnmi_calls, NMI_CALL_SLOTS);
 }
 static int update_ret[2][2];
 
@@ -342,8 +341,8 @@ static void nmi_delete(struct bpf_htab *htab)
 {
 	uint64_t start = ls_now();
 	long ret = htab_lru_map_delete_elem(htab, KEY);
-	int slot = LS_FETCH_ADD(&nnmi_calls, 1);
-	if (slot < NMI_CALL_SLOTS)
+	int slot = ls_slot_claim(&nnmi_calls, NMI_CALL_SLOTS);
+	if (slot >= 0)
 		nmi_calls[slot] = (struct nmi_call){ (int)ret, ls_now() - start };
 }
 

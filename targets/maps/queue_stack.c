@@ -79,8 +79,7 @@ static DEFINE_PER_CPU(int, bpf_prog_active);
 /* lockstep: what each call returned, for the check and for tests/bpf/test_maps.c.  Each
  * producer is one context, so next_rank[p] and pushed[] have one writer each; pops and the NMI
  * records come from both CPUs at once under lockstep stress, so popped[] counts with a fetch-add
- * and an NMI claims its nmi_ret slot with one (nmi_calls may pass the array's size; readers
- * clamp it). */
+ * and an NMI claims its nmi_ret slot (ls_slot_claim). */
 static int next_rank[NPRODUCERS];
 static bool pushed[NVALUES];
 static int popped[NVALUES];
@@ -235,8 +234,8 @@ static void prog1_fn(void *arg)
 
 static void record_nmi(long ret)
 {
-	int slot = LS_FETCH_ADD(&nmi_calls, 1);
-	if (slot < NMI_SLOTS)
+	int slot = ls_slot_claim(&nmi_calls, NMI_SLOTS);
+	if (slot >= 0)
 		nmi_ret[slot] = (int)ret;
 }
 
@@ -324,7 +323,7 @@ static void check(int v)
 /* How many of the last execution's NMI-side map operations returned err. */
 int ls_maps_queue_stack_nmi_ops(int err)
 {
-	int n = 0, calls = nmi_calls < NMI_SLOTS ? nmi_calls : NMI_SLOTS;
+	int n = 0, calls = ls_slots_used(&nmi_calls, NMI_SLOTS);
 	for (int i = 0; i < calls; i++)
 		n += nmi_ret[i] == err;
 	return n;
