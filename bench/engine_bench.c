@@ -56,6 +56,7 @@
 #define JOBS_EXECS 2000000ull
 #define JOBS_EXECS_QUICK 200000ull
 #define P_SWITCH 0.1
+#define P_SLOW 0.02
 #define P_IRQ 0.05
 
 enum engine { RANDOM, PCT2, PCT3, NENGINES };
@@ -95,7 +96,7 @@ static uint64_t campaign(const struct ls_target *t, int v, enum engine e, uint64
 	struct ls_pct pct;
 	struct ls_strategy *st;
 	if (e == RANDOM) {
-		ls_random_init(&rnd, P_SWITCH, P_IRQ);
+		ls_random_init(&rnd, P_SWITCH, P_SLOW, P_IRQ);
 		st = &rnd.base;
 	} else {
 		ls_pct_init(&pct, e == PCT2 ? 2 : 3);
@@ -350,9 +351,9 @@ int main(int argc, char **argv)
 		return rc;
 	quick = args.quick;
 	bench_print_environment("lockstep engine benchmark", &args);
-	printf("- engines: random(p-switch %.2g, p-irq %.2g); pct depth 2 and 3 (sched/pct.c); "
+	printf("- engines: random(p-switch %.2g, p-slow %.2g, p-irq %.2g); pct depth 2 and 3 (sched/pct.c); "
 	       "dfs (sched/dfs.c); lock validator on\n\n",
-	       P_SWITCH, P_IRQ);
+	       P_SWITCH, P_SLOW, P_IRQ);
 	fflush(stdout);
 	FILE *csv = NULL;
 	if (args.csv) {

@@ -37,6 +37,7 @@
 #define CAMPAIGN_STRIDE 1000000ull	/* campaign k starts at seed k * CAMPAIGN_STRIDE */
 #define FIND_CAP 200000ull		/* executions a campaign runs before giving up */
 #define P_SWITCH 0.1
+#define P_SLOW 0.02
 #define P_IRQ 0.05
 
 /* A set of scenarios: the clean variants whose speed (1) measures, one per target, and the buggy
@@ -141,7 +142,7 @@ static struct rate_result bench_rate(const char *spec, double seconds_per_rep)
 
 	memset(&res, 0, sizeof(res));
 	open_session(&s, spec);
-	ls_random_init(&rnd, P_SWITCH, P_IRQ);
+	ls_random_init(&rnd, P_SWITCH, P_SLOW, P_IRQ);
 
 	/* warm-up, not counted, on seeds the timed runs do not use */
 	for (int i = 0; i < 200; i++)
@@ -187,7 +188,7 @@ static void run_campaign(const char *spec, uint64_t first, struct campaign *c)
 	struct ls_result r;
 
 	open_session(&s, spec);
-	ls_random_init(&rnd, P_SWITCH, P_IRQ);
+	ls_random_init(&rnd, P_SWITCH, P_SLOW, P_IRQ);
 	const struct ls_variant *v = &s.target->variants[s.variant];
 	bool settled = v->expect != LS_KIND_NONE && v->expect < LS_KIND_COUNT;
 	memset(c, 0, sizeof(*c));
@@ -356,8 +357,8 @@ static void run_set(const struct bench_set *set, double rate_secs, int ncampaign
 	for (int i = 0; i < nrate; i++) {
 		struct row *row = &rows[(*nrows)++];
 		rates[i] = bench_rate(set->rate[i], rate_secs);
-		snprintf(row->bench, sizeof(row->bench), "%s, random(%.2g, %.2g), validator on",
-			 set->rate[i], P_SWITCH, P_IRQ);
+		snprintf(row->bench, sizeof(row->bench), "%s, random(%.2g, %.2g, %.2g), validator on",
+			 set->rate[i], P_SWITCH, P_SLOW, P_IRQ);
 		row->unit = "execs/s";
 		cell_rate(row->median, rates[i].rate.median);
 		cell_rate(row->min, rates[i].rate.min);
@@ -462,8 +463,8 @@ int main(int argc, char **argv)
 
 	bench_print_environment("lockstep scenario benchmark", &args);
 	const char *cpu = args.cpu;
-	printf("- strategy: random(p-switch %.2g, p-irq %.2g), lock validator on\n", P_SWITCH,
-	       P_IRQ);
+	printf("- strategy: random(p-switch %.2g, p-slow %.2g, p-irq %.2g), lock validator on\n",
+	       P_SWITCH, P_SLOW, P_IRQ);
 	printf("- execs/s: median of %d repetitions of %.2f s (after a warm-up), CLOCK_MONOTONIC, "
 	       "seeds 0, 1, 2, ...\n",
 	       REPS, rate_secs);

@@ -83,7 +83,7 @@ static struct exec_result bench_execs(double seconds_per_rep, enum ls_lockdep_mo
 		die("%s", err);
 	ls_session_set_lockdep(&s, mode);
 	struct ls_random rnd;
-	ls_random_init(&rnd, 0.1, 0.05);
+	ls_random_init(&rnd, 0.1, 0.02, 0.05);
 	struct ls_result r;
 	struct exec_result res = { { 0, 0, 0 }, 0, 0, 0, 0 };
 	uint64_t seed = 0;

@@ -1,11 +1,11 @@
-/* The cooperative scheduler: simulated CPUs, their context stacks, parking and virtual time.
+/* The cooperative scheduler: simulated CPUs, their context stacks, choices and interrupts.
  *
  * One host thread runs every simulated context (tasks, and per CPU a hardirq and an NMI context)
  * on a fiber of its own.  A context runs until it reaches a scheduling point, the call a model
  * makes before each operation on shared state.  There the strategy picks one of an ordered set of
- * choices: continue, run another context, or inject an interrupt.  The choice is made on the
- * current fiber's stack and the switch goes straight to the chosen fiber, so a switching step
- * costs one fiber switch.
+ * choices: continue, run another context, let time pass (sched/clock.c), or inject an interrupt.
+ * The choice is made on the current fiber's stack and the switch goes straight to the chosen
+ * fiber, so a switching step costs one fiber switch.
  *
  * Each CPU holds a stack of contexts: a task at the bottom, then possibly a hardirq, then
  * possibly an NMI.  Only the top of a stack runs; an interrupted context does not advance until
@@ -13,18 +13,27 @@
  * whose interrupts are enabled.  Several tasks may share a CPU: another of them may run when the
  * bottom task is preemptible (interrupts on, preempt count zero) or done.
  *
- * Waiting is parking.  A context that waits for a word to change is parked on its 8-byte word,
- * with an optional virtual deadline, and takes no steps until a store to the word (ls_wrote) or
- * the deadline wakes it.  The clock advances by cfg.step_ns per step; when every context that
- * could run is parked and some have deadlines, the clock jumps to the earliest one, so a 250 ms
- * kernel timeout costs a few steps and replays exactly.  When nothing can run and no deadline is
- * pending, the execution ends as a deadlock; the step and virtual-time limits end runaway ones.
+ * The hardware's delivery rules, kept exactly:
+ *   - an injected NMI or hardirq lands at a scheduling point, before the operation announced
+ *     there, on any CPU: one that runs, one whose context waits (spins, sits in a delay, sleeps
+ *     with a deadline), at the first instant of a wait and right after a store wakes a waiter;
+ *   - a hardirq raised while it cannot be taken (interrupts off, or from an NMI) stays pending,
+ *     and is taken at the instruction that makes it deliverable: when the NMI returns, or inside
+ *     the local_irq_restore()/local_irq_enable() that turns interrupts back on, before the next
+ *     operation of the context that did it (that context resumes with LS_OP_RESUME).  A self-IPI
+ *     raised with interrupts on is taken before the raise returns;
+ *   - a preemption by another task of the CPU is a choice at every point where the task is
+ *     preemptible, so one made possible by preempt_enable() can come before the next operation.
+ *
+ * Time and waiting (parking, deadlines, jumps, slow CPUs) are clock.c's.  When nothing can run and
+ * no deadline is pending, the execution ends as a deadlock; the step and virtual-time limits end
+ * runaway ones.
  *
  * Deliberately left out: memory-model reordering (every operation is sequentially consistent at
  * its point), real preemption of code between points, and softirqs.
  */
 #define _GNU_SOURCE
-#include "machine.h"
+#include "machine_impl.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,13 +52,12 @@
 #define LS_STACK_SIZE (128 * 1024)
 #endif
 
-/* The machine running an execution; models reach it through runtime.h. */
-static struct ls_machine *ls_m;
+struct ls_machine *ls_running;
 
 static const char *const op_names[LS_OP_COUNT] = {
 	[LS_OP_LOAD] = "load", [LS_OP_STORE] = "store", [LS_OP_RMW] = "rmw",
 	[LS_OP_FENCE] = "fence", [LS_OP_PARK] = "park", [LS_OP_ENTER] = "enter",
-	[LS_OP_EXIT] = "exit",
+	[LS_OP_EXIT] = "exit", [LS_OP_RESUME] = "resume", [LS_OP_TIME] = "time",
 };
 
 const char *ls_op_name(enum ls_op op)
@@ -62,17 +70,13 @@ void ls_config_default(struct ls_config *cfg)
 	cfg->step_limit = 1000000;
 	cfg->time_limit_ns = 60ull * 1000 * 1000 * 1000;
 	cfg->step_ns = 10;
+	cfg->slow_budget = 2;
 }
 
-static _Noreturn void internal(const char *what)
+_Noreturn void ls_machine_internal(const char *what)
 {
 	fprintf(stderr, "lockstep: internal error: %s\n", what);
 	abort();
-}
-
-static inline uintptr_t word_of(const void *addr)
-{
-	return (uintptr_t)addr >> 3;
 }
 
 /* ---- creation ---------------------------------------------------------------------------- */
@@ -168,8 +172,8 @@ void ls_machine_destroy(struct ls_machine *m)
 			ls_fiber_destroy_stack(&m->ctx[i].fiber[j]);
 	if (m->log)
 		munmap(m->log, m->caplog * sizeof(*m->log));
-	if (ls_m == m)
-		ls_m = NULL;
+	if (ls_running == m)
+		ls_running = NULL;
 	free(m);
 }
 
@@ -195,19 +199,6 @@ static inline bool cpu_interruptible(const struct ls_cpu *cpu)
 	return !t || (t->kind == LS_CTX_TASK && (t->state == LS_DONE || !t->irqs_off));
 }
 
-static void ring_add(struct ls_machine *m, const struct ls_ctx *c, enum ls_op op,
-		     const void *addr, const struct ls_site *site)
-{
-	struct ls_step_rec *r = &m->ring[m->nring++ % LS_RING];
-	r->step = m->step;
-	r->clock = m->clock;
-	r->ctx = (uint8_t)c->id;
-	r->op = (uint8_t)op;
-	r->addr = addr;
-	r->site = site;
-	r->decided = false;
-}
-
 static void ctx_main(void *arg);
 
 static void push_interrupt(struct ls_machine *m, struct ls_ctx *c, int src)
@@ -226,67 +217,41 @@ static void push_interrupt(struct ls_machine *m, struct ls_ctx *c, int src)
 	ls_fiber_init(&c->fiber[c->fsel], ctx_main, c);
 	cpu->top = c;
 	m->live++;
-	ring_add(m, c, LS_OP_ENTER, NULL, NULL);
+	ls_ring_add(m, c, LS_OP_ENTER, NULL, NULL);
 }
 
-static void try_deliver(struct ls_machine *m, int cpuno)
+/* A pending hardirq enters if the CPU can take it now; true if it did. */
+static bool try_deliver(struct ls_machine *m, int cpuno)
 {
 	struct ls_cpu *cpu = &m->cpu[cpuno];
-	if (cpu->irq_pending && cpu->hardirq->state == LS_IDLE && cpu_interruptible(cpu))
-		push_interrupt(m, cpu->hardirq, -1);
+	if (!cpu->irq_pending || cpu->hardirq->state != LS_IDLE || !cpu_interruptible(cpu))
+		return false;
+	push_interrupt(m, cpu->hardirq, -1);
+	return true;
 }
 
-/* ---- parking ----------------------------------------------------------------------------- */
+/* ---- switching --------------------------------------------------------------------------- */
 
-static void recompute_deadline(struct ls_machine *m)
+/* Compares fibers, not contexts: an interrupt entered again at its own exit point is the same
+ * context on its other stack, and must still leave the stack it is finishing on. */
+static void switch_to(struct ls_machine *m, struct ls_fiber *from, struct ls_ctx *to)
 {
-	uint64_t d = LS_NO_DEADLINE;
-	for (int i = 0; i < m->nparked; i++)
-		if (m->parked[i]->deadline < d)
-			d = m->parked[i]->deadline;
-	m->next_deadline = d;
+	struct ls_fiber *f = &to->fiber[to->fsel];
+	m->cur = to;
+	if (from != f)
+		ls_fiber_switch(from, f);
 }
 
-/* Removes parked[i], keeping parking order (wake order is part of determinism). */
-static void unpark(struct ls_machine *m, int i, bool timed_out)
+/* The running context c made a pending hardirq of its CPU deliverable between two points: the
+ * CPU takes it at once, before c's next operation, and c goes on when it returns. */
+static void take_interrupt(struct ls_machine *m, struct ls_ctx *c)
 {
-	struct ls_ctx *c = m->parked[i];
-	memmove(&m->parked[i], &m->parked[i + 1],
-		(size_t)(m->nparked - i - 1) * sizeof(m->parked[0]));
-	m->nparked--;
-	c->state = LS_READY;
-	c->timed_out = timed_out;
-}
-
-/* Wakes, in parking order, every context whose deadline has passed. */
-static void wake_expired(struct ls_machine *m)
-{
-	for (int i = 0; i < m->nparked;) {
-		if (m->parked[i]->deadline <= m->clock)
-			unpark(m, i, true);
-		else
-			i++;
-	}
-	recompute_deadline(m);
-}
-
-void ls_wrote(const void *addr)
-{
-	struct ls_machine *m = ls_m;
-	if (!m || !m->nparked)
+	if (!try_deliver(m, c->cpu))
 		return;
-	uintptr_t w = word_of(addr);
-	bool woke = false;
-	for (int i = 0; i < m->nparked;) {
-		if (m->parked[i]->park_word == w) {
-			unpark(m, i, false);
-			woke = true;
-		} else {
-			i++;
-		}
-	}
-	if (woke)
-		recompute_deadline(m);
+	c->op = LS_OP_RESUME;
+	c->addr = NULL;
+	switch_to(m, &c->fiber[c->fsel], m->cpu[c->cpu].top);
+	ls_ring_add(m, c, LS_OP_RESUME, NULL, c->site);
 }
 
 /* ---- ending ------------------------------------------------------------------------------ */
@@ -297,10 +262,10 @@ static _Noreturn void end_execution(struct ls_machine *m, enum ls_kind kind)
 	m->out.kind = kind;
 	m->cur = NULL;
 	ls_fiber_switch(&c->fiber[c->fsel], &m->main);
-	internal("an ended execution was resumed");
+	ls_machine_internal("an ended execution was resumed");
 }
 
-static _Noreturn void end_limit(struct ls_machine *m, const char *what)
+_Noreturn void ls_machine_end_limit(struct ls_machine *m, const char *what)
 {
 	m->out.ctx = m->cur->id;
 	m->out.site = m->cur->site;
@@ -313,7 +278,7 @@ static _Noreturn void end_limit(struct ls_machine *m, const char *what)
 static inline void add_choice(struct ls_point *pt, uint8_t kind, int cpu, int ctx, int src)
 {
 	if (pt->n >= LS_MAX_CHOICES)
-		internal("more choices at one point than LS_MAX_CHOICES");
+		ls_machine_internal("more choices at one point than LS_MAX_CHOICES");
 	struct ls_choice *ch = &pt->choices[pt->n++];
 	ch->kind = kind;
 	ch->cpu = (uint8_t)cpu;
@@ -325,7 +290,7 @@ static int count_runnable(struct ls_machine *m, struct ls_point *pt, const struc
 {
 	int before = pt->n;
 	for (int k = 0; k < m->ncpus; k++) {
-		int cpuno = (cur->cpu + k) % m->ncpus;
+		int cpuno = cur->cpu + k < m->ncpus ? cur->cpu + k : cur->cpu + k - m->ncpus;
 		struct ls_cpu *cpu = &m->cpu[cpuno];
 		struct ls_ctx *top = cpu->top;
 		if (top && top->state == LS_READY && !(top == cur && !pt->forced))
@@ -359,6 +324,14 @@ static void add_injections(struct ls_machine *m, struct ls_point *pt)
 	}
 }
 
+/* After the runnable contexts (at least one): slow, if offered, then the injections. */
+static void finish_choices(struct ls_machine *m, struct ls_point *pt)
+{
+	if (ls_clock_can_slow(m))
+		add_choice(pt, LS_CH_SLOW, pt->m->ctx[pt->ctx].cpu, pt->ctx, 0);
+	add_injections(m, pt);
+}
+
 int ls_point_choices(struct ls_point *pt)
 {
 	if (pt->n >= 0)
@@ -369,21 +342,11 @@ int ls_point_choices(struct ls_point *pt)
 	if (!pt->forced)
 		add_choice(pt, LS_CH_CONTINUE, cur->cpu, cur->id, 0);
 	count_runnable(m, pt, cur);
-	add_injections(m, pt);
+	finish_choices(m, pt);
 	return pt->n;
 }
 
-/* ---- switching --------------------------------------------------------------------------- */
-
-/* Compares fibers, not contexts: an interrupt entered again at its own exit point is the same
- * context on its other stack, and must still leave the stack it is finishing on. */
-static void switch_to(struct ls_machine *m, struct ls_fiber *from, struct ls_ctx *to)
-{
-	struct ls_fiber *f = &to->fiber[to->fsel];
-	m->cur = to;
-	if (from != f)
-		ls_fiber_switch(from, f);
-}
+/* ---- deciding ---------------------------------------------------------------------------- */
 
 static void apply(struct ls_machine *m, struct ls_ctx *cur, const struct ls_choice *ch)
 {
@@ -410,82 +373,86 @@ static void apply(struct ls_machine *m, struct ls_ctx *cur, const struct ls_choi
 		m->injections++;
 		break;
 	default:
-		internal("applying an unknown choice");
+		ls_machine_internal("applying an unknown choice");
 	}
 	switch_to(m, from, to);
 }
 
-/* Asks the strategy what runs next and does it.  Returns when cur runs again. */
-static void decide(struct ls_machine *m, struct ls_ctx *cur, bool forced)
+static void point_init(struct ls_point *pt, struct ls_machine *m, struct ls_ctx *cur, bool forced)
 {
-	struct ls_point pt;
-	pt.step = m->step;
-	pt.ctx = cur->id;
-	pt.op = cur->op;
-	pt.addr = cur->addr;
-	pt.site = cur->site;
-	pt.m = m;
-	pt.forced = forced || cur->state != LS_READY || !is_top(m, cur);
-	pt.n = -1;
-
-	if (pt.forced) {
-		/* Someone must run: if nobody can, let time pass or end the execution. */
-		for (;;) {
-			pt.n = 0;
-			if (count_runnable(m, &pt, cur) > 0)
-				break;
-			if (m->nparked && m->next_deadline != LS_NO_DEADLINE) {
-				m->clock = m->next_deadline;
-				if (m->clock > m->cfg.time_limit_ns)
-					end_limit(m, "virtual time limit reached");
-				wake_expired(m);
-				continue;
-			}
-			end_execution(m, m->live ? LS_KIND_DEADLOCK : LS_KIND_NONE);
-		}
-		/* The runnable contexts are the head of a forced point's list; finish it. */
-		add_injections(m, &pt);
-	}
-
-	int idx = m->strategy->choose(m->strategy, &pt);
-	if (idx == 0 && !pt.forced)
-		return;
-	if (pt.n < 0)
-		ls_point_choices(&pt);
-	if (idx < 0 || idx >= pt.n)
-		internal("strategy chose outside the choice list");
-	const struct ls_choice *ch = &pt.choices[idx];
-	if (idx != 0) {
-		struct ls_decision *d = &m->log[m->nlog++];
-		d->step = m->step;
-		d->choice = *ch;
-		struct ls_step_rec *last = &m->ring[(m->nring - 1) % LS_RING];
-		if (m->nring && last->step == m->step) {
-			last->decided = true;
-			last->choice = *ch;
-		}
-		if (ch->kind == LS_CH_RUN && !pt.forced)
-			m->preemptions++;
-	}
-	apply(m, cur, ch);
+	pt->step = m->step;
+	pt->ctx = cur->id;
+	pt->op = cur->op;
+	pt->addr = cur->addr;
+	pt->site = cur->site;
+	pt->m = m;
+	pt->forced = forced || cur->state != LS_READY || !is_top(m, cur);
+	pt->n = -1;
 }
 
-static inline void tick(struct ls_machine *m, struct ls_ctx *c)
+/* Nobody can run: time must pass, unless an interrupt lands first (choice 0 is the jump).  Returns
+ * the choice to apply, or -1 once the clock jumped. */
+static int idle(struct ls_machine *m, struct ls_ctx *cur, struct ls_point *pt)
 {
-	m->step++;
-	m->clock += m->cfg.step_ns;
-	ring_add(m, c, c->op, c->addr, c->site);
-	if (m->step > m->cfg.step_limit)
-		end_limit(m, "step limit reached");
-	if (m->clock > m->cfg.time_limit_ns)
-		end_limit(m, "virtual time limit reached");
-	if (m->clock >= m->next_deadline)
-		wake_expired(m);
+	if (m->next_deadline == LS_NO_DEADLINE)
+		end_execution(m, m->live ? LS_KIND_DEADLOCK : LS_KIND_NONE);
+	add_choice(pt, LS_CH_SLOW, cur->cpu, cur->id, 0);
+	add_injections(m, pt);
+	int idx = pt->n > 1 ? m->strategy->choose(m->strategy, pt) : 0;
+	if (idx < 0 || idx >= pt->n)
+		ls_machine_internal("strategy chose outside the choice list");
+	if (idx > 0)
+		return idx;
+	ls_clock_pass(m, cur, false);
+	return -1;
+}
+
+void ls_machine_decide(struct ls_machine *m, struct ls_ctx *cur, bool forced)
+{
+	for (;;) {
+		struct ls_point pt;
+		int idx;
+		point_init(&pt, m, cur, forced);
+		if (pt.forced) {
+			pt.n = 0;
+			if (count_runnable(m, &pt, cur) == 0) {
+				if ((idx = idle(m, cur, &pt)) < 0)
+					continue;
+			} else {
+				finish_choices(m, &pt);
+				idx = m->strategy->choose(m->strategy, &pt);
+			}
+		} else {
+			idx = m->strategy->choose(m->strategy, &pt);
+			if (idx == 0)
+				return;
+			if (pt.n < 0)
+				ls_point_choices(&pt);
+		}
+		if (idx < 0 || idx >= pt.n)
+			ls_machine_internal("strategy chose outside the choice list");
+		const struct ls_choice *ch = &pt.choices[idx];
+		if (idx != 0) {
+			struct ls_decision *d = &m->log[m->nlog++];
+			d->step = m->step;
+			d->choice = *ch;
+			m->mark = true;
+			m->mark_choice = *ch;
+			if (ch->kind == LS_CH_RUN && !pt.forced)
+				m->preemptions++;
+		}
+		if (ch->kind == LS_CH_SLOW) {
+			ls_clock_pass(m, cur, true);
+			continue;
+		}
+		apply(m, cur, ch);
+		return;
+	}
 }
 
 void ls_point(enum ls_op op, const void *addr, const struct ls_site *site)
 {
-	struct ls_machine *m = ls_m;
+	struct ls_machine *m = ls_running;
 	struct ls_ctx *c;
 	if (!m || !(c = m->cur))
 		return;
@@ -493,40 +460,17 @@ void ls_point(enum ls_op op, const void *addr, const struct ls_site *site)
 	c->addr = addr;
 	c->site = site;
 	c->ip = __builtin_return_address(0);
-	tick(m, c);
-	decide(m, c, false);
-}
-
-bool ls_park(const void *addr, uint64_t deadline, const struct ls_site *site)
-{
-	struct ls_machine *m = ls_m;
-	struct ls_ctx *c;
-	if (!m || !(c = m->cur))
-		internal("ls_park called outside an execution");
-	c->op = LS_OP_PARK;
-	c->addr = addr;
-	c->site = site;
-	c->ip = __builtin_return_address(0);
-	tick(m, c);
-	c->state = LS_PARKED;
-	c->park_word = word_of(addr);
-	c->deadline = deadline;
-	c->park_step = m->step;
-	c->timed_out = false;
-	m->parked[m->nparked++] = c;
-	if (deadline < m->next_deadline)
-		m->next_deadline = deadline;
-	if (m->clock >= m->next_deadline)
-		wake_expired(m);
-	decide(m, c, true);
-	return !c->timed_out;
+	ls_machine_tick(m);
+	ls_machine_decide(m, c, false);
+	/* The operation runs now: at the step of the decision that let c go on. */
+	ls_ring_add(m, c, op, addr, site);
 }
 
 /* Every context's fiber starts here. */
 static void ctx_main(void *arg)
 {
 	struct ls_ctx *c = arg;
-	struct ls_machine *m = ls_m;
+	struct ls_machine *m = ls_running;
 	const struct ls_target *t = m->target;
 	struct ls_cpu *cpu = &m->cpu[c->cpu];
 
@@ -553,36 +497,38 @@ static void ctx_main(void *arg)
 	c->addr = NULL;
 	c->site = NULL;
 	c->ip = NULL;
-	tick(m, c);
+	ls_machine_tick(m);
+	ls_ring_add(m, c, LS_OP_EXIT, NULL, NULL);
 	m->live--;
 	if (c->kind != LS_CTX_TASK) {
 		cpu->top = c->below;
 		c->below = NULL;
 		c->state = LS_IDLE;
 	}
+	/* A hardirq raised under an NMI is taken as it returns. */
 	try_deliver(m, c->cpu);
 	if (m->live == 0)
 		end_execution(m, LS_KIND_NONE);
-	decide(m, c, true);
-	internal("a finished context was resumed");
+	ls_machine_decide(m, c, true);
+	ls_machine_internal("a finished context was resumed");
 }
 
 /* ---- executions -------------------------------------------------------------------------- */
 
 struct ls_machine *ls_machine_current(void)
 {
-	return ls_m;
+	return ls_running;
 }
 
 void ls_machine_select(struct ls_machine *m)
 {
-	ls_m = m;
+	ls_running = m;
 }
 
 enum ls_kind ls_machine_run(struct ls_machine *m, struct ls_strategy *s, uint64_t seed)
 {
 	const struct ls_target *t = m->target;
-	ls_m = m;
+	ls_running = m;
 	m->strategy = s;
 	m->step = 0;
 	m->clock = 0;
@@ -592,6 +538,9 @@ enum ls_kind ls_machine_run(struct ls_machine *m, struct ls_strategy *s, uint64_
 	m->nring = 0;
 	m->preemptions = 0;
 	m->injections = 0;
+	m->slows = 0;
+	m->slowed_ns = 0;
+	m->mark = false;
 	m->out.kind = LS_KIND_NONE;
 	m->out.ctx = -1;
 	m->out.site = NULL;
@@ -648,12 +597,7 @@ enum ls_kind ls_machine_run(struct ls_machine *m, struct ls_strategy *s, uint64_
 
 static inline struct ls_ctx *cur_ctx(void)
 {
-	return ls_m ? ls_m->cur : NULL;
-}
-
-uint64_t ls_now(void)
-{
-	return ls_m ? ls_m->clock : 0;
+	return ls_running ? ls_running->cur : NULL;
 }
 
 int ls_ctx_id(void)
@@ -670,12 +614,12 @@ int ls_cpu(void)
 
 int ls_ncpus(void)
 {
-	return ls_m ? ls_m->ncpus : 0;
+	return ls_running ? ls_running->ncpus : 0;
 }
 
 int ls_ntasks(void)
 {
-	return ls_m ? ls_m->ntasks : 0;
+	return ls_running ? ls_running->ntasks : 0;
 }
 
 int ls_ctx_task(void)
@@ -694,9 +638,9 @@ enum ls_ctx_kind ls_ctx_kind(void)
 
 const char *ls_ctx_name(int id)
 {
-	if (!ls_m || id < 0 || id >= ls_m->nctx)
+	if (!ls_running || id < 0 || id >= ls_running->nctx)
 		return "none";
-	return ls_m->ctx[id].name;
+	return ls_running->ctx[id].name;
 }
 
 unsigned long ls_irq_save(void)
@@ -718,9 +662,9 @@ void ls_irq_restore(unsigned long flags)
 	c->irqs_off = flags != 0;
 	if (c->irqs_off)
 		return;
-	if (was_off && ls_m->hooks && ls_m->hooks->irqs_on)
-		ls_m->hooks->irqs_on();
-	try_deliver(ls_m, c->cpu);
+	if (was_off && ls_running->hooks && ls_running->hooks->irqs_on)
+		ls_running->hooks->irqs_on();
+	take_interrupt(ls_running, c);
 }
 
 void ls_irq_disable(void)
@@ -766,28 +710,32 @@ int ls_preempt_count(void)
 
 void ls_irq_raise(int cpu)
 {
-	struct ls_machine *m = ls_m;
+	struct ls_machine *m = ls_running;
 	if (!m || cpu < 0 || cpu >= m->ncpus)
 		return;
 	m->cpu[cpu].irq_pending = true;
-	try_deliver(m, cpu);
+	struct ls_ctx *c = m->cur;
+	if (c && c->cpu == cpu)
+		take_interrupt(m, c);	/* a self-IPI: taken now if interrupts are on */
+	else
+		try_deliver(m, cpu);
 }
 
 void ls_set_raised_irq_handler(void (*fn)(int cpu))
 {
-	if (ls_m)
-		ls_m->raised_irq = fn;
+	if (ls_running)
+		ls_running->raised_irq = fn;
 }
 
 void ls_set_model_hooks(const struct ls_model_hooks *hooks)
 {
-	if (ls_m)
-		ls_m->hooks = hooks;
+	if (ls_running)
+		ls_running->hooks = hooks;
 }
 
 void ls_fail(const struct ls_site *site, const char *fmt, ...)
 {
-	struct ls_machine *m = ls_m;
+	struct ls_machine *m = ls_running;
 	if (!m)
 		return;
 	if (m->out.kind == LS_KIND_INVARIANT)
@@ -807,7 +755,7 @@ void ls_fail(const struct ls_site *site, const char *fmt, ...)
 
 void ls_stall(const struct ls_site *site, uint64_t waited_ns, const char *fmt, ...)
 {
-	struct ls_machine *m = ls_m;
+	struct ls_machine *m = ls_running;
 	if (!m || !m->cur || m->stall.set)
 		return;
 	va_list ap;
@@ -835,6 +783,8 @@ int ls_choice_format(const struct ls_machine *m, const struct ls_choice *c, char
 		return snprintf(buf, n, "nmi %s cpu%d", t->nmis[c->src].name, c->cpu);
 	case LS_CH_IRQ:
 		return snprintf(buf, n, "irq %s cpu%d", t->irqs[c->src].name, c->cpu);
+	case LS_CH_SLOW:
+		return snprintf(buf, n, "slow");
 	}
 	return snprintf(buf, n, "?");
 }
@@ -859,6 +809,10 @@ bool ls_choice_parse(const struct ls_machine *m, const char *s, struct ls_choice
 {
 	const struct ls_target *t = m->target;
 	memset(c, 0, sizeof(*c));
+	if (strcmp(s, "slow") == 0) {
+		c->kind = LS_CH_SLOW;
+		return true;
+	}
 	if (strncmp(s, "run ", 4) == 0) {
 		for (int i = 0; i < m->nctx; i++)
 			if (strcmp(m->ctx[i].name, s + 4) == 0) {

@@ -69,9 +69,15 @@ struct ls_config {
 	uint64_t step_limit;
 	uint64_t time_limit_ns;
 	uint32_t step_ns;
+	uint32_t slow_budget;		/* "slow" choices an execution may take (sched/clock.c) */
 };
 void ls_config_default(struct ls_config *cfg);
 
+/* What ran at a step: the operation of the context the step's decision ran (recorded when it
+ * runs, not when it was announced), a park or an exit (they take effect at their own point), an
+ * interrupt's entry, a context going on after a wait or an interrupt (LS_OP_RESUME), or the clock
+ * jumping (LS_OP_TIME, ctx: the context whose point it was).  A step records one of these, after
+ * a park or an exit also what the step's decision ran. */
 struct ls_step_rec {
 	uint64_t step;
 	uint64_t clock;
@@ -79,7 +85,7 @@ struct ls_step_rec {
 	const struct ls_site *site;
 	uint8_t ctx;
 	uint8_t op;
-	bool decided;			/* the strategy made a non-default choice at this step */
+	bool decided;			/* the first record of a non-default choice: `choice` */
 	struct ls_choice choice;
 };
 
@@ -123,8 +129,12 @@ struct ls_machine {
 	size_t nlog, caplog;
 	uint64_t preemptions;		/* RUN choices taken while the current context could go on */
 	uint64_t injections;		/* NMI and hardirq injections */
+	uint64_t slows;			/* SLOW choices taken while a context could run */
+	uint64_t slowed_ns;		/* virtual time those slows passed */
 	struct ls_step_rec ring[LS_RING];
 	uint64_t nring;			/* records written; ring[i % LS_RING] */
+	bool mark;			/* a non-default choice whose first record is still to come */
+	struct ls_choice mark_choice;
 	struct ls_outcome out;
 	struct ls_stall_note stall;
 	void (*raised_irq)(int cpu);
@@ -145,7 +155,8 @@ void ls_machine_select(struct ls_machine *m);
  * call. */
 enum ls_kind ls_machine_run(struct ls_machine *m, struct ls_strategy *s, uint64_t seed);
 
-/* A context's name and the name of a choice, for traces and reports ("run t1", "nmi cpu0"). */
+/* A context's name and the name of a choice, for traces and reports ("run t1", "nmi perf cpu0",
+ * "slow"). */
 int ls_choice_format(const struct ls_machine *m, const struct ls_choice *c, char *buf, size_t n);
 /* Parses what ls_choice_format wrote; returns false if it names nothing in this machine. */
 bool ls_choice_parse(const struct ls_machine *m, const char *s, struct ls_choice *c);

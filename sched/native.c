@@ -372,6 +372,12 @@ uint64_t ls_now(void)
 	return self && self->cur ? mono_ns() - LOAD(&N.round_t0) : 0;
 }
 
+/* Real CPUs are slow on their own here; the scheduler holds none back. */
+uint64_t ls_slowed_ns(void)
+{
+	return 0;
+}
+
 bool ls_park(const void *addr, uint64_t deadline, const struct ls_site *site)
 {
 	struct nthread *t = self;
@@ -724,14 +730,18 @@ static int describe_wait(const struct ls_model_hooks *hooks, const struct nctx *
 	const void *addr = c->addr;
 	if (hooks && hooks->describe)
 		hooks->describe(addr, name, sizeof(name));
-	int owner = hooks && hooks->owner ? hooks->owner(addr) : -1;
-	if (owner >= 0 && owner < N.nctx && owner != c->id)
-		snprintf(buf, n, "%s waits in %s on %s held by %s", c->name,
-			 c->site ? c->site->what : "?", name, N.ctx[owner].name);
+	struct ls_blocker b = { -1, LS_WAIT_NOBODY };
+	if (hooks && hooks->blocker)
+		b = hooks->blocker(addr, c->id);
+	bool known = b.ctx >= 0 && b.ctx < N.nctx && b.ctx != c->id;
+	if (known)
+		snprintf(buf, n, "%s waits in %s on %s %s %s", c->name,
+			 c->site ? c->site->what : "?", name, ls_wait_rel_text(b.rel),
+			 N.ctx[b.ctx].name);
 	else
 		snprintf(buf, n, "%s waits in %s on %s", c->name, c->site ? c->site->what : "?",
 			 name);
-	return owner >= 0 && owner < N.nctx && owner != c->id ? owner : -1;
+	return known ? b.ctx : -1;
 }
 
 static void hang_report(struct ls_native_shared *sh)

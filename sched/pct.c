@@ -32,6 +32,12 @@
  *    waits or is done.
  *    A hardirq the model raised itself (ls_irq_raise(), delivered by the machine, not chosen)
  *    runs with the priority of the context it interrupted: it is that context's doing.
+ *  - Time is an agent too, when the machine may let the running CPUs fall behind (the "slow"
+ *    choice, sched/clock.c): its priority is d, below every initial priority and above every
+ *    lowered one.  So time passes while something could run only after a change point dropped
+ *    the running agent: the CPU it runs on is slow at exactly that step, and the window at the
+ *    end of another CPU's delay opens there.  A change point never lowers time itself: at a
+ *    point where letting time pass wins (nothing else can run), it waits for the next point.
  *  - Steps are the machine's steps, and change point i applies at the first point whose step is
  *    >= k_i, to the context that announced it.  k is learned: an execution draws its change
  *    points in [1, k] with k the highest step at which any earlier execution of the same
@@ -66,6 +72,7 @@
 #define AGENT_NMI 1ull
 #define AGENT_IRQ 2ull
 #define AGENT_RAISED 3ull
+#define AGENT_TIME (4ull << 40)
 
 static inline uint64_t agent_injection(uint64_t kind, int cpu, int src, unsigned nth)
 {
@@ -82,6 +89,8 @@ static inline uint64_t *running_agent(struct ls_pct *p, bool nmi, int cpu)
 
 static uint64_t priority(const struct ls_pct *p, uint64_t agent)
 {
+	if (agent == AGENT_TIME)
+		return (uint64_t)p->depth;
 	for (int i = 0; i < p->nlowered; i++)
 		if (p->lowered[i].agent == agent)
 			return p->lowered[i].prio;
@@ -127,16 +136,19 @@ static uint64_t choice_agent(struct ls_pct *p, const struct ls_point *pt, const 
 		return agent_of(p, pt->m, ch->ctx);
 	case LS_CH_NMI:
 		return agent_injection(AGENT_NMI, ch->cpu, ch->src, p->injected[1][ch->cpu][ch->src]);
+	case LS_CH_SLOW:
+		return AGENT_TIME;
 	default:
 		return agent_injection(AGENT_IRQ, ch->cpu, ch->src, p->injected[0][ch->cpu][ch->src]);
 	}
 }
 
-/* n: the tasks and every injection the target allows, as the machine budgets them. */
-static unsigned count_agents(const struct ls_machine *m)
+/* n: the tasks, every injection the target allows, as the machine budgets them, and time once
+ * some point offered to let it pass with a context runnable. */
+static unsigned count_agents(const struct ls_pct *p, const struct ls_machine *m)
 {
 	const struct ls_target *t = m->target;
-	unsigned n = (unsigned)t->ntasks;
+	unsigned n = (unsigned)t->ntasks + p->saw_time;
 	for (int kind = 0; kind < 2; kind++) {
 		const struct ls_irq_decl *d = kind ? t->nmis : t->irqs;
 		int nd = kind ? t->nnmis : t->nirqs;
@@ -223,22 +235,31 @@ static int pct_choose(struct ls_strategy *s, struct ls_point *pt)
 {
 	struct ls_pct *p = (struct ls_pct *)s;
 	struct ls_machine *m = pt->m;
-	if (!p->counted) {
-		unsigned n = count_agents(m);
-		if (n > p->n_max)
-			p->n_max = n;
-		p->counted = true;
-	}
 	if (pt->step > p->k_max)
 		p->k_max = pt->step;
 	int n = ls_point_choices(pt);
+	if (!p->saw_time && n > 1 && pt->choices[0].kind != LS_CH_SLOW)
+		for (int i = 1; i < n; i++)
+			if (pt->choices[i].kind == LS_CH_SLOW) {
+				p->saw_time = true;
+				p->counted = false;
+			}
+	if (!p->counted) {
+		unsigned agents = count_agents(p, m);
+		if (agents > p->n_max)
+			p->n_max = agents;
+		p->counted = true;
+	}
 	int best = highest(p, pt, n);
 	/* At change point i the agent that would run this step (the paper's thread that executes
 	 * step k_i: at a forced point not the one that announced it) drops to d - i; then the
 	 * highest priority is picked again. */
 	while (p->next_change < p->nchange && p->change[p->next_change] <= pt->step) {
+		uint64_t agent = choice_agent(p, pt, &pt->choices[best]);
+		if (agent == AGENT_TIME)
+			break;
 		p->next_change++;
-		lower(p, choice_agent(p, pt, &pt->choices[best]), p->next_change);
+		lower(p, agent, p->next_change);
 		best = highest(p, pt, n);
 	}
 

@@ -26,26 +26,38 @@ static void random_begin(struct ls_strategy *s, uint64_t seed)
 	r->rng = ls_mix64(seed ^ 0x6c6f636b73746570ull);
 }
 
+/* One draw x in [0, 2^64) picks the kind of choice: [0, switch) a switch, [switch, irq) an
+ * injection (a switch when nothing can be injected), [irq, slow) a slow (the default when none
+ * is offered), the rest the default.  At a forced point, where something else must run anyway,
+ * the draw shifted past the switch band decides injection and slow with their own
+ * probabilities, and otherwise one of the runnable contexts runs (at a point where none can,
+ * time passes: the default). */
 static int random_choose(struct ls_strategy *s, struct ls_point *pt)
 {
 	struct ls_random *r = (struct ls_random *)s;
 	uint64_t x = rnd(r);
-	if (!pt->forced && x >= r->irq_threshold)
+	if (!pt->forced && x >= r->slow_threshold)
 		return 0;
 
 	int n = ls_point_choices(pt);
-	int runs = 0, first_run = pt->forced ? 0 : 1;
+	int first_run = pt->forced ? 0 : 1, runs = 0;
 	while (first_run + runs < n && pt->choices[first_run + runs].kind == LS_CH_RUN)
 		runs++;
-	int injections = n - first_run - runs;
+	int slow = first_run + runs;
+	bool has_slow = slow < n && pt->choices[slow].kind == LS_CH_SLOW;
+	int first_inj = slow + has_slow, injections = n - first_inj;
 
-	bool inject = pt->forced ? x < r->irq_threshold - r->switch_threshold
-				 : x >= r->switch_threshold;
-	if (inject && injections > 0)
-		return first_run + runs + below(r, injections);
+	if (pt->forced)
+		x = x < r->slow_threshold - r->switch_threshold ? x + r->switch_threshold : UINT64_MAX;
+	if (x >= r->switch_threshold && x < r->irq_threshold && injections > 0)
+		return first_inj + below(r, injections);
+	if (x >= r->irq_threshold && x < r->slow_threshold && has_slow)
+		return slow;
+	if (runs == 0)
+		return 0;
 	if (pt->forced)
 		return below(r, runs);
-	return runs > 0 ? first_run + below(r, runs) : 0;
+	return x < r->irq_threshold ? first_run + below(r, runs) : 0;
 }
 
 static uint64_t scale(double p)
@@ -57,7 +69,7 @@ static uint64_t scale(double p)
 	return (uint64_t)(p * 18446744073709551616.0);
 }
 
-void ls_random_init(struct ls_random *r, double p_switch, double p_irq)
+void ls_random_init(struct ls_random *r, double p_switch, double p_slow, double p_irq)
 {
 	memset(r, 0, sizeof(*r));
 	r->base.name = "random";
@@ -65,6 +77,7 @@ void ls_random_init(struct ls_random *r, double p_switch, double p_irq)
 	r->base.choose = random_choose;
 	r->switch_threshold = scale(p_switch);
 	r->irq_threshold = scale(p_switch + p_irq);
+	r->slow_threshold = scale(p_switch + p_irq + p_slow);
 }
 
 /* ---- replay ------------------------------------------------------------------------------ */

@@ -3,11 +3,13 @@
  * At every scheduling point the machine hands the strategy a point: the step number, the context
  * that announced an operation, and, on request, the ordered list of choices.  Choice 0 is always
  * the default: "continue" when the current context can go on, otherwise the first runnable
- * context counting from the current CPU.  Runs are ordered by CPU from the current one, then by
- * context id; NMI injections by CPU then source; hardirq injections likewise.  Only choices other
- * than 0 are recorded, so a schedule is {seed, [(step, choice)]} and a short list means few
- * preemptions.  Building the list costs a little, so a strategy that keeps the default (most of
- * the time) should not ask for it.
+ * context counting from the current CPU, or, when no context can run, letting time pass to the
+ * next deadline.  The list is: continue (if the context can go on), the runs, ordered by CPU from
+ * the current one, then by context id; "slow" (time passes while the runnable contexts fall
+ * behind, sched/clock.c) when a deadline is pending and the budget allows; NMI injections by CPU
+ * then source; hardirq injections likewise.  Only choices other than 0 are recorded, so a
+ * schedule is {seed, [(step, choice)]} and a short list means few preemptions.  Building the list
+ * costs a little, so a strategy that keeps the default (most of the time) should not ask for it.
  */
 #ifndef LS_STRATEGY_H
 #define LS_STRATEGY_H
@@ -23,6 +25,7 @@ enum ls_choice_kind {
 	LS_CH_RUN,	/* switch to context `ctx` */
 	LS_CH_NMI,	/* inject NMI source `src` on `cpu` */
 	LS_CH_IRQ,	/* inject hardirq source `src` on `cpu` */
+	LS_CH_SLOW,	/* the clock jumps to the next deadline before anything runnable runs */
 };
 
 struct ls_choice {
@@ -65,15 +68,17 @@ struct ls_strategy {
 	int (*choose)(struct ls_strategy *s, struct ls_point *pt);
 };
 
-/* Seeded random walk: at each point, switch with probability p_switch and inject an NMI or a
- * hardirq with probability p_irq; forced points pick uniformly among the runnable contexts. */
+/* Seeded random walk: at each point, switch with probability p_switch, let time pass with the
+ * runnable contexts slow with probability p_slow (where offered), and inject an NMI or a hardirq
+ * with probability p_irq; forced points otherwise pick uniformly among the runnable contexts. */
 struct ls_random {
 	struct ls_strategy base;
 	uint64_t rng;
 	uint64_t switch_threshold;	/* p_switch scaled to 2^64 */
 	uint64_t irq_threshold;		/* p_switch + p_irq, scaled */
+	uint64_t slow_threshold;	/* p_switch + p_irq + p_slow, scaled */
 };
-void ls_random_init(struct ls_random *r, double p_switch, double p_irq);
+void ls_random_init(struct ls_random *r, double p_switch, double p_slow, double p_irq);
 
 /* Replays a recorded decision list; records where and why it first diverged. */
 struct ls_replay {
@@ -138,6 +143,7 @@ struct ls_pct {
 	uint16_t injected[2][LS_MAX_CPUS][LS_MAX_IRQ_SOURCES];	/* [nmi][cpu][src]: consumed */
 	uint64_t irq_agent[2][LS_MAX_CPUS];	/* [nmi][cpu]: the agent its interrupt context runs */
 	bool counted;			/* n_max includes this execution */
+	bool saw_time;			/* a point offered "slow": time is an agent */
 };
 /* depth is clamped to 1..LS_PCT_MAX_DEPTH; depth 1 has no change points. */
 void ls_pct_init(struct ls_pct *p, int depth);

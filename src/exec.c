@@ -3,9 +3,11 @@
  *
  * A signature says what went wrong in terms of contexts and named objects, never steps, times or
  * addresses, so two schedules that reach the same hang share one signature and one crash file.
- * For a deadlock it is the wait-for cycle (each waiting context points at the one it waits for:
- * the holder of the word it is parked on, or the interrupt sitting on top of it), rotated to
- * start at the lowest context id; without a cycle it is the sorted set of waits. */
+ * For a deadlock it is the wait-for cycle, rotated to start at the lowest context id; without a
+ * cycle it is the sorted set of waits.  In the wait-for graph each waiting context points at the
+ * one it waits for: for a word it is parked on, whom the lock model names (the holder, or for a
+ * FIFO lock the waiter queued just ahead, so a cycle may run through queue order); the interrupt
+ * sitting on top of it; or the task holding its CPU. */
 #include "exec.h"
 
 #include <stdio.h>
@@ -83,8 +85,12 @@ void ls_wait_graph(const struct ls_machine *m, struct ls_wait *w)
 			}
 		}
 		if (c->state == LS_PARKED) {
-			int owner = m->hooks && m->hooks->owner ? m->hooks->owner(c->addr) : -1;
-			w[i] = (struct ls_wait){ owner, c->addr, "waits" };
+			struct ls_blocker b = { -1, LS_WAIT_NOBODY };
+			if (m->hooks && m->hooks->blocker)
+				b = m->hooks->blocker(c->addr, c->id);
+			if (b.ctx < 0 || b.ctx >= m->nctx)
+				b.ctx = -1;
+			w[i] = (struct ls_wait){ b.ctx, c->addr, ls_wait_rel_text(b.rel) };
 		}
 	}
 }
@@ -96,8 +102,12 @@ static void edge_text(const struct ls_machine *m, const struct ls_ctx *c, const 
 		char obj[64];
 		ls_machine_describe(m, w->addr, obj, sizeof(obj));
 		ls_buf_printf(b, "waits in %s on %s", c->site ? c->site->what : "?", obj);
-		if (w->next >= 0)
-			ls_buf_printf(b, " held by %s", m->ctx[w->next].name);
+		if (w->next >= 0) {
+			const struct ls_ctx *n = &m->ctx[w->next];
+			ls_buf_printf(b, " %s %s", w->how, n->name);
+			if (n->state == LS_DONE)
+				ls_buf_printf(b, ", which returned");
+		}
 	} else {
 		ls_buf_printf(b, "%s %s", w->how, m->ctx[w->next].name);
 	}

@@ -64,7 +64,8 @@ void ls_session_rerun(struct ls_session *s, struct ls_strategy *st, uint32_t exe
 struct ls_wait {
 	int next;		/* context waited for, or -1 */
 	const void *addr;	/* the word it is parked on, NULL if it waits for a CPU */
-	const char *how;	/* "waits on", "interrupted by", "waits for the CPU held by" */
+	const char *how;	/* parked: how it waits for next ("held by", "queued behind", ...);
+				 * else "is interrupted by", "waits for the CPU held by" */
 };
 void ls_wait_graph(const struct ls_machine *m, struct ls_wait *w);
 /* The lowest context id on a cycle of the wait-for graph w, or -1 when there is none. */

@@ -53,6 +53,7 @@ void ls_trace_write_execs(const struct ls_session *s, const struct ls_result *r,
 	ls_buf_printf(out, "step-limit %" PRIu64 "\n", m->cfg.step_limit);
 	ls_buf_printf(out, "time-limit-ns %" PRIu64 "\n", m->cfg.time_limit_ns);
 	ls_buf_printf(out, "step-ns %" PRIu32 "\n", m->cfg.step_ns);
+	ls_buf_printf(out, "slow-budget %" PRIu32 "\n", m->cfg.slow_budget);
 	ls_buf_printf(out, "strategy %s\n", strategy);
 	ls_buf_printf(out, "lockdep %s\n", ls_lockdep_mode_name(s->lockdep));
 	if (nprior)
@@ -191,7 +192,16 @@ bool ls_trace_parse(const char *text, size_t len, struct ls_trace *t, char *err,
 		return false;
 	if (!parse_u64(&r, v, &x))
 		return false;
-	if (x != 1 && x != LS_TRACE_FORMAT) {
+	if (x < LS_TRACE_FORMAT) {
+		/* The same decisions would replay a different execution: say so, never guess. */
+		snprintf(err, errlen,
+			 "trace format %s was recorded by an older lockstep, whose machine took "
+			 "interrupts and passed time differently: its decisions no longer mean the same "
+			 "execution; record it again (this lockstep reads format %d)",
+			 v, LS_TRACE_FORMAT);
+		return false;
+	}
+	if (x != LS_TRACE_FORMAT) {
 		snprintf(err, errlen, "trace format version %s is not supported (this lockstep reads %d)",
 			 v, LS_TRACE_FORMAT);
 		return false;
@@ -214,40 +224,42 @@ bool ls_trace_parse(const char *text, size_t len, struct ls_trace *t, char *err,
 	if (x == 0 || x > 1000000)
 		return fail(&r, "step-ns out of range (1..1000000)");
 	t->cfg.step_ns = (uint32_t)x;
+	if (!(v = expect(&r, "slow-budget")) || !parse_u64(&r, v, &x))
+		return false;
+	if (x > 255)
+		return fail(&r, "slow-budget out of range (0..255)");
+	t->cfg.slow_budget = (uint32_t)x;
 	if (!(v = expect(&r, "strategy")) || !copy_value(&r, v, t->strategy, sizeof(t->strategy)))
 		return false;
-	t->lockdep = LS_LOCKDEP_OFF;
-	if (t->format >= 2) {
-		if (!(v = expect(&r, "lockdep")))
+	if (!(v = expect(&r, "lockdep")))
+		return false;
+	int mode = -1;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(v, mode_names[i]) == 0)
+			mode = i;
+	if (mode < 0)
+		return fail(&r, "lockdep must be on, off or compat");
+	t->lockdep = (enum ls_lockdep_mode)mode;
+	const char *before = r.p;
+	int line = r.line;
+	if ((v = expect(&r, "prior")) != NULL) {
+		if (!parse_u64(&r, v, &x))
 			return false;
-		int k = -1;
-		for (int i = 0; i < 3; i++)
-			if (strcmp(v, mode_names[i]) == 0)
-				k = i;
-		if (k < 0)
-			return fail(&r, "lockdep must be on, off or compat");
-		t->lockdep = (enum ls_lockdep_mode)k;
-		const char *before = r.p;
-		int line = r.line;
-		if ((v = expect(&r, "prior")) != NULL) {
-			if (!parse_u64(&r, v, &x))
+		if (x == 0 || x > LS_TRACE_MAX_PRIOR)
+			return fail(&r, "prior count out of range (1..8)");
+		t->nprior = (int)x;
+		for (int i = 0; i < t->nprior; i++) {
+			if (!(v = expect(&r, "prior-seed")) ||
+			    !parse_u64(&r, v, &t->prior[i].seed) ||
+			    !(v = expect(&r, "prior-decisions")) || !parse_u64(&r, v, &x) ||
+			    !read_decisions(&r, t, x, &t->prior[i].steps, &t->prior[i].nsteps)) {
+				ls_trace_free(t);
 				return false;
-			if (x == 0 || x > LS_TRACE_MAX_PRIOR)
-				return fail(&r, "prior count out of range (1..8)");
-			t->nprior = (int)x;
-			for (int i = 0; i < t->nprior; i++) {
-				if (!(v = expect(&r, "prior-seed")) ||
-				    !parse_u64(&r, v, &t->prior[i].seed) ||
-				    !(v = expect(&r, "prior-decisions")) || !parse_u64(&r, v, &x) ||
-				    !read_decisions(&r, t, x, &t->prior[i].steps, &t->prior[i].nsteps)) {
-					ls_trace_free(t);
-					return false;
-				}
 			}
-		} else {
-			r.p = before;
-			r.line = line;
 		}
+	} else {
+		r.p = before;
+		r.line = line;
 	}
 	if (!(v = expect(&r, "seed")) || !parse_u64(&r, v, &t->seed)) {
 		ls_trace_free(t);

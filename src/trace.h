@@ -1,15 +1,17 @@
 /* Traces: the text record of one execution that `lockstep replay` re-executes.
  *
- *   lockstep-trace 1               format version (this file's grammar)
+ *   lockstep-trace 3               format version (this file's grammar and the machine's meaning)
  *   lockstep 0.1.0                 the version that wrote it (informational)
  *   target demo/abba
  *   variant buggy
  *   step-limit 1000000             the options that change execution
  *   time-limit-ns 60000000000
  *   step-ns 10
- *   strategy random p-switch 0.1 p-irq 0.05    how the decisions were made (informational)
- *   lockdep on                     the validator's mode: on, off or compat (format 2)
- *   prior 1                        optional (format 2): earlier executions of the campaign that
+ *   slow-budget 2
+ *   strategy random p-switch 0.1 p-slow 0.02 p-irq 0.05    how the decisions were made
+ *                                  (informational)
+ *   lockdep on                     the validator's mode: on, off or compat
+ *   prior 1                        optional: earlier executions of the campaign that
  *   prior-seed 3                   a validator finding relies on, each a seed and its decisions,
  *   prior-decisions 1              replayed in order before the execution itself
  *   @9 run t1
@@ -23,9 +25,10 @@
  *   checksum 0123456789abcdef      FNV-1a of every byte above this line; optional (delete it
  *   end                            after editing a trace by hand)
  *
- * Format 1 traces (no lockdep line) replay with the validator off, as they were recorded.
- * Nothing in a trace depends on time, addresses or the environment: the same inputs give the
- * same bytes. */
+ * Formats 1 and 2 were written by a machine that took a pending interrupt only at the next point
+ * and had no "slow" choice: the same decisions mean another execution now, so they are refused
+ * with a message that says so.  Nothing in a trace depends on time, addresses or the
+ * environment: the same inputs give the same bytes. */
 #ifndef LS_TRACE_H
 #define LS_TRACE_H
 
@@ -36,7 +39,7 @@
 #include "buf.h"
 #include "exec.h"
 
-#define LS_TRACE_FORMAT 2
+#define LS_TRACE_FORMAT 3
 #define LS_TRACE_MAX_PRIOR 8
 
 struct ls_trace_step {

@@ -40,7 +40,7 @@ static inline enum ls_kind run_random(struct ls_session *s, uint64_t seed, struc
 				      struct ls_buf *out)
 {
 	struct ls_random rnd;
-	ls_random_init(&rnd, 0.1, 0.05);
+	ls_random_init(&rnd, 0.1, 0.02, 0.05);
 	enum ls_kind k = ls_session_run(s, &rnd.base, seed, r);
 	if (out) {
 		ls_buf_reset(out);

@@ -128,7 +128,7 @@ static int test_write_wakes_a_task_parked_without_deadline(void)
 	parks = woken_by_write = timeouts = 0;
 	for (uint64_t seed = 0; seed < 300; seed++) {
 		struct ls_random rnd;
-		ls_random_init(&rnd, 0.3, 0.0);
+		ls_random_init(&rnd, 0.3, 0.0, 0.0);
 		if (run_target(&wake_target, 0, &rnd.base, seed, &r) != LS_KIND_NONE) {
 			fprintf(stderr, "seed %llu: %s %s\n", (unsigned long long)seed,
 				ls_kind_name(r.kind), r.signature);

@@ -43,10 +43,14 @@ void ls_delay_ns(uint64_t ns, const struct ls_site *site);
 
 /* ---- objects: names for reports ---------------------------------------------------------- */
 
-/* Registers a named object so reports can say "lock_a (held by t1)".  owner, if not NULL,
- * returns the id of the context holding it.  Registrations last until the next execution. */
-void ls_object_register(const void *addr, unsigned size, const char *name,
-			int (*owner)(const void *addr));
+/* Whom context `waiter`, parked on addr inside the object at obj, waits for (runtime.h): the
+ * holder, or for a FIFO lock the waiter queued just ahead of it. */
+typedef struct ls_blocker (*ls_blocker_fn)(const void *obj, const void *addr, int waiter);
+
+/* Registers a named object so reports can say "lock_a (held by t1)".  blocker, if not NULL, says
+ * whom a context parked on it waits for; the hang report's wait-for graph follows it.
+ * Registrations last until the next execution. */
+void ls_object_register(const void *addr, unsigned size, const char *name, ls_blocker_fn blocker);
 /* Forgets every registration; the executor calls it before each target init. */
 void ls_objects_reset(void);
 /* Installs the report hooks on the current machine. */

@@ -4,7 +4,14 @@
  *
  *   blocking acquire:  ls_lock_acquire(map, read, false, site) before the first attempt, so the
  *                      validator can warn before the context blocks (lockdep does the same);
- *   trylock:           ls_lock_acquire(map, read, true, site) only after it succeeded;
+ *                      from then on the context is "trying to acquire" it;
+ *                      ls_lock_contended(map, site) once it waits in the lock's queue (optional:
+ *                      an interrupt that takes the same lock behind it can never get it);
+ *                      ls_lock_acquired(map, site) right after the operation that gave it the
+ *                      lock: it holds the lock from that step on (lockdep's lock_acquired());
+ *                      ls_lock_release(map, site) instead, if the attempt failed;
+ *   trylock:           ls_lock_acquire(map, read, true, site) only after it succeeded (held at
+ *                      once);
  *   release:           ls_lock_release(map, site) when the lock is given up.
  *
  * read is lockdep's: 0 exclusive, 1 non-recursive read (down_read), 2 recursive read.
@@ -49,9 +56,12 @@ void ls_lockdep_init_map(struct ls_lockdep_map *map, const void *lock, const cha
 
 void ls_lock_acquire(struct ls_lockdep_map *map, int read, bool trylock,
 		     const struct ls_site *site);
+void ls_lock_contended(struct ls_lockdep_map *map, const struct ls_site *site);
+void ls_lock_acquired(struct ls_lockdep_map *map, const struct ls_site *site);
 void ls_lock_release(struct ls_lockdep_map *map, const struct ls_site *site);
 
-/* True when the current context holds a lock of map's instance (lockdep_is_held). */
+/* True when the current context holds a lock of map's instance (lockdep_is_held); an acquisition
+ * not yet completed counts, as with lockdep. */
 bool ls_lockdep_is_held(const struct ls_lockdep_map *map);
 /* lockdep_assert_held(): an invariant failure when the current context does not hold map. */
 #define lockdep_assert_held(m) ls_lockdep_assert_held(&(m)->dep_map, LS_SITE("lockdep_assert_held"))

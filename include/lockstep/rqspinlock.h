@@ -36,6 +36,8 @@ typedef struct rqspinlock {
 	/* lockstep's bookkeeping, which the algorithm never reads. */
 	struct ls_lockdep_map dep_map;
 	int holders;			/* mutual exclusion check */
+	int owner;			/* context id of the holder, -1: for the wait-for graph */
+	int pending;			/* context id of the pending waiter, -1 */
 	unsigned gen;
 } rqspinlock_t;
 

@@ -121,15 +121,20 @@ static inline const char *ls_site_file(const char *path)
 		&ls_site_;                                                                \
 	})
 
-/* What a scheduling point is about to do.  Partial-order reduction and reports read this. */
+/* What a scheduling point is about to do.  Partial-order reduction and reports read this.  The
+ * last four are never announced by a model: the machine uses them for contexts and for its record
+ * of what ran at each step. */
 enum ls_op {
 	LS_OP_LOAD,
 	LS_OP_STORE,
 	LS_OP_RMW,	/* read-modify-write: cmpxchg, xchg, fetch_op */
 	LS_OP_FENCE,
 	LS_OP_PARK,	/* waits for a word to be written */
-	LS_OP_ENTER,	/* an interrupt context begins (timeline only, takes no step) */
-	LS_OP_EXIT,	/* a context ends (timeline only, takes no step) */
+	LS_OP_ENTER,	/* an interrupt context begins (takes no step) */
+	LS_OP_EXIT,	/* a context ends */
+	LS_OP_RESUME,	/* a context goes on after a wait, or after an interrupt it took between
+			 * two points; it touches nothing before its next point */
+	LS_OP_TIME,	/* no context runs: the clock jumps to the next deadline */
 	LS_OP_COUNT
 };
 
@@ -152,6 +157,12 @@ void ls_wrote(const void *addr);
 /* Virtual nanoseconds since the execution began. */
 uint64_t ls_now(void);
 
+/* Of those, the virtual nanoseconds the scheduler made the running CPUs slow (sched/clock.c):
+ * time that passed for everyone while no runnable context ran.  A model's stall check (a wait
+ * past a threshold, a timeout) discounts the slowed time that fell inside the wait: a wait made
+ * long only by a CPU the scheduler held back is no bug of the code. */
+uint64_t ls_slowed_ns(void);
+
 /* The current context: its id (stable for a target), CPU, kind; -1/0/TASK outside executions. */
 int ls_ctx_id(void);
 int ls_cpu(void);
@@ -165,7 +176,9 @@ int ls_ctx_task(void);
 enum ls_ctx_kind ls_ctx_kind(void);
 const char *ls_ctx_name(int id);
 
-/* Interrupt and preemption state, per context. */
+/* Interrupt and preemption state, per context.  As on the hardware, a hardirq that is pending when
+ * ls_irq_restore() or ls_irq_enable() turns interrupts back on is taken right there, before the
+ * caller's next operation: the call returns once the interrupt did. */
 unsigned long ls_irq_save(void);
 void ls_irq_restore(unsigned long flags);
 void ls_irq_disable(void);
@@ -176,8 +189,9 @@ void ls_preempt_enable(void);
 int ls_preempt_count(void);
 
 /* Raises a hardirq on cpu (a self-IPI when cpu is the current CPU).  It is delivered as soon as
- * that CPU's running context has interrupts enabled, and runs the raised-interrupt handler that
- * the model library installed with ls_set_raised_irq_handler(). */
+ * that CPU's running context has interrupts enabled (a self-IPI with interrupts on: before this
+ * call returns), never over an NMI, and runs the raised-interrupt handler that the model library
+ * installed with ls_set_raised_irq_handler(). */
 void ls_irq_raise(int cpu);
 void ls_set_raised_irq_handler(void (*fn)(int cpu));
 
@@ -199,12 +213,26 @@ void ls_stall(const struct ls_site *site, uint64_t waited_ns, const char *fmt, .
 			ls_fail(LS_SITE("BUG_ON"), "BUG_ON(%s)", #cond);  \
 	} while (0)
 
+/* Whom a context parked on an object waits for, as the model knows it: the holder, or for a FIFO
+ * lock the waiter queued just ahead (the wait-for graph follows queue order). */
+enum ls_wait_rel {
+	LS_WAIT_NOBODY,		/* no context the model can name */
+	LS_WAIT_HOLDER,		/* the context holding it, or the one it was handed to */
+	LS_WAIT_QUEUED,		/* the waiter queued just ahead of this one */
+	LS_WAIT_FOR,		/* a context that must act first (link a queue node, wake it) */
+};
+
+struct ls_blocker {
+	int ctx;		/* context id, -1 with LS_WAIT_NOBODY */
+	enum ls_wait_rel rel;
+};
+
 /* Model hooks the report uses to name words and the context holding them. */
 struct ls_model_hooks {
 	/* Writes a name for the object at addr into buf; returns false if unknown. */
 	bool (*describe)(const void *addr, char *buf, unsigned len);
-	/* The id of the context that holds the object at addr, or -1. */
-	int (*owner)(const void *addr);
+	/* Whom context `waiter`, parked on the word at addr, waits for. */
+	struct ls_blocker (*blocker)(const void *addr, int waiter);
 	/* Interrupts just came back on in the current context (the validator marks held locks). */
 	void (*irqs_on)(void);
 };

@@ -37,10 +37,16 @@
 #include <lockstep/lockdep.h>
 #include <lockstep/runtime.h>
 
+/* Tickets outstanding at once: one per context waiting or holding, and a second for a context
+ * that takes a lock it holds (it never gets it, and draws no third). */
+#define LS_TICKET_SLOTS 64
+
 typedef struct raw_spinlock {
 	atomic_t val;			/* ticket word: next ticket << 16 | ticket now served */
-	int owner;			/* context id of the holder, -1 when free: for reports */
 	unsigned gen;			/* execution the state belongs to (see ls_lock_fresh) */
+	/* For reports: context id + 1 of whoever drew ticket t, at t % LS_TICKET_SLOTS.  The
+	 * tickets from the one served to the next are valid: the holder's and the waiters'. */
+	unsigned char ls_tickets[LS_TICKET_SLOTS];
 	struct ls_lockdep_map dep_map;
 } raw_spinlock_t;
 
@@ -57,7 +63,7 @@ typedef struct spinlock {
 } spinlock_t;
 
 #define LS_RAW_SPINLOCK_INIT(x, wait)                                                           \
-	{ .val = ATOMIC_INIT(0), .owner = -1, .gen = 0,                                          \
+	{ .val = ATOMIC_INIT(0), .gen = 0,                                                       \
 	  .dep_map = { .name = #x, .key = &(x), .lock = &(x), .wait_type = (wait) } }
 
 #define DEFINE_RAW_SPINLOCK(x) raw_spinlock_t x = LS_RAW_SPINLOCK_INIT(x, LS_WAIT_SPIN)

@@ -59,23 +59,31 @@ int ls_parse(const struct ls_cmd *cmd, const struct ls_opt *opts, int argc, char
 struct ls_exec_opts {
 	uint64_t seed;
 	struct ls_config cfg;
-	double p_switch, p_irq;
+	double p_switch, p_slow, p_irq;
 	const char *out;
 	bool json, quiet;
 	bool lockdep_compat, no_lockdep;
 	const char *engine;	/* LS_ENGINE_OPTS: the decision source, ls_engine_init() */
 	uint64_t pct_depth;
+	uint64_t slow;		/* --slow: cfg.slow_budget, checked */
 	double hang_s;		/* an execution's wall-time limit, 0: ls_hang_timeout()'s default */
 };
 void ls_exec_opts_default(struct ls_exec_opts *o);
-void ls_exec_opts_check(const struct ls_exec_opts *o);
+/* Dies with exit 2 on a bad value; applies the ones parsed apart (--slow). */
+void ls_exec_opts_check(struct ls_exec_opts *o);
 
 #define LS_EXEC_OPTS(o)                                                                          \
 	{ "seed", LS_OPT_U64, "N", "seed of the (first) execution", &(o).seed, NULL },           \
 	{ "p-switch", LS_OPT_F64, "P", "random walk: probability of a switch at a point",        \
 	  &(o).p_switch, NULL },                                                                 \
+	{ "p-slow", LS_OPT_F64, "P",                                                             \
+	  "random walk: probability that the running CPUs are slow while time passes",           \
+	  &(o).p_slow, NULL },                                                                   \
 	{ "p-irq", LS_OPT_F64, "P", "random walk: probability of injecting an interrupt",        \
 	  &(o).p_irq, NULL },                                                                    \
+	{ "slow", LS_OPT_U64, "N",                                                               \
+	  "at most N times per execution, the running CPUs fall behind while time passes to the " \
+	  "next delay or timeout", &(o).slow, NULL },                                            \
 	{ "step-limit", LS_OPT_U64, "N", "end an execution as a stall after N steps",            \
 	  &(o).cfg.step_limit, NULL },                                                           \
 	{ "time-limit-ns", LS_OPT_U64, "NS", "end an execution as a stall at this virtual time", \
@@ -100,7 +108,7 @@ void ls_exec_opts_check(const struct ls_exec_opts *o);
 	  "kill an execution after S s of wall time, a crash: hang (0: 10 s, 10 us per step "    \
 	  "if more)", &(o).hang_s, NULL }
 
-/* "random p-switch 0.1 p-irq 0.05": the trace's strategy line. */
+/* "random p-switch 0.1 p-slow 0.02 p-irq 0.05": the trace's strategy line. */
 void ls_random_label(const struct ls_exec_opts *o, char *buf, size_t n);
 
 /* The decision source of an execution, chosen by name in this one place: the strategy and the

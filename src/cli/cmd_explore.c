@@ -1,7 +1,7 @@
 /* lockstep explore: bounded-exhaustive search of one target variant (sched/dfs.c).
  *
- * Runs every schedule with at most --preemptions preemptions and --nmis interrupt injections,
- * skipping schedules that only reorder independent operations unless --no-por, and stops at the
+ * Runs every schedule with at most --preemptions preemptions, --nmis interrupt injections and
+ * --slow slows (the running CPUs falling behind while time passes, sched/clock.c), skipping schedules that only reorder independent operations unless --no-por, and stops at the
  * first bug: its report and trace are written as `run` writes them, and the command exits 1.  A
  * search that runs out (no bug) exits 0 and says within which bounds; one stopped by
  * --max-schedules or a signal says it is incomplete.  A finding the variant does not count as a
@@ -160,11 +160,16 @@ int ls_cmd_explore(int argc, char **argv)
 	bool no_por = false;
 	const char *shard = NULL;
 	ls_exec_opts_default(&o);
+	o.slow = 1;
 	const struct ls_opt opts[] = {
 		{ "preemptions", LS_OPT_U64, "K", "explore every schedule with at most K preemptions",
 		  &k, NULL },
 		{ "nmis", LS_OPT_U64, "N", "and at most N injected interrupts (NMIs and hardirqs)",
 		  &nmis, NULL },
+		{ "slow", LS_OPT_U64, "S",
+		  "and at most S times the running CPUs fall behind while time passes to the next "
+		  "delay or timeout",
+		  &o.slow, NULL },
 		{ "no-por", LS_OPT_FLAG, NULL,
 		  "no partial-order reduction: also run schedules that only reorder independent "
 		  "operations",
@@ -285,9 +290,10 @@ int ls_cmd_explore(int argc, char **argv)
 	char shard_note[48] = "";
 	if (cfg.shard_n > 1)
 		snprintf(shard_note, sizeof(shard_note), "shard %u/%u: ", cfg.shard_i, cfg.shard_n);
-	char bounds[96];
-	snprintf(bounds, sizeof(bounds), "%u preemption%s and %u NMI%s", cfg.preemptions,
-		 plural(cfg.preemptions), cfg.nmis, plural(cfg.nmis));
+	char bounds[128];
+	snprintf(bounds, sizeof(bounds), "%u preemption%s, %u NMI%s and %u slow%s", cfg.preemptions,
+		 plural(cfg.preemptions), cfg.nmis, plural(cfg.nmis), o.cfg.slow_budget,
+		 plural(o.cfg.slow_budget));
 	printf("%sexplored %" PRIu64 " schedule%s (%" PRIu64 " pruned): ", shard_note, d.schedules,
 	       plural(d.schedules), d.pruned);
 	if (found)
@@ -306,8 +312,8 @@ int ls_cmd_explore(int argc, char **argv)
 		ls_json_str(&j, var->name);
 		ls_buf_printf(&j, ",\"strategy\":");
 		ls_json_str(&j, label);
-		ls_buf_printf(&j, ",\"preemptions\":%u,\"nmis\":%u,\"por\":%s,\"shard\":", cfg.preemptions,
-			      cfg.nmis, cfg.por ? "true" : "false");
+		ls_buf_printf(&j, ",\"preemptions\":%u,\"nmis\":%u,\"slow\":%u,\"por\":%s,\"shard\":",
+			      cfg.preemptions, cfg.nmis, o.cfg.slow_budget, cfg.por ? "true" : "false");
 		if (cfg.shard_n > 1)
 			ls_buf_printf(&j, "\"%u/%u\"", cfg.shard_i, cfg.shard_n);
 		else

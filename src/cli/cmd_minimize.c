@@ -4,10 +4,11 @@
  * minimizer searches smaller lists that keep the finding: the same outcome kind and the same
  * signature.  Candidates are ordered by cost, compared in this order:
  *
- *	(preemptions, injections, contexts, steps, decisions)
+ *	(preemptions, injections, slows, contexts, steps, decisions)
  *
  * preemptions are switches away from a context that could go on, injections NMIs and hardirqs,
- * contexts those that reached a scheduling point.  A candidate is accepted only if it keeps the
+ * slows the times the running CPUs fell behind while time passed (sched/clock.c), contexts those
+ * that reached a scheduling point.  A candidate is accepted only if it keeps the
  * finding and costs strictly less, so the search ends (the cost is a tuple of naturals).
  *
  * A candidate runs under a tolerant decision source: a decision applies at its step if its exact
@@ -24,7 +25,8 @@
  *   3. move each switch later, by 1..MOVE_SPAN steps, alone and then with the decision after it
  *      dropped (that one often only switched back: a preemption moved to the right step can
  *      make the switch after it a forced one, or unnecessary);
- *   4. drop each injection together with the decision after it (its handler's own switch);
+ *   4. drop each injection or slow together with the decision after it (its handler's own
+ *      switch, or the switch made once time passed);
  *   5. place each injection at every step of the execution, first alone, then among the other
  *      decisions (an NMI at the right step often needs no preemption to set it up).
  * Nothing depends on time or addresses, so the same trace gives the same output; only --time
@@ -50,7 +52,7 @@
 #define MOVE_SPAN 8	/* how far pass 3 moves a switch, in steps */
 
 struct cost {
-	uint64_t preemptions, injections, contexts, steps, decisions;
+	uint64_t preemptions, injections, slows, contexts, steps, decisions;
 };
 
 /* A decision list with its cost; d is malloc'd. */
@@ -109,8 +111,10 @@ static int tolerant_choose(struct ls_strategy *st, struct ls_point *pt)
 
 static int cost_cmp(const struct cost *a, const struct cost *b)
 {
-	const uint64_t x[] = { a->preemptions, a->injections, a->contexts, a->steps, a->decisions };
-	const uint64_t y[] = { b->preemptions, b->injections, b->contexts, b->steps, b->decisions };
+	const uint64_t x[] = { a->preemptions, a->injections, a->slows, a->contexts, a->steps,
+			       a->decisions };
+	const uint64_t y[] = { b->preemptions, b->injections, b->slows, b->contexts, b->steps,
+			       b->decisions };
 	for (size_t i = 0; i < sizeof(x) / sizeof(x[0]); i++)
 		if (x[i] != y[i])
 			return x[i] < y[i] ? -1 : 1;
@@ -159,7 +163,7 @@ static bool evaluate(struct minimizer *mz, const struct ls_decision *d, size_t n
 	if (!out->d)
 		ls_die(LS_EXIT_INTERNAL, "out of memory");
 	memcpy(out->d, m->log, m->nlog * sizeof(*out->d));
-	out->c = (struct cost){ m->preemptions, m->injections,
+	out->c = (struct cost){ m->preemptions, m->injections, m->slows,
 				(uint64_t)__builtin_popcountll(tl.ctxs), r.steps, m->nlog };
 	return true;
 }
@@ -291,14 +295,14 @@ static bool pass_move_later(struct minimizer *mz)
 	return progress;
 }
 
-/* Pass 4: drop each injection with the decision after it. */
+/* Pass 4: drop each injection or slow with the decision after it. */
 static bool pass_drop_injection(struct minimizer *mz)
 {
 	bool progress = false;
 	for (size_t i = 0; i + 1 < mz->best.n && budget_left(mz);) {
 		uint8_t kind = mz->best.d[i].choice.kind;
 		bool ok = false;
-		if (kind == LS_CH_NMI || kind == LS_CH_IRQ) {
+		if (kind == LS_CH_NMI || kind == LS_CH_IRQ || kind == LS_CH_SLOW) {
 			struct ls_decision *buf = malloc(mz->best.n * sizeof(*buf));
 			if (!buf)
 				ls_die(LS_EXIT_INTERNAL, "out of memory");
@@ -360,15 +364,17 @@ static bool pass_place_injection(struct minimizer *mz)
 static void print_cost(const char *label, const struct cost *c)
 {
 	printf("minimize: %-6s %" PRIu64 " decisions, %" PRIu64 " preemptions, %" PRIu64
-	       " injections, %" PRIu64 " contexts, %" PRIu64 " steps\n",
-	       label, c->decisions, c->preemptions, c->injections, c->contexts, c->steps);
+	       " injections, %" PRIu64 " slows, %" PRIu64 " contexts, %" PRIu64 " steps\n",
+	       label, c->decisions, c->preemptions, c->injections, c->slows, c->contexts, c->steps);
 }
 
 static void json_cost(struct ls_buf *j, const char *key, const struct cost *c)
 {
 	ls_buf_printf(j, ",\"%s\":{\"decisions\":%" PRIu64 ",\"preemptions\":%" PRIu64
-			 ",\"injections\":%" PRIu64 ",\"contexts\":%" PRIu64 ",\"steps\":%" PRIu64 "}",
-		      key, c->decisions, c->preemptions, c->injections, c->contexts, c->steps);
+			 ",\"injections\":%" PRIu64 ",\"slows\":%" PRIu64 ",\"contexts\":%" PRIu64
+			 ",\"steps\":%" PRIu64 "}",
+		      key, c->decisions, c->preemptions, c->injections, c->slows, c->contexts,
+		      c->steps);
 }
 
 /* Removes a scratch directory of plain files. */

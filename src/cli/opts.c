@@ -146,16 +146,23 @@ void ls_exec_opts_default(struct ls_exec_opts *o)
 	memset(o, 0, sizeof(*o));
 	ls_config_default(&o->cfg);
 	o->p_switch = 0.1;
+	o->p_slow = 0.02;
 	o->p_irq = 0.05;
+	o->slow = o->cfg.slow_budget;
 	o->out = "crashes";
 	o->engine = "random";
 	o->pct_depth = 3;
 }
 
-void ls_exec_opts_check(const struct ls_exec_opts *o)
+void ls_exec_opts_check(struct ls_exec_opts *o)
 {
-	if (o->p_switch < 0 || o->p_irq < 0 || o->p_switch + o->p_irq > 1)
-		ls_die(LS_EXIT_USAGE, "--p-switch and --p-irq must be >= 0 and add up to at most 1");
+	if (o->p_switch < 0 || o->p_slow < 0 || o->p_irq < 0 ||
+	    o->p_switch + o->p_slow + o->p_irq > 1)
+		ls_die(LS_EXIT_USAGE,
+		       "--p-switch, --p-slow and --p-irq must be >= 0 and add up to at most 1");
+	if (o->slow > 255)
+		ls_die(LS_EXIT_USAGE, "--slow must be between 0 and 255");
+	o->cfg.slow_budget = (uint32_t)o->slow;
 	if (o->cfg.step_limit == 0 || o->cfg.step_limit > 1000000000)
 		ls_die(LS_EXIT_USAGE, "--step-limit must be between 1 and 1000000000");
 	if (o->cfg.time_limit_ns == 0)
@@ -170,7 +177,7 @@ void ls_exec_opts_check(const struct ls_exec_opts *o)
 
 void ls_random_label(const struct ls_exec_opts *o, char *buf, size_t n)
 {
-	snprintf(buf, n, "random p-switch %g p-irq %g", o->p_switch, o->p_irq);
+	snprintf(buf, n, "random p-switch %g p-slow %g p-irq %g", o->p_switch, o->p_slow, o->p_irq);
 }
 
 void ls_engine_init(struct ls_engine *e, const struct ls_exec_opts *o)
@@ -178,7 +185,7 @@ void ls_engine_init(struct ls_engine *e, const struct ls_exec_opts *o)
 	memset(e, 0, sizeof(*e));
 	if (strcmp(o->engine, "random") == 0) {
 		e->kind = LS_ENGINE_RANDOM;
-		ls_random_init(&e->u.random, o->p_switch, o->p_irq);
+		ls_random_init(&e->u.random, o->p_switch, o->p_slow, o->p_irq);
 		ls_random_label(o, e->label, sizeof(e->label));
 		e->st = &e->u.random.base;
 	} else if (strcmp(o->engine, "pct") == 0) {

@@ -11,6 +11,12 @@
  * lockdep's check_prevs_add() does, and transitivity covers the rest.  Every dependency keeps the
  * context, site, step, execution and backtrace of its first acquisition.
  *
+ * Acquisitions.  A blocking acquisition is announced before its first attempt (lockdep's
+ * lock_acquire(), where every check below runs), may then wait in the lock's queue
+ * (ls_lock_contended()), and is taken when the model says so (ls_lock_acquired(), at the step of
+ * the operation that gave it the lock).  It sits on the held stack from its announcement, as in
+ * lockdep, but reports and the timeline call it held only once it was taken.
+ *
  * On each blocking acquisition, in lockdep's order:
  *   1. usage: mark USED_IN_HARDIRQ (in a hardirq), ENABLED_HARDIRQ (in a task with interrupts on),
  *      USED_IN_NMI (in an NMI) and USED; a new bit that conflicts with one already set is an
@@ -591,19 +597,26 @@ static bool tracked(enum ls_ctx_kind kind)
 	return !(ld->mode == LS_VALIDATE_COMPAT && kind == LS_CTX_NMI);
 }
 
-/* Beyond lockdep: an interrupt acquiring the very lock a context under it on the same CPU holds
- * spins forever, whatever the classes' usage history. */
-static int interrupted_holder(const struct ls_lockdep_map *map)
+/* Beyond lockdep: an interrupt acquiring the very lock a context under it on the same CPU holds,
+ * or waits for in the lock's FIFO queue (ahead of the interrupt, which then never gets it),
+ * spins forever, whatever the classes' usage history.  A context that only announced the
+ * acquisition has nothing yet: the interrupt takes the lock first and returns.  The entry is
+ * the interrupted context's acquisition. */
+static const struct ls_held *interrupted_holder(const struct ls_lockdep_map *map, int *holder)
 {
 	const struct ls_machine *m = ls_machine_current();
 	const struct ls_ctx *c = m->cur;
+	if (!map->lock)
+		return NULL;
 	for (const struct ls_ctx *b = c->below; b; b = b->below) {
 		const struct ctx_held *h = &ld->ctx[b->id];
 		for (int i = 0; i < h->depth; i++)
-			if (h->held[i].lock == map->lock && map->lock)
-				return b->id;
+			if (h->held[i].lock == map->lock && h->held[i].state != LS_HELD_TRYING) {
+				*holder = b->id;
+				return &h->held[i];
+			}
 	}
-	return -1;
+	return NULL;
 }
 
 static void validate(struct ls_held *h, int cls, enum ls_ctx_kind kind,
@@ -617,13 +630,11 @@ static void validate(struct ls_held *h, int cls, enum ls_ctx_kind kind,
 	}
 	/* Beyond lockdep, first: the concrete instance, before its class's usage history. */
 	if (kind != LS_CTX_TASK && !h->trylock && ld->mode == LS_VALIDATE_ON) {
-		int holder = interrupted_holder(h->map);
-		if (holder >= 0) {
+		int holder;
+		const struct ls_held *p = interrupted_holder(h->map, &holder);
+		if (p) {
 			struct ls_lockdep_report *r = report_begin(LS_BUG_INTERRUPT_AA, "AA", h);
-			const struct ctx_held *hc = &ld->ctx[holder];
-			for (int i = 0; i < hc->depth; i++)
-				if (hc->held[i].lock == h->lock)
-					r->prev = hc->held[i];
+			r->prev = *p;
 			r->other_ctx = holder;
 			r->averted = resilient(cls);
 		}
@@ -659,14 +670,17 @@ void ls_lock_acquire(struct ls_lockdep_map *map, int read, bool trylock,
 	if (id < 0 || (map->flags & LS_LOCKDEP_NOVALIDATE) || compat_hidden(map))
 		return;
 	enum ls_ctx_kind kind = ls_ctx_kind();
+	uint64_t step = ls_machine_current()->step;
 	struct ls_held h = {
 		.map = map,
 		.lock = map->lock,
 		.read = (uint8_t)read,
+		.state = trylock ? LS_HELD_HELD : LS_HELD_TRYING,
 		.trylock = trylock,
 		.irqs_off = ls_irqs_disabled(),
 		.site = site,
-		.step = ls_machine_current()->step,
+		.step = step,
+		.held_step = trylock ? step : UINT64_MAX,
 	};
 	if (ld->mode != LS_VALIDATE_OFF && !ld->full) {
 		int cls = class_of(map);
@@ -684,6 +698,36 @@ void ls_lock_acquire(struct ls_lockdep_map *map, int read, bool trylock,
 		return;
 	}
 	c->held[c->depth++] = h;
+}
+
+/* The current context's newest acquisition of map not yet taken, or NULL. */
+static struct ls_held *pending_acquisition(const struct ls_lockdep_map *map)
+{
+	int id = ls_ctx_id();
+	if (id < 0 || (map->flags & LS_LOCKDEP_NOVALIDATE) || !tracked(ls_ctx_kind()) ||
+	    compat_hidden(map))
+		return NULL;
+	struct ctx_held *c = &ld->ctx[id];
+	for (int i = c->depth - 1; i >= 0; i--)
+		if (c->held[i].map == map)
+			return c->held[i].state == LS_HELD_HELD ? NULL : &c->held[i];
+	return NULL;
+}
+
+void ls_lock_contended(struct ls_lockdep_map *map, const struct ls_site *site)
+{
+	struct ls_held *h = pending_acquisition(map);
+	if (h)
+		h->state = LS_HELD_WAITING;
+}
+
+void ls_lock_acquired(struct ls_lockdep_map *map, const struct ls_site *site)
+{
+	struct ls_held *h = pending_acquisition(map);
+	if (h) {
+		h->state = LS_HELD_HELD;
+		h->held_step = ls_machine_current()->step;
+	}
 }
 
 void ls_lock_release(struct ls_lockdep_map *map, const struct ls_site *site)

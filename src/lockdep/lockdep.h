@@ -37,16 +37,26 @@ void ls_symbolize(const void *ip, char *buf, size_t n);
 /* A kernel-oops style "Code:" line: the instructions around ip, the one at ip in <...>. */
 void ls_code_line(const void *ip, struct ls_buf *b);
 
+/* Where an acquisition stands.  Lockdep puts a lock on the held stack when it is asked for;
+ * lockstep tells the three apart so that nothing is said to be held before it is. */
+enum ls_held_state {
+	LS_HELD_TRYING,			/* announced (ls_lock_acquire), not taken yet */
+	LS_HELD_WAITING,		/* queued in the lock's FIFO (ls_lock_contended) */
+	LS_HELD_HELD,			/* taken (ls_lock_acquired, or a trylock) */
+};
+
 /* One acquisition on a context's held-lock stack. */
 struct ls_held {
 	const struct ls_lockdep_map *map;
 	const void *lock;
 	uint16_t class_id;
 	uint8_t read;
+	uint8_t state;			/* enum ls_held_state */
 	bool trylock;
 	bool irqs_off;			/* interrupts were off when it was taken */
 	const struct ls_site *site;
-	uint64_t step;
+	uint64_t step;			/* of the annotation: with map, the acquisition's identity */
+	uint64_t held_step;		/* the step it was taken at; UINT64_MAX until then */
 };
 
 /* Lockdep's usage bits, with NMI in place of softirq (lockstep models no softirqs). */
@@ -96,7 +106,8 @@ struct ls_dep {
 enum ls_lockdep_bug {
 	LS_BUG_CIRCULAR,		/* a new dependency closes a cycle */
 	LS_BUG_RECURSIVE,		/* the context already holds a lock of this class */
-	LS_BUG_INTERRUPT_AA,		/* an interrupt takes a lock the interrupted context holds */
+	LS_BUG_INTERRUPT_AA,		/* an interrupt takes a lock the interrupted context holds,
+					 * or waits for in its FIFO queue */
 	LS_BUG_USAGE,			/* inconsistent lock state: one class, conflicting usage */
 	LS_BUG_IRQ_ORDER,		/* irq-safe -> irq-unsafe through a new dependency */
 	LS_BUG_INVERSION,		/* a new usage bit conflicts with a dependency's */
@@ -150,7 +161,8 @@ void ls_lockdep_select(int i);
 uint64_t ls_lockdep_acquisitions(void);
 /* The held-lock stack of context ctx in the running (or last) execution, outermost first: its
  * depth, and *held pointing at it.  Read-only, for observers of an execution (the replay's
- * timeline); a blocking acquisition is on the stack from its annotation, while it waits. */
+ * timeline); a blocking acquisition is on the stack from its annotation, in state TRYING or
+ * WAITING until it is taken. */
 int ls_lockdep_held(int ctx, const struct ls_held **held);
 
 const struct ls_lock_class *ls_lockdep_class(int id);

@@ -10,6 +10,14 @@ void ls_lock_acquire(struct ls_lockdep_map *map, int read, bool trylock,
 {
 }
 
+void ls_lock_contended(struct ls_lockdep_map *map, const struct ls_site *site)
+{
+}
+
+void ls_lock_acquired(struct ls_lockdep_map *map, const struct ls_site *site)
+{
+}
+
 void ls_lock_release(struct ls_lockdep_map *map, const struct ls_site *site)
 {
 }

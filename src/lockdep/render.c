@@ -109,6 +109,9 @@ static void held_locks(struct ls_buf *b, const struct ls_machine *m,
 	ls_buf_printf(b, ":\n");
 	for (int i = 0; i < r->nheld; i++) {
 		ls_buf_printf(b, " #%d: ", i);
+		if (r->held[i].state != LS_HELD_HELD)
+			ls_buf_printf(b, "(%s) ", r->held[i].state == LS_HELD_WAITING ? "queued for"
+										   : "trying");
 		lock_line(b, m, &r->held[i]);
 	}
 }
@@ -189,7 +192,8 @@ static void recursive(struct ls_buf *b, const struct ls_machine *m,
 	if (r->bug == LS_BUG_INTERRUPT_AA) {
 		ls_buf_printf(b, "\nbut the context it interrupted, ");
 		who(b, r->other_ctx);
-		ls_buf_printf(b, ", is already holding lock:\n");
+		ls_buf_printf(b, r->prev.state == LS_HELD_HELD ? ", is already holding lock:\n"
+							    : ", is queued ahead of it for lock:\n");
 	} else {
 		ls_buf_printf(b, "\nbut task is already holding lock:\n");
 	}

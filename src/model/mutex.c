@@ -49,10 +49,23 @@ static int ctx_of(long owner)
 	return (owner & ~MUTEX_FLAGS) ? (int)(owner >> 3) - 2 : -1;
 }
 
-static int mutex_owner(const void *addr)
+/* A queued waiter waits for the waiter ahead of it; the first one (and anyone not queued) for
+ * the owner.  The object registered is the owner word. */
+static struct ls_blocker mutex_blocker(const void *obj, const void *addr, int waiter)
 {
-	const struct mutex *lock = addr;
-	return ctx_of(lock->owner.counter);
+	const struct mutex *lock = container_of(obj, struct mutex, owner);
+	const struct mutex_waiter *prev = NULL;
+	for (const struct mutex_waiter *w = lock->ls_first; w; prev = w, w = w->next)
+		if (w->ctx == waiter) {
+			if (prev)
+				return (struct ls_blocker){ prev->ctx, LS_WAIT_QUEUED };
+			break;
+		}
+	/* The owner may be the waiter itself: a task locking a mutex it holds waits forever. */
+	int owner = ctx_of(lock->owner.counter);
+	if (owner < 0)
+		return (struct ls_blocker){ -1, LS_WAIT_NOBODY };
+	return (struct ls_blocker){ owner, LS_WAIT_HOLDER };
 }
 
 static void reset(struct mutex *lock)
@@ -66,7 +79,7 @@ static void reset(struct mutex *lock)
 static void publish(struct mutex *lock)
 {
 	/* Only the owner word: the wait lock inside is not a name for a wait. */
-	ls_object_register(&lock->owner, sizeof(lock->owner), lock->dep_map.name, mutex_owner);
+	ls_object_register(&lock->owner, sizeof(lock->owner), lock->dep_map.name, mutex_blocker);
 }
 
 void ls_mutex_init(struct mutex *lock, const char *name, const void *key)
@@ -142,16 +155,20 @@ void ls_mutex_lock(struct mutex *lock, const struct ls_site *site)
 	prepare(lock, site);
 	ls_lock_acquire(&lock->dep_map, 0, false, site);
 	long me = tag_of(ls_ctx_id());
-	if (ls_atomic_long_cmpxchg(&lock->owner, 0, me, site) == 0)
+	if (ls_atomic_long_cmpxchg(&lock->owner, 0, me, site) == 0) {
+		ls_lock_acquired(&lock->dep_map, site);
 		return;
+	}
 
 	struct mutex_waiter w = { NULL, ls_ctx_id(), false };
 	ls_raw_spin_lock(&lock->wait_lock, site);
 	if (!lock->ls_first && ls_atomic_long_cmpxchg(&lock->owner, 0, me, site) == 0) {
+		ls_lock_acquired(&lock->dep_map, site);
 		ls_raw_spin_unlock(&lock->wait_lock, site);
 		return;
 	}
 	enqueue(lock, &w);
+	ls_lock_contended(&lock->dep_map, site);
 	if (lock->ls_first == &w)
 		ls_atomic_long_fetch_op(&lock->owner, LS_ATOMIC_OR, MUTEX_FLAG_WAITERS, site);
 	for (;;) {
@@ -162,6 +179,7 @@ void ls_mutex_lock(struct mutex *lock, const struct ls_site *site)
 				dequeue_first(lock);
 				long flags = lock->ls_first ? MUTEX_FLAG_WAITERS : 0;
 				ls_atomic_long_set(&lock->owner, me | flags, site);
+				ls_lock_acquired(&lock->dep_map, site);
 				ls_raw_spin_unlock(&lock->wait_lock, site);
 				return;
 			}
@@ -171,8 +189,11 @@ void ls_mutex_lock(struct mutex *lock, const struct ls_site *site)
 			/* The check and the park are one step apart with no point between them, so the
 			 * hand-off store cannot slip in unseen. */
 			long v = ls_atomic_long_read(&lock->owner, site);
-			if (w.granted)
-				return;	/* handed off: the unlocker dequeued us */
+			if (w.granted) {
+				/* Handed off: the unlocker dequeued us. */
+				ls_lock_acquired(&lock->dep_map, site);
+				return;
+			}
 			/* Free is for the first waiter to take; the others wait for its store. */
 			if (!(v & ~MUTEX_FLAGS) && lock->ls_first == &w)
 				break;

@@ -12,7 +12,7 @@ struct object {
 	const char *base;
 	unsigned size;
 	const char *name;
-	int (*owner)(const void *addr);
+	ls_blocker_fn blocker;
 };
 
 static struct object objects[MAX_OBJECTS];
@@ -26,28 +26,27 @@ static int objects_used(void)
 }
 
 static void fill(struct object *o, const void *addr, unsigned size, const char *name,
-		 int (*owner)(const void *addr))
+		 ls_blocker_fn blocker)
 {
 	/* The base last: a reader matching it sees the rest. */
 	LS_WR(&o->base, NULL);
 	o->size = size;
 	o->name = name;
-	o->owner = owner;
+	o->blocker = blocker;
 	LS_WR(&o->base, (const char *)addr);
 }
 
-void ls_object_register(const void *addr, unsigned size, const char *name,
-			int (*owner)(const void *addr))
+void ls_object_register(const void *addr, unsigned size, const char *name, ls_blocker_fn blocker)
 {
 	for (int i = 0; i < objects_used(); i++)
 		if (LS_RD(&objects[i].base) == addr) {
-			fill(&objects[i], addr, size, name, owner);
+			fill(&objects[i], addr, size, name, blocker);
 			return;
 		}
 	int i = ls_slot_claim(&nobjects, MAX_OBJECTS);
 	if (i < 0)
 		return;	/* reports fall back to "an unnamed word" */
-	fill(&objects[i], addr, size, name, owner);
+	fill(&objects[i], addr, size, name, blocker);
 }
 
 void ls_objects_reset(void)
@@ -74,13 +73,15 @@ static bool describe(const void *addr, char *buf, unsigned len)
 	return true;
 }
 
-static int owner(const void *addr)
+static struct ls_blocker blocker(const void *addr, int waiter)
 {
 	const struct object *o = find(addr);
-	return o && o->owner ? o->owner(o->base) : -1;
+	if (o && o->blocker)
+		return o->blocker(o->base, addr, waiter);
+	return (struct ls_blocker){ -1, LS_WAIT_NOBODY };
 }
 
-static const struct ls_model_hooks hooks = { describe, owner, ls_lockdep_irqs_on };
+static const struct ls_model_hooks hooks = { describe, blocker, ls_lockdep_irqs_on };
 
 void ls_objects_install(void)
 {

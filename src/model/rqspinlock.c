@@ -61,7 +61,8 @@
  *
  * lockstep's own checks, which the kernel does not make: two holders at once; a failed
  * acquisition must leave the table as it found it; -ETIMEDOUT (or a wait longer than
- * stall_ns) is reported as a stall.  The lock carries a lockdep map flagged resilient, so the
+ * stall_ns) is reported as a stall, unless only the time the scheduler held CPUs back
+ * (ls_slowed_ns(), sched/clock.c) made the wait that long.  The lock carries a lockdep map flagged resilient, so the
  * validator reports cycles through it as averted; the kernel's lockdep never sees it, which
  * --lockdep-compat reproduces. */
 #include <lockstep/kernel.h>
@@ -97,7 +98,10 @@ struct mcs_spinlock {
 
 struct qnode {
 	struct mcs_spinlock mcs;
-	char pad[16];	/* nodes on separate words, as the kernel's are cacheline-aligned */
+	/* lockstep's bookkeeping for the wait-for graph, on words nobody parks on: the context
+	 * using the node, and those queued just before and after it (-1: none known). */
+	int ctx, prev_ctx, next_ctx;
+	char pad[4];	/* nodes on separate words, as the kernel's are cacheline-aligned */
 };
 
 struct rqspinlock_held {
@@ -182,10 +186,27 @@ void ls_rqs_use_variant(int variant, uint64_t stall_ns)
 
 /* ---- per-execution state ----------------------------------------------------------------- */
 
-static int lock_owner(const void *addr)
+/* On the lock word wait the pending waiter and the queue head (for the owner, then for the
+ * pending waiter to take it) and the fallback loops (for the owner). */
+static struct ls_blocker lock_blocker(const void *obj, const void *addr, int waiter)
 {
-	(void)addr;
-	return -1;	/* the word has no owner id; the held tables say who attempts what */
+	const rqspinlock_t *lock = obj;
+	if (lock->owner >= 0 && lock->owner != waiter)
+		return (struct ls_blocker){ lock->owner, LS_WAIT_HOLDER };
+	if (lock->pending >= 0 && lock->pending != waiter)
+		return (struct ls_blocker){ lock->pending, LS_WAIT_QUEUED };
+	return (struct ls_blocker){ -1, LS_WAIT_NOBODY };
+}
+
+/* On its node's locked word a queued waiter waits for the one ahead of it to hand it the head;
+ * on its node's next word, a head (or a waiter leaving) waits for its successor to link in. */
+static struct ls_blocker node_blocker(const void *obj, const void *addr, int waiter)
+{
+	const struct qnode *q = obj;
+	int ctx = addr == &q->mcs.next ? q->next_ctx : q->prev_ctx;
+	if (ctx < 0 || ctx == waiter)
+		return (struct ls_blocker){ -1, LS_WAIT_NOBODY };
+	return (struct ls_blocker){ ctx, addr == &q->mcs.next ? LS_WAIT_FOR : LS_WAIT_QUEUED };
 }
 
 /* Whether this execution initialised an rqspinlock: only then does the per-CPU state need
@@ -205,7 +226,7 @@ static void name_per_cpu_state(void)
 				snprintf(node_names[c][i], sizeof(node_names[c][i]),
 					 "rqnodes[cpu%d][%d]", c, i);
 			ls_object_register(&rqnodes[c][i], sizeof(rqnodes[c][i]), node_names[c][i],
-					   NULL);
+					   node_blocker);
 		}
 	}
 	named = true;
@@ -230,10 +251,11 @@ void ls_rqspinlock_init(rqspinlock_t *lock, const char *name, const void *key)
 	}
 	lock->val.counter = 0;
 	lock->holders = 0;
+	lock->owner = lock->pending = -1;
 	ls_lock_mark_fresh(&lock->gen);
 	ls_lockdep_init_map(&lock->dep_map, lock, ls_lock_class_name(name), key, LS_WAIT_SPIN,
 			    LS_LOCKDEP_RESILIENT);
-	ls_object_register(lock, sizeof(lock->val), lock->dep_map.name, lock_owner);
+	ls_object_register(lock, sizeof(lock->val), lock->dep_map.name, lock_blocker);
 	/* A lock first used in an execution is initialised by prepare(), possibly on several
 	 * threads at once under lockstep stress: claim the slot. */
 	int slot = ls_slot_claim(&nlocks, MAX_LOCKS);
@@ -436,31 +458,47 @@ static struct mcs_spinlock *spin_until_next(struct mcs_spinlock *node, const str
 
 /* ---- lock word primitives ---------------------------------------------------------------- */
 
+/* The operation just run gave the current context the lock. */
+static void acquired(rqspinlock_t *lock, const struct ls_site *site)
+{
+	lock->owner = ls_ctx_id();
+	if (lock->pending == lock->owner)
+		lock->pending = -1;
+	ls_lock_acquired(&lock->dep_map, site);
+}
+
 static bool queued_spin_trylock(rqspinlock_t *lock, const struct ls_site *site)
 {
 	ls_point(LS_OP_LOAD, &lock->val, site);	/* atomic_read() */
 	if (word(lock))
 		return false;
 	ls_point(LS_OP_RMW, &lock->val, site);	/* atomic_try_cmpxchg_acquire(0 -> 0,0,1) */
-	return cmpxchg_word(lock, 0, _Q_LOCKED_VAL) == 0;
+	if (cmpxchg_word(lock, 0, _Q_LOCKED_VAL) != 0)
+		return false;
+	acquired(lock, site);
+	return true;
 }
 
 static void clear_pending(rqspinlock_t *lock, const struct ls_site *site)
 {
 	ls_point(LS_OP_STORE, &lock->val, site);	/* WRITE_ONCE(lock->pending, 0) */
 	update_word(lock, ~_Q_PENDING_MASK, 0);
+	if (lock->pending == ls_ctx_id())
+		lock->pending = -1;
 }
 
 static void clear_pending_set_locked(rqspinlock_t *lock, const struct ls_site *site)
 {
 	ls_point(LS_OP_STORE, &lock->val, site);	/* WRITE_ONCE(lock->locked_pending, 1) */
 	update_word(lock, _Q_TAIL_MASK, _Q_LOCKED_VAL);
+	acquired(lock, site);
 }
 
 static void set_locked(rqspinlock_t *lock, const struct ls_site *site)
 {
 	ls_point(LS_OP_STORE, &lock->val, site);	/* WRITE_ONCE(lock->locked, 1) */
 	update_word(lock, ~_Q_LOCKED_MASK, _Q_LOCKED_VAL);
+	acquired(lock, site);
 }
 
 static unsigned xchg_tail(rqspinlock_t *lock, unsigned tail, const struct ls_site *site)
@@ -498,6 +536,15 @@ static struct mcs_spinlock *decode_tail(unsigned tail)
 	return &rqnodes[cpu][idx].mcs;
 }
 
+/* Who queued behind whom, for the wait-for graph: node was queued right after prev. */
+static void link_nodes(struct mcs_spinlock *prev, struct mcs_spinlock *node)
+{
+	struct qnode *p = container_of(prev, struct qnode, mcs);
+	struct qnode *n = container_of(node, struct qnode, mcs);
+	p->next_ctx = n->ctx;
+	n->prev_ctx = p->ctx;
+}
+
 /* ---- the test-and-set fallback ----------------------------------------------------------- */
 
 static int resilient_tas_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
@@ -515,8 +562,10 @@ static int resilient_tas_spin_lock(rqspinlock_t *lock, const struct ls_site *sit
 			ls_point(LS_OP_RMW, &lock->val, site);	/* atomic_try_cmpxchg(0 -> 1) */
 			taken = cmpxchg_word(lock, 0, _Q_LOCKED_VAL) == 0;
 		}
-		if (taken)
+		if (taken) {
+			acquired(lock, site);
 			break;
+		}
 		ret = res_check_timeout(lock, ~0u, &ts, site);
 		if (ret)
 			break;
@@ -560,6 +609,8 @@ static int resilient_queued_spin_lock_slowpath(rqspinlock_t *lock, unsigned val,
 	/* P4: trylock || pending */
 	ls_point(LS_OP_RMW, &lock->val, site);	/* queued_fetch_set_pending_acquire() */
 	val = update_word(lock, ~0u, _Q_PENDING_VAL);
+	if (!(val & _Q_PENDING_MASK))
+		lock->pending = ls_ctx_id();
 	if (val & ~_Q_LOCKED_MASK) {
 		/* Lost the race: undo the pending bit only if we set it. */
 		if (!(val & _Q_PENDING_MASK))
@@ -629,6 +680,8 @@ queue:
 
 	/* Q3 */
 	node = &rqnodes[cpu][idx].mcs;
+	rqnodes[cpu][idx].ctx = ls_ctx_id();
+	rqnodes[cpu][idx].prev_ctx = rqnodes[cpu][idx].next_ctx = -1;
 	ls_point(LS_OP_STORE, &node->locked, site);
 	LS_WR(&node->locked, 0);
 	ls_wrote(&node->locked);
@@ -648,6 +701,7 @@ queue:
 	/* Q6: a non-head waiter: link behind the previous tail, wait to be made head. */
 	if (old & _Q_TAIL_MASK) {
 		prev = decode_tail(old);
+		link_nodes(prev, node);
 		ls_point(LS_OP_STORE, &prev->next, site);	/* WRITE_ONCE(prev->next, node) */
 		LS_WR(&prev->next, node);
 		ls_wrote(&prev->next);
@@ -681,8 +735,10 @@ waitq_timeout:
 	if ((val & _Q_TAIL_MASK) == tail) {
 		ls_point(LS_OP_RMW, &lock->val, site);	/* atomic_try_cmpxchg_relaxed() */
 		unsigned found = cmpxchg_word(lock, val, _Q_LOCKED_VAL);
-		if (found == val)
+		if (found == val) {
+			acquired(lock, site);
 			goto release;	/* no contention */
+		}
 		val = found;
 	}
 	set_locked(lock, site);
@@ -723,7 +779,7 @@ int ls_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 {
 	prepare(lock, site);
 	int cpu = ls_cpu();
-	uint64_t start = ls_now();
+	uint64_t start = ls_now(), slowed = ls_slowed_ns();
 	/* lockstep: the table as this acquisition found it, to check a failure restores it. */
 	struct rqspinlock_held before = held[cpu];
 	int ret;
@@ -734,6 +790,7 @@ int ls_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 	ls_point(LS_OP_RMW, &lock->val, site);	/* atomic_try_cmpxchg_acquire(0 -> 0,0,1) */
 	unsigned val = cmpxchg_word(lock, 0, _Q_LOCKED_VAL);
 	if (val == 0) {
+		acquired(lock, site);
 		if (cfg.grab_after_cmpxchg)
 			grab_held_lock_entry(lock, site);
 		ret = 0;
@@ -742,6 +799,9 @@ int ls_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 	}
 
 	uint64_t waited = ls_now() - start;
+	/* The wait as the code made it: slowed CPUs (sched/clock.c) stretch it, and a timeout
+	 * they cause is what a CPU that slow would cause, not the lock's doing. */
+	uint64_t own = waited - (ls_slowed_ns() - slowed);
 	if (ret) {
 		ls_lock_release(&lock->dep_map, site);
 		const struct rqspinlock_held *now = &held[cpu];
@@ -757,12 +817,13 @@ int ls_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 		ls_fail(site, "rqspinlock: %s has %d holders at once", lock->dep_map.name,
 			lock->holders);
 	}
-	if (ret == -ETIMEDOUT)
+	if (ret == -ETIMEDOUT && own >= RES_DEF_TIMEOUT)
 		ls_stall(site, waited, "res_spin_lock(%s) returned -ETIMEDOUT", lock->dep_map.name);
-	else if (cfg.stall_ns && waited >= cfg.stall_ns)
+	else if (cfg.stall_ns && own >= cfg.stall_ns)
 		ls_stall(site, waited, "res_spin_lock(%s) waited past the stall threshold, "
 				       "returned %s",
-			 lock->dep_map.name, ret == 0 ? "0" : "-EDEADLK");
+			 lock->dep_map.name,
+			 ret == 0 ? "0" : ret == -EDEADLK ? "-EDEADLK" : "-ETIMEDOUT");
 	return ret;
 }
 
@@ -780,9 +841,11 @@ void ls_res_spin_unlock(rqspinlock_t *lock, const struct ls_site *site)
 			ls_wrote(&rqh->locks[rqh->cnt - 1]);
 		}
 		ls_point(LS_OP_STORE, &lock->val, site);	/* smp_store_release(&locked, 0) */
+		lock->owner = -1;
 		update_word(lock, ~_Q_LOCKED_MASK, 0);
 	} else {
 		ls_point(LS_OP_STORE, &lock->val, site);	/* smp_store_release(&locked, 0) */
+		lock->owner = -1;
 		update_word(lock, ~_Q_LOCKED_MASK, 0);
 		ls_point(LS_OP_LOAD, &rqh->cnt, site);
 		if (LS_RD(&rqh->cnt) <= RES_NR_HELD && LS_RD(&rqh->cnt) > 0) {

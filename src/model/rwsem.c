@@ -151,28 +151,45 @@ static int holder(const struct rw_semaphore *sem)
 	return sem->ls_nreaders ? sem->ls_readers[0] : -1;
 }
 
-static int rwsem_holder(const void *addr)
+/* The holder may be the waiter itself: a write lock taken under its own read hold. */
+static struct ls_blocker held_by(const struct rw_semaphore *sem, int waiter)
 {
-	return holder(addr);
+	int h = holder(sem);
+	if (h < 0)
+		return (struct ls_blocker){ -1, LS_WAIT_NOBODY };
+	return (struct ls_blocker){ h, LS_WAIT_HOLDER };
 }
 
-/* A writer waits for whoever holds the lock. */
-static int write_waiter_blocker(const void *addr)
+static struct ls_blocker rwsem_blocker(const void *obj, const void *addr, int waiter)
 {
-	return holder(container_of(addr, struct rw_semaphore, ls_write_wake));
+	return held_by(obj, waiter);
 }
 
-/* A queued reader waits for the writer holding the lock, else for the first writer queued
- * ahead of the readers (the one fairness makes it wait for), else for a holder. */
-static int read_waiter_blocker(const void *addr)
+/* A queued writer waits for the waiter just ahead of it (readers ahead of it are woken as a
+ * batch, a writer ahead takes the lock first), the first one for the holder. */
+static struct ls_blocker write_waiter_blocker(const void *obj, const void *addr, int waiter)
 {
-	const struct rw_semaphore *sem = container_of(addr, struct rw_semaphore, ls_read_wake);
-	if (sem->count.counter & RWSEM_WRITER_LOCKED)
-		return ctx_of(sem->owner.counter);
+	const struct rw_semaphore *sem = container_of(obj, struct rw_semaphore, ls_write_wake);
 	for (const struct rwsem_waiter *w = sem->ls_first; w; w = w->next)
+		if (w->ctx == waiter && w->prev)
+			return (struct ls_blocker){ w->prev->ctx, LS_WAIT_QUEUED };
+	return held_by(sem, waiter);
+}
+
+/* A queued reader waits for the writer holding the lock, else for the nearest writer queued
+ * ahead of it (the one fairness makes it wait for), else for a holder. */
+static struct ls_blocker read_waiter_blocker(const void *obj, const void *addr, int waiter)
+{
+	const struct rw_semaphore *sem = container_of(obj, struct rw_semaphore, ls_read_wake);
+	if (sem->count.counter & RWSEM_WRITER_LOCKED)
+		return held_by(sem, waiter);
+	const struct rwsem_waiter *ahead = NULL;
+	for (const struct rwsem_waiter *w = sem->ls_first; w && w->ctx != waiter; w = w->next)
 		if (w->type == RWSEM_WAITING_FOR_WRITE)
-			return w->ctx;
-	return holder(sem);
+			ahead = w;
+	if (ahead)
+		return (struct ls_blocker){ ahead->ctx, LS_WAIT_QUEUED };
+	return held_by(sem, waiter);
 }
 
 /* ---- life cycle -------------------------------------------------------------------------- */
@@ -192,7 +209,7 @@ static void publish(struct rw_semaphore *sem)
 {
 	const char *name = sem->dep_map.name;
 	ls_object_register(sem, (unsigned)offsetof(struct rw_semaphore, wait_lock), name,
-			   rwsem_holder);
+			   rwsem_blocker);
 	ls_object_register(&sem->ls_read_wake, sizeof(long), name, read_waiter_blocker);
 	ls_object_register(&sem->ls_write_wake, sizeof(long), name, write_waiter_blocker);
 }
@@ -378,6 +395,7 @@ static void read_queue_and_wait(struct rw_semaphore *sem, const struct ls_site *
 	if (!sem->ls_first) {
 		/* Nobody queued and no writer: our bias is already in, the lock is ours. */
 		if (!(ls_atomic_long_read(&sem->count, site) & RWSEM_WRITER_MASK)) {
+			ls_lock_acquired(&sem->dep_map, site);
 			reader_add(sem, me);
 			ls_raw_spin_unlock(&sem->wait_lock, site);
 			ls_irq_enable();
@@ -387,6 +405,7 @@ static void read_queue_and_wait(struct rw_semaphore *sem, const struct ls_site *
 		adjustment += RWSEM_FLAG_WAITERS;
 	}
 	add_waiter(sem, &waiter);
+	ls_lock_contended(&sem->dep_map, site);
 	long count = ls_atomic_long_op_return(&sem->count, LS_ATOMIC_ADD, adjustment, site);
 	cond_wake_waiter(sem, count, &q, site);
 	ls_raw_spin_unlock(&sem->wait_lock, site);
@@ -401,6 +420,7 @@ static void read_queue_and_wait(struct rw_semaphore *sem, const struct ls_site *
 			break;
 		ls_park(&sem->ls_read_wake, LS_NO_DEADLINE, site);
 	}
+	ls_lock_acquired(&sem->dep_map, site);	/* a waker granted it */
 }
 
 static void down_read_slowpath(struct rw_semaphore *sem, long count, const struct ls_site *site)
@@ -417,6 +437,7 @@ static void down_read_slowpath(struct rw_semaphore *sem, long count, const struc
 
 	/* Optimistic lock stealing: the bias we added holds the lock. */
 	if (!(count & (RWSEM_WRITER_LOCKED | RWSEM_FLAG_HANDOFF))) {
+		ls_lock_acquired(&sem->dep_map, site);
 		reader_add(sem, me);
 		set_reader_owned(sem, me, site);
 		if (rcnt == 1 && (count & RWSEM_FLAG_WAITERS)) {
@@ -442,6 +463,7 @@ void ls_down_read(struct rw_semaphore *sem, const struct ls_site *site)
 	ls_lock_acquire(&sem->dep_map, 1, false, site);
 	long count = ls_atomic_long_op_return(&sem->count, LS_ATOMIC_ADD, RWSEM_READER_BIAS, site);
 	if (!(count & RWSEM_READ_FAILED_MASK)) {
+		ls_lock_acquired(&sem->dep_map, site);
 		reader_add(sem, ls_ctx_id());
 		set_reader_owned(sem, ls_ctx_id(), site);
 		return;
@@ -523,6 +545,7 @@ static bool try_write_lock(struct rw_semaphore *sem, struct rwsem_waiter *waiter
 		return false;
 	}
 	del_waiter(sem, waiter);
+	ls_lock_acquired(&sem->dep_map, site);
 	set_owner(sem, site);
 	return true;
 }
@@ -538,6 +561,7 @@ static void down_write_slowpath(struct rw_semaphore *sem, const struct ls_site *
 	while (!(count & (RWSEM_LOCK_MASK | RWSEM_FLAG_HANDOFF)))
 		if (ls_atomic_long_try_cmpxchg(&sem->count, &count, count | RWSEM_WRITER_LOCKED,
 					       site)) {
+			ls_lock_acquired(&sem->dep_map, site);
 			set_owner(sem, site);
 			return;
 		}
@@ -551,6 +575,7 @@ static void down_write_slowpath(struct rw_semaphore *sem, const struct ls_site *
 	ls_irq_disable();
 	ls_raw_spin_lock(&sem->wait_lock, site);
 	add_waiter(sem, &waiter);
+	ls_lock_contended(&sem->dep_map, site);
 	if (sem->ls_first != &waiter) {
 		cond_wake_waiter(sem, ls_atomic_long_read(&sem->count, site), &q, site);
 		if (!wake_q_empty(&q)) {
@@ -586,6 +611,7 @@ void ls_down_write(struct rw_semaphore *sem, const struct ls_site *site)
 	prepare(sem, site);
 	ls_lock_acquire(&sem->dep_map, 0, false, site);
 	if (ls_atomic_long_cmpxchg(&sem->count, 0, RWSEM_WRITER_LOCKED, site) == 0) {
+		ls_lock_acquired(&sem->dep_map, site);
 		set_owner(sem, site);
 		return;
 	}

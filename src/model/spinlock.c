@@ -18,6 +18,17 @@
  * per-CPU nodes.  A waiter that parks spins with preemption disabled, so no other task of its CPU
  * runs meanwhile, as on real hardware; interrupts still may if they are enabled.
  *
+ * Who waits for whom (the hang report's wait-for graph): the lock belongs to whoever drew the
+ * ticket now served, from the release store that serves it on, whether or not that context has
+ * run since; each waiter waits for the one that drew the ticket just before its own.  So an NMI
+ * that queues behind the task it interrupted, whose ticket is being served, closes a cycle: the
+ * task is interrupted by the NMI, which waits for the task.  The lock keeps who drew each
+ * outstanding ticket for this, bookkeeping no operation reads.
+ *
+ * The validator hears of each acquisition three times: before the fetch_add (lockdep's
+ * lock_acquire: trying), once the ticket drawn is not served (contended: queued), and at the
+ * operation that finds its ticket served (acquired: held from that step on).
+ *
  * Left out: CONFIG_DEBUG_SPINLOCK's checks other than unlocking a free lock (an AA simply hangs,
  * as without it), and qspinlock's pending bit and MCS tail, which change how waiting costs, not
  * the arrival order in which the lock is granted.
@@ -79,23 +90,48 @@ static unsigned tickets_owner(unsigned v)
 	return v & TICKET_MASK;
 }
 
-static int spin_owner(const void *addr)
+static int ticket_ctx(const raw_spinlock_t *lock, unsigned ticket)
 {
-	const raw_spinlock_t *lock = addr;
+	return (int)lock->ls_tickets[ticket % LS_TICKET_SLOTS] - 1;
+}
+
+static void draw(raw_spinlock_t *lock, unsigned ticket)
+{
+	lock->ls_tickets[ticket % LS_TICKET_SLOTS] = (unsigned char)(ls_ctx_id() + 1);
+}
+
+/* A waiter waits for whoever drew the ticket before its newest one: the context served (the
+ * holder) or a waiter queued ahead. */
+static struct ls_blocker spin_blocker(const void *obj, const void *addr, int waiter)
+{
+	const raw_spinlock_t *lock = obj;
 	unsigned v = (unsigned)lock->val.counter;
-	return tickets_next(v) != tickets_owner(v) ? lock->owner : -1;
+	unsigned owner = tickets_owner(v);
+	for (unsigned t = tickets_next(v); ((t - owner) & TICKET_MASK) != 0; t--) {
+		unsigned mine = (t - 1) & TICKET_MASK;
+		if (ticket_ctx(lock, mine) != waiter)
+			continue;
+		if (mine == owner)
+			break;	/* its turn has come: it waits for nobody */
+		unsigned ahead = (mine - 1) & TICKET_MASK;
+		return (struct ls_blocker){ ticket_ctx(lock, ahead),
+					    ahead == owner ? LS_WAIT_HOLDER : LS_WAIT_QUEUED };
+	}
+	int holder = tickets_next(v) != owner ? ticket_ctx(lock, owner) : -1;
+	if (holder < 0 || holder == waiter)
+		return (struct ls_blocker){ -1, LS_WAIT_NOBODY };
+	return (struct ls_blocker){ holder, LS_WAIT_HOLDER };
 }
 
 static void reset_word(raw_spinlock_t *lock)
 {
 	lock->val.counter = 0;
-	lock->owner = -1;
 }
 
 static void publish(raw_spinlock_t *lock)
 {
 	if (!(lock->dep_map.flags & LS_LOCKDEP_NOVALIDATE))
-		ls_object_register(lock, sizeof(*lock), lock->dep_map.name, spin_owner);
+		ls_object_register(lock, sizeof(*lock), lock->dep_map.name, spin_blocker);
 }
 
 void ls_raw_spin_lock_init(raw_spinlock_t *lock, const char *name, const void *key,
@@ -139,10 +175,12 @@ void ls_raw_spin_lock(raw_spinlock_t *lock, const struct ls_site *site)
 	/* Take a ticket: next += 1 (one fetch-and-add in the kernel's ticket locks). */
 	unsigned old = LS_FETCH_ADD((unsigned *)&lock->val.counter, 1u << TICKET_SHIFT);
 	unsigned ticket = tickets_next(old);
+	draw(lock, ticket);
 	/* Every store to the word wakes its watchers, as a cache-line change is seen by every
 	 * spinner: a waiter woken by a later arrival re-reads the word and parks again. */
 	ls_wrote(&lock->val);
 	if (tickets_owner(old) != ticket) {
+		ls_lock_contended(&lock->dep_map, site);
 		for (;;) {
 			ls_park(&lock->val, LS_NO_DEADLINE, site);
 			ls_point(LS_OP_LOAD, &lock->val, site);
@@ -150,7 +188,7 @@ void ls_raw_spin_lock(raw_spinlock_t *lock, const struct ls_site *site)
 				break;
 		}
 	}
-	lock->owner = ls_ctx_id();
+	ls_lock_acquired(&lock->dep_map, site);
 }
 
 int ls_raw_spin_trylock(raw_spinlock_t *lock, const struct ls_site *site)
@@ -165,7 +203,7 @@ int ls_raw_spin_trylock(raw_spinlock_t *lock, const struct ls_site *site)
 		ls_preempt_enable();
 		return 0;
 	}
-	lock->owner = ls_ctx_id();
+	draw(lock, tickets_next(old));
 	ls_wrote(&lock->val);
 	ls_lock_acquire(&lock->dep_map, 0, true, site);
 	return 1;
@@ -182,9 +220,6 @@ void ls_raw_spin_unlock(raw_spinlock_t *lock, const struct ls_site *site)
 			lock->dep_map.name);
 		return;
 	}
-	/* The owner goes with the release store, not before its scheduling point: a context
-	 * stopped at that point still holds the lock. */
-	lock->owner = -1;
 	/* Only the holder writes the owner half; arrivals add to the next half meanwhile. */
 	for (;;) {
 		unsigned nv = (v & ~TICKET_MASK) | ((tickets_owner(v) + 1) & TICKET_MASK);

@@ -57,7 +57,7 @@ static inline int observe_choose(struct ls_strategy *s, struct ls_point *pt)
 /* Sets o up to call see with seen (seen_size bytes) at every point of every execution. */
 static inline void observer_init(struct observer *o, see_fn see, void *seen, size_t seen_size)
 {
-	ls_random_init(&o->rnd, 0.1, 0.05);
+	ls_random_init(&o->rnd, 0.1, 0.02, 0.05);
 	o->base.name = "observer";
 	o->base.begin = observe_begin;
 	o->base.choose = observe_choose;

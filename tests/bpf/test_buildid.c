@@ -67,7 +67,7 @@ static int test_every_variant_shows_its_expected_outcome(void)
 
 static const char sleepable_deadlock[] =
 	"deadlock: prog waits in __kernel_read on &sb->s_type->i_mutex_key held by writer, which "
-	"waits in do_user_addr_fault on &mm->mmap_lock held by munmap, which waits in "
+	"waits in do_user_addr_fault on &mm->mmap_lock queued behind munmap, which waits in "
 	"mmap_write_lock on &mm->mmap_lock held by prog";
 
 /* The hang is the three-party cycle, with or without the validator watching. */

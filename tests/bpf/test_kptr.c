@@ -26,12 +26,13 @@ static int test_inline_dtor_deadlocks_on_the_nocb_lock_through_the_nmi(void)
 	return TEST_PASS;
 }
 
-/* Lockdep's "possible recursive locking" through the NMI also shows in executions where the NMI
- * took the lock after its CPU's task had dropped it: nothing hangs, and the validator still
- * reports it. */
+/* In executions where the NMI takes the lock while its CPU's task does not hold it (before its
+ * acquisition completed, or after the release) nothing hangs, and the validator still reports
+ * the lock's use in NMI and in task context (inconsistent {INITIAL USE} -> {IN-NMI} usage).  It
+ * never says the task already held the lock: it did not. */
 static int test_inline_dtor_is_reported_by_the_validator_without_a_hang(void)
 {
-	static const char *const words[] = { "AA", "nocb_lock", "nmi@" };
+	static const char *const words[] = { "nmi-inversion", "nocb_lock", "nmi@" };
 	uint64_t report = first_seed("kptr/dtor-nmi:inline", LS_KIND_LOCKDEP, words, 3, 2000);
 	CHECKF(report != UINT64_MAX, "no validator report in 2000 seeds");
 	return TEST_PASS;

@@ -74,8 +74,8 @@ static int test_every_variant_shows_its_expected_outcome(void)
 static int test_fault_under_the_iterators_mmap_lock_waits_behind_a_queued_writer(void)
 {
 	static const char want[] =
-		"deadlock: iter waits in do_user_addr_fault on &mm->mmap_lock held by mprotect, "
-		"which waits in mmap_write_lock on &mm->mmap_lock held by iter";
+		"deadlock: iter waits in do_user_addr_fault on &mm->mmap_lock queued behind "
+		"mprotect, which waits in mmap_write_lock on &mm->mmap_lock held by iter";
 	static const enum ls_lockdep_mode modes[] = { LS_LOCKDEP_ON, LS_LOCKDEP_OFF };
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		struct ls_session s;

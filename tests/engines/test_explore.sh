@@ -20,7 +20,7 @@ expect_out() {
 # A clean variant: exit 0, the bound in words, a JSON summary with no finding.
 expect_rc 0 "a clean variant is explored to the end" -- \
 	"$LS" explore demo/abba:ordered --preemptions 2 --nmis 1 --json --out "$tmp/clean"
-expect_out "clean summary" "no bug within 2 preemptions and 1 NMI"
+expect_out "clean summary" "no bug within 2 preemptions, 1 NMI and 1 slow"
 expect_out "clean summary" "^explored 4 schedules ([0-9]* pruned)"
 case "$(tail -n 1 "$tmp/out")" in
 \{\"command\":\"explore\"*) ;;
@@ -42,7 +42,7 @@ without=$(json_field schedules)
 expect_rc 1 "a buggy variant stops at its first bug" -- \
 	"$LS" explore demo/nmi-aa:buggy --no-lockdep --json --out "$tmp/found"
 expect_out "finding" "WARNING: lockstep: deadlock"
-expect_out "finding summary" "deadlock within 2 preemptions and 1 NMI"
+expect_out "finding summary" "deadlock within 2 preemptions, 1 NMI and 1 slow"
 [ "$(json_field kind)" = '"deadlock"' ] || fail "finding: kind is $(json_field kind)"
 [ "$(json_field complete)" = false ] || fail "finding: complete is $(json_field complete)"
 trace=$(ls "$tmp"/found/*.trace 2>/dev/null | head -1)

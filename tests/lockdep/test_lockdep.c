@@ -21,10 +21,12 @@ struct tlock {
 	struct ls_lockdep_map dep_map;
 };
 
-static int tlock_owner(const void *addr)
+static struct ls_blocker tlock_blocker(const void *obj, const void *addr, int waiter)
 {
-	const struct tlock *l = addr;
-	return l->v.counter ? l->owner : -1;
+	const struct tlock *l = obj;
+	if (!l->v.counter || l->owner < 0)
+		return (struct ls_blocker){ -1, LS_WAIT_NOBODY };
+	return (struct ls_blocker){ l->owner, LS_WAIT_HOLDER };
 }
 
 static void tlock_init(struct tlock *l, const char *name, unsigned flags)
@@ -32,7 +34,7 @@ static void tlock_init(struct tlock *l, const char *name, unsigned flags)
 	l->v.counter = 0;
 	l->owner = -1;
 	ls_lockdep_init_map(&l->dep_map, l, name, NULL, LS_WAIT_CONFIG, flags);
-	ls_object_register(l, sizeof(*l), name, tlock_owner);
+	ls_object_register(l, sizeof(*l), name, tlock_blocker);
 }
 
 static void tlock_lock_read(struct tlock *l, int read)
@@ -41,6 +43,7 @@ static void tlock_lock_read(struct tlock *l, int read)
 	while (atomic_cmpxchg(&l->v, 0, 1) != 0)
 		ls_park(&l->v, LS_NO_DEADLINE, LS_SITE("tlock_lock"));
 	l->owner = ls_ctx_id();
+	ls_lock_acquired(&l->dep_map, LS_SITE("tlock_lock"));
 }
 
 static void tlock_lock(struct tlock *l)
@@ -68,6 +71,7 @@ static int tlock_lock_resilient(struct tlock *l)
 			return -ETIMEDOUT;
 		}
 	l->owner = ls_ctx_id();
+	ls_lock_acquired(&l->dep_map, LS_SITE("tlock_lock_resilient"));
 	return 0;
 }
 
@@ -351,7 +355,7 @@ static struct outcome campaign_text(enum scenario s, enum ls_lockdep_mode mode, 
 	}
 	ls_session_set_lockdep(&sess, mode);
 	struct ls_random rnd;
-	ls_random_init(&rnd, 0.2, 0.2);
+	ls_random_init(&rnd, 0.2, 0.0, 0.2);
 	for (uint64_t seed = 0; seed < n && !o.found; seed++) {
 		struct ls_result r;
 		enum ls_kind k = ls_session_run(&sess, &rnd.base, seed, &r);

@@ -95,8 +95,8 @@ static int fault_check(const struct ls_result *r)
 {
 	if (fault_variant == FAULT_WRITER && r->kind == LS_KIND_DEADLOCK) {
 		static const char want[] =
-			"deadlock: t waits in do_user_addr_fault on &mm->mmap_lock held by w, which "
-			"waits in mmap_write_lock on &mm->mmap_lock held by t";
+			"deadlock: t waits in do_user_addr_fault on &mm->mmap_lock queued behind w, "
+			"which waits in mmap_write_lock on &mm->mmap_lock held by t";
 		SEED_CHECK(r, strcmp(r->signature, want) == 0, "signature %s", r->signature);
 		return TEST_PASS;
 	}
@@ -420,8 +420,8 @@ static int bid_check(const struct ls_result *r)
 		SEED_CHECK(r, strcmp(r->signature,
 				     "deadlock: t1 waits in kernel_read on &sb->s_type->i_mutex_key "
 				     "held by t2, which waits in do_user_addr_fault on &mm->mmap_lock "
-				     "held by w, which waits in mmap_write_lock on &mm->mmap_lock held "
-				     "by t1") == 0,
+				     "queued behind w, which waits in mmap_write_lock on &mm->mmap_lock "
+				     "held by t1") == 0,
 			   "signature %s", r->signature);
 		return TEST_PASS;
 	}
