@@ -476,6 +476,7 @@ static void ctx_main(void *arg)
 
 	switch (c->kind) {
 	case LS_CTX_TASK:
+		ls_ring_add(m, c, LS_OP_ENTER, NULL, NULL);	/* it starts at this step */
 		c->fn(c->arg);
 		c->state = LS_DONE;
 		break;

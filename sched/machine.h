@@ -75,9 +75,10 @@ void ls_config_default(struct ls_config *cfg);
 
 /* What ran at a step: the operation of the context the step's decision ran (recorded when it
  * runs, not when it was announced), a park or an exit (they take effect at their own point), an
- * interrupt's entry, a context going on after a wait or an interrupt (LS_OP_RESUME), or the clock
- * jumping (LS_OP_TIME, ctx: the context whose point it was).  A step records one of these, after
- * a park or an exit also what the step's decision ran. */
+ * interrupt's entry or a task's start (LS_OP_ENTER), a context going on after a wait or an
+ * interrupt (LS_OP_RESUME), or the clock jumping (LS_OP_TIME, ctx: the context whose point it
+ * was).  A step records one of these; after a park or an exit, also what the step's decision
+ * ran. */
 struct ls_step_rec {
 	uint64_t step;
 	uint64_t clock;

@@ -77,7 +77,11 @@ static void ctx_line(struct ls_buf *b, const struct ls_machine *m, const struct 
 		      c->irqs_off ? "off" : "on", c->preempt);
 	if (c->state != LS_DONE && c->site) {
 		site_text(m, c->addr, c->site, at, sizeof(at));
-		ls_buf_printf(b, "          at %s%s\n", c->state == LS_PARKED ? "" : "next: ", at);
+		ls_buf_printf(b, "          at %s%s\n",
+			      c->state == LS_PARKED	 ? ""
+			      : c->op == LS_OP_RESUME ? "an interrupt taken after "
+						      : "next: ",
+			      at);
 		if (c->ip) {
 			ls_buf_printf(b, "          ");
 			ls_code_line(c->ip, b);
@@ -105,11 +109,46 @@ static void cpu_stacks(struct ls_buf *b, const struct ls_machine *m)
 	}
 }
 
+/* What a record says a context did, as one cell. */
+static void event_text(const struct ls_machine *m, const struct ls_step_rec *r, char *cell,
+		       size_t n)
+{
+	const struct ls_ctx *c = &m->ctx[r->ctx];
+	char obj[64];
+	/* A CPU has one NMI and one hardirq context: the column and the mark name it. */
+	const char *who = c->kind == LS_CTX_NMI ? "[NMI]" : c->kind == LS_CTX_HARDIRQ ? "[IRQ]" : c->name;
+	const char *what = r->site ? r->site->what : "?";
+	bool named = r->addr && ls_machine_describe(m, r->addr, obj, sizeof(obj));
+	switch (r->op) {
+	case LS_OP_ENTER:
+		snprintf(cell, n, c->kind == LS_CTX_TASK ? "%s starts" : ">> %s enters", c->name);
+		break;
+	case LS_OP_EXIT:
+		snprintf(cell, n, "<< %s returns", c->name);
+		break;
+	case LS_OP_RESUME:
+		snprintf(cell, n, "%s: %s%s", who, r->addr ? "wakes in " : "resumes after ", what);
+		break;
+	case LS_OP_PARK:
+		if (named)
+			snprintf(cell, n, "%s: wait %s(%s)", who, what, obj);
+		else
+			snprintf(cell, n, "%s: wait %s", who, what);
+		break;
+	default:
+		if (named)
+			snprintf(cell, n, "%s: %s(%s)", who, what, obj);
+		else
+			snprintf(cell, n, "%s: %s", who, what);
+		break;
+	}
+}
+
 static void timeline(struct ls_buf *b, const struct ls_machine *m)
 {
 	uint64_t n = m->nring < TIMELINE_STEPS ? m->nring : TIMELINE_STEPS;
-	ls_buf_printf(b, "last %" PRIu64 " events (~> marks a scheduler decision; an operation runs when its\n"
-		      "context next runs):\n  %8s %12s", n, "step", "time(ns)");
+	ls_buf_printf(b, "last %" PRIu64 " events, each at the step it ran (~> marks a scheduler decision):\n"
+		      "  %8s %12s", n, "step", "time(ns)");
 	for (int c = 0; c < m->ncpus; c++) {
 		char h[16];
 		snprintf(h, sizeof(h), "CPU%d", c);
@@ -121,22 +160,17 @@ static void timeline(struct ls_buf *b, const struct ls_machine *m)
 	for (uint64_t i = m->nring - n; i < m->nring; i++) {
 		const struct ls_step_rec *r = &m->ring[i % LS_RING];
 		const struct ls_ctx *c = &m->ctx[r->ctx];
-		char cell[128], obj[64];
-		/* A CPU has one NMI and one hardirq context: the column and the mark name it. */
-		const char *who = c->kind == LS_CTX_NMI ? "[NMI]" : c->kind == LS_CTX_HARDIRQ ? "[IRQ]" : c->name;
-		if (r->op == LS_OP_ENTER) {
-			snprintf(cell, sizeof(cell), ">> %s enters", c->name);
-		} else if (r->op == LS_OP_EXIT) {
-			snprintf(cell, sizeof(cell), "<< %s returns", c->name);
-		} else if (r->addr && ls_machine_describe(m, r->addr, obj, sizeof(obj))) {
-			snprintf(cell, sizeof(cell), "%s: %s%s(%s)", who, r->op == LS_OP_PARK ? "wait " : "",
-				 r->site ? r->site->what : "?", obj);
-		} else {
-			snprintf(cell, sizeof(cell), "%s: %s%s", who, r->op == LS_OP_PARK ? "wait " : "",
-				 r->site ? r->site->what : "?");
-		}
-		cell[COLUMN] = 0;
 		ls_buf_printf(b, "  %8" PRIu64 " %12" PRIu64, r->step, r->clock);
+		if (r->op == LS_OP_TIME) {
+			/* No CPU runs: one line across the columns. */
+			ls_buf_printf(b, "  -- time passes: %s --\n",
+				      r->decided ? "the running CPUs are slow until the next deadline"
+						 : "every context waits until the next deadline");
+			continue;
+		}
+		char cell[128];
+		event_text(m, r, cell, sizeof(cell));
+		cell[COLUMN] = 0;
 		for (int col = 0; col < m->ncpus; col++)
 			ls_buf_printf(b, "  %-*s", COLUMN, col == c->cpu ? cell : "");
 		/* Trailing spaces make diffs noisy. */

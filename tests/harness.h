@@ -11,7 +11,7 @@
 #include "../src/trace.h"
 #include "../targets/targets.h"
 
-#define RANDOM_STRATEGY "random p-switch 0.1 p-irq 0.05"
+#define RANDOM_STRATEGY "random p-switch 0.1 p-slow 0.02 p-irq 0.05"
 
 /* Opens a session on "target:variant" with the default config; exits 1 on failure. */
 static inline void open_session(struct ls_session *s, const char *spec,

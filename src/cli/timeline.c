@@ -2,25 +2,25 @@
  * and a small script, nothing fetched) and byte-identical for the same trace and build.
  *
  * Recording.  A strategy wraps the replay's (ls_timeline_wrap) and, at every scheduling point,
- * copies the machine's newest step records (m->ring: one per step, plus the entry of each
- * interrupt, which takes no step) before the ring can overwrite them; a point adds at most three
- * records, so none is lost.  A row keeps the step, the virtual time, the context, the operation,
- * the source site, the name the model gives the address (asked at once: objects come and go
- * during an execution) and which contexts each CPU's stack holds after it (the task, an entered
- * hardirq, an entered NMI), drawn as nested bands in the CPU's lane.  The machine is not
- * changed: the cost is one wrapped strategy call per point, paid only by `replay --html`.
+ * copies the machine's newest step records (m->ring: what ran at each step, at the step it ran:
+ * an operation, a park, an exit, an entry, a resumption, time passing) before the ring can
+ * overwrite them; a decision adds at most a few records, so none is lost.  A row keeps the step,
+ * the virtual time, the context, the operation, the source site, the name the model gives the
+ * address (asked at once: objects come and go during an execution), the decision that made it
+ * run, if any, and which contexts each CPU's stack holds after it (the task, an entered hardirq,
+ * an entered NMI), drawn as nested bands in the CPU's lane.  The machine is not changed: the
+ * cost is one wrapped strategy call per point, paid only by `replay --html`.
  *
- * Lock holds.  The lock validator keeps each context's held-lock stack (a blocking acquisition
- * is pushed at its annotation, before the first attempt; a release pops it before the unlocking
- * store).  At each point of context c, c's stack is compared with the holds open for c: an entry
- * not seen before opens a hold at this row, an open hold whose entry is gone closes at this row,
- * the unlocking store's, once c goes on from it (the store runs then: a context stopped there,
- * interrupted for good, still holds the lock).  Only the running context changes its stack, so
- * comparing c's at c's points misses nothing; at the end every context is compared once more.
- * Every point of an acquisition carries the site that asked for it, so a context owns the lock
- * once it reaches a point of another site; if it parked before, the bar is hatched until then
- * (it waited), and a hold that leaves the stack before that point (rqspinlock's -ETIMEDOUT) was
- * never owned.
+ * Lock holds.  The lock validator keeps each context's held-lock stack: a blocking acquisition is
+ * pushed at its annotation, before the first attempt, and is taken at the step of the operation
+ * that gave it the lock (its held_step); a release pops it before the unlocking store.  After
+ * each copy, the stack of every context that ran is compared with the holds open for it: an
+ * entry not seen before opens a hold at the context's newest row, hatched (trying, or queued)
+ * until the row of the operation that took the lock; an open hold whose entry is gone closes at
+ * the context's next row, its unlocking store's, once that store ran (a context stopped before
+ * it, interrupted for good, still holds the lock).  Only the running context changes its stack,
+ * so nothing is missed; at the end every context is compared once more.  A hold that leaves the
+ * stack without being taken (rqspinlock's -ETIMEDOUT) was never owned.
  * Bars sit in slots beside their CPU's lane, each hold in the first slot free over its rows
  * (interval colouring in row order).
  *
@@ -31,7 +31,7 @@
  *              open at the end; without a cycle, every parked context;
  *   lockdep:   the classes the report names (the acquired lock, the held one it conflicts with,
  *              each class of its dependency chain), every hold of them, and the row of the
- *              acquisition that triggered it;
+ *              acquiring context's first operation after the annotation that triggered it;
  *   stall:     the park rows of the stalled context (after a step or time limit: of every live
  *              one), the holds it never got, and the open holds of what it last waited on;
  *   invariant: the failing context's last row.
@@ -71,9 +71,11 @@ struct row {
 
 struct hold {
 	uint64_t from, to;		/* rows: opened; closed (OPEN while held at the end) */
-	uint64_t owned;			/* first row its context owned the lock; OPEN: never */
-	uint64_t released;		/* row where it left the validator's stack; OPEN: not yet */
-	uint64_t from_step, owned_step, released_step;	/* the steps of those rows */
+	uint64_t owned;			/* row of the operation that took the lock; OPEN: never */
+	uint64_t released;		/* its context's newest row when it left the validator's
+					 * stack; OPEN: not yet */
+	uint64_t from_step, owned_step, released_step;	/* steps: of the annotation, the taking
+							 * operation, the release */
 	uint64_t acq_step;		/* the validator's step of the acquisition: with map, its identity */
 	const struct ls_lockdep_map *map;	/* compared, never read: the lock may be gone */
 	const void *key;		/* its class key, to match a report's classes */
@@ -81,8 +83,6 @@ struct hold {
 	uint32_t lock;			/* lock instance */
 	uint8_t ctx;
 	uint8_t slot;			/* MAX_SLOTS: not drawn */
-	bool parked;			/* its context parked in the acquisition */
-	bool trylock;
 	bool hot;
 };
 
@@ -203,15 +203,21 @@ static void add_row(struct ls_timeline *tl, const struct ls_step_rec *rec)
 	}
 }
 
-static void copy_records(struct ls_timeline *tl)
+/* Copies the records not yet seen; returns the contexts they are of (bit = context id). */
+static uint64_t copy_records(struct ls_timeline *tl)
 {
 	const struct ls_machine *m = tl->m;
+	uint64_t ran = 0;
 	if (m->nring - tl->seen > LS_RING) {
 		tl->lost += m->nring - LS_RING - tl->seen;
 		tl->seen = m->nring - LS_RING;
 	}
-	for (; tl->seen < m->nring; tl->seen++)
-		add_row(tl, &m->ring[tl->seen % LS_RING]);
+	for (; tl->seen < m->nring; tl->seen++) {
+		const struct ls_step_rec *rec = &m->ring[tl->seen % LS_RING];
+		add_row(tl, rec);
+		ran |= 1ull << rec->ctx;
+	}
+	return ran;
 }
 
 static uint32_t lock_of(struct ls_timeline *tl, const struct ls_held *h)
@@ -229,11 +235,38 @@ static uint32_t lock_of(struct ls_timeline *tl, const struct ls_held *h)
 	return (uint32_t)tl->nlocks++;
 }
 
-/* Compares context ctx's held-lock stack with its open holds at row `at`, a point of ctx unless
- * this is the final comparison.  A release leaves the stack before its unlocking store, which runs
- * once ctx goes on from the store's point: so a hold released at row X closes at X when ctx
- * reaches a later point, and stays held to the end if it never does. */
-static void diff_held(struct ls_timeline *tl, int ctx, uint64_t at, bool point)
+/* The oldest row still kept (and shown). */
+static uint64_t first_shown(const struct ls_timeline *tl)
+{
+	return tl->nrows > MAX_ROWS ? tl->nrows - MAX_ROWS : 0;
+}
+
+/* The row of ctx's record at `step`, searching back from row `at`; `at` if none is shown. */
+static uint64_t row_of_step(const struct ls_timeline *tl, int ctx, uint64_t at, uint64_t step)
+{
+	for (uint64_t i = at + 1; i > first_shown(tl); i--) {
+		const struct row *r = row_at(tl, i - 1);
+		if (r->ctx == ctx && r->step == step)
+			return i - 1;
+		if (r->step < step)
+			break;
+	}
+	return at;
+}
+
+/* ctx's first row after row `after` up to `at`: where its next record ran. */
+static uint64_t next_row_of(const struct ls_timeline *tl, int ctx, uint64_t after, uint64_t at)
+{
+	for (uint64_t i = after + 1; i <= at; i++)
+		if (row_at(tl, i)->ctx == ctx)
+			return i;
+	return at;
+}
+
+/* Compares context ctx's held-lock stack with its open holds at row `at`, its newest.  A release
+ * leaves the stack before its unlocking store, which is ctx's next record: so a hold released
+ * after row X closes at ctx's first row after X, and stays held to the end if there is none. */
+static void diff_held(struct ls_timeline *tl, int ctx, uint64_t at)
 {
 	const struct ls_held *h;
 	int n = ls_lockdep_held(ctx, &h);
@@ -242,19 +275,24 @@ static void diff_held(struct ls_timeline *tl, int ctx, uint64_t at, bool point)
 	for (int k = 0; k < tl->nopen[ctx]; k++) {
 		struct hold *ho = &tl->holds[tl->open[ctx][k]];
 		if (ho->released != OPEN) {
-			if (point && at > ho->released)
-				ho->to = ho->released;	/* its step is released_step */
+			if (at > ho->released)
+				ho->to = next_row_of(tl, ctx, ho->released, at);
 			else
 				tl->open[ctx][o++] = tl->open[ctx][k];
 			continue;
 		}
-		bool present = false;
-		for (int i = 0; i < n && !present; i++)
-			if (!kept[i] && h[i].map == ho->map && h[i].step == ho->acq_step)
-				present = kept[i] = true;
-		if (!present) {
+		const struct ls_held *e = NULL;
+		for (int i = 0; i < n && !e; i++)
+			if (!kept[i] && h[i].map == ho->map && h[i].step == ho->acq_step) {
+				kept[i] = true;
+				e = &h[i];
+			}
+		if (!e) {
 			ho->released = at;
 			ho->released_step = row_at(tl, at)->step;
+		} else if (ho->owned == OPEN && e->state == LS_HELD_HELD) {
+			ho->owned = row_of_step(tl, ctx, at, e->held_step);
+			ho->owned_step = e->held_step;
 		}
 		tl->open[ctx][o++] = tl->open[ctx][k];
 	}
@@ -265,29 +303,16 @@ static void diff_held(struct ls_timeline *tl, int ctx, uint64_t at, bool point)
 		tl->holds = grow(tl->holds, &tl->holds_cap, tl->nholds + 1, sizeof(*tl->holds));
 		uint32_t lock = lock_of(tl, &h[i]);
 		tl->locks[lock].nholds++;
+		bool held = h[i].state == LS_HELD_HELD;
+		uint64_t owned = held ? row_of_step(tl, ctx, at, h[i].held_step) : OPEN;
 		tl->holds[tl->nholds] = (struct hold){
-			.from = at, .to = OPEN, .owned = OPEN, .released = OPEN,
-			.from_step = row_at(tl, at)->step,
-			.acq_step = h[i].step, .map = h[i].map,
-			.key = h[i].map ? h[i].map->key : NULL, .site = h[i].site, .lock = lock,
-			.ctx = (uint8_t)ctx, .slot = MAX_SLOTS, .trylock = h[i].trylock,
+			.from = held && owned < at ? owned : at, .to = OPEN, .owned = owned,
+			.released = OPEN, .from_step = h[i].step,
+			.owned_step = held ? h[i].held_step : 0, .acq_step = h[i].step,
+			.map = h[i].map, .key = h[i].map ? h[i].map->key : NULL, .site = h[i].site,
+			.lock = lock, .ctx = (uint8_t)ctx, .slot = MAX_SLOTS,
 		};
 		tl->open[ctx][tl->nopen[ctx]++] = (uint32_t)tl->nholds++;
-	}
-	/* The points of an acquisition all carry its site: ctx owns the lock once it reaches a
-	 * point of another site.  A trylock is annotated once it succeeded.  A hold owned without
-	 * parking is drawn owned from its first row: its context went straight through. */
-	const struct row *r = row_at(tl, at);
-	for (int k = 0; point && k < tl->nopen[ctx]; k++) {
-		struct hold *ho = &tl->holds[tl->open[ctx][k]];
-		if (ho->owned != OPEN || ho->released != OPEN)
-			continue;
-		if (r->site == ho->site && r->op == LS_OP_PARK)
-			ho->parked = true;
-		if (r->site != ho->site || ho->trylock) {
-			ho->owned = ho->parked ? at : ho->from;
-			ho->owned_step = ho->parked ? r->step : ho->from_step;
-		}
 	}
 }
 
@@ -309,25 +334,21 @@ static void tl_begin(struct ls_strategy *st, uint64_t seed)
 	tl->inner->begin(tl->inner, seed);
 }
 
+/* The stacks of the contexts that ran since the last copy, each at its newest row. */
+static void diff_ran(struct ls_timeline *tl, uint64_t ran)
+{
+	for (; ran; ran &= ran - 1) {
+		int ctx = __builtin_ctzll(ran);
+		if (tl->last_row[ctx] != OPEN)
+			diff_held(tl, ctx, tl->last_row[ctx]);
+	}
+}
+
 static int tl_choose(struct ls_strategy *st, struct ls_point *pt)
 {
 	struct ls_timeline *tl = (struct ls_timeline *)st;
 	int idx = tl->inner->choose(tl->inner, pt);
-	copy_records(tl);
-	/* The point's own row: the newest of its context (an exit may have let an interrupt in). */
-	uint64_t at = tl->last_row[pt->ctx];
-	if (at == OPEN)
-		return idx;
-	diff_held(tl, pt->ctx, at, true);
-	if (idx != 0) {
-		if (pt->n < 0)
-			ls_point_choices(pt);
-		struct row *r = row_at(tl, at);
-		if (idx > 0 && idx < pt->n && r->step == pt->step) {
-			r->decided = true;
-			r->choice = pt->choices[idx];
-		}
-	}
+	diff_ran(tl, copy_records(tl));
 	return idx;
 }
 
@@ -366,11 +387,11 @@ static void flush(struct ls_timeline *tl)
 {
 	if (!tl->m)
 		return;
-	copy_records(tl);
+	diff_ran(tl, copy_records(tl));
 	for (int i = 0; i < tl->m->nctx; i++) {
 		uint64_t at = tl->last_row[i];
-		if (at != OPEN)
-			diff_held(tl, i, at, at + MAX_ROWS >= tl->nrows);
+		if (at != OPEN && at + MAX_ROWS >= tl->nrows)
+			diff_held(tl, i, at);
 	}
 }
 
@@ -384,11 +405,6 @@ struct finding {
 	uint32_t words[LS_MAX_CTX];	/* names (index + 1) of waited words that are not locks */
 	int nwords;
 };
-
-static uint64_t first_shown(const struct ls_timeline *tl)
-{
-	return tl->nrows > MAX_ROWS ? tl->nrows - MAX_ROWS : 0;
-}
 
 static void hot_last_row(struct ls_timeline *tl, int ctx, int op, uint64_t step)
 {
@@ -508,10 +524,10 @@ static void mark_lockdep(struct ls_timeline *tl, struct finding *f)
 		for (int k = 0; who && k < tl->m->nctx; k++)
 			f->ctx_hot[k] |= strcmp(tl->m->ctx[k].name, who) == 0;
 	}
-	/* The acquiring context's next point is the step after the annotation. */
+	/* The acquiring context's first operation after the annotation. */
 	for (uint64_t i = first_shown(tl); i < tl->nrows; i++) {
 		struct row *r = row_at(tl, i);
-		if (r->ctx == ld->ctx && r->step == ld->step + 1 && r->op != LS_OP_ENTER) {
+		if (r->ctx == ld->ctx && r->step > ld->step && r->op != LS_OP_ENTER) {
 			r->hot = true;
 			break;
 		}
@@ -711,7 +727,8 @@ static const char page_style[] =
 	"#tl tr.lsel td{background:#fff6cc}\n"
 	".sel{outline:2px solid #f9a825}\n"
 	".dec{color:#6a1b9a}\n"
-	"#tl tr.skip td{color:#777;font-style:italic}\n";
+	"#tl tr.skip td{color:#777;font-style:italic}\n"
+	"#tl tr.time td{color:#555;background:#f3f3f3;font-style:italic}\n";
 
 /* Hovering a lock (a bar, its name) marks every bar and row of its holds; the summary is filled
  * in here, so a page whose summary says "lanes" ran its script. */
@@ -862,14 +879,16 @@ static void render_row(struct ls_buf *b, struct ls_timeline *tl, uint64_t i, uin
 	const struct ls_machine *m = tl->m;
 	const struct row *r = row_at(tl, i);
 	const struct ls_ctx *c = &m->ctx[r->ctx];
-	ls_buf_printf(b, "<tr class=\"row%s\" id=\"r%" PRIu64 "\" data-step=\"%" PRIu64
-			 "\" data-ctx=\"", r->hot ? " hot" : "", i, r->step);
+	ls_buf_printf(b, "<tr class=\"row%s%s\" id=\"r%" PRIu64 "\" data-step=\"%" PRIu64
+			 "\" data-ctx=\"", r->hot ? " hot" : "", r->op == LS_OP_TIME ? " time" : "", i,
+		      r->step);
 	esc(b, c->name);
 	ls_buf_printf(b, "\"><td class=\"n\">%" PRIu64 "</td><td class=\"t\">%" PRIu64 "</td>",
 		      r->step, r->clock);
+	bool time = r->op == LS_OP_TIME;
 	for (int cpu = 0; cpu < m->ncpus; cpu++) {
 		uint32_t bands = r->bands >> (3 * cpu);
-		bool here = c->cpu == cpu;
+		bool here = c->cpu == cpu && !time;
 		ls_buf_printf(b, "<td class=\"ln\">");
 		static const char *const band[3] = { "bt", "bi", "bn" };
 		for (int k = 0; k < 3; k++)
@@ -911,7 +930,11 @@ static void render_row(struct ls_buf *b, struct ls_timeline *tl, uint64_t i, uin
 	if (r->obj)
 		esc(b, tl->names[r->obj - 1]);
 	ls_buf_printf(b, "</td><td>");
-	if (r->site) {
+	if (time) {
+		ls_buf_printf(b, r->decided ? "time passes: the running CPUs are slow until the next "
+					      "deadline"
+					    : "time passes: every context waits for the next deadline");
+	} else if (r->site) {
 		ls_buf_printf(b, "<b>");
 		esc(b, r->site->what ? r->site->what : "?");
 		ls_buf_printf(b, "</b> in ");
