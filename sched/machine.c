@@ -308,6 +308,8 @@ static int count_runnable(struct ls_machine *m, struct ls_point *pt, const struc
 static void add_injections(struct ls_machine *m, struct ls_point *pt)
 {
 	const struct ls_target *t = m->target;
+	if (!t->nnmis && !t->nirqs)
+		return;
 	for (int cpuno = 0; cpuno < m->ncpus; cpuno++) {
 		struct ls_cpu *cpu = &m->cpu[cpuno];
 		if (cpu->nmi->state == LS_IDLE)
@@ -328,7 +330,7 @@ static void add_injections(struct ls_machine *m, struct ls_point *pt)
 static void finish_choices(struct ls_machine *m, struct ls_point *pt)
 {
 	if (ls_clock_can_slow(m))
-		add_choice(pt, LS_CH_SLOW, pt->m->ctx[pt->ctx].cpu, pt->ctx, 0);
+		add_choice(pt, LS_CH_SLOW, 0, 0, 0);	/* no CPU or context: all fall behind */
 	add_injections(m, pt);
 }
 
@@ -396,7 +398,7 @@ static int idle(struct ls_machine *m, struct ls_ctx *cur, struct ls_point *pt)
 {
 	if (m->next_deadline == LS_NO_DEADLINE)
 		end_execution(m, m->live ? LS_KIND_DEADLOCK : LS_KIND_NONE);
-	add_choice(pt, LS_CH_SLOW, cur->cpu, cur->id, 0);
+	add_choice(pt, LS_CH_SLOW, 0, 0, 0);
 	add_injections(m, pt);
 	int idx = pt->n > 1 ? m->strategy->choose(m->strategy, pt) : 0;
 	if (idx < 0 || idx >= pt->n)

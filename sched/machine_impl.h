@@ -44,7 +44,7 @@ static inline void ls_machine_tick(struct ls_machine *m)
 {
 	m->step++;
 	m->clock += m->cfg.step_ns;
-	m->mark = false;
+	m->mark = false;	/* a decision whose context ran no record before its next point */
 	if (m->step > m->cfg.step_limit)
 		ls_machine_end_limit(m, "step limit reached");
 	if (m->clock > m->cfg.time_limit_ns)

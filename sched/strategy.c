@@ -82,21 +82,6 @@ void ls_random_init(struct ls_random *r, double p_switch, double p_slow, double 
 
 /* ---- replay ------------------------------------------------------------------------------ */
 
-static bool same_choice(const struct ls_choice *a, const struct ls_choice *b)
-{
-	if (a->kind != b->kind)
-		return false;
-	switch (a->kind) {
-	case LS_CH_RUN:
-		return a->ctx == b->ctx;
-	case LS_CH_NMI:
-	case LS_CH_IRQ:
-		return a->cpu == b->cpu && a->src == b->src;
-	default:
-		return true;
-	}
-}
-
 static void replay_begin(struct ls_strategy *s, uint64_t seed)
 {
 	struct ls_replay *r = (struct ls_replay *)s;
@@ -114,7 +99,7 @@ static int replay_choose(struct ls_strategy *s, struct ls_point *pt)
 	const struct ls_decision *d = &r->d[r->next++];
 	int n = ls_point_choices(pt);
 	for (int i = 0; i < n; i++)
-		if (same_choice(&pt->choices[i], &d->choice))
+		if (ls_choice_same(&pt->choices[i], &d->choice))
 			return i;
 	if (!r->diverged) {
 		char want[64];

@@ -40,6 +40,22 @@ struct ls_decision {
 	struct ls_choice choice;
 };
 
+/* Whether two choices mean the same: the fields their kind uses. */
+static inline bool ls_choice_same(const struct ls_choice *a, const struct ls_choice *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case LS_CH_RUN:
+		return a->ctx == b->ctx;
+	case LS_CH_NMI:
+	case LS_CH_IRQ:
+		return a->cpu == b->cpu && a->src == b->src;
+	default:
+		return true;
+	}
+}
+
 #define LS_MAX_CHOICES 64
 
 struct ls_machine;

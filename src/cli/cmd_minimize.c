@@ -80,11 +80,6 @@ struct minimizer {
 	bool out_of_budget;
 };
 
-static bool same_choice(const struct ls_choice *a, const struct ls_choice *b)
-{
-	return a->kind == b->kind && a->cpu == b->cpu && a->ctx == b->ctx && a->src == b->src;
-}
-
 static void tolerant_begin(struct ls_strategy *st, uint64_t seed)
 {
 	struct tolerant *tl = (struct tolerant *)st;
@@ -104,7 +99,7 @@ static int tolerant_choose(struct ls_strategy *st, struct ls_point *pt)
 	const struct ls_decision *d = &tl->d[tl->next++];
 	int n = ls_point_choices(pt);
 	for (int i = 0; i < n; i++)
-		if (same_choice(&pt->choices[i], &d->choice))
+		if (ls_choice_same(&pt->choices[i], &d->choice))
 			return i;
 	return 0;
 }

@@ -700,14 +700,14 @@ void ls_lock_acquire(struct ls_lockdep_map *map, int read, bool trylock,
 	c->held[c->depth++] = h;
 }
 
-/* The current context's newest acquisition of map not yet taken, or NULL. */
+/* The current context's newest acquisition of map not yet taken, or NULL.  An untracked map or
+ * context never pushed one, so it is not found; the acquisition is nearly always on top. */
 static struct ls_held *pending_acquisition(const struct ls_lockdep_map *map)
 {
-	int id = ls_ctx_id();
-	if (id < 0 || (map->flags & LS_LOCKDEP_NOVALIDATE) || !tracked(ls_ctx_kind()) ||
-	    compat_hidden(map))
+	const struct ls_machine *m = ls_machine_current();
+	if (!m || !m->cur)
 		return NULL;
-	struct ctx_held *c = &ld->ctx[id];
+	struct ctx_held *c = &ld->ctx[m->cur->id];
 	for (int i = c->depth - 1; i >= 0; i--)
 		if (c->held[i].map == map)
 			return c->held[i].state == LS_HELD_HELD ? NULL : &c->held[i];
