@@ -36,8 +36,10 @@
  *    choice, sched/clock.c): its priority is d, below every initial priority and above every
  *    lowered one.  So time passes while something could run only after a change point dropped
  *    the running agent: the CPU it runs on is slow at exactly that step, and the window at the
- *    end of another CPU's delay opens there.  A change point never lowers time itself: at a
- *    point where letting time pass wins (nothing else can run), it waits for the next point.
+ *    end of another CPU's delay opens there.  A change point never lowers time itself.  Where
+ *    nothing can run, letting time pass runs the context whose deadline comes first: that
+ *    choice has its agent, so an interrupt lands in the wait only if it outranks the context
+ *    the wait is for, as it would land on that context once it ran.
  *  - Steps are the machine's steps, and change point i applies at the first point whose step is
  *    >= k_i, to the context that announced it.  k is learned: an execution draws its change
  *    points in [1, k] with k the highest step at which any earlier execution of the same
@@ -127,6 +129,15 @@ static uint64_t agent_of(struct ls_pct *p, const struct ls_machine *m, int id)
 	}
 }
 
+/* The context that wakes first when time passes: parked earliest among the earliest deadline. */
+static int first_to_wake(const struct ls_machine *m)
+{
+	for (int i = 0; i < m->nparked; i++)
+		if (m->parked[i]->deadline == m->next_deadline)
+			return m->parked[i]->id;
+	return -1;
+}
+
 static uint64_t choice_agent(struct ls_pct *p, const struct ls_point *pt, const struct ls_choice *ch)
 {
 	switch (ch->kind) {
@@ -137,6 +148,9 @@ static uint64_t choice_agent(struct ls_pct *p, const struct ls_point *pt, const 
 	case LS_CH_NMI:
 		return agent_injection(AGENT_NMI, ch->cpu, ch->src, p->injected[1][ch->cpu][ch->src]);
 	case LS_CH_SLOW:
+		/* At a point where nothing can run (slow is the default there), the waker's. */
+		if (pt->choices[0].kind == LS_CH_SLOW && first_to_wake(pt->m) >= 0)
+			return agent_of(p, pt->m, first_to_wake(pt->m));
 		return AGENT_TIME;
 	default:
 		return agent_injection(AGENT_IRQ, ch->cpu, ch->src, p->injected[0][ch->cpu][ch->src]);
