@@ -5,7 +5,9 @@
  * at most K preemptions are polynomially many in the length of an execution, so they can all be
  * run.  A preemption is a switch away from a context that could go on (a RUN choice at a point
  * that is not forced); a switch at a forced point (the context parked, finished or sits under an
- * interrupt) is free.  Interrupts get a second bound: at most N NMI and hardirq injections.
+ * interrupt) is free.  Interrupts get a second bound: at most N NMI and hardirq injections.  The
+ * "slow" choice (the running CPUs fall behind while time passes to the next deadline,
+ * sched/clock.c) is bounded by the machine's own budget, cfg.slow_budget (explore --slow).
  *
  * The search tree.  A node is a scheduling point, its children the point's choices
  * (ls_point_choices(): continue, run a context, inject an interrupt).  The search is stateless:
@@ -33,7 +35,8 @@
  *
  *   - transitions of contexts on the same CPU are dependent: they share the CPU's context stack,
  *     interrupt and preemption state, and which task of the CPU may run;
- *   - an injection is dependent with everything: it is never put to sleep and wakes every sleeper;
+ *   - an injection, and a slow or idle jump of the clock, is dependent with everything: it is
+ *     never put to sleep and wakes every sleeper;
  *   - otherwise two operations are independent unless they touch the same 8-byte word (the
  *     granularity of parking) and are not both loads.  Fences, a task's first transition (ENTER)
  *     and other operations without an address touch no shared word.  A PARK counts as touching
@@ -49,7 +52,9 @@
  * hand-off timer, mdelay()).  Moving an independent transition of another CPU changes the step,
  * and so the time, at which such code runs; only pending timed parks and clock jumps are treated
  * as global above.  For targets whose outcome depends on when a time check runs (timeouts that
- * fire within the explored steps), run with --no-por to be exhaustive.
+ * fire within the explored steps), run with --no-por to be exhaustive.  Where nothing can run,
+ * the point before the clock jumps is a node too (choice 0 lets time pass, the others inject):
+ * an interrupt may land there, in the first instant of every context's wait.
  *
  * Soundness rests on the contract in runtime.h: shared state is touched only by announced
  * operations, one per point.  Validator bookkeeping between points is not shared state in this

@@ -702,9 +702,9 @@ void ls_lock_acquire(struct ls_lockdep_map *map, int read, bool trylock,
 
 /* The current context's newest acquisition of map not yet taken, or NULL.  An untracked map or
  * context never pushed one, so it is not found; the acquisition is nearly always on top. */
-static struct ls_held *pending_acquisition(const struct ls_lockdep_map *map)
+static struct ls_held *pending_acquisition(const struct ls_machine *m,
+					   const struct ls_lockdep_map *map)
 {
-	const struct ls_machine *m = ls_machine_current();
 	if (!m || !m->cur)
 		return NULL;
 	struct ctx_held *c = &ld->ctx[m->cur->id];
@@ -716,17 +716,18 @@ static struct ls_held *pending_acquisition(const struct ls_lockdep_map *map)
 
 void ls_lock_contended(struct ls_lockdep_map *map, const struct ls_site *site)
 {
-	struct ls_held *h = pending_acquisition(map);
+	struct ls_held *h = pending_acquisition(ls_machine_current(), map);
 	if (h)
 		h->state = LS_HELD_WAITING;
 }
 
 void ls_lock_acquired(struct ls_lockdep_map *map, const struct ls_site *site)
 {
-	struct ls_held *h = pending_acquisition(map);
+	const struct ls_machine *m = ls_machine_current();
+	struct ls_held *h = pending_acquisition(m, map);
 	if (h) {
 		h->state = LS_HELD_HELD;
-		h->held_step = ls_machine_current()->step;
+		h->held_step = m->step;
 	}
 }
 

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# lockstep compare benchmark: executions per second before and after a change, side by side.
+#
+# "After" is BUILD_DIR/lockstep as built (the working tree; rebuild it first).  "Before" is REV
+# (--base), checked out as a detached git worktree in a fresh temporary directory, configured
+# debugoptimized and built there (only the lockstep executable); the worktree and the directory
+# are removed on exit, so the repository is left as it was.  Every variant `lockstep list` of the
+# current build names runs `lockstep fuzz --engine random --jobs 1 --time S` with each build, the
+# two builds taking turns (before, after, before, after, ...) so that drift of the machine
+# touches both alike; each cell is the median of the repetitions' "execs_per_s".  Only options
+# both builds accept are passed (not --p-slow or --slow, which REV lacks), and each run writes
+# its findings into its own directory under the temporary one.  Rates depend on the machine.
+#
+# Usage: compare_bench.sh BUILD_DIR [--base REV] [--quick] [--seconds S] [--csv FILE]
+set -euo pipefail
+
+usage="usage: compare_bench.sh BUILD_DIR [--base REV] [--quick] [--seconds S] [--csv FILE]"
+die() {
+	echo "compare_bench: $*" >&2
+	exit 2
+}
+
+BUILD=
+BASE=de5810e
+SECS=
+QUICK=
+CSV=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--base) [ $# -ge 2 ] || die "$usage"; BASE=$2; shift ;;
+	--quick) QUICK=1 ;;
+	--seconds) [ $# -ge 2 ] || die "$usage"; SECS=$2; shift ;;
+	--csv) [ $# -ge 2 ] || die "$usage"; CSV=$2; shift ;;
+	-h | --help) echo "$usage"; exit 0 ;;
+	-*) die "unknown option '$1'; $usage" ;;
+	*) [ -z "$BUILD" ] || die "$usage"; BUILD=$1 ;;
+	esac
+	shift
+done
+[ -n "$BUILD" ] || die "$usage"
+# Seconds per campaign and campaigns per cell.  `lockstep fuzz --time` takes whole seconds (in
+# both builds), so --quick runs the shortest campaign it can, 1 s, once, and a fraction given to
+# --seconds is rounded up.
+REPS=3
+[ -z "$QUICK" ] || REPS=1
+case ${SECS:=1} in
+*[!0-9.]* | *.*.* | .) die "--seconds expects a number of seconds, got '$SECS'" ;;
+esac
+secs_int=$(awk -v s="$SECS" 'BEGIN { n = int(s); if (n < s) n++; if (n < 1) n = 1; print n }')
+if awk -v s="$SECS" -v n="$secs_int" 'BEGIN { exit !(s + 0 != n) }'; then
+	echo "compare_bench: lockstep fuzz --time takes whole seconds: $SECS s becomes $secs_int s" >&2
+fi
+SECS=$secs_int
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO=$(git -C "$REPO" rev-parse --show-toplevel) || die "$REPO is not in a git repository"
+[ -d "$BUILD" ] || die "no build directory '$BUILD'"
+BUILD=$(cd "$BUILD" && pwd)
+AFTER=$BUILD/lockstep
+[ -x "$AFTER" ] || die "no $AFTER; build it first (ninja -C $BUILD lockstep)"
+base_hash=$(git -C "$REPO" rev-parse --short --verify --quiet "$BASE^{commit}") ||
+	die "no revision '$BASE' in $REPO"
+head_hash=$(git -C "$REPO" rev-parse --short HEAD)
+# Uncommitted changes to tracked files, as `git describe --dirty` counts them.
+[ -z "$(git -C "$REPO" status --porcelain --untracked-files=no)" ] || head_hash=$head_hash+dirty
+# The baseline is built debugoptimized without sanitizers; "after" should be built the same way.
+opt() {
+	sed -n "s/.*\"name\": \"$1\", \"value\": \"\([^\"]*\)\".*/\1/p" \
+		"$BUILD/meson-info/intro-buildoptions.json" 2>/dev/null | head -n 1
+}
+buildtype=$(opt buildtype)
+sanitize=$(opt b_sanitize)
+if [ "${buildtype:-debugoptimized}" != debugoptimized ] || [ "${sanitize:-none}" != none ]; then
+	echo "compare_bench: $BUILD is $buildtype, sanitize=$sanitize; the baseline is debugoptimized" \
+		"without sanitizers, so the ratios compare unlike builds" >&2
+fi
+stale=$(ninja -C "$BUILD" -n lockstep 2>&1) || true
+if [[ $stale != *"no work to do"* ]]; then
+	echo "compare_bench: $AFTER is older than the working tree; run ninja -C $BUILD first" >&2
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-compare.XXXXXX")
+cleanup() {
+	if [ -e "$tmp/src" ]; then
+		git -C "$REPO" worktree remove --force "$tmp/src" >/dev/null 2>&1 || true
+	fi
+	rm -rf "$tmp"
+	# Only if removing it failed: drop the record of the worktree that no longer exists.
+	if git -C "$REPO" worktree list --porcelain | grep -qxF "worktree $tmp/src"; then
+		git -C "$REPO" worktree prune
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Builds REV in $tmp/build, or says why not in one line and exits 2.
+build_base() {
+	local log=$tmp/build.log why
+	if ! git -C "$REPO" worktree add --detach --quiet "$tmp/src" "$base_hash" >"$log" 2>&1; then
+		why="git worktree add failed"
+	elif ! meson setup --buildtype=debugoptimized "$tmp/build" "$tmp/src" >"$log" 2>&1; then
+		why="meson setup failed"
+	elif ! ninja -C "$tmp/build" lockstep >"$log" 2>&1; then
+		why="ninja failed"
+	elif [ ! -x "$tmp/build/lockstep" ]; then
+		why="no lockstep executable"
+	else
+		return 0
+	fi
+	die "cannot build the baseline $base_hash: $why: $(grep -m 1 -E 'error:|ERROR:|fatal:' "$log" || tail -n 1 "$log")"
+}
+
+# Prints TARGET:VARIANT for each variant in `lockstep list`: a target's header line is
+# "target: summary"; under it, "models:" and "N CPUs, ..." lines, then "variant  expect ...".
+variants() {
+	"$1" list | awk '
+		/^[^ \t]/ { target = $0; sub(/:.*/, "", target); next }
+		/^[ \t]+models:/ || /^[ \t]+[0-9]+ CPUs/ { next }
+		target != "" && $2 == "expect" { print target ":" $1 }'
+}
+
+# Prints the execs_per_s of one campaign of lockstep binary $1 on $2, or "error" (and on stderr
+# why, naming the build $3).  A finding (exit 1) is normal here.
+rate() {
+	local bin=$1 spec=$2 side=$3 out rc=0 r
+	out=$(mktemp -d "$tmp/out.XXXXXX")
+	"$bin" fuzz "$spec" --engine random --jobs 1 --time "$SECS" --out "$out" --quiet --json \
+		>"$tmp/stdout" 2>"$tmp/stderr" </dev/null || rc=$?
+	rm -rf "$out"
+	r=$( (grep '^{' "$tmp/stdout" || true) | tail -n 1 |
+		sed -n 's/.*"execs_per_s":\([0-9][0-9.]*\).*/\1/p')
+	if [ "$rc" -gt 1 ] || [ -z "$r" ]; then
+		[ -n "$r" ] || rc="$rc, no JSON"
+		echo "compare_bench: $side $spec: exit $rc: $(tail -n 1 "$tmp/stderr")" >&2
+		echo error
+	else
+		echo "$r"
+	fi
+}
+
+# The median of the arguments, or "error" if one is, or "-" if there are none.
+median() {
+	[ $# -gt 0 ] || { echo -; return; }
+	case " $* " in *" error "*) echo error; return ;; esac
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.0f\n", m }'
+}
+
+# 1234567 -> 1,234,567; anything else unchanged.
+thousands() {
+	case $1 in
+	*[!0-9]* | '') echo "$1" ;;
+	*) echo "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta' ;;
+	esac
+}
+
+is_num() {
+	case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac
+}
+
+t0=$(date +%s)
+# A copy, so that a rebuild of BUILD_DIR while this runs cannot change "after" halfway.
+mkdir "$tmp/after"
+cp "$AFTER" "$tmp/after/lockstep"
+AFTER=$tmp/after/lockstep
+echo "compare_bench: building $base_hash in $tmp ..." >&2
+build_base
+BEFORE=$tmp/build/lockstep
+variants "$BEFORE" >"$tmp/base-variants" || die "$base_hash: lockstep list failed"
+variants "$AFTER" >"$tmp/variants" || die "$BUILD/lockstep list failed"
+[ -s "$tmp/variants" ] || die "$BUILD/lockstep list names no variants"
+
+cpu=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2>/dev/null | head -n 1)
+cpu=${cpu:-unknown CPU}
+if [ "$REPS" -eq 1 ]; then reps_text="1 repetition"; else reps_text="median of $REPS repetitions"; fi
+
+[ -z "$CSV" ] || echo "target_variant,before_execs_per_s,after_execs_per_s,after_over_before" >"$CSV"
+echo "# lockstep compare benchmark"
+echo
+echo "- $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $cpu; before: $base_hash, after: $head_hash; $SECS s per cell, $reps_text, before and after interleaved; lockstep fuzz --engine random --jobs 1"
+echo
+echo "| target:variant | before execs/s | after execs/s | after/before |"
+echo "|---|---:|---:|---:|"
+: >"$tmp/ratios"
+while read -r spec; do
+	befores=()
+	afters=()
+	known=
+	grep -qxF "$spec" "$tmp/base-variants" && known=1
+	for _ in $(seq "$REPS"); do
+		[ -z "$known" ] || befores+=("$(rate "$BEFORE" "$spec" before)")
+		afters+=("$(rate "$AFTER" "$spec" after)")
+	done
+	b=$(median "${befores[@]+"${befores[@]}"}")
+	a=$(median "${afters[@]}")
+	ratio=-
+	if is_num "$b" && is_num "$a" && [ "$b" -gt 0 ]; then
+		ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
+		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.17g\n", a / b }' >>"$tmp/ratios"
+	fi
+	echo "| $spec | $(thousands "$b") | $(thousands "$a") | $ratio |"
+	[ -z "$CSV" ] || echo "$spec,$b,$a,$ratio" >>"$CSV"
+done <"$tmp/variants"
+echo
+awk 'NF && $1 > 0 { s += log($1); n++ } END {
+	if (n) printf "Geometric mean of after/before over %d rows with both figures: %.2f\n", n, exp(s / n)
+	else print "Geometric mean of after/before: - (no row has both figures)" }' "$tmp/ratios"
+echo "compare_bench: $(($(date +%s) - t0)) s" >&2
