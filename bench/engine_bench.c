@@ -16,6 +16,11 @@
  *   3. --jobs         campaign throughput of `lockstep fuzz --jobs 1` and `--jobs 2` (the
  *                     executable this build made, run as a child process; its --json summary's
  *                     executions per second), median of REPS runs of JOBS_EXECS executions
+ *   4. windows        windows at the end of a long delay (sched/clock.c): the conformance case
+ *                     semantics/window (a store after a 20 ms critical section between two
+ *                     loads) and B3's window after the NMI stress module's mdelay(20); executions
+ *                     to the finding as in 1 for random, pct depth 2 and 3, and the executions of
+ *                     a dfs search (bounds per window) until it
  *
  * A pct object lives for one campaign, as in a fuzz campaign, so it learns k as the campaign
  * goes.  Execution counts depend only on the code and the seeds; seconds on the machine
@@ -37,6 +42,7 @@
 #include "exec.h"
 #include "strategy.h"
 #include "../targets/targets.h"
+#include "../tests/semantics/window.h"
 #include "bench_util.h"
 
 #ifndef LS_BENCH_LOCKSTEP
@@ -335,6 +341,118 @@ static void bench_jobs(FILE *csv, uint64_t execs)
 	printf("\n");
 }
 
+/* ---- 4. windows at the end of a delay --------------------------------------------------- */
+
+struct window {
+	const struct ls_target *t;
+	int v;
+	const char *what;
+	enum ls_kind kind;		/* the finding that shows the window */
+	const char *words;		/* and a word its signature has, or NULL */
+	struct ls_dfs_config dfs;	/* the search that reaches it */
+	uint32_t slow;			/* its slow budget */
+};
+
+static bool window_hit(const struct window *w, const struct ls_result *r)
+{
+	return r->kind == w->kind && (!w->words || strstr(r->signature, w->words));
+}
+
+static uint64_t window_campaign(const struct window *w, enum engine e, uint64_t first,
+				uint64_t cap)
+{
+	struct ls_session s;
+	struct ls_result r;
+	struct ls_random rnd;
+	struct ls_pct pct;
+	struct ls_strategy *st;
+	if (e == RANDOM) {
+		ls_random_init(&rnd, P_SWITCH, P_SLOW, P_IRQ);
+		st = &rnd.base;
+	} else {
+		ls_pct_init(&pct, e == PCT2 ? 2 : 3);
+		st = &pct.base;
+	}
+	open_session(&s, w->t, w->v);
+	uint64_t found = cap + 1;
+	for (uint64_t i = 0; i < cap && found > cap; i++)
+		if (ls_session_run(&s, st, first + i, &r) != LS_KIND_NONE && window_hit(w, &r))
+			found = i + 1;
+	ls_session_finish(&s);
+	return found;
+}
+
+/* Executions of the window's dfs search until it reaches it; cap + 1: not within cap. */
+static uint64_t window_dfs(const struct window *w, uint64_t cap)
+{
+	struct ls_dfs d;
+	struct ls_session s;
+	struct ls_config cfg;
+	struct ls_result r;
+	char err[256];
+	if (!ls_dfs_init(&d, &w->dfs, err, sizeof(err)))
+		die("%s", err);
+	ls_config_default(&cfg);
+	cfg.slow_budget = w->slow;
+	if (!ls_session_init(&s, w->t, w->v, &cfg, err, sizeof(err)))
+		die("%s", err);
+	uint64_t found = cap + 1;
+	while (found > cap && d.executions < cap && ls_dfs_next(&d))
+		if (ls_session_run(&s, &d.base, d.exec, &r) != LS_KIND_NONE && window_hit(w, &r))
+			found = d.executions;
+	ls_session_finish(&s);
+	ls_dfs_finish(&d);
+	return found;
+}
+
+static void bench_windows(FILE *csv, int ncampaigns, uint64_t cap)
+{
+	const struct ls_target *stress;
+	int v;
+	char err[256];
+	if (!ls_target_spec("rqspinlock/nmi-stress-aa-2cpu:unlock-clear-first", &stress, &v, err,
+			    sizeof(err)))
+		die("%s", err);
+	const struct window windows[] = {
+		{ &semantics_window_target, WINDOW_VARIANT_WINDOW,
+		  "a store after a 20 ms critical section between two loads", LS_KIND_INVARIANT,
+		  NULL, { .preemptions = 1, .nmis = 0, .por = true }, 1 },
+		{ stress, v, "B3: an NMI between the cleared entry and the release, after mdelay(20)",
+		  LS_KIND_STALL, "-ETIMEDOUT", { .preemptions = 0, .nmis = 1, .por = true }, 0 },
+	};
+	printf("### windows at the end of a delay: executions to the finding (median of %d "
+	       "campaigns, capped at %llu); dfs: executions of the search\n\n",
+	       ncampaigns, (unsigned long long)cap);
+	printf("| window | target | random | pct d=2 | pct d=3 | dfs (bounds) |\n"
+	       "|---|---|---:|---:|---:|---:|\n");
+	for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
+		const struct window *w = &windows[i];
+		printf("| %s | %s:%s |", w->what, w->t->name, w->t->variants[w->v].name);
+		for (int e = 0; e < NENGINES; e++) {
+			uint64_t x[CAMPAIGNS];
+			for (int k = 0; k < ncampaigns; k++)
+				x[k] = window_campaign(w, (enum engine)e,
+						       (uint64_t)k * CAMPAIGN_STRIDE, cap);
+			qsort(x, (size_t)ncampaigns, sizeof(x[0]), cmp_u64);
+			char cell[32];
+			cell_execs(cell, sizeof(cell), x[ncampaigns / 2], cap);
+			printf(" %s |", cell);
+			if (csv)
+				fprintf(csv, "\"%s:%s\",window,%s,%s,\n", w->t->name,
+					w->t->variants[w->v].name, engine_names[e], cell);
+		}
+		char cell[32];
+		cell_execs(cell, sizeof(cell), window_dfs(w, cap), cap);
+		printf(" %s (K=%u, %u NMI, %u slow) |\n", cell, w->dfs.preemptions, w->dfs.nmis,
+		       w->slow);
+		if (csv)
+			fprintf(csv, "\"%s:%s\",window,dfs,%s,\n", w->t->name,
+				w->t->variants[w->v].name, cell);
+		fflush(stdout);
+	}
+	printf("\n");
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: lockstep-engine-bench [--quick] [--csv FILE]\n"
@@ -364,6 +482,7 @@ int main(int argc, char **argv)
 		}
 		fprintf(csv, "variant,benchmark,engine_or_count,value,seconds\n");
 	}
+	bench_windows(csv, quick ? CAMPAIGNS_QUICK : CAMPAIGNS, quick ? FIND_CAP_QUICK : FIND_CAP);
 	bench_finds(csv, quick ? CAMPAIGNS_QUICK : CAMPAIGNS, quick ? FIND_CAP_QUICK : FIND_CAP);
 	bench_explore(csv, quick ? MAX_SCHEDULES_QUICK : MAX_SCHEDULES,
 		      quick ? MAX_SECONDS_QUICK : MAX_SECONDS);
