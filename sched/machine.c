@@ -464,8 +464,9 @@ void ls_point(enum ls_op op, const void *addr, const struct ls_site *site)
 	c->ip = __builtin_return_address(0);
 	ls_machine_tick(m);
 	ls_machine_decide(m, c, false);
-	/* The operation runs now: at the step of the decision that let c go on. */
-	ls_ring_add(m, c, op, addr, site);
+	/* The operation runs now: at the step of the decision that let c go on.  It is still the
+	 * one c announced (read back: fewer registers to keep across the call). */
+	ls_ring_add(m, c, c->op, c->addr, c->site);
 }
 
 /* Every context's fiber starts here. */
