@@ -35,6 +35,8 @@
 #define _GNU_SOURCE
 #include "machine_impl.h"
 
+#include "cycle.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -834,6 +836,52 @@ bool ls_choice_parse(const struct ls_machine *m, const char *s, struct ls_choice
 	if (strncmp(s, "irq ", 4) == 0) {
 		c->kind = LS_CH_IRQ;
 		return parse_src_cpu(t->irqs, t->nirqs, m->ncpus, s + 4, c);
+	}
+	return false;
+}
+
+int ls_machine_waits_for(const struct ls_machine *m, int ctx, const void **addr, const char **how)
+{
+	const struct ls_ctx *c = &m->ctx[ctx];
+	*addr = NULL;
+	*how = NULL;
+	if (c->state == LS_IDLE || c->state == LS_DONE)
+		return -1;
+	const struct ls_cpu *cpu = &m->cpu[c->cpu];
+	if (cpu->top != c) {
+		for (int j = 0; j < m->nctx; j++)
+			if (m->ctx[j].below == c && m->ctx[j].state != LS_IDLE) {
+				*how = "is interrupted by";
+				return j;
+			}
+		if (c->kind == LS_CTX_TASK && cpu->top) {
+			*how = "waits for the CPU held by";
+			return cpu->top->id;
+		}
+	}
+	if (c->state != LS_PARKED)
+		return -1;
+	struct ls_blocker b = { -1, LS_WAIT_NOBODY };
+	if (m->hooks && m->hooks->blocker)
+		b = m->hooks->blocker(c->addr, c->id);
+	*addr = c->addr;
+	*how = ls_wait_rel_text(b.rel);
+	return b.ctx >= 0 && b.ctx < m->nctx ? b.ctx : -1;
+}
+
+bool ls_wait_in_cycle(const void *addr)
+{
+	struct ls_machine *m = ls_running;
+	struct ls_ctx *c = m ? m->cur : NULL;
+	if (!c || !m->hooks || !m->hooks->blocker)
+		return false;
+	int x = m->hooks->blocker(addr, c->id).ctx;
+	for (int hops = 0; x >= 0 && x < m->nctx && hops <= m->nctx; hops++) {
+		if (x == c->id)
+			return true;
+		const void *a;
+		const char *how;
+		x = ls_machine_waits_for(m, x, &a, &how);
 	}
 	return false;
 }

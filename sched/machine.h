@@ -165,6 +165,12 @@ bool ls_choice_parse(const struct ls_machine *m, const char *s, struct ls_choice
 /* The machine selected with ls_machine_select(), for layers that observe the running execution. */
 struct ls_machine *ls_machine_current(void);
 
+/* Whom context ctx waits for now, as the hang report's wait-for graph has it: the interrupt on top
+ * of it ("is interrupted by"), the task holding its CPU ("waits for the CPU held by"), or, parked,
+ * whom the model names for the word it waits on (*how "held by", "queued behind", ...; *addr the
+ * word).  -1 when it waits for nobody the machine or the model can name. */
+int ls_machine_waits_for(const struct ls_machine *m, int ctx, const void **addr, const char **how);
+
 /* The model hooks' name for addr; false (and "an unnamed word") when unknown: never an address. */
 bool ls_machine_describe(const struct ls_machine *m, const void *addr, char *buf, unsigned n);
 

@@ -378,6 +378,12 @@ uint64_t ls_slowed_ns(void)
 	return 0;
 }
 
+bool ls_wait_in_cycle(const void *addr)
+{
+	(void)addr;
+	return false;
+}
+
 bool ls_park(const void *addr, uint64_t deadline, const struct ls_site *site)
 {
 	struct nthread *t = self;

@@ -64,34 +64,10 @@ void ls_session_finish(struct ls_session *s)
 void ls_wait_graph(const struct ls_machine *m, struct ls_wait *w)
 {
 	for (int i = 0; i < m->nctx; i++) {
-		const struct ls_ctx *c = &m->ctx[i];
-		w[i] = (struct ls_wait){ -1, NULL, NULL };
-		if (c->state == LS_IDLE || c->state == LS_DONE)
-			continue;
-		const struct ls_cpu *cpu = &m->cpu[c->cpu];
-		if (cpu->top != c) {
-			const struct ls_ctx *above = NULL;
-			for (int j = 0; j < m->nctx; j++)
-				if (m->ctx[j].below == c && m->ctx[j].state != LS_IDLE)
-					above = &m->ctx[j];
-			if (above) {
-				w[i] = (struct ls_wait){ above->id, NULL, "is interrupted by" };
-				continue;
-			}
-			if (c->kind == LS_CTX_TASK && cpu->top) {
-				w[i] = (struct ls_wait){ cpu->top->id, NULL,
-							 "waits for the CPU held by" };
-				continue;
-			}
-		}
-		if (c->state == LS_PARKED) {
-			struct ls_blocker b = { -1, LS_WAIT_NOBODY };
-			if (m->hooks && m->hooks->blocker)
-				b = m->hooks->blocker(c->addr, c->id);
-			if (b.ctx < 0 || b.ctx >= m->nctx)
-				b.ctx = -1;
-			w[i] = (struct ls_wait){ b.ctx, c->addr, ls_wait_rel_text(b.rel) };
-		}
+		const void *addr;
+		const char *how;
+		int next = ls_machine_waits_for(m, i, &addr, &how);
+		w[i] = (struct ls_wait){ next, addr, how };
 	}
 }
 

@@ -163,6 +163,12 @@ uint64_t ls_now(void);
  * long only by a CPU the scheduler held back is no bug of the code. */
 uint64_t ls_slowed_ns(void);
 
+/* Whether the current context, waiting on the word at addr, is on a cycle of waits right now:
+ * whom it waits for there (the model's blocker) waits, through holders, queues and interrupts,
+ * for it.  No CPU's speed would end such a wait; a model's timeout check uses it to tell a
+ * timeout the code caused from one a slowed CPU did (always false under lockstep stress). */
+bool ls_wait_in_cycle(const void *addr);
+
 /* The current context: its id (stable for a target), CPU, kind; -1/0/TASK outside executions. */
 int ls_ctx_id(void);
 int ls_cpu(void);

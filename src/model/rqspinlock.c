@@ -62,11 +62,13 @@
  * lockstep's own checks, which the kernel does not make: two holders at once; a failed
  * acquisition must leave the table as it found it; -ETIMEDOUT (or a wait longer than
  * stall_ns) is reported as a stall, unless only the time the scheduler held CPUs back
- * (ls_slowed_ns(), sched/clock.c) made the wait that long.  The lock carries a lockdep map flagged resilient, so the
+ * (ls_slowed_ns(), sched/clock.c) made the wait that long and it did not end on a cycle of waits
+ * (ls_wait_in_cycle()).  The lock carries a lockdep map flagged resilient, so the
  * validator reports cycles through it as averted; the kernel's lockdep never sees it, which
  * --lockdep-compat reproduces. */
 #include <lockstep/kernel.h>
 #include <lockstep/rqspinlock.h>
+#include <lockstep/target.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -111,6 +113,8 @@ struct rqspinlock_held {
 
 static struct qnode rqnodes[LS_NR_CPUS][_Q_MAX_NODES];
 static struct rqspinlock_held held[LS_NR_CPUS];
+/* Per context: its last -ETIMEDOUT came while it waited on a cycle of waits. */
+static bool timeout_in_cycle[LS_MAX_TASKS + 2 * LS_MAX_CPUS];
 
 /* The lock word's accesses.  The kernel writes the locked and pending bytes and the tail half
  * with byte and halfword stores; update_word() is one indivisible read-modify-write of the word
@@ -381,8 +385,11 @@ static int check_timeout(rqspinlock_t *lock, unsigned mask, struct rqs_timeout *
 		return 0;
 	}
 	uint64_t now = ls_now();
-	if (now > ts->timeout_end)
+	if (now > ts->timeout_end) {
+		/* lockstep: no CPU's speed would have ended this wait (see the stall check). */
+		timeout_in_cycle[ls_ctx_id()] = ls_wait_in_cycle(&lock->val);
 		return -ETIMEDOUT;
+	}
 	if (prev + NSEC_PER_MSEC < now) {
 		ts->cur = now;
 		if (cfg.aa_after_1ms) {
@@ -780,6 +787,7 @@ int ls_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 	prepare(lock, site);
 	int cpu = ls_cpu();
 	uint64_t start = ls_now(), slowed = ls_slowed_ns();
+	timeout_in_cycle[ls_ctx_id()] = false;
 	/* lockstep: the table as this acquisition found it, to check a failure restores it. */
 	struct rqspinlock_held before = held[cpu];
 	int ret;
@@ -800,8 +808,10 @@ int ls_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 
 	uint64_t waited = ls_now() - start;
 	/* The wait as the code made it: slowed CPUs (sched/clock.c) stretch it, and a timeout
-	 * they cause is what a CPU that slow would cause, not the lock's doing. */
+	 * they cause is what a CPU that slow would cause, not the lock's doing.  A timeout on a
+	 * cycle of waits (ABBCCA) is the code's however slow the CPUs were. */
 	uint64_t own = waited - (ls_slowed_ns() - slowed);
+	bool cycle = ret == -ETIMEDOUT && timeout_in_cycle[ls_ctx_id()];
 	if (ret) {
 		ls_lock_release(&lock->dep_map, site);
 		const struct rqspinlock_held *now = &held[cpu];
@@ -817,7 +827,7 @@ int ls_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 		ls_fail(site, "rqspinlock: %s has %d holders at once", lock->dep_map.name,
 			lock->holders);
 	}
-	if (ret == -ETIMEDOUT && own >= RES_DEF_TIMEOUT)
+	if (ret == -ETIMEDOUT && (own >= RES_DEF_TIMEOUT || cycle))
 		ls_stall(site, waited, "res_spin_lock(%s) returned -ETIMEDOUT", lock->dep_map.name);
 	else if (cfg.stall_ns && own >= cfg.stall_ns)
 		ls_stall(site, waited, "res_spin_lock(%s) waited past the stall threshold, "

@@ -154,6 +154,7 @@ int window_never_found_without_slow(void);
 int clock_after_slow_is_the_earliest_deadline(void);
 int timeout_caused_only_by_slowing_is_no_stall(void);
 int wait_past_the_threshold_without_slowing_is_a_stall(void);
+int timeout_on_a_cycle_of_waits_is_a_stall_however_slow(void);
 
 /* acquisitions.c */
 int lock_only_announced_is_not_held_under_an_nmi(void);

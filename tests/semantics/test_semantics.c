@@ -65,6 +65,7 @@ static const struct sem_case cases[] = {
 	CASE("time", "new", clock_after_slow_is_the_earliest_deadline),
 	CASE("time", "new", timeout_caused_only_by_slowing_is_no_stall),
 	CASE("time", "kept", wait_past_the_threshold_without_slowing_is_a_stall),
+	CASE("time", "new", timeout_on_a_cycle_of_waits_is_a_stall_however_slow),
 	CASE("acquisition", "new", lock_only_announced_is_not_held_under_an_nmi),
 	CASE("acquisition", "new", lock_only_announced_is_not_held_under_a_hardirq),
 	CASE("acquisition", "new", lock_held_from_the_step_that_took_it),
