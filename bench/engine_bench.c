@@ -2,13 +2,14 @@
  * target.
  *
  *   1. to first bug   for each variant whose expected outcome is a finding: CAMPAIGNS campaigns
- *                     per engine (random(0.1, 0.05), pct depth 2, pct depth 3), campaign k running
+ *                     per engine (random(0.1, 0.02, 0.05), pct depth 2, pct depth 3), campaign k running
  *                     executions k * CAMPAIGN_STRIDE upward in a fresh session until one is of the
  *                     expected kind or a bug for the variant (ls_variant_bug()), capped at
  *                     FIND_CAP; the median campaign by executions, and the median wall time per
  *                     campaign
  *   2. explore        for each variant expected clean: the dfs search at K = 1 and K = 2
- *                     preemptions, one NMI or hardirq injection, with and without sleep sets;
+ *                     preemptions, one NMI or hardirq injection and one slow (explore's
+ *                     defaults), with and without sleep sets;
  *                     schedules explored (with pruned subtrees) and seconds, or "> cap" when
  *                     the search was stopped at MAX_SCHEDULES or MAX_SECONDS
  *
@@ -208,7 +209,11 @@ static struct search explore(const struct ls_target *t, int v, unsigned k, bool 
 	char err[256];
 	if (!ls_dfs_init(&d, &cfg, err, sizeof(err)))
 		die("%s", err);
-	open_session(&s, t, v);
+	struct ls_config mc;
+	ls_config_default(&mc);
+	mc.slow_budget = 1;	/* explore's --slow default */
+	if (!ls_session_init(&s, t, v, &mc, err, sizeof(err)))
+		die("%s", err);
 	uint64_t t0 = now_ns();
 	bool stopped = false;
 	while (ls_dfs_next(&d)) {
@@ -239,7 +244,7 @@ static void cell_search(char *buf, size_t len, const struct search *x)
 
 static void bench_explore(FILE *csv, uint64_t max_schedules, double max_secs)
 {
-	printf("### explore: schedules of the clean variants, 1 injection (stopped at %llu "
+	printf("### explore: schedules of the clean variants, 1 injection, 1 slow (stopped at %llu "
 	       "schedules or %.0f s: \"> N\")\n\n",
 	       (unsigned long long)max_schedules, max_secs);
 	printf("| variant | K=1 | K=1, no POR | K=2 | K=2, no POR |\n|---|---|---|---|---|\n");

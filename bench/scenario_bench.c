@@ -1,7 +1,7 @@
 /* lockstep-scenario-bench: how fast the scenario targets run, and how soon a campaign finds a
  * bug.  Scenarios come in sets (rqspinlock, bpf); --set picks one, the default runs them all.
  *
- *   1. execs/s        executions per second under random(0.1, 0.05), validator on, seeds 0, 1,
+ *   1. execs/s        executions per second under random(0.1, 0.02, 0.05), validator on, seeds 0, 1,
  *                     2, ... for the set's clean variants (one per target, mostly); median of
  *                     REPS timed repetitions after a warm-up
  *   2. execs to find  for each buggy (target, variant) pair of the set: CAMPAIGNS campaigns, campaign k
