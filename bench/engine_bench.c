@@ -94,21 +94,29 @@ struct find {
 	int n;
 };
 
+/* A campaign's decision source: one of the two, set up for engine e. */
+struct engine_state {
+	struct ls_random rnd;
+	struct ls_pct pct;
+};
+
+static struct ls_strategy *engine_init(struct engine_state *es, enum engine e)
+{
+	if (e == RANDOM) {
+		ls_random_init(&es->rnd, P_SWITCH, P_SLOW, P_IRQ);
+		return &es->rnd.base;
+	}
+	ls_pct_init(&es->pct, e == PCT2 ? 2 : 3);
+	return &es->pct.base;
+}
+
 static uint64_t campaign(const struct ls_target *t, int v, enum engine e, uint64_t first,
 			 uint64_t cap)
 {
 	struct ls_session s;
 	struct ls_result r;
-	struct ls_random rnd;
-	struct ls_pct pct;
-	struct ls_strategy *st;
-	if (e == RANDOM) {
-		ls_random_init(&rnd, P_SWITCH, P_SLOW, P_IRQ);
-		st = &rnd.base;
-	} else {
-		ls_pct_init(&pct, e == PCT2 ? 2 : 3);
-		st = &pct.base;
-	}
+	struct engine_state es;
+	struct ls_strategy *st = engine_init(&es, e);
 	open_session(&s, t, v);
 	uint64_t found = cap + 1;
 	const struct ls_variant *var = &t->variants[v];
@@ -368,16 +376,8 @@ static uint64_t window_campaign(const struct window *w, enum engine e, uint64_t 
 {
 	struct ls_session s;
 	struct ls_result r;
-	struct ls_random rnd;
-	struct ls_pct pct;
-	struct ls_strategy *st;
-	if (e == RANDOM) {
-		ls_random_init(&rnd, P_SWITCH, P_SLOW, P_IRQ);
-		st = &rnd.base;
-	} else {
-		ls_pct_init(&pct, e == PCT2 ? 2 : 3);
-		st = &pct.base;
-	}
+	struct engine_state es;
+	struct ls_strategy *st = engine_init(&es, e);
 	open_session(&s, w->t, w->v);
 	uint64_t found = cap + 1;
 	for (uint64_t i = 0; i < cap && found > cap; i++)
