@@ -16,6 +16,9 @@ void ls_harness_init(const char *spec);
 /* The spec of the empty harness: every input is accepted and nothing runs.  The rate benchmark
  * measures a fuzzer's own speed with it. */
 #define LS_HARNESS_EMPTY "empty"
+/* Set in the environment: ls_harness_init() exits 0 once the target is loaded (exit 2 or 3
+ * with one line on stderr if it cannot be). */
+#define LS_HARNESS_CHECK "LOCKSTEP_HARNESS_CHECK"
 
 /* Where interleaving coverage goes: n counters (a power of two), bumped at scheduling points;
  * NULL turns it off.  The entry point owns the memory (libFuzzer's extra counters, AFL++'s map). */

@@ -876,6 +876,66 @@ static void ext_locate(struct ext *x)
 			"fuzz/README.md)", x->engine, x->harness, strerror(errno));
 }
 
+/* Runs the harness once with $LOCKSTEP_HARNESS_CHECK set: it loads the target named by
+ * $LOCKSTEP_TARGET and exits.  libFuzzer's fork mode takes a harness that cannot load it (an
+ * object with a symbol the harness does not export, say) for a crashing child and goes on, and
+ * the campaign would end "clean" without one execution; this refuses it first, with the
+ * harness's own last line. */
+static void ext_check(const struct ext *x, const char *spec)
+{
+	int fd[2];
+	if (pipe(fd) != 0)
+		ls_die(LS_EXIT_INTERNAL, "fuzz: pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		ls_die(LS_EXIT_INTERNAL, "fuzz: fork: %s", strerror(errno));
+	if (pid == 0) {
+		dup2(fd[1], STDOUT_FILENO);
+		dup2(fd[1], STDERR_FILENO);
+		close(fd[0]);
+		close(fd[1]);
+		setenv("LOCKSTEP_HARNESS_CHECK", "1", 1);	/* fuzz/harness.h */
+		execl(x->harness, x->harness, (char *)NULL);
+		fprintf(stderr, "cannot run %s: %s\n", x->harness, strerror(errno));
+		_exit(127);
+	}
+	close(fd[1]);
+	/* The tail of what it printed: the harness's reason is its last line. */
+	char out[4096];
+	size_t len = 0;
+	ssize_t r;
+	while ((r = read(fd[0], out + len, sizeof(out) - 1 - len)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		len += (size_t)r;
+		if (len == sizeof(out) - 1) {
+			memmove(out, out + len / 2, len - len / 2);
+			len -= len / 2;
+		}
+	}
+	close(fd[0]);
+	while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
+		len--;
+	out[len] = 0;
+	const char *last = strrchr(out, '\n') ? strrchr(out, '\n') + 1 : out;
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			ls_die(LS_EXIT_INTERNAL, "fuzz: waitpid: %s", strerror(errno));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return;
+	const char *why = last;
+	if (strncmp(why, "lockstep harness: ", 18) == 0)
+		why += 18;
+	if (!*why)
+		why = WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "no message";
+	ls_die(WIFEXITED(status) && WEXITSTATUS(status) == 2 ? LS_EXIT_USAGE : LS_EXIT_INTERNAL,
+	       "fuzz: %s cannot run %s: %s", x->harness, spec, why);
+}
+
 /* Starts argv[0] (looked up on PATH) with its output in WORK/log-NAME. */
 static void ext_spawn(struct ext *x, char *const *argv, const char *name)
 {
@@ -1230,12 +1290,13 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 	char spec[300];
 	snprintf(spec, sizeof(spec), "%s:%s", s.target->name, var->name);
 
+	setenv("LOCKSTEP_TARGET", spec, 1);
+	setenv("LOCKSTEP_LOCKDEP", o->no_lockdep ? "off" : o->lockdep_compat ? "compat" : "on", 1);
+	ext_check(&x, spec);
 	const char *tmpdir = getenv("TMPDIR");
 	snprintf(x.work, sizeof(x.work), "%s/lockstep-fuzz-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(x.work))
 		ls_die(LS_EXIT_INTERNAL, "fuzz: cannot create %s: %s", x.work, strerror(errno));
-	setenv("LOCKSTEP_TARGET", spec, 1);
-	setenv("LOCKSTEP_LOCKDEP", o->no_lockdep ? "off" : o->lockdep_compat ? "compat" : "on", 1);
 
 	char t[32], seed[48], a[4300], b[4300], c[4300], name[32];
 	snprintf(t, sizeof(t), "%" PRIu64, time_s);

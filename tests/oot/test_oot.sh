@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Suite `oot`: builds docs/example/mytarget.c as a user would, against the headers and lockstep.pc
-# that `meson install` puts under a temporary DESTDIR, and runs it with list, fuzz, run and replay;
+# that `meson install` puts under a temporary DESTDIR, and runs it with list, fuzz (every engine
+# whose harness is built), run and replay;
 # then the ways loading a shared object fails, each exit 2 with one line on stderr.
 # Usage: test_oot.sh LOCKSTEP BUILD_DIR SOURCE_DIR LIBLOCKSTEP_A
 #
@@ -151,6 +152,40 @@ fi
 
 expect_rc 0 "fuzz ./mytarget.so:fixed finds nothing" -- \
 	"$LS" fuzz ./mytarget.so:fixed --seed 0 --execs 10000 --out crashes-fixed --quiet
+
+# ---- the same object under the fuzz harnesses ------------------------------------------------
+# Regression: the harnesses did not export the model library, so dlopen() of the object failed
+# inside them, libFuzzer's fork mode took that for crashing children, and `fuzz --engine
+# libfuzzer` ended in 0.03 s "clean" with exit 0.  Now each finds the bug; a harness that
+# cannot load an object is refused before the fuzzer starts.
+for engine in libfuzzer afl; do
+	if [ ! -x "$BUILD/fuzz/lockstep-$engine" ]; then
+		echo "skip --engine $engine: not built"
+		continue
+	fi
+	"$LS" fuzz ./mytarget.so:buggy --engine "$engine" --no-lockdep --jobs 1 --time 10 --stop-on-bug \
+		--out "crashes-$engine" --json --quiet >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$engine" = afl ] && [ "$rc" -eq 3 ] && grep -q "did not run" "$tmp/err"; then
+		echo "skip --engine afl: afl-fuzz cannot run here: $(tail -1 "$tmp/err")"
+		continue
+	fi
+	if [ "$rc" -ne 1 ]; then
+		fail "fuzz ./mytarget.so:buggy --engine $engine: exit $rc, want 1: $(tail -2 "$tmp/err")"
+		continue
+	fi
+	tail -1 "$tmp/out" | grep -q '"kind":"deadlock".*"bug":true' &&
+		echo "ok   fuzz ./mytarget.so:buggy --engine $engine finds the deadlock" ||
+		fail "fuzz --engine $engine: no deadlock in the JSON summary: $(tail -1 "$tmp/out")"
+	# An object that needs a symbol only the lockstep executable has (a CLI function): lockstep
+	# loads it, its harness cannot, and the campaign is refused in one line, not run "clean".
+	sed 's/^LS_TARGET_EXPORT(mytarget);$/void ls_catch_stop_signals(void);\nvoid (*cli_only)(void) = ls_catch_stop_signals;\n&/' \
+		mytarget.c >clionly.c
+	# shellcheck disable=SC2086
+	"$CC" -shared -fPIC $flags -o clionly.so clionly.c || fail "building clionly.so"
+	expect_refused "--engine $engine on an object its harness cannot load" "undefined symbol" -- \
+		"$LS" fuzz ./clionly.so:buggy --engine "$engine" --time 5 --out crashes-clionly
+done
 
 # ---- refusals: one line, exit 2 ----------------------------------------------------------
 expect_refused "missing .so" "no such file" -- "$LS" fuzz ./nonesuch.so:buggy --execs 1
