@@ -8,16 +8,19 @@
  *   lock, slow:   under wait_lock: take the mutex if it is free and nobody waits; otherwise queue
  *                 at the tail, the first waiter setting WAITERS
  *                   (owner, WAITERS): o, 0 -> o, 1
- *                 then drop wait_lock and sleep until the unlocker hands the mutex over (it marks
- *                 the waiter granted, like the kernel's PICKUP flag, so a task that locks a mutex
- *                 it already owns waits forever) or the owner word says free.  Free is only seen
+ *                 then drop wait_lock and sleep until the owner word names it with PICKUP set
+ *                 (the unlocker handed the mutex over; a task that locks a mutex it already owns
+ *                 sees its own tag without PICKUP and waits forever) or says free.  The new owner
+ *                 clears PICKUP and returns, as __mutex_trylock_common() does.  Free is only seen
  *                 by the first waiter when the holder's fast unlock ran before WAITERS was set:
  *                 it takes the mutex under wait_lock.
  *   unlock, fast: cmpxchg(owner, me -> 0), when WAITERS is clear.
- *   unlock, slow: under wait_lock: dequeue the first waiter, mark it granted and store its tag
- *                 as the owner
- *                   (owner, WAITERS): me, 1 -> first, (list still not empty)
- *                 which wakes it.
+ *   unlock, slow: under wait_lock: dequeue the first waiter and store its tag with PICKUP as
+ *                 the owner, in one store (the kernel's __mutex_handoff())
+ *                   (owner, WAITERS, PICKUP): me, 1, 0 -> first, (list still not empty), 1
+ *                 which wakes it.  The hand-off is that one store: the waiter learns it owns the
+ *                 mutex from the word itself, so there is no step at which it could return while
+ *                 the word still names the unlocker.
  *
  * The kernel's mutex lets a spinning or newly arriving task steal the lock from a woken waiter
  * until that waiter asks for a hand-off; the model always hands off.  That keeps every execution
@@ -32,10 +35,10 @@
 struct mutex_waiter {
 	struct mutex_waiter *next;
 	int ctx;
-	bool granted;		/* the unlocker handed the mutex to this waiter (the PICKUP flag) */
 };
 
 #define MUTEX_FLAG_WAITERS 0x01L
+#define MUTEX_FLAG_PICKUP 0x04L	/* handed to the owner named, which has not taken it yet */
 #define MUTEX_FLAGS 0x07L
 
 /* Context -1 (init, outside an execution) must not read as "free". */
@@ -160,7 +163,7 @@ void ls_mutex_lock(struct mutex *lock, const struct ls_site *site)
 		return;
 	}
 
-	struct mutex_waiter w = { NULL, ls_ctx_id(), false };
+	struct mutex_waiter w = { NULL, ls_ctx_id() };
 	ls_raw_spin_lock(&lock->wait_lock, site);
 	if (!lock->ls_first && ls_atomic_long_cmpxchg(&lock->owner, 0, me, site) == 0) {
 		ls_lock_acquired(&lock->dep_map, site);
@@ -189,8 +192,10 @@ void ls_mutex_lock(struct mutex *lock, const struct ls_site *site)
 			/* The check and the park are one step apart with no point between them, so the
 			 * hand-off store cannot slip in unseen. */
 			long v = ls_atomic_long_read(&lock->owner, site);
-			if (w.granted) {
-				/* Handed off: the unlocker dequeued us. */
+			if ((v & MUTEX_FLAG_PICKUP) && (v & ~MUTEX_FLAGS) == me) {
+				/* Handed off: the unlocker dequeued us and named us owner. */
+				ls_atomic_long_fetch_op(&lock->owner, LS_ATOMIC_ANDNOT, MUTEX_FLAG_PICKUP,
+							site);
 				ls_lock_acquired(&lock->dep_map, site);
 				return;
 			}
@@ -230,8 +235,7 @@ void ls_mutex_unlock(struct mutex *lock, const struct ls_site *site)
 	struct mutex_waiter *w = lock->ls_first;
 	if (w) {
 		dequeue_first(lock);
-		next = tag_of(w->ctx) | (lock->ls_first ? MUTEX_FLAG_WAITERS : 0);
-		w->granted = true;
+		next = tag_of(w->ctx) | MUTEX_FLAG_PICKUP | (lock->ls_first ? MUTEX_FLAG_WAITERS : 0);
 	}
 	ls_atomic_long_set(&lock->owner, next, site);
 	ls_raw_spin_unlock(&lock->wait_lock, site);
