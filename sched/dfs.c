@@ -106,13 +106,13 @@
 #define SHARD_DEVIATIONS 2
 
 _Static_assert(LS_MAX_CHOICES <= 64, "a node's choices are a 64-bit mask");
-_Static_assert(LS_MAX_CTX <= 32, "a sleep set is a 32-bit mask of context ids");
+_Static_assert(LS_MAX_CTX <= 64, "a sleep set is a 64-bit mask of context ids");
 
 struct ls_dfs_node {
 	uint64_t step;		/* of the point; a replay must meet the same */
 	uint64_t allowed;	/* choices this search takes here: within the bounds and not asleep */
 	uint64_t eligible;	/* explored choices whose context sleeps in later siblings' subtrees */
-	uint32_t sleep;		/* contexts asleep on arrival, bit = context id */
+	uint64_t sleep;		/* contexts asleep on arrival, bit = context id */
 	uint8_t n;		/* choices at the point */
 	uint8_t first;		/* lowest allowed choice, taken on the way down */
 	uint8_t chosen;		/* choice on the current path; the allowed ones below it are done */
@@ -156,23 +156,23 @@ static bool independent(const struct ls_machine *m, int a, int b)
 
 /* The sleep set of the child reached by choice i at node nd: the node's sleepers and its explored
  * eligible siblings, those independent of choice i's transition. */
-static uint32_t child_sleep(const struct ls_dfs *d, const struct ls_dfs_node *nd,
+static uint64_t child_sleep(const struct ls_dfs *d, const struct ls_dfs_node *nd,
 			    const struct ls_point *pt, int i)
 {
 	int x = choice_ctx(pt, &pt->choices[i]);
 	if (!d->cfg.por || x < 0)
 		return 0;
-	uint32_t cand = nd->sleep;
+	uint64_t cand = nd->sleep;
 	for (uint64_t e = nd->eligible & ((1ull << i) - 1); e; e &= e - 1) {
 		int c = choice_ctx(pt, &pt->choices[__builtin_ctzll(e)]);
 		if (c >= 0)
-			cand |= 1u << c;
+			cand |= 1ull << c;
 	}
-	uint32_t out = 0;
+	uint64_t out = 0;
 	for (; cand; cand &= cand - 1) {
-		int t = __builtin_ctz(cand);
+		int t = __builtin_ctzll(cand);
 		if (independent(pt->m, x, t))
-			out |= 1u << t;
+			out |= 1ull << t;
 	}
 	return out;
 }

@@ -7,10 +7,11 @@
  * The choice is made on the current fiber's stack and the switch goes straight to the chosen
  * fiber, so a switching step costs one fiber switch.
  *
- * Each CPU holds a stack of contexts: a task at the bottom, then possibly a hardirq, then
- * possibly an NMI.  Only the top of a stack runs; an interrupted context does not advance until
- * the interrupt returns.  NMIs never nest; hardirqs enter only over a task (or an idle CPU)
- * whose interrupts are enabled.  Several tasks may share a CPU: another of them may run when the
+ * Each CPU holds a stack of contexts: a task at the bottom, then possibly a softirq, a hardirq
+ * and an NMI.  Only the top of a stack runs; an interrupted context does not advance until the
+ * interrupt returns.  NMIs never nest; hardirqs enter only over a task, a softirq (or an idle CPU)
+ * whose interrupts are enabled; a softirq enters only over a task with bottom halves enabled (or
+ * an idle CPU), and runs with interrupts on.  Several tasks may share a CPU: another of them may run when the
  * bottom task is preemptible (interrupts on, preempt count zero) or done.
  *
  * The hardware's delivery rules, kept exactly:
@@ -23,14 +24,21 @@
  *     operation of the context that did it (that context resumes with LS_OP_RESUME).  A self-IPI
  *     raised with interrupts on is taken before the raise returns;
  *   - a preemption by another task of the CPU is a choice at every point where the task is
- *     preemptible, so one made possible by preempt_enable() can come before the next operation.
+ *     preemptible, so one made possible by preempt_enable() can come before the next operation;
+ *   - a raised softirq runs as the hardirq exits when what it returns to may take it (irq_exit()),
+ *     inside the local_bh_enable() that enables bottom halves with one pending, and, raised from
+ *     a task with bottom halves on, at the first instant that task is preemptible (the raise
+ *     itself, or the call that turns interrupts or preemption back on): where the kernel would
+ *     wake ksoftirqd, lockstep runs the softirq at once over the task.  A softirq is no choice
+ *     of the strategy; it follows from the hardirqs and the code.
  *
  * Time and waiting (parking, deadlines, jumps, slow CPUs) are clock.c's.  When nothing can run and
  * no deadline is pending, the execution ends as a deadlock; the step and virtual-time limits end
  * runaway ones.
  *
  * Deliberately left out: memory-model reordering (every operation is sequentially consistent at
- * its point), real preemption of code between points, and softirqs.
+ * its point), real preemption of code between points, and ksoftirqd as a task of its own (a
+ * softirq it would run later is run at the raiser's first preemptible instant).
  */
 #define _GNU_SOURCE
 #include "machine_impl.h"
@@ -119,7 +127,7 @@ struct ls_machine *ls_machine_create(const struct ls_target *t, const struct ls_
 	m->cfg = *cfg;
 	m->ncpus = t->ncpus;
 	m->ntasks = t->ntasks;
-	m->nctx = t->ntasks + 2 * t->ncpus;
+	m->nctx = t->ntasks + 3 * t->ncpus;
 	ls_fiber_init_main(&m->main);
 
 	for (int i = 0; i < m->nctx; i++) {
@@ -134,6 +142,14 @@ struct ls_machine *ls_machine_create(const struct ls_target *t, const struct ls_
 			m->cpu[c->cpu].ntasks++;
 			if (!ctx_stacks(c, 1))
 				goto oom;
+		} else if (i >= t->ntasks + 2 * t->ncpus) {
+			c->cpu = i - t->ntasks - 2 * t->ncpus;
+			c->kind = LS_CTX_SOFTIRQ;
+			snprintf(c->namebuf, sizeof(c->namebuf), "softirq@cpu%d", c->cpu);
+			c->name = c->namebuf;
+			if (!ctx_stacks(c, 2))
+				goto oom;
+			m->cpu[c->cpu].softirq = c;
 		} else {
 			int k = i - t->ntasks;
 			c->cpu = k / 2;
@@ -191,14 +207,15 @@ static inline bool cpu_task_switchable(const struct ls_cpu *cpu)
 {
 	const struct ls_ctx *t = cpu->top;
 	return t && t->kind == LS_CTX_TASK &&
-	       (t->state == LS_DONE || (!t->irqs_off && t->preempt == 0));
+	       (t->state == LS_DONE || (!t->irqs_off && t->preempt == 0 && t->bh == 0));
 }
 
-/* A hardirq may enter: an idle CPU, or a task with interrupts on. */
+/* A hardirq may enter: an idle CPU, or a task or softirq with interrupts on. */
 static inline bool cpu_interruptible(const struct ls_cpu *cpu)
 {
 	const struct ls_ctx *t = cpu->top;
-	return !t || (t->kind == LS_CTX_TASK && (t->state == LS_DONE || !t->irqs_off));
+	return !t || (t->kind == LS_CTX_TASK && (t->state == LS_DONE || !t->irqs_off)) ||
+	       (t->kind == LS_CTX_SOFTIRQ && !t->irqs_off);
 }
 
 static void ctx_main(void *arg);
@@ -209,8 +226,9 @@ static void push_interrupt(struct ls_machine *m, struct ls_ctx *c, int src)
 	c->below = cpu->top;
 	c->src = src;
 	c->state = LS_READY;
-	c->irqs_off = true;
+	c->irqs_off = c->kind != LS_CTX_SOFTIRQ;
 	c->preempt = 0;
+	c->bh = 0;
 	c->op = LS_OP_ENTER;
 	c->addr = NULL;
 	c->site = NULL;
@@ -232,6 +250,22 @@ static bool try_deliver(struct ls_machine *m, int cpuno)
 	return true;
 }
 
+/* A pending softirq enters if the CPU can take it now: an idle CPU, or a task that finished or
+ * has bottom halves on and, when `preemptible` is asked (ksoftirqd would have to preempt it),
+ * interrupts and preemption on too.  True if it did. */
+static bool try_softirq(struct ls_machine *m, int cpuno, bool preemptible)
+{
+	struct ls_cpu *cpu = &m->cpu[cpuno];
+	const struct ls_ctx *t = cpu->top;
+	if (!cpu->softirq_pending || cpu->softirq->state != LS_IDLE)
+		return false;
+	if (t && (t->kind != LS_CTX_TASK ||
+		  (t->state != LS_DONE && (t->bh || (preemptible && (t->irqs_off || t->preempt))))))
+		return false;
+	push_interrupt(m, cpu->softirq, -1);
+	return true;
+}
+
 /* ---- switching --------------------------------------------------------------------------- */
 
 /* Compares fibers, not contexts: an interrupt entered again at its own exit point is the same
@@ -246,14 +280,25 @@ static void switch_to(struct ls_machine *m, struct ls_fiber *from, struct ls_ctx
 
 /* The running context c made a pending hardirq of its CPU deliverable between two points: the
  * CPU takes it at once, before c's next operation, and c goes on when it returns. */
-static void take_interrupt(struct ls_machine *m, struct ls_ctx *c)
+static void run_entered(struct ls_machine *m, struct ls_ctx *c)
 {
-	if (!try_deliver(m, c->cpu))
-		return;
 	c->op = LS_OP_RESUME;
 	c->addr = NULL;
 	switch_to(m, &c->fiber[c->fsel], m->cpu[c->cpu].top);
 	ls_ring_add(m, c, LS_OP_RESUME, NULL, c->site);
+}
+
+static void take_interrupt(struct ls_machine *m, struct ls_ctx *c)
+{
+	if (try_deliver(m, c->cpu))
+		run_entered(m, c);
+}
+
+/* Likewise for a pending softirq (see try_softirq()). */
+static void take_softirq(struct ls_machine *m, struct ls_ctx *c, bool preemptible)
+{
+	if (try_softirq(m, c->cpu, preemptible))
+		run_entered(m, c);
 }
 
 /* ---- ending ------------------------------------------------------------------------------ */
@@ -497,8 +542,21 @@ static void ctx_main(void *arg)
 				m->raised_irq(c->cpu);
 		}
 		break;
+	case LS_CTX_SOFTIRQ:
+		/* __do_softirq(): every vector pending at entry, lowest first, then again for those
+		 * raised meanwhile. */
+		while (cpu->softirq_pending) {
+			unsigned pending = cpu->softirq_pending;
+			cpu->softirq_pending = 0;
+			for (; pending; pending &= pending - 1)
+				if (m->softirq_fn)
+					m->softirq_fn((unsigned)__builtin_ctz(pending));
+		}
+		break;
 	}
 
+	if (m->hooks && m->hooks->ctx_exit)
+		m->hooks->ctx_exit();
 	c->op = LS_OP_EXIT;
 	c->addr = NULL;
 	c->site = NULL;
@@ -511,6 +569,10 @@ static void ctx_main(void *arg)
 		c->below = NULL;
 		c->state = LS_IDLE;
 	}
+	/* irq_exit() runs what the hardirq raised, over whatever it returns to that may take it; a
+	 * finished task lets ksoftirqd in. */
+	if (c->kind == LS_CTX_HARDIRQ || c->kind == LS_CTX_TASK)
+		try_softirq(m, c->cpu, c->kind == LS_CTX_TASK);
 	/* A hardirq raised under an NMI is taken as it returns. */
 	try_deliver(m, c->cpu);
 	if (m->live == 0)
@@ -560,6 +622,7 @@ enum ls_kind ls_machine_run(struct ls_machine *m, struct ls_strategy *s, uint64_
 		cpu->top = NULL;
 		cpu->task = NULL;
 		cpu->irq_pending = false;
+		cpu->softirq_pending = 0;
 		for (int s2 = 0; s2 < t->nnmis; s2++)
 			cpu->nmi_left[s2] = (t->nmis[s2].cpus >> i) & 1 ?
 					    (uint8_t)(t->nmis[s2].budget ? t->nmis[s2].budget : 1) : 0;
@@ -572,6 +635,7 @@ enum ls_kind ls_machine_run(struct ls_machine *m, struct ls_strategy *s, uint64_
 		c->below = NULL;
 		c->irqs_off = false;
 		c->preempt = 0;
+		c->bh = 0;
 		c->op = LS_OP_ENTER;
 		c->addr = NULL;
 		c->site = NULL;
@@ -671,6 +735,8 @@ void ls_irq_restore(unsigned long flags)
 	if (was_off && ls_running->hooks && ls_running->hooks->irqs_on)
 		ls_running->hooks->irqs_on();
 	take_interrupt(ls_running, c);
+	if (c->kind == LS_CTX_TASK)
+		take_softirq(ls_running, c, true);
 }
 
 void ls_irq_disable(void)
@@ -706,12 +772,87 @@ void ls_preempt_enable(void)
 	if (c->preempt <= 0)
 		ls_fail(NULL, "preempt_enable() without preempt_disable() in %s", c->name);
 	c->preempt--;
+	if (c->kind == LS_CTX_TASK && c->preempt == 0)
+		take_softirq(ls_running, c, true);
 }
 
 int ls_preempt_count(void)
 {
 	struct ls_ctx *c = cur_ctx();
-	return c ? c->preempt : 0;
+	return c ? c->preempt + c->bh : 0;
+}
+
+/* ---- bottom halves ----------------------------------------------------------------------- */
+
+void ls_bh_disable(void)
+{
+	struct ls_ctx *c = cur_ctx();
+	if (c)
+		c->bh++;
+}
+
+void ls_bh_enable(void)
+{
+	struct ls_ctx *c = cur_ctx();
+	if (!c)
+		return;
+	if (c->bh <= 0)
+		ls_fail(NULL, "local_bh_enable() without local_bh_disable() in %s", c->name);
+	if (--c->bh || c->kind != LS_CTX_TASK)
+		return;
+	/* __local_bh_enable_ip(): lockdep hears of it, then do_softirq() runs what is pending. */
+	if (ls_running->hooks && ls_running->hooks->softirqs_on)
+		ls_running->hooks->softirqs_on();
+	take_softirq(ls_running, c, false);
+}
+
+/* Whether a context in c's chain (c and what it interrupted) is a softirq, or has bottom halves
+ * disabled with `bh`: the kernel keeps both in the per-CPU preempt count. */
+static bool chain_softirq(const struct ls_ctx *c, bool bh)
+{
+	for (; c; c = c->below)
+		if (c->kind == LS_CTX_SOFTIRQ || (bh && c->bh))
+			return true;
+	return false;
+}
+
+bool ls_in_interrupt(void)
+{
+	struct ls_ctx *c = cur_ctx();
+	return c && (c->kind != LS_CTX_TASK || c->bh);
+}
+
+bool ls_in_softirq(void)
+{
+	return chain_softirq(cur_ctx(), true);
+}
+
+bool ls_in_serving_softirq(void)
+{
+	return chain_softirq(cur_ctx(), false);
+}
+
+bool ls_softirqs_enabled(void)
+{
+	struct ls_ctx *c = cur_ctx();
+	return !c || !chain_softirq(c, true);
+}
+
+void ls_softirq_raise(unsigned nr)
+{
+	struct ls_machine *m = ls_running;
+	struct ls_ctx *c = cur_ctx();
+	if (!c || nr >= LS_NR_SOFTIRQS)
+		return;
+	m->cpu[c->cpu].softirq_pending |= (uint16_t)(1u << nr);
+	if (c->kind == LS_CTX_TASK)
+		take_softirq(m, c, true);	/* ksoftirqd, if the raiser can be preempted */
+}
+
+void ls_set_softirq_handler(void (*fn)(unsigned nr))
+{
+	if (ls_running)
+		ls_running->softirq_fn = fn;
 }
 
 void ls_irq_raise(int cpu)

@@ -13,8 +13,9 @@
 #include "fiber.h"
 #include "strategy.h"
 
-/* Every task, plus one hardirq and one NMI context per CPU. */
-#define LS_MAX_CTX (LS_MAX_TASKS + 2 * LS_MAX_CPUS)
+/* Every task, plus one hardirq and one NMI context per CPU, then one softirq context per CPU (ids
+ * after all the others, so the older contexts keep theirs). */
+#define LS_MAX_CTX (LS_MAX_TASKS + 3 * LS_MAX_CPUS)
 #define LS_RING 64	/* recent steps kept for the report's timeline */
 
 enum ls_ctx_state {
@@ -40,6 +41,7 @@ struct ls_ctx {
 	struct ls_ctx *below;		/* the context this interrupt interrupted (NULL: idle CPU) */
 	bool irqs_off;
 	int preempt;
+	int bh;				/* local_bh_disable() depth */
 	/* The announced operation: the one it runs next when it resumes. */
 	enum ls_op op;
 	const void *addr;
@@ -58,7 +60,9 @@ struct ls_cpu {
 	struct ls_ctx *task;		/* the task at the bottom of the stack */
 	struct ls_ctx *hardirq;
 	struct ls_ctx *nmi;
+	struct ls_ctx *softirq;
 	bool irq_pending;		/* a raised hardirq not yet delivered */
+	uint16_t softirq_pending;	/* raised vectors not yet run, bit = vector */
 	int ntasks;			/* tasks placed on this CPU (fixed per target) */
 	uint8_t nmi_left[LS_MAX_IRQ_SOURCES];
 	uint8_t irq_left[LS_MAX_IRQ_SOURCES];
@@ -139,6 +143,7 @@ struct ls_machine {
 	struct ls_outcome out;
 	struct ls_stall_note stall;
 	void (*raised_irq)(int cpu);
+	void (*softirq_fn)(unsigned nr);
 	const struct ls_model_hooks *hooks;
 };
 

@@ -65,7 +65,7 @@
 #include "../src/model/model.h"
 #include "cycle.h"
 
-#define MAX_CTX (LS_MAX_TASKS + 2 * LS_MAX_CPUS)
+#define MAX_CTX (LS_MAX_TASKS + 3 * LS_MAX_CPUS)
 #define SIG_NMI (SIGRTMIN)
 #define SIG_IRQ (SIGRTMIN + 1)
 #define SIG_KICK (SIGRTMIN + 2)
@@ -82,6 +82,7 @@ struct nctx {
 	char namebuf[24];
 	bool irqs_off;
 	int preempt;
+	int bh;				/* local_bh_disable() depth */
 	int state;			/* NS_*, read by the reporter */
 	const struct ls_site *site;	/* of the last point or park */
 	const void *addr;
@@ -116,7 +117,8 @@ struct ncpu {
 	int ntasks;
 	int undone;			/* tasks of this CPU not finished this round */
 	int waiting;			/* tasks of this CPU waiting for it */
-	struct nctx *hardirq, *nmi;
+	struct nctx *hardirq, *nmi, *softirq;
+	unsigned softirq_pending;	/* raised vectors; only the CPU's owner touches it */
 };
 
 static struct {
@@ -140,6 +142,7 @@ static struct {
 	char stall_text[LS_NATIVE_TEXT];
 	const struct ls_model_hooks *hooks;
 	void (*raised_irq)(int cpu);
+	void (*softirq_fn)(unsigned nr);
 	int fail_lock;
 } N;
 
@@ -274,8 +277,11 @@ static bool preemptible(const struct nctx *c)
 
 static bool interruptible(const struct nctx *c)
 {
-	return c->kind == LS_CTX_TASK && (c->state == NS_DONE || !c->irqs_off);
+	return (c->kind == LS_CTX_TASK && (c->state == NS_DONE || !c->irqs_off)) ||
+	       (c->kind == LS_CTX_SOFTIRQ && !c->irqs_off);
 }
+
+static void run_softirqs(struct nthread *t, bool preemptible);
 
 /* Runs fn as the CPU's hardirq or NMI context over whatever the thread was running. */
 static void run_interrupt(struct nthread *t, struct nctx *h, void (*fn)(void *), void *arg,
@@ -288,8 +294,9 @@ static void run_interrupt(struct nthread *t, struct nctx *h, void (*fn)(void *),
 	}
 	struct nctx *prev = t->cur;
 	sample(t, mono_ns());
-	h->irqs_off = true;
+	h->irqs_off = h->kind != LS_CTX_SOFTIRQ;
 	h->preempt = 0;
+	h->bh = 0;
 	h->over = NULL;
 	h->below = prev;
 	h->site = NULL;
@@ -334,6 +341,30 @@ again:
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (LOAD(&c->pending))
 		goto again;
+	run_softirqs(t, false);	/* irq_exit() */
+}
+
+/* The CPU's pending softirqs, as the simulator runs them (sched/machine.c): over a task with
+ * bottom halves on (and, where ksoftirqd would have to preempt it, interrupts and preemption on
+ * too), in the CPU's softirq context, with interrupts on. */
+static void softirq_vector(void *arg)
+{
+	if (N.softirq_fn)
+		N.softirq_fn((unsigned)(uintptr_t)arg);
+}
+
+static void run_softirqs(struct nthread *t, bool preemptible)
+{
+	struct nctx *c = t ? t->cur : NULL;
+	if (!c || !t->owns || c->kind != LS_CTX_TASK || c->bh ||
+	    (preemptible && (c->irqs_off || c->preempt)))
+		return;
+	struct ncpu *cpu = &N.cpu[t->cpu];
+	unsigned p;
+	while ((p = __atomic_exchange_n(&cpu->softirq_pending, 0, __ATOMIC_SEQ_CST)))
+		for (; p; p &= p - 1)
+			run_interrupt(t, cpu->softirq, softirq_vector,
+				      (void *)(uintptr_t)__builtin_ctz(p), NULL);
 }
 
 void ls_point(enum ls_op op, const void *addr, const struct ls_site *site)
@@ -482,8 +513,10 @@ void ls_irq_restore(unsigned long flags)
 	if (!c)
 		return;
 	c->irqs_off = flags != 0;
-	if (!c->irqs_off)
+	if (!c->irqs_off) {
 		try_deliver(self);
+		run_softirqs(self, true);
+	}
 }
 
 void ls_irq_disable(void)
@@ -519,12 +552,75 @@ void ls_preempt_enable(void)
 	if (c->preempt <= 0)
 		ls_fail(NULL, "preempt_enable() without preempt_disable() in %s", c->name);
 	c->preempt--;
+	if (c->preempt == 0)
+		run_softirqs(self, true);
 }
 
 int ls_preempt_count(void)
 {
 	struct nctx *c = cur();
-	return c ? c->preempt : 0;
+	return c ? c->preempt + c->bh : 0;
+}
+
+void ls_bh_disable(void)
+{
+	struct nctx *c = cur();
+	if (c)
+		c->bh++;
+}
+
+void ls_bh_enable(void)
+{
+	struct nctx *c = cur();
+	if (!c)
+		return;
+	if (c->bh <= 0)
+		ls_fail(NULL, "local_bh_enable() without local_bh_disable() in %s", c->name);
+	if (--c->bh == 0)
+		run_softirqs(self, false);
+}
+
+static bool chain_softirq(const struct nctx *c, bool bh)
+{
+	for (; c; c = c->below)
+		if (c->kind == LS_CTX_SOFTIRQ || (bh && c->bh))
+			return true;
+	return false;
+}
+
+bool ls_in_interrupt(void)
+{
+	struct nctx *c = cur();
+	return c && (c->kind != LS_CTX_TASK || c->bh);
+}
+
+bool ls_in_softirq(void)
+{
+	return chain_softirq(cur(), true);
+}
+
+bool ls_in_serving_softirq(void)
+{
+	return chain_softirq(cur(), false);
+}
+
+bool ls_softirqs_enabled(void)
+{
+	return !chain_softirq(cur(), true);
+}
+
+void ls_softirq_raise(unsigned nr)
+{
+	struct nthread *t = self;
+	if (!t || !t->cur || nr >= LS_NR_SOFTIRQS)
+		return;
+	__atomic_fetch_or(&N.cpu[t->cpu].softirq_pending, 1u << nr, __ATOMIC_SEQ_CST);
+	run_softirqs(t, true);
+}
+
+void ls_set_softirq_handler(void (*fn)(unsigned nr))
+{
+	N.softirq_fn = fn;
 }
 
 void ls_irq_raise(int cpu)
@@ -1017,7 +1113,7 @@ int ls_native_child(const struct ls_target *t, int variant, struct ls_native_sha
 	N.sh = sh;
 	N.ncpus = t->ncpus;
 	N.ntasks = t->ntasks;
-	N.nctx = t->ntasks + 2 * t->ncpus;
+	N.nctx = t->ntasks + 3 * t->ncpus;
 	N.mean_round_ns = 5000;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	N.ncores = cores > 0 ? (int)cores : 1;
@@ -1029,6 +1125,12 @@ int ls_native_child(const struct ls_target *t, int variant, struct ls_native_sha
 			c->cpu = t->tasks[i].cpu;
 			c->name = t->tasks[i].name;
 			N.cpu[c->cpu].ntasks++;
+		} else if (i >= t->ntasks + 2 * t->ncpus) {
+			c->cpu = i - t->ntasks - 2 * t->ncpus;
+			c->kind = LS_CTX_SOFTIRQ;
+			snprintf(c->namebuf, sizeof(c->namebuf), "softirq@cpu%d", c->cpu);
+			c->name = c->namebuf;
+			N.cpu[c->cpu].softirq = c;
 		} else {
 			int k = i - t->ntasks;
 			c->cpu = k / 2;

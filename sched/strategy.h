@@ -223,7 +223,7 @@ struct ls_dfs {
 	uint32_t pos;			/* next node of the running execution */
 	uint64_t units;			/* shard units reached so far, in search order */
 	bool started, finished, settled, off;
-	uint32_t child;			/* sleep set for the node after the last choice */
+	uint64_t child;			/* sleep set for the node after the last choice */
 	int ran_ctx;			/* what the last choice ran, and the machine before it */
 	uint8_t ran_kind;
 	bool snap_timed;

@@ -52,7 +52,7 @@ static void site_text(const struct ls_machine *m, const void *addr, const struct
 
 static const char *kind_word(enum ls_ctx_kind k)
 {
-	return k == LS_CTX_TASK ? "task" : k == LS_CTX_HARDIRQ ? "hardirq" : "NMI";
+	return k == LS_CTX_TASK ? "task" : k == LS_CTX_HARDIRQ ? "hardirq" : k == LS_CTX_SOFTIRQ ? "softirq" : "NMI";
 }
 
 static void ctx_line(struct ls_buf *b, const struct ls_machine *m, const struct ls_ctx *c)
@@ -116,7 +116,8 @@ static void event_text(const struct ls_machine *m, const struct ls_step_rec *r, 
 	const struct ls_ctx *c = &m->ctx[r->ctx];
 	char obj[64];
 	/* A CPU has one NMI and one hardirq context: the column and the mark name it. */
-	const char *who = c->kind == LS_CTX_NMI ? "[NMI]" : c->kind == LS_CTX_HARDIRQ ? "[IRQ]" : c->name;
+	const char *who = c->kind == LS_CTX_NMI ? "[NMI]" : c->kind == LS_CTX_HARDIRQ ? "[IRQ]" :
+			  c->kind == LS_CTX_SOFTIRQ ? "[SOFTIRQ]" : c->name;
 	const char *what = r->site ? r->site->what : "?";
 	bool named = r->addr && ls_machine_describe(m, r->addr, obj, sizeof(obj));
 	switch (r->op) {

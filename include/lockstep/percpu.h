@@ -54,8 +54,14 @@
 #define in_nmi() (ls_ctx_kind() == LS_CTX_NMI)
 #define in_hardirq() (ls_ctx_kind() == LS_CTX_HARDIRQ)
 #define in_irq() in_hardirq()
-#define in_interrupt() (ls_ctx_kind() != LS_CTX_TASK)
+#define in_interrupt() ls_in_interrupt()
+#define in_softirq() ls_in_softirq()
+#define in_serving_softirq() ls_in_serving_softirq()
+/* The kernel's in_task(): no NMI, no hardirq, no softirq being served (bottom halves may be
+ * disabled). */
 #define in_task() (ls_ctx_kind() == LS_CTX_TASK)
+#define local_bh_disable() ls_bh_disable()
+#define local_bh_enable() ls_bh_enable()
 #define irqs_disabled() ls_irqs_disabled()
 #define local_irq_save(flags) do { (flags) = ls_irq_save(); } while (0)
 #define local_irq_restore(flags) ls_irq_restore(flags)

@@ -140,7 +140,10 @@ enum ls_op {
 
 const char *ls_op_name(enum ls_op op);
 
-enum ls_ctx_kind { LS_CTX_TASK, LS_CTX_HARDIRQ, LS_CTX_NMI };
+/* The kinds of context.  A softirq runs on top of the task (or idle CPU) it interrupted, with
+ * hardirqs on, and hardirqs and NMIs may interrupt it; its value is last so that the three older
+ * kinds keep theirs. */
+enum ls_ctx_kind { LS_CTX_TASK, LS_CTX_HARDIRQ, LS_CTX_NMI, LS_CTX_SOFTIRQ };
 
 #define LS_NO_DEADLINE UINT64_MAX
 
@@ -194,6 +197,35 @@ void ls_preempt_disable(void);
 void ls_preempt_enable(void);
 int ls_preempt_count(void);
 
+/* Bottom halves (softirqs), per context: ls_bh_disable() and ls_bh_enable() nest like
+ * local_bh_disable()/local_bh_enable(), and count in ls_preempt_count() (in_atomic()), as
+ * SOFTIRQ_DISABLE_OFFSET does in the kernel's preempt count.  A softirq raised on a CPU runs
+ * in that CPU's softirq context:
+ *   - as the hardirq that raised it (or any hardirq) exits, when what it returns to is neither
+ *     serving a softirq nor has bottom halves disabled (irq_exit());
+ *   - in the ls_bh_enable() that enables bottom halves again in a task with a softirq pending
+ *     (local_bh_enable() -> do_softirq());
+ *   - raised from a task with bottom halves enabled (the kernel wakes ksoftirqd): at the first
+ *     instant that task may be preempted, with interrupts, preemption and bottom halves on:
+ *     the raise itself when they are on, else the call that turns the last of them back on.
+ * It runs every pending vector, lowest first, with hardirqs on, and runs again for vectors
+ * raised meanwhile, as __do_softirq() does. */
+#define LS_NR_SOFTIRQS 10
+void ls_bh_disable(void);
+void ls_bh_enable(void);
+/* in_interrupt(): a hardirq, an NMI, a softirq being served, or bottom halves disabled. */
+bool ls_in_interrupt(void);
+/* in_softirq(): serving a softirq or bottom halves disabled, here or under this interrupt. */
+bool ls_in_softirq(void);
+/* in_serving_softirq(): a softirq is being served here or under this interrupt. */
+bool ls_in_serving_softirq(void);
+/* lockdep's softirqs_enabled: neither serving a softirq nor bottom halves disabled. */
+bool ls_softirqs_enabled(void);
+/* Marks softirq vector nr pending on the current CPU (raise_softirq_irqoff()). */
+void ls_softirq_raise(unsigned nr);
+/* The model library's runner of one vector, called in softirq context. */
+void ls_set_softirq_handler(void (*fn)(unsigned nr));
+
 /* Raises a hardirq on cpu (a self-IPI when cpu is the current CPU).  It is delivered as soon as
  * that CPU's running context has interrupts enabled (a self-IPI with interrupts on: before this
  * call returns), never over an NMI, and runs the raised-interrupt handler that the model library
@@ -241,6 +273,10 @@ struct ls_model_hooks {
 	struct ls_blocker (*blocker)(const void *addr, int waiter);
 	/* Interrupts just came back on in the current context (the validator marks held locks). */
 	void (*irqs_on)(void);
+	/* Bottom halves just came back on in the current context (likewise). */
+	void (*softirqs_on)(void);
+	/* The current context is about to end (the validator checks it holds no lock). */
+	void (*ctx_exit)(void);
 };
 void ls_set_model_hooks(const struct ls_model_hooks *hooks);
 

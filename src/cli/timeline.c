@@ -63,7 +63,7 @@ struct row {
 	uint64_t step, clock;
 	const struct ls_site *site;
 	uint32_t obj;			/* name index + 1; 0: no address, or one the model cannot name */
-	uint32_t bands;			/* 3 bits per CPU: task, hardirq, NMI on its stack */
+	uint32_t bands;			/* 4 bits per CPU, bit = enum ls_ctx_kind: the contexts on its stack */
 	uint8_t ctx, op;
 	bool decided, hot;
 	struct ls_choice choice;
@@ -183,8 +183,8 @@ static void add_row(struct ls_timeline *tl, const struct ls_step_rec *rec)
 	const struct ls_ctx *c = &tl->m->ctx[rec->ctx];
 	if (tl->nrows < MAX_ROWS)
 		tl->rows = grow(tl->rows, &tl->rows_cap, tl->nrows + 1, sizeof(*tl->rows));
-	unsigned shift = 3u * (unsigned)c->cpu;
-	uint32_t bit = c->kind == LS_CTX_TASK ? 1u : c->kind == LS_CTX_HARDIRQ ? 2u : 4u;
+	unsigned shift = 4u * (unsigned)c->cpu;
+	uint32_t bit = 1u << c->kind;
 	if (rec->op == LS_OP_ENTER)
 		tl->stacks |= bit << shift;
 	tl->last_row[rec->ctx] = tl->nrows;
@@ -329,7 +329,7 @@ static void tl_begin(struct ls_strategy *st, uint64_t seed)
 	for (int i = 0; i < tl->m->nctx; i++) {
 		const struct ls_ctx *c = &tl->m->ctx[i];
 		if (c->kind == LS_CTX_TASK && tl->tasks[c->cpu]++ == 0)
-			tl->stacks |= 1u << (3 * c->cpu);
+			tl->stacks |= 1u << (4 * c->cpu);
 	}
 	tl->inner->begin(tl->inner, seed);
 }
@@ -710,10 +710,12 @@ static const char page_style[] =
 	"#tl td.lk{position:relative;padding:0;border-bottom:0;overflow:hidden}\n"
 	".b{position:absolute;top:0;bottom:0}\n"
 	".bt{left:2px;width:30px;background:#dbe8fb}\n"
-	".bi{left:9px;width:23px;background:#ffd9a8}\n"
+	".bs{left:6px;width:26px;background:#d4edc9}\n"
+	".bi{left:10px;width:22px;background:#ffd9a8}\n"
 	".bn{left:16px;width:16px;background:#f6b4cb}\n"
-	".bt.r{background:#7fa7e6}.bi.r{background:#f0a040}.bn.r{background:#d9527f}\n"
-	".kt{color:#1a4fa0}.ki{color:#a85400}.kn{color:#ad1457}\n"
+	".bt.r{background:#7fa7e6}.bs.r{background:#6cb85a}.bi.r{background:#f0a040}"
+	".bn.r{background:#d9527f}\n"
+	".kt{color:#1a4fa0}.ks{color:#2e7d32}.ki{color:#a85400}.kn{color:#ad1457}\n"
 	".h{position:absolute;top:0;bottom:0;width:5px;background:#78909c}\n"
 	".h.a{top:3px;border-radius:3px 3px 0 0}\n"
 	".h.e{bottom:3px;border-radius:0 0 3px 3px}\n"
@@ -757,7 +759,12 @@ static const char page_script[] =
 
 static const char *kind_class(enum ls_ctx_kind k)
 {
-	return k == LS_CTX_TASK ? "kt" : k == LS_CTX_HARDIRQ ? "ki" : "kn";
+	return k == LS_CTX_TASK ? "kt" : k == LS_CTX_SOFTIRQ ? "ks" : k == LS_CTX_HARDIRQ ? "ki" : "kn";
+}
+
+static const char *band_class(enum ls_ctx_kind k)
+{
+	return k == LS_CTX_TASK ? "bt" : k == LS_CTX_SOFTIRQ ? "bs" : k == LS_CTX_HARDIRQ ? "bi" : "bn";
 }
 
 static void render_finding(struct ls_buf *b, const struct ls_timeline *tl,
@@ -887,14 +894,16 @@ static void render_row(struct ls_buf *b, struct ls_timeline *tl, uint64_t i, uin
 		      r->step, r->clock);
 	bool time = r->op == LS_OP_TIME;
 	for (int cpu = 0; cpu < m->ncpus; cpu++) {
-		uint32_t bands = r->bands >> (3 * cpu);
+		uint32_t bands = r->bands >> (4 * cpu);
 		bool here = c->cpu == cpu && !time;
 		ls_buf_printf(b, "<td class=\"ln\">");
-		static const char *const band[3] = { "bt", "bi", "bn" };
-		for (int k = 0; k < 3; k++)
-			if (bands & (1u << k))
-				ls_buf_printf(b, "<i class=\"b %s%s\"></i>", band[k],
-					      here && (int)c->kind == k ? " r" : "");
+		/* Drawn outermost first: task, softirq, hardirq, NMI. */
+		static const enum ls_ctx_kind order[4] = { LS_CTX_TASK, LS_CTX_SOFTIRQ, LS_CTX_HARDIRQ,
+							   LS_CTX_NMI };
+		for (int k = 0; k < 4; k++)
+			if (bands & (1u << order[k]))
+				ls_buf_printf(b, "<i class=\"b %s%s\"></i>", band_class(order[k]),
+					      here && c->kind == order[k] ? " r" : "");
 		if (here) {
 			ls_buf_printf(b, "<span class=\"who %s\">%s", kind_class(c->kind),
 				      r->op == LS_OP_ENTER ? "&gt;&gt; " : r->op == LS_OP_EXIT ? "&lt;&lt; " : "");
