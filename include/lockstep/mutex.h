@@ -44,12 +44,14 @@ struct mutex {
 
 void ls_mutex_init(struct mutex *lock, const char *name, const void *key);
 void ls_mutex_lock(struct mutex *lock, const struct ls_site *site);
+void ls_mutex_lock_nested(struct mutex *lock, unsigned subclass, const struct ls_site *site);
 int ls_mutex_trylock(struct mutex *lock, const struct ls_site *site);
 void ls_mutex_unlock(struct mutex *lock, const struct ls_site *site);
 bool ls_mutex_is_locked(struct mutex *lock, const struct ls_site *site);
 
 #define mutex_init(l) ls_mutex_init((l), #l, LS_SITE("mutex_init"))
 #define mutex_lock(l) ls_mutex_lock((l), LS_SITE("mutex_lock"))
+#define mutex_lock_nested(l, sub) ls_mutex_lock_nested((l), (sub), LS_SITE("mutex_lock_nested"))
 #define mutex_trylock(l) ls_mutex_trylock((l), LS_SITE("mutex_trylock"))
 #define mutex_unlock(l) ls_mutex_unlock((l), LS_SITE("mutex_unlock"))
 #define mutex_is_locked(l) ls_mutex_is_locked((l), LS_SITE("mutex_is_locked"))

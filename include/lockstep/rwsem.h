@@ -81,6 +81,8 @@ void ls_init_rwsem(struct rw_semaphore *sem, const char *name, const void *key);
 void ls_down_read(struct rw_semaphore *sem, const struct ls_site *site);
 int ls_down_read_trylock(struct rw_semaphore *sem, const struct ls_site *site);
 void ls_down_write(struct rw_semaphore *sem, const struct ls_site *site);
+void ls_down_read_nested(struct rw_semaphore *sem, unsigned subclass, const struct ls_site *site);
+void ls_down_write_nested(struct rw_semaphore *sem, unsigned subclass, const struct ls_site *site);
 int ls_down_write_trylock(struct rw_semaphore *sem, const struct ls_site *site);
 void ls_up_read(struct rw_semaphore *sem, const struct ls_site *site);
 void ls_up_read_non_owner(struct rw_semaphore *sem, const struct ls_site *site);
@@ -92,6 +94,8 @@ int ls_rwsem_is_locked(struct rw_semaphore *sem, const struct ls_site *site);
 #define down_read(sem) ls_down_read((sem), LS_SITE("down_read"))
 #define down_read_trylock(sem) ls_down_read_trylock((sem), LS_SITE("down_read_trylock"))
 #define down_write(sem) ls_down_write((sem), LS_SITE("down_write"))
+#define down_read_nested(sem, sub) ls_down_read_nested((sem), (sub), LS_SITE("down_read_nested"))
+#define down_write_nested(sem, sub) ls_down_write_nested((sem), (sub), LS_SITE("down_write_nested"))
 #define down_write_trylock(sem) ls_down_write_trylock((sem), LS_SITE("down_write_trylock"))
 #define up_read(sem) ls_up_read((sem), LS_SITE("up_read"))
 #define up_read_non_owner(sem) ls_up_read_non_owner((sem), LS_SITE("up_read_non_owner"))

@@ -9,8 +9,12 @@
  *   spin_lock / spin_unlock           off inside    unchanged           any context
  *   spin_lock_irq / spin_unlock_irq   off inside    off inside, then on task or irq-safe code
  *   spin_lock_irqsave / _irqrestore   off inside    saved, restored     any context
- *   spin_lock_bh / spin_unlock_bh     off inside    unchanged           (bh modelled as preemption)
+ *   spin_lock_bh / spin_unlock_bh     off inside    unchanged           any context; bottom halves
+ *                                                                       off inside, and a softirq
+ *                                                                       pending runs at the unlock
  *   spin_trylock*                     as the lock form when it returns 1; unchanged on 0
+ *   *_nested(l, subclass)             as the plain form, validated as subclass `subclass` of the
+ *                                     lock's class (lockdep.h), e.g. SINGLE_DEPTH_NESTING
  *
  * Lock classes (lockdep keys):
  *   DEFINE_SPINLOCK(x), DEFINE_RAW_SPINLOCK(x)   key = the lock itself, class name "x";
@@ -75,10 +79,13 @@ typedef struct spinlock {
 void ls_raw_spin_lock_init(raw_spinlock_t *lock, const char *name, const void *key,
 			   enum ls_wait_type wait_type);
 void ls_raw_spin_lock(raw_spinlock_t *lock, const struct ls_site *site);
+void ls_raw_spin_lock_nested(raw_spinlock_t *lock, unsigned subclass, const struct ls_site *site);
 int ls_raw_spin_trylock(raw_spinlock_t *lock, const struct ls_site *site);
 void ls_raw_spin_unlock(raw_spinlock_t *lock, const struct ls_site *site);
 int ls_raw_spin_is_locked(raw_spinlock_t *lock, const struct ls_site *site);
 unsigned long ls_raw_spin_lock_irqsave(raw_spinlock_t *lock, const struct ls_site *site);
+unsigned long ls_raw_spin_lock_irqsave_nested(raw_spinlock_t *lock, unsigned subclass,
+					      const struct ls_site *site);
 int ls_raw_spin_trylock_irqsave(raw_spinlock_t *lock, unsigned long *flags,
 				const struct ls_site *site);
 void ls_raw_spin_unlock_irqrestore(raw_spinlock_t *lock, unsigned long flags,
@@ -93,6 +100,8 @@ void ls_raw_spin_lock_init_internal(raw_spinlock_t *lock);
 #define raw_spin_lock_init(l)                                                                   \
 	ls_raw_spin_lock_init((l), #l, LS_SITE("raw_spin_lock_init"), LS_WAIT_SPIN)
 #define raw_spin_lock(l) ls_raw_spin_lock((l), LS_SITE("raw_spin_lock"))
+#define raw_spin_lock_nested(l, sub)                                                            \
+	ls_raw_spin_lock_nested((l), (sub), LS_SITE("raw_spin_lock_nested"))
 #define raw_spin_trylock(l) ls_raw_spin_trylock((l), LS_SITE("raw_spin_trylock"))
 #define raw_spin_unlock(l) ls_raw_spin_unlock((l), LS_SITE("raw_spin_unlock"))
 #define raw_spin_is_locked(l) ls_raw_spin_is_locked((l), LS_SITE("raw_spin_is_locked"))
@@ -110,6 +119,11 @@ void ls_raw_spin_lock_init_internal(raw_spinlock_t *lock);
 	do {                                                                                     \
 		(flags) = ls_raw_spin_lock_irqsave((l), LS_SITE("raw_spin_lock_irqsave"));       \
 	} while (0)
+#define raw_spin_lock_irqsave_nested(l, flags, sub)                                             \
+	do {                                                                                     \
+		(flags) = ls_raw_spin_lock_irqsave_nested((l), (sub),                           \
+							  LS_SITE("raw_spin_lock_irqsave_nested")); \
+	} while (0)
 #define raw_spin_trylock_irqsave(l, flags)                                                      \
 	ls_raw_spin_trylock_irqsave((l), &(flags), LS_SITE("raw_spin_trylock_irqsave"))
 #define raw_spin_unlock_irqrestore(l, flags)                                                    \
@@ -120,6 +134,8 @@ void ls_raw_spin_lock_init_internal(raw_spinlock_t *lock);
 #define spin_lock_init(l)                                                                       \
 	ls_raw_spin_lock_init(&(l)->rlock, #l, LS_SITE("spin_lock_init"), LS_WAIT_CONFIG)
 #define spin_lock(l) ls_raw_spin_lock(&(l)->rlock, LS_SITE("spin_lock"))
+#define spin_lock_nested(l, sub)                                                                \
+	ls_raw_spin_lock_nested(&(l)->rlock, (sub), LS_SITE("spin_lock_nested"))
 #define spin_trylock(l) ls_raw_spin_trylock(&(l)->rlock, LS_SITE("spin_trylock"))
 #define spin_unlock(l) ls_raw_spin_unlock(&(l)->rlock, LS_SITE("spin_unlock"))
 #define spin_is_locked(l) ls_raw_spin_is_locked(&(l)->rlock, LS_SITE("spin_is_locked"))
@@ -137,21 +153,39 @@ void ls_raw_spin_lock_init_internal(raw_spinlock_t *lock);
 	do {                                                                                     \
 		(flags) = ls_raw_spin_lock_irqsave(&(l)->rlock, LS_SITE("spin_lock_irqsave"));   \
 	} while (0)
+#define spin_lock_irqsave_nested(l, flags, sub)                                                 \
+	do {                                                                                     \
+		(flags) = ls_raw_spin_lock_irqsave_nested(&(l)->rlock, (sub),                   \
+							  LS_SITE("spin_lock_irqsave_nested")); \
+	} while (0)
 #define spin_trylock_irqsave(l, flags)                                                          \
 	ls_raw_spin_trylock_irqsave(&(l)->rlock, &(flags), LS_SITE("spin_trylock_irqsave"))
 #define spin_unlock_irqrestore(l, flags)                                                        \
 	ls_raw_spin_unlock_irqrestore(&(l)->rlock, (flags), LS_SITE("spin_unlock_irqrestore"))
-/* lockstep has no softirqs: disabling bottom halves only disables preemption. */
+/* Bottom halves off around the lock; the unlock runs a softirq that became pending meanwhile. */
 #define spin_lock_bh(l)                                                                         \
 	do {                                                                                     \
-		ls_preempt_disable();                                                            \
+		ls_bh_disable();                                                                 \
 		ls_raw_spin_lock(&(l)->rlock, LS_SITE("spin_lock_bh"));                          \
 	} while (0)
 #define spin_unlock_bh(l)                                                                       \
 	do {                                                                                     \
 		ls_raw_spin_unlock(&(l)->rlock, LS_SITE("spin_unlock_bh"));                      \
-		ls_preempt_enable();                                                             \
+		ls_bh_enable();                                                                  \
 	} while (0)
+#define spin_trylock_bh(l) ls_raw_spin_trylock_bh(&(l)->rlock, LS_SITE("spin_trylock_bh"))
+#define raw_spin_lock_bh(l)                                                                     \
+	do {                                                                                     \
+		ls_bh_disable();                                                                 \
+		ls_raw_spin_lock((l), LS_SITE("raw_spin_lock_bh"));                              \
+	} while (0)
+#define raw_spin_unlock_bh(l)                                                                   \
+	do {                                                                                     \
+		ls_raw_spin_unlock((l), LS_SITE("raw_spin_unlock_bh"));                          \
+		ls_bh_enable();                                                                  \
+	} while (0)
+/* Returns 1 with bottom halves off and the lock held, 0 with both as they were. */
+int ls_raw_spin_trylock_bh(raw_spinlock_t *lock, const struct ls_site *site);
 
 /* ---- for lock models --------------------------------------------------------------------- */
 

@@ -54,23 +54,33 @@ struct ls_held {
 	uint8_t state;			/* enum ls_held_state */
 	bool trylock;
 	bool irqs_off;			/* interrupts were off when it was taken */
+	bool bh_off;			/* softirqs were off (bottom halves disabled, or serving) */
 	const struct ls_site *site;
 	uint64_t step;			/* of the annotation: with map, the acquisition's identity */
 	uint64_t held_step;		/* the step it was taken at; UINT64_MAX until then */
 };
 
-/* Lockdep's usage bits, with NMI in place of softirq (lockstep models no softirqs). */
+/* Lockdep's usage bits, in lockdep's layout (bit 0: read, bit 1: direction, bits 2-3: the state,
+ * hardirq or softirq), then lockstep's own: NMI usage, which the kernel's lockdep does not track
+ * (it is off inside NMIs), in a column of its own. */
 enum ls_usage_bit {
 	LS_USED_IN_HARDIRQ,
 	LS_USED_IN_HARDIRQ_READ,
 	LS_ENABLED_HARDIRQ,
 	LS_ENABLED_HARDIRQ_READ,
-	LS_USED_IN_NMI,
-	LS_USED_IN_NMI_READ,
+	LS_USED_IN_SOFTIRQ,
+	LS_USED_IN_SOFTIRQ_READ,
+	LS_ENABLED_SOFTIRQ,
+	LS_ENABLED_SOFTIRQ_READ,
 	LS_USED,
 	LS_USED_READ,
+	LS_USED_IN_NMI,
+	LS_USED_IN_NMI_READ,
 	LS_USAGE_BITS
 };
+#define LS_USAGE_READ 1		/* lockdep's LOCK_USAGE_READ_MASK */
+#define LS_USAGE_DIR 2		/* LOCK_USAGE_DIR_MASK: 0 used in, 1 enabled */
+#define LS_USAGE_STATES 2	/* hardirq, softirq */
 
 /* Where a usage bit or a dependency was first seen. */
 struct ls_origin {
@@ -84,10 +94,12 @@ struct ls_origin {
 };
 
 struct ls_lock_class {
-	const void *key;
-	const char *name;
+	const void *key;		/* the map's key + subclass */
+	const char *name;		/* "name", or "name/subclass" in namebuf */
 	uint8_t wait_type;
 	uint8_t flags;
+	uint8_t subclass;
+	char namebuf[56];
 	uint32_t usage;			/* 1 << enum ls_usage_bit */
 	struct ls_origin first[LS_USAGE_BITS];
 	int out, in;			/* heads of the edge lists, -1 when empty */
@@ -112,6 +124,9 @@ enum ls_lockdep_bug {
 	LS_BUG_IRQ_ORDER,		/* irq-safe -> irq-unsafe through a new dependency */
 	LS_BUG_INVERSION,		/* a new usage bit conflicts with a dependency's */
 	LS_BUG_UNLOCK,			/* release of a lock the context does not hold */
+	LS_BUG_FREED,			/* memory holding a held lock freed or re-initialised */
+	LS_BUG_HELD_AT_EXIT,		/* a context ended holding locks */
+	LS_BUG_WAIT_CONTEXT,		/* a lock taken where its wait type is not allowed */
 };
 
 struct ls_lockdep_report {
@@ -129,7 +144,10 @@ struct ls_lockdep_report {
 	int chain[LS_MAX_CHAIN];	/* circular: the dependencies from next back to prev */
 	int nchain;
 	bool chain_truncated;
-	int usage_old, usage_new;	/* usage and inversion bugs */
+	int usage_old, usage_new;	/* usage and inversion bugs; irq order: safe, unsafe bit */
+	const struct ls_site *at;	/* freed: where the memory was freed or re-initialised */
+	unsigned len;			/* freed: its length */
+	int curr_inner;			/* wait context: the innermost wait type allowed here */
 	int other_class;		/* inversion: the class at the other end; irq order: the safe one */
 	int unsafe_class;		/* irq order: the irq-unsafe class */
 	struct ls_held held[LS_MAX_LOCK_DEPTH];
@@ -167,8 +185,11 @@ int ls_lockdep_held(int ctx, const struct ls_held **held);
 
 const struct ls_lock_class *ls_lockdep_class(int id);
 const char *ls_usage_name(int bit);
-/* Interrupts came back on in the current context (called by the machine's model hook). */
+/* Interrupts, or bottom halves, came back on in the current context; the current context is
+ * about to end (called through the machine's model hooks). */
 void ls_lockdep_irqs_on(void);
+void ls_lockdep_softirqs_on(void);
+void ls_lockdep_ctx_exit(void);
 const struct ls_dep *ls_lockdep_dep(int id);
 
 /* The report in lockdep's layout (spec §4.1), then lockstep's concrete account. */

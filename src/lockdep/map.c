@@ -7,8 +7,32 @@ void ls_lockdep_init_map(struct ls_lockdep_map *map, const void *lock, const cha
 {
 	map->name = name;
 	map->key = key ? key : lock;
+	map->subclass = 0;
 	map->lock = lock;
 	map->class_id = 0;
 	map->wait_type = (uint8_t)wait_type;
 	map->flags = (uint8_t)flags;
+}
+
+void ls_lockdep_set_class(struct ls_lockdep_map *map, const struct lock_class_key *key,
+			  const char *name, unsigned subclass)
+{
+	map->key = key;
+	map->name = name;
+	map->class_id = 0;
+	map->subclass = (uint8_t)(subclass < MAX_LOCKDEP_SUBCLASSES ? subclass : 0);
+}
+
+void ls_lockdep_set_subclass(struct ls_lockdep_map *map, unsigned subclass)
+{
+	map->class_id = 0;
+	map->subclass = (uint8_t)(subclass < MAX_LOCKDEP_SUBCLASSES ? subclass : 0);
+}
+
+void ls_lockdep_reset_map(struct ls_lockdep_map *map, const void *lock)
+{
+	map->lock = lock;
+	if (!map->key)
+		map->key = lock;
+	map->class_id = 0;
 }

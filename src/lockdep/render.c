@@ -39,23 +39,25 @@ static const char *class_name(int id)
 	return n ? n : "?";
 }
 
-/* lockdep's get_usage_char(): '.', '+' (taken with irqs on), '-' (taken in irq), '?' both.
- * lockstep models no softirqs; their columns follow hardirqs-on, as in a task that never
- * disables bottom halves. */
-static char usage_char(uint32_t usage, int in_bit, int on_bit)
+/* lockdep's get_usage_char(): '.', '+' (taken with the interrupt enabled), '-' (taken in it),
+ * '?' both. */
+static char usage_char(uint32_t usage, int in_bit)
 {
-	bool in = usage & (1u << in_bit), on = usage & (1u << on_bit);
+	bool in = usage & (1u << in_bit), on = usage & (1u << (in_bit | LS_USAGE_DIR));
 	return in && on ? '?' : in ? '-' : on ? '+' : '.';
 }
 
+/* print_lock_name(): "(name){HARDIRQ-W HARDIRQ-R SOFTIRQ-W SOFTIRQ-R}-{inner:outer}", exactly
+ * lockdep's four characters.  NMI usage, which lockdep cannot see, is lockstep's own column:
+ * the account after the report names it (nmi_usage()). */
 static void class_text(struct ls_buf *b, int id)
 {
 	const struct ls_lock_class *c = ls_lockdep_class(id);
 	ls_buf_printf(b, "(%s){%c%c%c%c}-{%d:%d}", class_name(id),
-		      usage_char(c->usage, LS_USED_IN_HARDIRQ, LS_ENABLED_HARDIRQ),
-		      usage_char(c->usage, LS_USED_IN_HARDIRQ_READ, LS_ENABLED_HARDIRQ_READ),
-		      usage_char(c->usage, 31, LS_ENABLED_HARDIRQ),
-		      usage_char(c->usage, 31, LS_ENABLED_HARDIRQ_READ), c->wait_type, c->wait_type);
+		      usage_char(c->usage, LS_USED_IN_HARDIRQ),
+		      usage_char(c->usage, LS_USED_IN_HARDIRQ_READ),
+		      usage_char(c->usage, LS_USED_IN_SOFTIRQ),
+		      usage_char(c->usage, LS_USED_IN_SOFTIRQ_READ), c->wait_type, c->wait_type);
 }
 
 static void site_text(struct ls_buf *b, const struct ls_site *s)
@@ -88,10 +90,20 @@ static void who(struct ls_buf *b, int ctx)
 	ls_buf_printf(b, "%s/%d", ls_ctx_name(ctx), ctx);
 }
 
+/* "[HC%u[%lu]:SC%u[%lu]:HE%u:SE%u]": in a hardirq, in a softirq, hardirqs and softirqs enabled,
+ * as the acquisition saw them. */
 static void irq_flags(struct ls_buf *b, const struct ls_lockdep_report *r, bool irqs_off)
 {
-	int hc = r->ctx_kind != LS_CTX_TASK;
-	ls_buf_printf(b, "[HC%d[%d]:SC0[0]:HE%d:SE%d]", hc, hc, !irqs_off, !irqs_off);
+	int hc = r->ctx_kind == LS_CTX_HARDIRQ || r->ctx_kind == LS_CTX_NMI;
+	int sc = r->ctx_kind == LS_CTX_SOFTIRQ;
+	ls_buf_printf(b, "[HC%d[%d]:SC%d[%d]:HE%d:SE%d]", hc, hc, sc, sc, !irqs_off,
+		      !r->next.bh_off);
+}
+
+/* The state a usage bit is of, as lockdep's reports name it. */
+static const char *state_name(int bit)
+{
+	return (bit >> 2) == 1 ? "SOFTIRQ" : "HARDIRQ";
 }
 
 static void held_locks(struct ls_buf *b, const struct ls_machine *m,
@@ -259,13 +271,14 @@ static void usage(struct ls_buf *b, const struct ls_machine *m, const struct ls_
 static void irq_order(struct ls_buf *b, const struct ls_machine *m,
 		      const struct ls_lockdep_report *r)
 {
-	const char *title = "WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock order detected";
 	const struct ls_lock_class *safe = ls_lockdep_class(r->other_class);
 	const struct ls_lock_class *unsafe = ls_lockdep_class(r->unsafe_class);
-	int safe_bit = safe->usage & (1u << LS_USED_IN_HARDIRQ) ? LS_USED_IN_HARDIRQ
-								: LS_USED_IN_HARDIRQ_READ;
-	int unsafe_bit = unsafe->usage & (1u << LS_ENABLED_HARDIRQ) ? LS_ENABLED_HARDIRQ
-								    : LS_ENABLED_HARDIRQ_READ;
+	int safe_bit = r->usage_old, unsafe_bit = r->usage_new;
+	const char *st = state_name(safe_bit);
+	/* lockdep names the -READ forms of the states in its title. */
+	char title[96];
+	snprintf(title, sizeof(title), "WARNING: %s%s-safe -> %s%s-unsafe lock order detected", st,
+		 safe_bit & LS_USAGE_READ ? "-READ" : "", st, unsafe_bit & LS_USAGE_READ ? "-READ" : "");
 	header(b, m, title);
 	who(b, r->ctx);
 	ls_buf_printf(b, " ");
@@ -278,15 +291,15 @@ static void irq_order(struct ls_buf *b, const struct ls_machine *m,
 	class_text(b, r->prev.class_id);
 	ls_buf_printf(b, " -> ");
 	class_text(b, r->next.class_id);
-	ls_buf_printf(b, "\n\nbut this new dependency connects a HARDIRQ-irq-safe lock:\n ");
+	ls_buf_printf(b, "\n\nbut this new dependency connects a %s-irq-safe lock:\n ", st);
 	class_text(b, r->other_class);
-	ls_buf_printf(b, "\n\n... which became HARDIRQ-irq-safe at:\n  ");
+	ls_buf_printf(b, "\n\n... which became %s-irq-safe at:\n  ", st);
 	origin_text(b, &safe->first[safe_bit], r->exec);
 	ls_buf_printf(b, "\n");
 	ls_backtrace_print(&safe->first[safe_bit].bt, b);
-	ls_buf_printf(b, "\nto a HARDIRQ-irq-unsafe lock:\n ");
+	ls_buf_printf(b, "\nto a %s-irq-unsafe lock:\n ", st);
 	class_text(b, r->unsafe_class);
-	ls_buf_printf(b, "\n\n... which became HARDIRQ-irq-unsafe at:\n  ");
+	ls_buf_printf(b, "\n\n... which became %s-irq-unsafe at:\n  ", st);
 	origin_text(b, &unsafe->first[unsafe_bit], r->exec);
 	ls_buf_printf(b, "\n");
 	ls_backtrace_print(&unsafe->first[unsafe_bit].bt, b);
@@ -312,15 +325,16 @@ static void irq_order(struct ls_buf *b, const struct ls_machine *m,
 static void inversion(struct ls_buf *b, const struct ls_machine *m,
 		      const struct ls_lockdep_report *r)
 {
-	bool forwards = r->usage_new == LS_USED_IN_HARDIRQ || r->usage_new == LS_USED_IN_HARDIRQ_READ;
+	bool forwards = !(r->usage_new & LS_USAGE_DIR);
 	header(b, m, "WARNING: possible irq lock inversion dependency detected");
 	who(b, r->ctx);
 	ls_buf_printf(b, " ");
 	irq_flags(b, r, r->next.irqs_off);
 	ls_buf_printf(b, " just changed the state of lock:\n");
 	lock_line(b, m, &r->next);
-	ls_buf_printf(b, forwards ? "but this lock took another, HARDIRQ-unsafe lock in the past:\n "
-				  : "but this lock was taken by another, HARDIRQ-safe lock in the past:\n ");
+	ls_buf_printf(b, forwards ? "but this lock took another, %s%s-unsafe lock in the past:\n "
+				  : "but this lock was taken by another, %s%s-safe lock in the past:\n ",
+		      state_name(r->usage_old), r->usage_old & LS_USAGE_READ ? "-READ" : "");
 	class_text(b, r->other_class);
 	ls_buf_printf(b, "\n\n\nand interrupts could create inverse lock ordering between them.\n\n"
 			 "\nother info that might help us debug this:\n");
@@ -357,6 +371,47 @@ static void unlock(struct ls_buf *b, const struct ls_machine *m, const struct ls
 	held_locks(b, m, r);
 }
 
+/* ---- lifetime and wait types ------------------------------------------------------------- */
+
+static void freed(struct ls_buf *b, const struct ls_machine *m, const struct ls_lockdep_report *r)
+{
+	header(b, m, "WARNING: held lock freed!");
+	who(b, r->ctx);
+	ls_buf_printf(b, " is freeing memory (%u bytes) at ", r->len);
+	site_text(b, r->at);
+	ls_buf_printf(b, ", with a lock still held there!\n");
+	lock_line(b, m, &r->next);
+	if (r->other_ctx != r->ctx) {
+		ls_buf_printf(b, "held by ");
+		who(b, r->other_ctx);
+		ls_buf_printf(b, "\n");
+	}
+	held_locks(b, m, r);
+}
+
+static void held_at_exit(struct ls_buf *b, const struct ls_machine *m,
+			 const struct ls_lockdep_report *r)
+{
+	header(b, m, "WARNING: lock held when returning to user space!");
+	who(b, r->ctx);
+	ls_buf_printf(b, r->ctx_kind == LS_CTX_TASK
+				 ? " is leaving the kernel with locks still held!\n"
+				 : " is returning from the interrupt with locks still held!\n");
+	held_locks(b, m, r);
+}
+
+static void wait_context(struct ls_buf *b, const struct ls_machine *m,
+			 const struct ls_lockdep_report *r)
+{
+	header(b, m, "[ BUG: Invalid wait context ]");
+	who(b, r->ctx);
+	ls_buf_printf(b, " is trying to lock:\n");
+	lock_line(b, m, &r->next);
+	ls_buf_printf(b, "other info that might help us debug this:\ncontext-{%d:%d}\n",
+		      r->curr_inner, r->curr_inner);
+	held_locks(b, m, r);
+}
+
 /* ---- lockstep's account ------------------------------------------------------------------ */
 
 static void dep_line(struct ls_buf *b, const struct ls_dep *d, uint32_t exec)
@@ -364,6 +419,18 @@ static void dep_line(struct ls_buf *b, const struct ls_dep *d, uint32_t exec)
 	ls_buf_printf(b, "  %s -> %s: ", class_name(d->from), class_name(d->to));
 	origin_text(b, &d->origin, exec);
 	ls_buf_printf(b, "\n");
+}
+
+/* lockstep's column beyond lockdep's usage characters: a class taken in an NMI. */
+static void nmi_usage(struct ls_buf *b, int id)
+{
+	const struct ls_lock_class *c = ls_lockdep_class(id);
+	uint32_t nmi = c->usage & ((1u << LS_USED_IN_NMI) | (1u << LS_USED_IN_NMI_READ));
+	if (!nmi)
+		return;
+	ls_buf_printf(b, "lockstep: (%s) is also taken in NMI context {%s}, which lockdep does not "
+			 "track\n",
+		      class_name(id), ls_usage_name(__builtin_ctz(nmi)));
 }
 
 static void account(struct ls_buf *b, const struct ls_machine *m,
@@ -376,6 +443,9 @@ static void account(struct ls_buf *b, const struct ls_machine *m,
 	ls_buf_printf(b, " on CPU%d after step %" PRIu64 ", ", r->cpu, r->step);
 	site_text(b, r->next.site);
 	ls_buf_printf(b, "\n");
+	nmi_usage(b, r->next.class_id);
+	if (r->prev.map && r->prev.class_id != r->next.class_id)
+		nmi_usage(b, r->prev.class_id);
 	if (r->averted)
 		ls_buf_printf(b, "lockstep: averted: a lock on this path can fail to be acquired "
 				 "(resilient), so the kernel code gets an error back instead of "
@@ -437,6 +507,15 @@ void ls_lockdep_render(const struct ls_lockdep_report *r, const struct ls_machin
 		break;
 	case LS_BUG_UNLOCK:
 		unlock(b, m, r);
+		break;
+	case LS_BUG_FREED:
+		freed(b, m, r);
+		break;
+	case LS_BUG_HELD_AT_EXIT:
+		held_at_exit(b, m, r);
+		break;
+	case LS_BUG_WAIT_CONTEXT:
+		wait_context(b, m, r);
 		break;
 	}
 	account(b, m, r);
@@ -502,6 +581,14 @@ void ls_lockdep_signature(const struct ls_lockdep_report *r, const struct ls_mac
 		add_name(&classes, class_name(r->prev.class_id));
 		add_name(&classes, class_name(r->other_class));
 		add_name(&classes, class_name(r->unsafe_class));
+		break;
+	case LS_BUG_FREED:
+		add_name(&ctxs, ls_ctx_name(r->other_ctx));
+		break;
+	case LS_BUG_HELD_AT_EXIT:
+	case LS_BUG_WAIT_CONTEXT:
+		for (int i = 0; i < r->nheld; i++)
+			add_name(&classes, class_name(r->held[i].class_id));
 		break;
 	default:
 		break;

@@ -57,8 +57,10 @@ void ls_symbolize(const void *ip, char *buf, size_t n)
  * called, as the kernel's start at lock_acquire. */
 static bool entry_frame(const char *sym)
 {
-	static const char *const entries[] = { "ls_lock_acquire+", "ls_lock_release+",
-					       "ls_lockdep_irqs_on+" };
+	static const char *const entries[] = { "ls_lock_acquire+", "ls_lock_acquire_nested+",
+					       "ls_lock_release+", "ls_lockdep_irqs_on+",
+					       "ls_lockdep_softirqs_on+", "ls_lockdep_ctx_exit+",
+					       "ls_lockdep_check_freed+" };
 	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
 		if (strncmp(sym, entries[i], strlen(entries[i])) == 0)
 			return true;

@@ -135,7 +135,10 @@ void irq_work_single(void *arg)
 	ls_atomic_set(&work->node.a_flags, flags, LS_SITE("irq_work_single"));
 	/* Pairs with the fetch_or in irq_work_claim(). */
 	smp_mb();
+	/* lockdep_irq_work_enter(): a work not marked IRQ_WORK_HARD_IRQ may take {3:3} locks. */
+	ls_lockdep_irq_work_enter(!(flags & IRQ_WORK_HARD_IRQ));
 	work->func(work);
+	ls_lockdep_irq_work_exit();
 	/* Back to free unless someone claimed the work during the callback. */
 	(void)ls_atomic_cmpxchg(&work->node.a_flags, flags, flags & ~IRQ_WORK_BUSY,
 				LS_SITE("irq_work_single"));

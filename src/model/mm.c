@@ -212,14 +212,14 @@ void ls_file_init(struct file *file, struct inode *inode)
 
 void ls_mmap_assert_locked(struct mm_struct *mm, const struct ls_site *site)
 {
-	ls_lockdep_assert_held(&mm->mmap_lock.dep_map, site);
+	ls_lockdep_assert(&mm->mmap_lock.dep_map, LS_ASSERT_HELD, site);
 	if (!mm->mmap_lock.count.counter)
 		ls_fail(site, "VM_BUG_ON_MM(!rwsem_is_locked(&mm->mmap_lock))");
 }
 
 void ls_mmap_assert_write_locked(struct mm_struct *mm, const struct ls_site *site)
 {
-	ls_lockdep_assert_held(&mm->mmap_lock.dep_map, site);
+	ls_lockdep_assert(&mm->mmap_lock.dep_map, LS_ASSERT_HELD, site);
 	if (!(mm->mmap_lock.count.counter & RWSEM_WRITER_LOCKED))
 		ls_fail(site, "VM_BUG_ON_MM(!rwsem_is_locked(&mm->mmap_lock)): not write-locked");
 }

@@ -87,6 +87,8 @@ static void publish(struct mutex *lock)
 
 void ls_mutex_init(struct mutex *lock, const char *name, const void *key)
 {
+	/* DEBUG_MUTEXES' debug_mutex_init(): re-initialising a held mutex is freeing it. */
+	ls_lockdep_check_freed(lock, sizeof(*lock), key);
 	reset(lock);
 	ls_lockdep_init_map(&lock->dep_map, lock, ls_lock_class_name(name), key, LS_WAIT_SLEEP, 0);
 	publish(lock);
@@ -100,7 +102,7 @@ static void prepare(struct mutex *lock, const struct ls_site *site)
 	struct ls_lockdep_map *map = &lock->dep_map;
 	if (!map->key)
 		ls_lock_uninitialised(map, site);
-	ls_lockdep_init_map(map, lock, map->name, map->key, LS_WAIT_SLEEP, map->flags);
+	ls_lockdep_reset_map(map, lock);
 	publish(lock);
 }
 
@@ -154,9 +156,14 @@ static void dequeue_first(struct mutex *lock)
 
 void ls_mutex_lock(struct mutex *lock, const struct ls_site *site)
 {
+	ls_mutex_lock_nested(lock, 0, site);
+}
+
+void ls_mutex_lock_nested(struct mutex *lock, unsigned subclass, const struct ls_site *site)
+{
 	ls_might_sleep(site);
 	prepare(lock, site);
-	ls_lock_acquire(&lock->dep_map, 0, false, site);
+	ls_lock_acquire_nested(&lock->dep_map, subclass, 0, false, site);
 	long me = tag_of(ls_ctx_id());
 	if (ls_atomic_long_cmpxchg(&lock->owner, 0, me, site) == 0) {
 		ls_lock_acquired(&lock->dep_map, site);

@@ -81,7 +81,8 @@ static struct ls_blocker blocker(const void *addr, int waiter)
 	return (struct ls_blocker){ -1, LS_WAIT_NOBODY };
 }
 
-static const struct ls_model_hooks hooks = { describe, blocker, ls_lockdep_irqs_on };
+static const struct ls_model_hooks hooks = { describe, blocker, ls_lockdep_irqs_on,
+						 ls_lockdep_softirqs_on, ls_lockdep_ctx_exit };
 
 void ls_objects_install(void)
 {

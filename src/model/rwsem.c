@@ -216,6 +216,8 @@ static void publish(struct rw_semaphore *sem)
 
 void ls_init_rwsem(struct rw_semaphore *sem, const char *name, const void *key)
 {
+	/* __init_rwsem(): re-initialising a held rwsem is freeing it. */
+	ls_lockdep_check_freed(sem, sizeof(*sem), key);
 	reset(sem);
 	ls_lockdep_init_map(&sem->dep_map, sem, name, key, LS_WAIT_SLEEP, 0);
 	publish(sem);
@@ -229,7 +231,7 @@ static void prepare(struct rw_semaphore *sem, const struct ls_site *site)
 	struct ls_lockdep_map *map = &sem->dep_map;
 	if (!map->key)
 		ls_lock_uninitialised(map, site);
-	ls_lockdep_init_map(map, sem, map->name, map->key, LS_WAIT_SLEEP, map->flags);
+	ls_lockdep_reset_map(map, sem);
 	publish(sem);
 }
 
@@ -458,9 +460,14 @@ static void down_read_slowpath(struct rw_semaphore *sem, long count, const struc
 
 void ls_down_read(struct rw_semaphore *sem, const struct ls_site *site)
 {
+	ls_down_read_nested(sem, 0, site);
+}
+
+void ls_down_read_nested(struct rw_semaphore *sem, unsigned subclass, const struct ls_site *site)
+{
 	ls_might_sleep(site);
 	prepare(sem, site);
-	ls_lock_acquire(&sem->dep_map, 1, false, site);
+	ls_lock_acquire_nested(&sem->dep_map, subclass, 1, false, site);
 	long count = ls_atomic_long_op_return(&sem->count, LS_ATOMIC_ADD, RWSEM_READER_BIAS, site);
 	if (!(count & RWSEM_READ_FAILED_MASK)) {
 		ls_lock_acquired(&sem->dep_map, site);
@@ -607,9 +614,14 @@ static void down_write_slowpath(struct rw_semaphore *sem, const struct ls_site *
 
 void ls_down_write(struct rw_semaphore *sem, const struct ls_site *site)
 {
+	ls_down_write_nested(sem, 0, site);
+}
+
+void ls_down_write_nested(struct rw_semaphore *sem, unsigned subclass, const struct ls_site *site)
+{
 	ls_might_sleep(site);
 	prepare(sem, site);
-	ls_lock_acquire(&sem->dep_map, 0, false, site);
+	ls_lock_acquire_nested(&sem->dep_map, subclass, 0, false, site);
 	if (ls_atomic_long_cmpxchg(&sem->count, 0, RWSEM_WRITER_LOCKED, site) == 0) {
 		ls_lock_acquired(&sem->dep_map, site);
 		set_owner(sem, site);

@@ -137,6 +137,8 @@ static void publish(raw_spinlock_t *lock)
 void ls_raw_spin_lock_init(raw_spinlock_t *lock, const char *name, const void *key,
 			   enum ls_wait_type wait_type)
 {
+	/* DEBUG_SPINLOCK's __raw_spin_lock_init(): re-initialising a held lock is freeing it. */
+	ls_lockdep_check_freed(lock, sizeof(*lock), key);
 	reset_word(lock);
 	ls_lock_mark_fresh(&lock->gen);
 	ls_lockdep_init_map(&lock->dep_map, lock, ls_lock_class_name(name), key, wait_type, 0);
@@ -160,16 +162,20 @@ static void prepare(raw_spinlock_t *lock, const struct ls_site *site)
 	struct ls_lockdep_map *map = &lock->dep_map;
 	if (!map->key)
 		ls_lock_uninitialised(map, site);
-	ls_lockdep_init_map(map, lock, map->name, map->key, (enum ls_wait_type)map->wait_type,
-			    map->flags);
+	ls_lockdep_reset_map(map, lock);
 	publish(lock);
 }
 
 void ls_raw_spin_lock(raw_spinlock_t *lock, const struct ls_site *site)
 {
+	ls_raw_spin_lock_nested(lock, 0, site);
+}
+
+void ls_raw_spin_lock_nested(raw_spinlock_t *lock, unsigned subclass, const struct ls_site *site)
+{
 	ls_preempt_disable();
 	prepare(lock, site);
-	ls_lock_acquire(&lock->dep_map, 0, false, site);
+	ls_lock_acquire_nested(&lock->dep_map, subclass, 0, false, site);
 
 	ls_point(LS_OP_RMW, &lock->val, site);
 	/* Take a ticket: next += 1 (one fetch-and-add in the kernel's ticket locks). */
@@ -242,9 +248,24 @@ int ls_raw_spin_is_locked(raw_spinlock_t *lock, const struct ls_site *site)
 
 unsigned long ls_raw_spin_lock_irqsave(raw_spinlock_t *lock, const struct ls_site *site)
 {
+	return ls_raw_spin_lock_irqsave_nested(lock, 0, site);
+}
+
+unsigned long ls_raw_spin_lock_irqsave_nested(raw_spinlock_t *lock, unsigned subclass,
+					      const struct ls_site *site)
+{
 	unsigned long flags = ls_irq_save();
-	ls_raw_spin_lock(lock, site);
+	ls_raw_spin_lock_nested(lock, subclass, site);
 	return flags;
+}
+
+int ls_raw_spin_trylock_bh(raw_spinlock_t *lock, const struct ls_site *site)
+{
+	ls_bh_disable();
+	if (ls_raw_spin_trylock(lock, site))
+		return 1;
+	ls_bh_enable();
+	return 0;
 }
 
 int ls_raw_spin_trylock_irqsave(raw_spinlock_t *lock, unsigned long *flags,
