@@ -23,6 +23,7 @@
 #include <lockstep/percpu.h>
 #include <lockstep/lockdep.h>
 #include <lockstep/spinlock.h>
+#include <lockstep/rwlock.h>
 #include <lockstep/mutex.h>
 #include <lockstep/rwsem.h>
 #include <lockstep/mm.h>
@@ -30,6 +31,7 @@
 #include <lockstep/irq_work.h>
 #include <lockstep/rqspinlock.h>
 #include <lockstep/mmap_unlock_work.h>
+#include <lockstep/softirq.h>
 
 /* The structure of `type` whose `member` is at ptr. */
 #define container_of(ptr, type, member)                                                         \

@@ -10,6 +10,8 @@ void ls_model_reset(void)
 	ls_irq_work_reset();
 	ls_mm_reset();
 	ls_rqspinlock_reset();
+	ls_softirqs_reset();
+	ls_rwlock_force_read_recursive(false);
 }
 
 /* A word nobody writes: a delay parks on it until its deadline. */
