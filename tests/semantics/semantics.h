@@ -173,4 +173,15 @@ int trace_with_slow_replays_to_the_same_signature(void);
 int bytes_strategy_can_choose_slow(void);
 int format2_trace_is_refused_as_older(void);
 
+/* softirq.c */
+int softirq_raised_in_hardirq_runs_at_irq_exit(void);
+int softirq_never_runs_over_bh_disabled_task_and_runs_at_local_bh_enable(void);
+int spin_unlock_bh_runs_pending_softirq(void);
+int softirq_raised_from_task_runs_at_first_preemptible_instant(void);
+int hardirq_interrupts_a_softirq(void);
+int softirq_in_softirq_never_nests(void);
+int nmi_lands_in_softirq(void);
+int might_sleep_in_softirq_is_invalid_context(void);
+int validator_marks_in_softirq_usage(void);
+
 #endif

@@ -19,10 +19,15 @@
  *   acquisition  a lock counts as held from the step that took it, not from its announcement.
  *   wait-for     a hang's signature is a cycle through holders and queue order.
  *   traces       format 3 records slows and replays them; older formats are refused.
+ *   softirq      a raised softirq runs as the hardirq exits, inside the local_bh_enable() or
+ *                spin_unlock_bh() that enables bottom halves, or at the raising task's first
+ *                preemptible instant; never over bottom halves off, never nested; hardirqs and
+ *                NMIs land on it; in it might_sleep() is a BUG and locks are IN-SOFTIRQ.
  *
  * Usage: test_semantics [CASE...]   (no argument: every case; exit 0 pass, 1 fail)
  * The window scenario of the time and trace cases is in window.c; the format-2 trace refused by
- * the CLI is checked by test_trace_cli.sh. */
+ * the CLI is checked by test_trace_cli.sh.  The softirq cases came with the softirq context,
+ * after f4e2293; "new" says they could not be expressed before it. */
 #include "semantics.h"
 
 struct sem_case {
@@ -77,6 +82,16 @@ static const struct sem_case cases[] = {
 	CASE("traces", "new", trace_with_slow_replays_to_the_same_signature),
 	CASE("traces", "new", bytes_strategy_can_choose_slow),
 	CASE("traces", "new", format2_trace_is_refused_as_older),
+	CASE("softirq", "new", softirq_raised_in_hardirq_runs_at_irq_exit),
+	CASE("softirq", "new",
+	     softirq_never_runs_over_bh_disabled_task_and_runs_at_local_bh_enable),
+	CASE("softirq", "new", spin_unlock_bh_runs_pending_softirq),
+	CASE("softirq", "new", softirq_raised_from_task_runs_at_first_preemptible_instant),
+	CASE("softirq", "new", hardirq_interrupts_a_softirq),
+	CASE("softirq", "new", softirq_in_softirq_never_nests),
+	CASE("softirq", "new", nmi_lands_in_softirq),
+	CASE("softirq", "new", might_sleep_in_softirq_is_invalid_context),
+	CASE("softirq", "new", validator_marks_in_softirq_usage),
 };
 
 static bool selected(const char *name, int argc, char **argv)
