@@ -11,8 +11,9 @@
  * and an NMI.  Only the top of a stack runs; an interrupted context does not advance until the
  * interrupt returns.  NMIs never nest; hardirqs enter only over a task, a softirq (or an idle CPU)
  * whose interrupts are enabled; a softirq enters only over a task with bottom halves enabled (or
- * an idle CPU), and runs with interrupts on.  Several tasks may share a CPU: another of them may run when the
- * bottom task is preemptible (interrupts on, preempt count zero) or done.
+ * an idle CPU), and runs with interrupts on.  Several tasks may share a CPU: another of them may
+ * run when the bottom task is preemptible (interrupts on, preempt count and bottom halves zero)
+ * or done.
  *
  * The hardware's delivery rules, kept exactly:
  *   - an injected NMI or hardirq lands at a scheduling point, before the operation announced

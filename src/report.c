@@ -52,7 +52,10 @@ static void site_text(const struct ls_machine *m, const void *addr, const struct
 
 static const char *kind_word(enum ls_ctx_kind k)
 {
-	return k == LS_CTX_TASK ? "task" : k == LS_CTX_HARDIRQ ? "hardirq" : k == LS_CTX_SOFTIRQ ? "softirq" : "NMI";
+	return k == LS_CTX_TASK	   ? "task"
+	       : k == LS_CTX_HARDIRQ ? "hardirq"
+	       : k == LS_CTX_SOFTIRQ ? "softirq"
+				     : "NMI";
 }
 
 static void ctx_line(struct ls_buf *b, const struct ls_machine *m, const struct ls_ctx *c)

@@ -94,14 +94,20 @@ enum ls_assert_held { LS_ASSERT_HELD, LS_ASSERT_NOT_HELD, LS_ASSERT_HELD_WRITE,
 		      LS_ASSERT_HELD_READ };
 void ls_lockdep_assert(const struct ls_lockdep_map *map, enum ls_assert_held what,
 		       const struct ls_site *site);
-#define lockdep_assert_held(m)                                                                  	ls_lockdep_assert(&(m)->dep_map, LS_ASSERT_HELD, LS_SITE("lockdep_assert_held"))
-#define lockdep_assert_not_held(m)                                                              	ls_lockdep_assert(&(m)->dep_map, LS_ASSERT_NOT_HELD, LS_SITE("lockdep_assert_not_held"))
-#define lockdep_assert_held_write(m)                                                            	ls_lockdep_assert(&(m)->dep_map, LS_ASSERT_HELD_WRITE, LS_SITE("lockdep_assert_held_write"))
-#define lockdep_assert_held_read(m)                                                             	ls_lockdep_assert(&(m)->dep_map, LS_ASSERT_HELD_READ, LS_SITE("lockdep_assert_held_read"))
+#define lockdep_assert_held(m)                                                                  \
+	ls_lockdep_assert(&(m)->dep_map, LS_ASSERT_HELD, LS_SITE("lockdep_assert_held"))
+#define lockdep_assert_not_held(m)                                                              \
+	ls_lockdep_assert(&(m)->dep_map, LS_ASSERT_NOT_HELD, LS_SITE("lockdep_assert_not_held"))
+#define lockdep_assert_held_write(m)                                                            \
+	ls_lockdep_assert(&(m)->dep_map, LS_ASSERT_HELD_WRITE, LS_SITE("lockdep_assert_held_write"))
+#define lockdep_assert_held_read(m)                                                             \
+	ls_lockdep_assert(&(m)->dep_map, LS_ASSERT_HELD_READ, LS_SITE("lockdep_assert_held_read"))
 #define lockdep_is_held(m) ls_lockdep_is_held(&(m)->dep_map)
 void ls_lockdep_assert_irqs(bool disabled, const struct ls_site *site);
-#define lockdep_assert_irqs_disabled() ls_lockdep_assert_irqs(true, LS_SITE("lockdep_assert_irqs_disabled"))
-#define lockdep_assert_irqs_enabled() ls_lockdep_assert_irqs(false, LS_SITE("lockdep_assert_irqs_enabled"))
+#define lockdep_assert_irqs_disabled()                                                          \
+	ls_lockdep_assert_irqs(true, LS_SITE("lockdep_assert_irqs_disabled"))
+#define lockdep_assert_irqs_enabled()                                                           \
+	ls_lockdep_assert_irqs(false, LS_SITE("lockdep_assert_irqs_enabled"))
 
 /* ---- classes ------------------------------------------------------------------------------ */
 
@@ -113,7 +119,8 @@ void ls_lockdep_set_class(struct ls_lockdep_map *map, const struct lock_class_ke
 void ls_lockdep_set_subclass(struct ls_lockdep_map *map, unsigned subclass);
 #define lockdep_set_class(l, k) ls_lockdep_set_class(&(l)->dep_map, (k), #k, 0)
 #define lockdep_set_class_and_name(l, k, n) ls_lockdep_set_class(&(l)->dep_map, (k), (n), 0)
-#define lockdep_set_class_and_subclass(l, k, sub)                                               	ls_lockdep_set_class(&(l)->dep_map, (k), #k, (sub))
+#define lockdep_set_class_and_subclass(l, k, sub)                                               \
+	ls_lockdep_set_class(&(l)->dep_map, (k), #k, (sub))
 #define lockdep_set_subclass(l, sub) ls_lockdep_set_subclass(&(l)->dep_map, (sub))
 #define lockdep_set_novalidate_class(l) ((void)((l)->dep_map.flags |= LS_LOCKDEP_NOVALIDATE))
 
@@ -126,10 +133,11 @@ void ls_lockdep_irq_work_exit(void);
 /* ---- held-lock lifetime ------------------------------------------------------------------- */
 
 /* debug_check_no_locks_freed(): the memory [addr, addr + len) is being freed or re-initialised;
- * a lock inside it that any context holds is lockdep's "WARNING: held lock freed!".  Lock inits
- * call it on the lock; a target calls it (or kfree()-style helpers of the model library do) when
- * it frees an object with a lock inside. */
+ * a lock inside it that a context holds is lockdep's "WARNING: held lock freed!".  Every lock
+ * init calls it on the lock, as the kernel's debug inits do; a target calls it where the code it
+ * models frees an object with a lock inside (kfree(), a map element's free). */
 void ls_lockdep_check_freed(const void *addr, size_t len, const struct ls_site *site);
-#define debug_check_no_locks_freed(addr, len)                                                   	ls_lockdep_check_freed((addr), (len), LS_SITE("debug_check_no_locks_freed"))
+#define debug_check_no_locks_freed(addr, len)                                                   \
+	ls_lockdep_check_freed((addr), (len), LS_SITE("debug_check_no_locks_freed"))
 
 #endif

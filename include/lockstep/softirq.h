@@ -4,7 +4,8 @@
  *   open_softirq(nr, fn)      init      fn runs for vector nr (target init, before an execution)
  *   raise_softirq_irqoff(nr)  any       nr pending on this CPU; irqs must be off, as in the kernel
  *   raise_softirq(nr)         any       the same with interrupts saved and restored around it
- *   local_bh_disable/enable   any       bottom halves off/on (percpu.h); enable runs what is pending
+ *   local_bh_disable/enable   any       bottom halves off/on (percpu.h); the enable runs
+ *                                       what is pending
  *   spin_lock_bh/unlock_bh    any       spinlock.h
  *
  * When a pending vector runs is the runtime's rule (runtime.h, ls_bh_disable()): as a hardirq

@@ -370,7 +370,8 @@ struct cycle_goal {
 	bool prev_read;		/* the closing dependency's held side is shared */
 };
 
-/* lockdep's hlock_conflict(): back at prev, unless the path ends -(*R)-> and prev is held shared. */
+/* lockdep's hlock_conflict(): back at prev, unless the path ends -(*R)-> and prev is held
+ * shared. */
 static bool reaches_prev(int cls, bool only_xr, const void *arg)
 {
 	const struct cycle_goal *g = arg;
