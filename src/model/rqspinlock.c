@@ -114,7 +114,7 @@ struct rqspinlock_held {
 static struct qnode rqnodes[LS_NR_CPUS][_Q_MAX_NODES];
 static struct rqspinlock_held held[LS_NR_CPUS];
 /* Per context: its last -ETIMEDOUT came while it waited on a cycle of waits. */
-static bool timeout_in_cycle[LS_MAX_TASKS + 2 * LS_MAX_CPUS];
+static bool timeout_in_cycle[LS_MAX_TASKS + 3 * LS_MAX_CPUS];	/* softirqs' included */
 
 /* The lock word's accesses.  The kernel writes the locked and pending bytes and the tail half
  * with byte and halfword stores; update_word() is one indivisible read-modify-write of the word

@@ -75,7 +75,7 @@ struct wake_q {
 	int writer;			/* context id, or -1 */
 };
 
-#define MAX_CTX (LS_MAX_TASKS + 2 * LS_MAX_CPUS)
+#define MAX_CTX (LS_MAX_TASKS + 3 * LS_MAX_CPUS)	/* every context id, softirqs' included */
 
 /* TASK_UNINTERRUPTIBLE (true) or TASK_RUNNING, for contexts sleeping in down_write(); indexed
  * by context id + 1, so that a contended down_write() outside an execution reaches ls_park()'s
