@@ -32,6 +32,7 @@
 #include <lockstep/rqspinlock.h>
 #include <lockstep/mmap_unlock_work.h>
 #include <lockstep/softirq.h>
+#include <lockstep/trace.h>
 
 /* The structure of `type` whose `member` is at ptr. */
 #define container_of(ptr, type, member)                                                         \

@@ -11,6 +11,7 @@ void ls_model_reset(void)
 	ls_mm_reset();
 	ls_rqspinlock_reset();
 	ls_softirqs_reset();
+	ls_trace_reset();
 	ls_rwlock_force_read_recursive(false);
 }
 

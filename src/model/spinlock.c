@@ -185,8 +185,13 @@ void ls_raw_spin_lock_nested(raw_spinlock_t *lock, unsigned subclass, const stru
 	/* Every store to the word wakes its watchers, as a cache-line change is seen by every
 	 * spinner: a waiter woken by a later arrival re-reads the word and parks again. */
 	ls_wrote(&lock->val);
+	/* A queued spinlock's second and later waiters go to its `queue:` label and fire the
+	 * contention tracepoints (trace.h); the first spins on the pending bit and fires none. */
+	bool queued = ((ticket - tickets_owner(old)) & TICKET_MASK) >= 2;
 	if (tickets_owner(old) != ticket) {
 		ls_lock_contended(&lock->dep_map, site);
+		if (queued)
+			ls_trace_contention_begin(lock, LCB_F_SPIN);
 		for (;;) {
 			ls_park(&lock->val, LS_NO_DEADLINE, site);
 			ls_point(LS_OP_LOAD, &lock->val, site);
@@ -195,6 +200,8 @@ void ls_raw_spin_lock_nested(raw_spinlock_t *lock, unsigned subclass, const stru
 		}
 	}
 	ls_lock_acquired(&lock->dep_map, site);
+	if (queued)
+		ls_trace_contention_end(lock, 0);
 }
 
 int ls_raw_spin_trylock(raw_spinlock_t *lock, const struct ls_site *site)

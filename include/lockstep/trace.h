@@ -1,0 +1,46 @@
+/* The lock contention tracepoints, lock:contention_begin and lock:contention_end, as the queued
+ * spinlock and rqspinlock slow paths fire them, and probes attached to them (a BPF program on a
+ * tracepoint is such a probe; the kernel's bpf_trace_run*() recursion guard is the probe's own
+ * business).
+ *
+ *   register_trace_contention_begin(probe, data)  probe(data, lock, flags) at every begin
+ *   register_trace_contention_end(probe, data)    probe(data, lock, ret) at every end
+ *
+ * Probes run in the context that fires the tracepoint, at the point the kernel fires it, in the
+ * order registered; up to LS_TRACE_PROBES of each.  Registrations last one execution: a target
+ * registers its probes in its init hook.
+ *
+ * Where they fire:
+ *   spinlock_t, raw_spinlock_t (a ticket lock standing in for the queued spinlock): begin when a
+ *     waiter's ticket is two or more ahead of the one served, where a queued spinlock's waiter
+ *     would go to its `queue:` label (the first waiter spins on the pending bit and fires
+ *     nothing); end(lock, 0) once that waiter holds the lock;
+ *   rqspinlock: begin at `queue:`, after the AA check and the node count; end(lock, 0) at
+ *     `release:`, end(lock, error) at `err_release_node:`.
+ */
+#ifndef LOCKSTEP_TRACE_H
+#define LOCKSTEP_TRACE_H
+
+#define LS_TRACE_PROBES 4
+
+/* include/trace/events/lock.h's flags. */
+#define LCB_F_SPIN (1U << 0)
+#define LCB_F_READ (1U << 1)
+#define LCB_F_WRITE (1U << 2)
+#define LCB_F_RT (1U << 3)
+#define LCB_F_PERCPU (1U << 4)
+#define LCB_F_MUTEX (1U << 5)
+
+typedef void (*ls_contention_begin_probe)(void *data, void *lock, unsigned int flags);
+typedef void (*ls_contention_end_probe)(void *data, void *lock, int ret);
+
+int register_trace_contention_begin(ls_contention_begin_probe probe, void *data);
+int register_trace_contention_end(ls_contention_end_probe probe, void *data);
+
+/* For lock models: fire the tracepoints. */
+void ls_trace_contention_begin(void *lock, unsigned int flags);
+void ls_trace_contention_end(void *lock, int ret);
+/* Forgets every probe: the model library's reset. */
+void ls_trace_reset(void);
+
+#endif
