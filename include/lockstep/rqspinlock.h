@@ -50,6 +50,16 @@ enum ls_rqs_nmi_queue {
 	LS_RQS_Q_V2,	/* Nov 2025 patch 3: idx >= 4 || (in_nmi() && idx > 0): spinning loop */
 };
 
+/* What a queue head does when its wait for the owner ends in -EDEADLK. */
+enum ls_rqs_head_deadlock {
+	LS_RQS_HD_RESET_TAIL,	/* 7a3c0289c3c8 (v7.2-rc7, 7.1.y), current: reset the tail if it is
+				 * still ours, else hand the MCS lock to the successor; leave */
+	LS_RQS_HD_WAIT_NEXT,	/* 7bd6e5ce5be6 (v6.19-v7.1): wait, with no bound, for a successor
+				 * to link, hand it the MCS lock; leave */
+	LS_RQS_HD_TEARDOWN,	/* v6.15-v6.18: as on -ETIMEDOUT, tear the queue down: every waiter
+				 * behind fails in turn */
+};
+
 struct ls_rqs_config {
 	bool grab_after_cmpxchg;	/* B2: entry grabbed after the fast-path cmpxchg */
 	bool unlock_clear_first;	/* B3: unlock clears the entry before the release store */
@@ -59,6 +69,8 @@ struct ls_rqs_config {
 	bool tas;			/* every slow path goes to the test-and-set fallback */
 	bool tas_double_grab;		/* B8: the fallback grabs a second entry */
 	bool irqsave_preempt_first;	/* B9: wrappers enable preemption with irqs still off */
+	enum ls_rqs_head_deadlock head_deadlock;	/* B10, B11 */
+	bool kicked_edeadlk;		/* B12: a waiter kicked out by teardown returns -EDEADLK */
 	/* lockstep: an acquisition that waited at least this long (virtual ns) is a stall even
 	 * when it succeeded or failed with -EDEADLK; 0: only -ETIMEDOUT is. */
 	uint64_t stall_ns;
@@ -75,11 +87,15 @@ struct ls_rqs_config {
 #define LS_RQS_NO_AA_Q "no AA check before non-head queueing (B7)"
 #define LS_RQS_TAS_DG "test-and-set fallback (paravirt) recording its entry twice (B8)"
 #define LS_RQS_TAS "the test-and-set fallback as fixed in Jan 2026"
-#define LS_RQS_NVARIANTS 9
+#define LS_RQS_V6_19 "as released in v6.19-v7.1: a head that detects a deadlock waits, with no " \
+		     "bound, for a successor to hand the queue to (7bd6e5ce5be6, B11)"
+#define LS_RQS_KICKED "waiters kicked out of a torn-down queue return -EDEADLK (7bd6e5ce5be6 " \
+		      "before the return-value fix, B12)"
+#define LS_RQS_NVARIANTS 11
 
 /* A target's variants, one per point of history, each with the target's expected outcome
  * (LS_KIND_COUNT: not settled) and the kinds that are bugs for it (0: the default). */
-#define LS_RQS_VARIANTS(bugs, cur, v615, grab, unl, aa1, nmiloop, noaa, tasdg, tas)            \
+#define LS_RQS_VARIANTS(bugs, cur, v615, grab, unl, aa1, nmiloop, noaa, tasdg, tas, v619, kick) \
 	{                                                                                        \
 		{ "current", LS_RQS_CURRENT, cur, bugs },                                        \
 		{ "v6.15", LS_RQS_V6_15, v615, bugs },                                           \
@@ -90,6 +106,8 @@ struct ls_rqs_config {
 		{ "no-aa-before-queue", LS_RQS_NO_AA_Q, noaa, bugs },                            \
 		{ "tas-double-grab", LS_RQS_TAS_DG, tasdg, bugs },                               \
 		{ "tas", LS_RQS_TAS, tas, bugs },                                                \
+		{ "v6.19", LS_RQS_V6_19, v619, bugs },                                           \
+		{ "kicked-edeadlk", LS_RQS_KICKED, kick, bugs },                                 \
 	}
 
 struct ls_rqs_variant {

@@ -15,21 +15,29 @@
  *   slow path with the value seen:
  *   P2  a 0,1,0 -> 0,0,1 hand-over in flight: re-read while val == 0,1,0, a bounded number of times
  *   P3  pending or tail set: go queue
- *   P4  fetch_or_acquire(pending)               *,*,* -> *,1,*  ; lost the race: undo, go queue
+ *   P4  queued_fetch_set_pending_acquire(): on x86 a `lock bts` of pending, then a separate
+ *       read of the rest of the word (two operations)  *,*,* -> *,1,*  ; lost the race: undo,
+ *       go queue
  *   P5  pending waiter: wait for locked == 0, checking (AA at once, ABBA every ms, 250 ms)
  *   P6  failed: clear_pending                   *,1,* -> *,0,*  ; release the entry, return error
  *   P7  clear_pending_set_locked                0,1,0 -> 0,0,1  ; return 0
  *   Q0  check_deadlock_AA(): do not queue behind yourself
- *   Q1  idx = rqnodes[0].count++
+ *   Q1  idx = rqnodes[0].count++; trace_contention_begin(lock, LCB_F_SPIN)
  *   Q2  idx >= 4 or (NMI and idx > 0): one trylock, else -EDEADLK
  *   Q4  trylock; Q5 xchg_tail                   t,p,l -> me,p,l
  *   Q6  a previous tail: link prev->next = me, spin on my node until locked != 0 (no timeout, no
- *       checks); RES_TIMEOUT_VAL (2) means the head left: fail with -EDEADLK and leave in turn
+ *       checks); RES_TIMEOUT_VAL (2) means the head left: fail with -ETIMEDOUT (-EDEADLK before
+ *       v6.19's return-value fix, B12) and leave in turn
  *   Q7  head: wait for locked == pending == 0, checking (AA at once, ABBA every ms, 500 ms)
- *   W   failed: try_cmpxchg_tail(me -> 0), else wait for my successor and hand it
- *       RES_TIMEOUT_VAL; strictly FIFO, late joiners fail with -EDEADLK
+ *   Q9  -EDEADLK there (v6.19 on, 7bd6e5ce5be6): the queue is kept.  Current (7a3c0289c3c8):
+ *       try_cmpxchg_tail(me -> 0) if no successor is known; if that fails, or in v6.19-v7.1
+ *       always (B11), wait with no bound for node->next, hand it the MCS lock (store 1 to its
+ *       locked) and leave with -EDEADLK.  v6.15-v6.18 (B10) take W instead.
+ *   W   -ETIMEDOUT: try_cmpxchg_tail(me -> 0), else wait for my successor and hand it
+ *       RES_TIMEOUT_VAL; strictly FIFO, late joiners fail in turn
  *   Q8  sole waiter: cmpxchg(me,0,0 -> 0,0,1); else set_locked, wait for next, hand over head-ship
- *   R   count--, return 0 (the entry stays: the lock is held);  errors: count--, release entry
+ *   R   trace_contention_end(lock, 0), count--, return 0 (the entry stays: the lock is held);
+ *       errors after Q1: trace_contention_end(lock, ret), count--, release the entry
  * res_spin_unlock(lock): release store of locked = 0, then locks[cnt-1] = NULL, then cnt--.
  *
  * check_timeout(): on the first call of a waiting period the AA check (own table, entries below
@@ -52,9 +60,16 @@
  * the AA check before queueing (B7), the test-and-set fallback and its entry (B8), and the order
  * of the irqsave wrappers (B9).
  *
- * Left out: the softirq context (no softirqs in the machine), paravirt's virt_spin_lock other
- * than sending every slow path to the TAS fallback, lock events and tracepoints, the BPF report
- * to the program's stderr stream.  Scans of this CPU's own table are one operation: only this
+ * Sources: the 6.15-6.18 file as merged, then the v6.19 changes (the Nov 2025 series,
+ * 7bd6e5ce5be6, the return-value fix), 82f3b142c99c (v7.0) and b48bd16eb9fc (v7.2).  No whole
+ * copy of the file after 7a3c0289c3c8 was available: Q9's tail reset is written from its title
+ * and the waitq_timeout code it mirrors (try_cmpxchg_tail, relaxed, keeping locked and pending).
+ * Ankur Arora's timeout helpers (clock_deadlock(), timeout_err, *_cond_read_acquire_timeout())
+ * were in linux-next, not mainline, and are not modelled.
+ *
+ * Left out: paravirt's virt_spin_lock other than sending every slow path to the TAS fallback,
+ * lock events, the BPF report to the program's stderr stream.  The contention tracepoints fire
+ * where the kernel fires them (trace.h).  Scans of this CPU's own table are one operation: only this
  * CPU writes it, and a nested context restores it before the one it interrupted runs again.  A
  * scan of a remote table reads its count, its top entry and then its other entries as one
  * operation each.  The machine is sequentially consistent, so the barriers order nothing more.
@@ -166,7 +181,8 @@ const struct ls_rqs_variant ls_rqs_variants[LS_RQS_NVARIANTS] = {
 	{ "current", LS_RQS_CURRENT, { CURRENT } },
 	{ "v6.15", LS_RQS_V6_15,
 	  { .grab_after_cmpxchg = true, .unlock_clear_first = true, .aa_after_1ms = true,
-	    .nmi_queue = LS_RQS_Q_V0, .no_aa_before_queue = true, .irqsave_preempt_first = true } },
+	    .nmi_queue = LS_RQS_Q_V0, .no_aa_before_queue = true, .irqsave_preempt_first = true,
+	    .head_deadlock = LS_RQS_HD_TEARDOWN, .kicked_edeadlk = true } },
 	{ "grab-after-cmpxchg", LS_RQS_GRAB, { .grab_after_cmpxchg = true } },
 	{ "unlock-clear-first", LS_RQS_UNLOCK, { .unlock_clear_first = true } },
 	{ "aa-after-1ms", LS_RQS_AA_1MS, { .aa_after_1ms = true } },
@@ -174,6 +190,9 @@ const struct ls_rqs_variant ls_rqs_variants[LS_RQS_NVARIANTS] = {
 	{ "no-aa-before-queue", LS_RQS_NO_AA_Q, { .no_aa_before_queue = true } },
 	{ "tas-double-grab", LS_RQS_TAS_DG, { .tas = true, .tas_double_grab = true } },
 	{ "tas", LS_RQS_TAS, { .tas = true } },
+	{ "v6.19", LS_RQS_V6_19,
+	  { .irqsave_preempt_first = true, .head_deadlock = LS_RQS_HD_WAIT_NEXT } },
+	{ "kicked-edeadlk", LS_RQS_KICKED, { .kicked_edeadlk = true } },
 };
 const int ls_rqs_nvariants = (int)(sizeof(ls_rqs_variants) / sizeof(ls_rqs_variants[0]));
 
@@ -613,11 +632,14 @@ static int resilient_queued_spin_lock_slowpath(rqspinlock_t *lock, unsigned val,
 	/* P3: contention: queue. */
 	if (val & ~_Q_LOCKED_MASK)
 		goto queue;
-	/* P4: trylock || pending */
-	ls_point(LS_OP_RMW, &lock->val, site);	/* queued_fetch_set_pending_acquire() */
-	val = update_word(lock, ~0u, _Q_PENDING_VAL);
-	if (!(val & _Q_PENDING_MASK))
+	/* P4: trylock || pending.  x86's queued_fetch_set_pending_acquire() is two accesses: a
+	 * `lock bts` of the pending bit, then a plain read of the rest of the word. */
+	ls_point(LS_OP_RMW, &lock->val, site);	/* lock btsl $_Q_PENDING_OFFSET, val */
+	unsigned pend = update_word(lock, ~0u, _Q_PENDING_VAL) & _Q_PENDING_VAL;
+	if (!pend)
 		lock->pending = ls_ctx_id();
+	ls_point(LS_OP_LOAD, &lock->val, site);	/* | atomic_read(val) & ~_Q_PENDING_MASK */
+	val = pend | (word(lock) & ~_Q_PENDING_MASK);
 	if (val & ~_Q_LOCKED_MASK) {
 		/* Lost the race: undo the pending bit only if we set it. */
 		if (!(val & _Q_PENDING_MASK))
@@ -652,6 +674,7 @@ queue:
 	idx = LS_FETCH_ADD(&node->count, 1);
 	ls_wrote(&node->count);
 	tail = encode_tail(cpu, idx);
+	ls_trace_contention_begin(lock, LCB_F_SPIN);
 
 	/* Q2: no node, or an NMI that interrupted a waiter on this CPU: fall back to trylock. */
 	bool fallback;
@@ -714,7 +737,7 @@ queue:
 		ls_wrote(&prev->next);
 		int v = spin_until_set(&node->locked, site);	/* arch_mcs_spin_lock_contended() */
 		if (v == RES_TIMEOUT_VAL) {
-			ret = -EDEADLK;
+			ret = cfg.kicked_edeadlk ? -EDEADLK : -ETIMEDOUT;
 			goto waitq_timeout;
 		}
 		ls_point(LS_OP_LOAD, &node->next, site);
@@ -725,6 +748,21 @@ queue:
 	res_reset_timeout(&ts, RES_DEF_TIMEOUT * 2);
 	val = spin_until_clear(lock, _Q_LOCKED_PENDING_MASK, _Q_LOCKED_PENDING_MASK, &ts, &ret,
 			       site);
+
+	/* Q9: a deadlock does not destroy the queue (v6.19 on): the successor goes on as head.
+	 * 7a3c0289c3c8 first resets the tail if it is still ours; before it, the head waits for a
+	 * successor with no bound, one that may never come. */
+	if (ret == -EDEADLK && cfg.head_deadlock != LS_RQS_HD_TEARDOWN) {
+		if (!next && cfg.head_deadlock == LS_RQS_HD_RESET_TAIL &&
+		    try_cmpxchg_tail(lock, tail, 0, site))
+			goto err_release_node;
+		if (!next)
+			next = spin_until_next(node, site);
+		ls_point(LS_OP_STORE, &next->locked, site);	/* arch_mcs_spin_unlock_contended() */
+		LS_WR(&next->locked, 1);
+		ls_wrote(&next->locked);
+		goto err_release_node;
+	}
 
 waitq_timeout:
 	if (ret) {
@@ -756,12 +794,14 @@ waitq_timeout:
 	ls_wrote(&next->locked);
 
 release:
+	ls_trace_contention_end(lock, 0);
 	ls_point(LS_OP_RMW, &rqnodes[cpu][0].mcs.count, site);	/* __this_cpu_dec(count) */
 	LS_FETCH_ADD(&rqnodes[cpu][0].mcs.count, -1);
 	ls_wrote(&rqnodes[cpu][0].mcs.count);
 	return 0;
 
 err_release_node:
+	ls_trace_contention_end(lock, ret);
 	ls_point(LS_OP_RMW, &rqnodes[cpu][0].mcs.count, site);
 	LS_FETCH_ADD(&rqnodes[cpu][0].mcs.count, -1);
 	ls_wrote(&rqnodes[cpu][0].mcs.count);

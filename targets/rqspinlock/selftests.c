@@ -66,7 +66,7 @@ static void aa_init(int v)
 
 static const struct ls_task_decl aa_tasks[] = { { "t0", 0, aa_fn, NULL } };
 static const struct ls_variant aa_variants[NVAR] =
-	LS_RQS_VARIANTS(0, NONE, STALL, NONE, NONE, STALL, NONE, NONE, INV, NONE);
+	LS_RQS_VARIANTS(0, NONE, STALL, NONE, NONE, STALL, NONE, NONE, INV, NONE, NONE, NONE);
 
 const struct ls_target ls_target_rqs_aa = {
 	.name = "rqspinlock/aa",
@@ -120,7 +120,7 @@ static const struct ls_task_decl abba_tasks[] = {
 	{ "t1", 1, ba_fn, NULL },
 };
 static const struct ls_variant abba_variants[NVAR] =
-	LS_RQS_VARIANTS(0, NONE, NONE, NONE, NONE, NONE, NONE, NONE, INV, NONE);
+	LS_RQS_VARIANTS(0, NONE, NONE, NONE, NONE, NONE, NONE, NONE, INV, NONE, NONE, NONE);
 
 const struct ls_target ls_target_rqs_abba = {
 	.name = "rqspinlock/abba",
@@ -141,7 +141,7 @@ static const struct ls_task_decl abbcca_tasks[] = {
 	{ "t2", 2, ca_fn, NULL },
 };
 static const struct ls_variant abbcca_variants[NVAR] =
-	LS_RQS_VARIANTS(NOT_STALL, STALL, STALL, STALL, STALL, STALL, STALL, STALL, INV, STALL);
+	LS_RQS_VARIANTS(NOT_STALL, STALL, STALL, STALL, STALL, STALL, STALL, STALL, INV, STALL, STALL, STALL);
 
 const struct ls_target ls_target_rqs_abbcca = {
 	.name = "rqspinlock/abbcca",
@@ -187,7 +187,7 @@ static void held_max_init(int v)
 
 static const struct ls_task_decl held_max_tasks[] = { { "t0", 0, held_max_fn, NULL } };
 static const struct ls_variant held_max_variants[NVAR] =
-	LS_RQS_VARIANTS(NOT_STALL, STALL, STALL, STALL, STALL, STALL, STALL, STALL, INV, STALL);
+	LS_RQS_VARIANTS(NOT_STALL, STALL, STALL, STALL, STALL, STALL, STALL, STALL, INV, STALL, STALL, STALL);
 
 const struct ls_target ls_target_rqs_held_max = {
 	.name = "rqspinlock/held-max",
