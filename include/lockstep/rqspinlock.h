@@ -69,7 +69,7 @@ struct ls_rqs_config {
 	bool tas;			/* every slow path goes to the test-and-set fallback */
 	bool tas_double_grab;		/* B8: the fallback grabs a second entry */
 	bool irqsave_preempt_first;	/* B9: wrappers enable preemption with irqs still off */
-	enum ls_rqs_head_deadlock head_deadlock;	/* B10, B11 */
+	enum ls_rqs_head_deadlock head_deadlock;	/* B11: HD_WAIT_NEXT */
 	bool kicked_edeadlk;		/* B12: a waiter kicked out by teardown returns -EDEADLK */
 	/* lockstep: an acquisition that waited at least this long (virtual ns) is a stall even
 	 * when it succeeded or failed with -EDEADLK; 0: only -ETIMEDOUT is. */

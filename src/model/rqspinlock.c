@@ -32,7 +32,7 @@
  *   Q9  -EDEADLK there (v6.19 on, 7bd6e5ce5be6): the queue is kept.  Current (7a3c0289c3c8):
  *       try_cmpxchg_tail(me -> 0) if no successor is known; if that fails, or in v6.19-v7.1
  *       always (B11), wait with no bound for node->next, hand it the MCS lock (store 1 to its
- *       locked) and leave with -EDEADLK.  v6.15-v6.18 (B10) take W instead.
+ *       locked) and leave with -EDEADLK.  v6.15-v6.18 take W instead.
  *   W   -ETIMEDOUT: try_cmpxchg_tail(me -> 0), else wait for my successor and hand it
  *       RES_TIMEOUT_VAL; strictly FIFO, late joiners fail in turn
  *   Q8  sole waiter: cmpxchg(me,0,0 -> 0,0,1); else set_locked, wait for next, hand over head-ship
