@@ -21,6 +21,8 @@
 #ifndef LOCKSTEP_TRACE_H
 #define LOCKSTEP_TRACE_H
 
+#include <stdbool.h>
+
 #define LS_TRACE_PROBES 4
 
 /* include/trace/events/lock.h's flags. */
@@ -37,8 +39,10 @@ typedef void (*ls_contention_end_probe)(void *data, void *lock, int ret);
 int register_trace_contention_begin(ls_contention_begin_probe probe, void *data);
 int register_trace_contention_end(ls_contention_end_probe probe, void *data);
 
-/* For lock models: fire the tracepoints. */
-void ls_trace_contention_begin(void *lock, unsigned int flags);
+/* For lock models: fire the tracepoints.  Begin returns whether any probe ran: a probe runs
+ * scheduling points, so a model that checked a word before firing must look again before it
+ * parks on it. */
+bool ls_trace_contention_begin(void *lock, unsigned int flags);
 void ls_trace_contention_end(void *lock, int ret);
 /* Forgets every probe: the model library's reset. */
 void ls_trace_reset(void);

@@ -188,10 +188,18 @@ void ls_raw_spin_lock_nested(raw_spinlock_t *lock, unsigned subclass, const stru
 	/* A queued spinlock's second and later waiters go to its `queue:` label and fire the
 	 * contention tracepoints (trace.h); the first spins on the pending bit and fires none. */
 	bool queued = ((ticket - tickets_owner(old)) & TICKET_MASK) >= 2;
-	if (tickets_owner(old) != ticket) {
+	bool served = tickets_owner(old) == ticket;
+	if (!served) {
 		ls_lock_contended(&lock->dep_map, site);
-		if (queued)
-			ls_trace_contention_begin(lock, LCB_F_SPIN);
+		/* Probes run scheduling points of their own, between the ticket drawn and the park:
+		 * the ticket may be served meanwhile, and a park now would wait for a store that was
+		 * made already.  Look again first. */
+		if (queued && ls_trace_contention_begin(lock, LCB_F_SPIN)) {
+			ls_point(LS_OP_LOAD, &lock->val, site);
+			served = tickets_owner((unsigned)LS_RD(&lock->val.counter)) == ticket;
+		}
+	}
+	if (!served) {
 		for (;;) {
 			ls_park(&lock->val, LS_NO_DEADLINE, site);
 			ls_point(LS_OP_LOAD, &lock->val, site);

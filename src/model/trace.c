@@ -39,10 +39,11 @@ int register_trace_contention_end(ls_contention_end_probe probe, void *data)
 	return 0;
 }
 
-void ls_trace_contention_begin(void *lock, unsigned int flags)
+bool ls_trace_contention_begin(void *lock, unsigned int flags)
 {
 	for (int i = 0; i < nbegin; i++)
 		begin_probes[i].fn(begin_probes[i].data, lock, flags);
+	return nbegin > 0;
 }
 
 void ls_trace_contention_end(void *lock, int ret)

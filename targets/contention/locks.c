@@ -38,6 +38,9 @@
  *   rwlock          t0 write_lock_irqsave(), t2 write_lock_irq(), t1 and t3 read_lock(); the
  *                   hardirq handler read_lock(): a reader in interrupt context passes a waiting
  *                   writer, so only writers need interrupts off (tasklist_lock's pattern).
+ *   spin-traced     spin_lock() with probes on lock:contention_begin and _end (trace.h) that
+ *                   write a per-CPU slot, as a BPF program there would: the probe runs between
+ *                   a waiter's ticket and its wait, and the lock must still never hang.
  *   mmap-lock       the rwsem of an mm_struct: t0 mmap_write_lock(), t1 mmap_read_lock(), t2
  *                   mmap_read_trylock() falling back to mmap_read_lock() (the fault path's
  *                   pattern), t3 mmap_write_trylock() retried.
@@ -66,6 +69,7 @@ enum {
 	MMAP_LOCK,
 	SPIN_BH,
 	RWLOCK,
+	SPIN_TRACED,
 	NVARIANTS
 };
 
@@ -491,6 +495,26 @@ static void rwlock_irq(void)
 	read_unlock(&rw);
 }
 
+/* ---- spin_lock() under contention tracepoint probes --------------------------------------- */
+
+static DEFINE_PER_CPU(long, probe_slot);
+
+static void traced_begin(void *data, void *l, unsigned int flags)
+{
+	(void)data;
+	(void)flags;
+	if (l == &lock.rlock)
+		this_cpu_write(probe_slot, this_cpu_read(probe_slot) + 1);
+}
+
+static void traced_end(void *data, void *l, int ret)
+{
+	(void)data;
+	(void)ret;
+	if (l == &lock.rlock)
+		this_cpu_write(probe_slot, this_cpu_read(probe_slot) - 1);
+}
+
 /* ---- the scenario table ------------------------------------------------------------------ */
 
 struct scenario {
@@ -514,6 +538,7 @@ static const struct scenario scenarios[NVARIANTS] = {
 	[MMAP_LOCK] = { mmap_lock_task, NULL, NULL },
 	[SPIN_BH] = { spin_bh_task, spin_bh_irq, NULL },
 	[RWLOCK] = { rwlock_task, rwlock_irq, NULL },
+	[SPIN_TRACED] = { spin_task, NULL, NULL },
 };
 
 static void task_fn(void *arg)
@@ -554,6 +579,12 @@ static void init(int v)
 		ls_mm_init(&mm);
 	if (v == SPIN_BH)
 		open_softirq(NET_RX_SOFTIRQ, spin_bh_softirq);
+	if (v == SPIN_TRACED) {
+		for (int c = 0; c < 3; c++)
+			*per_cpu_ptr(&probe_slot, c) = 0;
+		register_trace_contention_begin(traced_begin, NULL);
+		register_trace_contention_end(traced_end, NULL);
+	}
 }
 
 static void check(int v)
@@ -621,6 +652,8 @@ static const struct ls_variant variants[NVARIANTS] = {
 	[SPIN_BH] = { "spin-bh", "spin_lock_bh() in tasks, spin_lock() in a softirq", NEVER },
 	[RWLOCK] = { "rwlock", "write_lock_irq*() and read_lock() in tasks, read_lock() in a "
 		     "hardirq", NEVER },
+	[SPIN_TRACED] = { "spin-traced", "spin_lock() with probes on the contention tracepoints",
+			  NEVER },
 };
 
 const struct ls_target ls_target_contention_locks = {
