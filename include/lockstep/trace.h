@@ -12,9 +12,11 @@
  *
  * Where they fire:
  *   spinlock_t, raw_spinlock_t (a ticket lock standing in for the queued spinlock): begin when a
- *     waiter's ticket is two or more ahead of the one served, where a queued spinlock's waiter
- *     would go to its `queue:` label (the first waiter spins on the pending bit and fires
- *     nothing); end(lock, 0) once that waiter holds the lock;
+ *     context arrives to find a holder and a waiter already (a queued spinlock would send it to
+ *     its `queue:` label; the first waiter spins on the pending bit and fires nothing), before it
+ *     draws its ticket, as the queued spinlock fires it before xchg_tail() queues the waiter;
+ *     the ticket is drawn at a point of its own after the probes; end(lock, 0) once that waiter
+ *     holds the lock;
  *   rqspinlock: begin at `queue:`, after the AA check and the node count; end(lock, 0) at
  *     `release:`, end(lock, error) at `err_release_node:`.
  */
@@ -40,10 +42,11 @@ int register_trace_contention_begin(ls_contention_begin_probe probe, void *data)
 int register_trace_contention_end(ls_contention_end_probe probe, void *data);
 
 /* For lock models: fire the tracepoints.  Begin returns whether any probe ran: a probe runs
- * scheduling points, so a model that checked a word before firing must look again before it
- * parks on it. */
+ * scheduling points, so what a model read before firing may have changed. */
 bool ls_trace_contention_begin(void *lock, unsigned int flags);
 void ls_trace_contention_end(void *lock, int ret);
+/* For lock models: whether any contention probe is registered in this execution. */
+bool ls_trace_contention_probed(void);
 /* Forgets every probe: the model library's reset. */
 void ls_trace_reset(void);
 

@@ -178,6 +178,16 @@ void ls_raw_spin_lock_nested(raw_spinlock_t *lock, unsigned subclass, const stru
 	ls_lock_acquire_nested(&lock->dep_map, subclass, 0, false, site);
 
 	ls_point(LS_OP_RMW, &lock->val, site);
+	/* A queued spinlock's second and later waiters go to its `queue:` label and fire
+	 * contention_begin there, before xchg_tail() puts them in the queue (the first spins on
+	 * the pending bit and fires none).  So a probe runs before its context has a ticket: with
+	 * probes registered, such a waiter fires begin first and draws its ticket at a point of its
+	 * own after them; without, nothing changes. */
+	unsigned seen = (unsigned)LS_RD(&lock->val.counter);
+	bool queued = ((tickets_next(seen) - tickets_owner(seen)) & TICKET_MASK) >= 2 &&
+		      ls_trace_contention_probed();
+	if (queued && ls_trace_contention_begin(lock, LCB_F_SPIN))
+		ls_point(LS_OP_RMW, &lock->val, site);
 	/* Take a ticket: next += 1 (one fetch-and-add in the kernel's ticket locks). */
 	unsigned old = LS_FETCH_ADD((unsigned *)&lock->val.counter, 1u << TICKET_SHIFT);
 	unsigned ticket = tickets_next(old);
@@ -185,21 +195,8 @@ void ls_raw_spin_lock_nested(raw_spinlock_t *lock, unsigned subclass, const stru
 	/* Every store to the word wakes its watchers, as a cache-line change is seen by every
 	 * spinner: a waiter woken by a later arrival re-reads the word and parks again. */
 	ls_wrote(&lock->val);
-	/* A queued spinlock's second and later waiters go to its `queue:` label and fire the
-	 * contention tracepoints (trace.h); the first spins on the pending bit and fires none. */
-	bool queued = ((ticket - tickets_owner(old)) & TICKET_MASK) >= 2;
-	bool served = tickets_owner(old) == ticket;
-	if (!served) {
+	if (tickets_owner(old) != ticket) {
 		ls_lock_contended(&lock->dep_map, site);
-		/* Probes run scheduling points of their own, between the ticket drawn and the park:
-		 * the ticket may be served meanwhile, and a park now would wait for a store that was
-		 * made already.  Look again first. */
-		if (queued && ls_trace_contention_begin(lock, LCB_F_SPIN)) {
-			ls_point(LS_OP_LOAD, &lock->val, site);
-			served = tickets_owner((unsigned)LS_RD(&lock->val.counter)) == ticket;
-		}
-	}
-	if (!served) {
 		for (;;) {
 			ls_park(&lock->val, LS_NO_DEADLINE, site);
 			ls_point(LS_OP_LOAD, &lock->val, site);

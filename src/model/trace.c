@@ -14,6 +14,11 @@ static struct {
 } end_probes[LS_TRACE_PROBES];
 static int nbegin, nend;
 
+bool ls_trace_contention_probed(void)
+{
+	return nbegin > 0 || nend > 0;
+}
+
 void ls_trace_reset(void)
 {
 	nbegin = nend = 0;
