@@ -38,6 +38,7 @@ extern const struct ls_target ls_target_maps_lpm_trie;
 extern const struct ls_target ls_target_maps_queue_stack;
 extern const struct ls_target ls_target_maps_lru_abba;
 extern const struct ls_target ls_target_contention_locks;
+extern const struct ls_target ls_target_bpf_contention_tracepoint;
 
 const struct ls_target *const ls_targets[] = {
 	&ls_target_demo_abba,
@@ -59,6 +60,7 @@ const struct ls_target *const ls_targets[] = {
 	&ls_target_maps_queue_stack,
 	&ls_target_maps_lru_abba,
 	&ls_target_contention_locks,
+	&ls_target_bpf_contention_tracepoint,
 };
 const int ls_ntargets = (int)(sizeof(ls_targets) / sizeof(ls_targets[0]));
 
