@@ -170,7 +170,7 @@ struct campaign {
 	uint64_t seed;		/* of the finding */
 	bool found;
 	enum ls_kind kind;
-	char signature[512];
+	char signature[1024];
 	/* The first execution of the variant's expected kind, which may come later than the first
 	 * bug (a validator report before the first hang). */
 	uint64_t expect_execs;	/* FIND_CAP when none */

@@ -1035,3 +1035,10 @@ bool ls_machine_describe(const struct ls_machine *m, const void *addr, char *buf
 	snprintf(buf, n, "an unnamed word");
 	return false;
 }
+
+bool ls_machine_describe_wait(const struct ls_machine *m, const void *addr, char *buf, unsigned n)
+{
+	if (m->hooks && m->hooks->describe_wait && m->hooks->describe_wait(addr, buf, n))
+		return true;
+	return ls_machine_describe(m, addr, buf, n);
+}

@@ -178,5 +178,8 @@ int ls_machine_waits_for(const struct ls_machine *m, int ctx, const void **addr,
 
 /* The model hooks' name for addr; false (and "an unnamed word") when unknown: never an address. */
 bool ls_machine_describe(const struct ls_machine *m, const void *addr, char *buf, unsigned n);
+/* What a context parked on addr waits on, as the model words it now (describe_wait), or the
+ * word's name. */
+bool ls_machine_describe_wait(const struct ls_machine *m, const void *addr, char *buf, unsigned n);
 
 #endif

@@ -828,9 +828,10 @@ static int describe_wait(const struct ls_model_hooks *hooks, const struct nctx *
 			 s ? s->what : "");
 		return -1;
 	}
-	char name[96] = "an unnamed word";
+	char name[160] = "an unnamed word";
 	const void *addr = c->addr;
-	if (hooks && hooks->describe)
+	if (hooks && !(hooks->describe_wait && hooks->describe_wait(addr, name, sizeof(name))) &&
+	    hooks->describe)
 		hooks->describe(addr, name, sizeof(name));
 	struct ls_blocker b = { -1, LS_WAIT_NOBODY };
 	if (hooks && hooks->blocker)

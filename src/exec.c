@@ -75,8 +75,8 @@ static void edge_text(const struct ls_machine *m, const struct ls_ctx *c, const 
 		      struct ls_buf *b)
 {
 	if (w->addr) {
-		char obj[64];
-		ls_machine_describe(m, w->addr, obj, sizeof(obj));
+		char obj[160];
+		ls_machine_describe_wait(m, w->addr, obj, sizeof(obj));
 		ls_buf_printf(b, "waits in %s on %s", c->site ? c->site->what : "?", obj);
 		if (w->next >= 0) {
 			const struct ls_ctx *n = &m->ctx[w->next];
@@ -128,7 +128,7 @@ static void wait_set(const struct ls_machine *m, struct ls_buf *b)
 {
 	struct ls_wait w[LS_MAX_CTX];
 	ls_wait_graph(m, w);
-	char lines[LS_MAX_CTX][160];
+	char lines[LS_MAX_CTX][320];
 	char *sorted[LS_MAX_CTX];
 	int n = 0;
 	for (int i = 0; i < m->nctx; i++) {
@@ -153,7 +153,7 @@ static void wait_set(const struct ls_machine *m, struct ls_buf *b)
 static void signature(const struct ls_machine *m, enum ls_kind kind, struct ls_result *r)
 {
 	struct ls_buf b = { 0 };
-	char cycle[400];
+	char cycle[1000];
 	ls_buf_printf(&b, "%s: ", ls_kind_name(kind));
 	switch (kind) {
 	case LS_KIND_DEADLOCK:

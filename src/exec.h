@@ -33,7 +33,7 @@ struct ls_result {
 	uint64_t steps;
 	uint64_t clock;
 	/* Filled for findings: the normalized signature and its hash. */
-	char signature[512];
+	char signature[1024];
 	unsigned long long hash;
 	/* Named by shape: "deadlock", "stall", "invariant", or the validator's "AA", "ABBA",
 	 * "cycle", "irq-inversion", "nmi-inversion", "unlock-balance", prefixed "averted-". */

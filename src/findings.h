@@ -40,7 +40,7 @@ struct ls_finding_row {
 	char file[256];			/* "deadlock-9897ee4b79c1.trace" */
 	char shape[40];			/* the file name's kind: "deadlock", "ABBA", "crash", ... */
 	char target[64], variant[64];
-	char signature[512];
+	char signature[1024];
 	uint64_t seed;
 	uint64_t first_exec;		/* LS_NO_EXEC: not known (`run`, or no index entry) */
 	uint64_t hits;			/* 0: not known */

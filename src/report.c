@@ -36,7 +36,7 @@ static void header(struct ls_buf *b, const char *title)
 static void site_text(const struct ls_machine *m, const void *addr, const struct ls_site *site,
 		      char *buf, size_t n)
 {
-	char obj[64];
+	char obj[160];
 	if (!site) {
 		snprintf(buf, n, "?");
 		return;
@@ -60,10 +60,10 @@ static const char *kind_word(enum ls_ctx_kind k)
 
 static void ctx_line(struct ls_buf *b, const struct ls_machine *m, const struct ls_ctx *c)
 {
-	char state[96], at[200], obj[64];
+	char state[224], at[200], obj[160];
 	switch (c->state) {
 	case LS_PARKED:
-		ls_machine_describe(m, c->addr, obj, sizeof(obj));
+		ls_machine_describe_wait(m, c->addr, obj, sizeof(obj));
 		snprintf(state, sizeof(state), "waiting on %s since step %" PRIu64, obj, c->park_step);
 		break;
 	case LS_DONE:
@@ -196,7 +196,7 @@ void ls_report_write(const struct ls_session *s, const struct ls_result *r, cons
 		     const char *replay_path, struct ls_buf *b)
 {
 	const struct ls_machine *m = s->m;
-	char title[400], cycle[400];
+	char title[1100], cycle[1000];
 	const struct ls_lockdep_report *ld = r->kind != LS_KIND_NONE ? ls_lockdep_report() : NULL;
 	bool validator_finding = r->kind == LS_KIND_LOCKDEP || r->kind == LS_KIND_AVERTED;
 	switch (r->kind) {

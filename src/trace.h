@@ -73,7 +73,7 @@ struct ls_trace {
 	struct ls_trace_step *steps;	/* malloc'd; ls_trace_free() */
 	size_t nsteps;
 	enum ls_kind kind;
-	char signature[512];
+	char signature[1024];
 	uint64_t nsteps_run;
 };
 

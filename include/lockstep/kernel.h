@@ -54,6 +54,16 @@ typedef struct ls_blocker (*ls_blocker_fn)(const void *obj, const void *addr, in
  * whom a context parked on it waits for; the hang report's wait-for graph follows it.
  * Registrations last until the next execution. */
 void ls_object_register(const void *addr, unsigned size, const char *name, ls_blocker_fn blocker);
+
+/* Writes what the word at addr inside the object at obj (registered as name) stands for when the
+ * name alone does not say it, e.g. whose queue a queue node is in and why its context waits on
+ * it; returns false to let the report use the name. */
+typedef bool (*ls_describe_fn)(const void *obj, const void *addr, const char *name, char *buf,
+			       unsigned len);
+
+/* ls_object_register() with a describe function that the report calls for words of the object. */
+void ls_object_register_described(const void *addr, unsigned size, const char *name,
+				  ls_blocker_fn blocker, ls_describe_fn describe);
 /* Forgets every registration; the executor calls it before each target init. */
 void ls_objects_reset(void);
 /* Installs the report hooks on the current machine. */

@@ -277,6 +277,10 @@ struct ls_model_hooks {
 	void (*softirqs_on)(void);
 	/* The current context is about to end (the validator checks it holds no lock). */
 	void (*ctx_exit)(void);
+	/* What a context parked on addr waits on, as things stand now (hang reports), e.g.
+	 * "lock_a's queue (rqnodes[cpu1][1]), head after -EDEADLK, for a successor"; false if
+	 * the object's name says it. */
+	bool (*describe_wait)(const void *addr, char *buf, unsigned len);
 };
 void ls_set_model_hooks(const struct ls_model_hooks *hooks);
 

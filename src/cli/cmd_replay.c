@@ -111,7 +111,7 @@ static int replay_here(struct ls_session *s, const struct ls_trace *t,
 {
 	struct ls_result r;
 	struct ls_buf tb = { 0 };
-	char why[1400] = "";
+	char why[2200] = "";
 	struct observers obs = { .w = w };
 	if (ro->html && !(obs.tl = ls_timeline_create()))
 		ls_die(LS_EXIT_INTERNAL, "out of memory for the timeline");
@@ -164,7 +164,7 @@ static int replay_crashed(struct ls_session *s, const struct ls_trace *t,
 			  const struct replay_opts *ro, const struct ls_child *c)
 {
 	struct ls_result r;
-	char why[1400] = "";
+	char why[2200] = "";
 	ls_crash_result(s, c, t->seed, &r);
 	compare(t, &r, why, sizeof(why));
 	if (t->kind == LS_KIND_CRASH && c->n != t->nsteps && !why[0])

@@ -13,6 +13,7 @@ struct object {
 	unsigned size;
 	const char *name;
 	ls_blocker_fn blocker;
+	ls_describe_fn describe;
 };
 
 static struct object objects[MAX_OBJECTS];
@@ -26,27 +27,34 @@ static int objects_used(void)
 }
 
 static void fill(struct object *o, const void *addr, unsigned size, const char *name,
-		 ls_blocker_fn blocker)
+		 ls_blocker_fn blocker, ls_describe_fn describe)
 {
 	/* The base last: a reader matching it sees the rest. */
 	LS_WR(&o->base, NULL);
 	o->size = size;
 	o->name = name;
 	o->blocker = blocker;
+	o->describe = describe;
 	LS_WR(&o->base, (const char *)addr);
 }
 
 void ls_object_register(const void *addr, unsigned size, const char *name, ls_blocker_fn blocker)
 {
+	ls_object_register_described(addr, size, name, blocker, NULL);
+}
+
+void ls_object_register_described(const void *addr, unsigned size, const char *name,
+				  ls_blocker_fn blocker, ls_describe_fn describe)
+{
 	for (int i = 0; i < objects_used(); i++)
 		if (LS_RD(&objects[i].base) == addr) {
-			fill(&objects[i], addr, size, name, blocker);
+			fill(&objects[i], addr, size, name, blocker, describe);
 			return;
 		}
 	int i = ls_slot_claim(&nobjects, MAX_OBJECTS);
 	if (i < 0)
 		return;	/* reports fall back to "an unnamed word" */
-	fill(&objects[i], addr, size, name, blocker);
+	fill(&objects[i], addr, size, name, blocker, describe);
 }
 
 void ls_objects_reset(void)
@@ -73,6 +81,12 @@ static bool describe(const void *addr, char *buf, unsigned len)
 	return true;
 }
 
+static bool describe_wait(const void *addr, char *buf, unsigned len)
+{
+	const struct object *o = find(addr);
+	return o && o->describe && o->describe(o->base, addr, o->name, buf, len);
+}
+
 static struct ls_blocker blocker(const void *addr, int waiter)
 {
 	const struct object *o = find(addr);
@@ -81,8 +95,9 @@ static struct ls_blocker blocker(const void *addr, int waiter)
 	return (struct ls_blocker){ -1, LS_WAIT_NOBODY };
 }
 
-static const struct ls_model_hooks hooks = { describe, blocker, ls_lockdep_irqs_on,
-						 ls_lockdep_softirqs_on, ls_lockdep_ctx_exit };
+static const struct ls_model_hooks hooks = { describe,		blocker,
+						 ls_lockdep_irqs_on,	ls_lockdep_softirqs_on,
+						 ls_lockdep_ctx_exit,	describe_wait };
 
 void ls_objects_install(void)
 {

@@ -113,12 +113,22 @@ struct mcs_spinlock {
 	int count;
 };
 
+/* Why a context waits on its node's next word, for the report (node_describe()). */
+enum node_role {
+	NODE_QUEUED,		/* queued; on next only as a head in one of the cases below */
+	NODE_OWNER,		/* Q8: holds the lock, hands the queue on */
+	NODE_EDEADLK,		/* Q9: a head that saw -EDEADLK keeps the queue for a successor */
+	NODE_LEAVING,		/* W: a head (or a kicked waiter) fails the waiter behind it */
+};
+
 struct qnode {
 	struct mcs_spinlock mcs;
-	/* lockstep's bookkeeping for the wait-for graph, on words nobody parks on: the context
-	 * using the node, and those queued just before and after it (-1: none known). */
+	/* lockstep's bookkeeping for the wait-for graph and the report, on words nobody parks on:
+	 * the context using the node, those queued just before and after it (-1: none known), the
+	 * lock whose queue it is in and why its context waits on its next word. */
 	int ctx, prev_ctx, next_ctx;
-	char pad[4];	/* nodes on separate words, as the kernel's are cacheline-aligned */
+	enum node_role role;
+	const rqspinlock_t *lock;
 };
 
 struct rqspinlock_held {
@@ -232,6 +242,27 @@ static struct ls_blocker node_blocker(const void *obj, const void *addr, int wai
 	return (struct ls_blocker){ ctx, addr == &q->mcs.next ? LS_WAIT_FOR : LS_WAIT_QUEUED };
 }
 
+/* A node names the lock whose queue it is in and why its context waits: "lock_a's queue
+ * (rqnodes[cpu1][1]), head after -EDEADLK, for a successor". */
+static bool node_describe(const void *obj, const void *addr, const char *name, char *buf,
+			  unsigned len)
+{
+	const struct qnode *q = obj;
+	static const char *const why[] = {
+		[NODE_QUEUED] = "head",
+		[NODE_OWNER] = "head holding the lock, for a successor to hand it to",
+		[NODE_EDEADLK] = "head after -EDEADLK, for a successor",
+		[NODE_LEAVING] = "head failing, for a successor to fail in turn",
+	};
+	if (!q->lock)
+		return false;
+	if (addr == &q->mcs.next)
+		snprintf(buf, len, "%s's queue (%s), %s", q->lock->dep_map.name, name, why[q->role]);
+	else
+		snprintf(buf, len, "%s's queue (%s)", q->lock->dep_map.name, name);
+	return true;
+}
+
 /* Whether this execution initialised an rqspinlock: only then does the per-CPU state need
  * names now and a reset before the next execution.  Most targets never touch it, and this
  * keeps them from paying for it on every execution. */
@@ -248,8 +279,9 @@ static void name_per_cpu_state(void)
 			if (!named)
 				snprintf(node_names[c][i], sizeof(node_names[c][i]),
 					 "rqnodes[cpu%d][%d]", c, i);
-			ls_object_register(&rqnodes[c][i], sizeof(rqnodes[c][i]), node_names[c][i],
-					   node_blocker);
+			ls_object_register_described(&rqnodes[c][i], sizeof(rqnodes[c][i]),
+						     node_names[c][i], node_blocker,
+						     node_describe);
 		}
 	}
 	named = true;
@@ -712,6 +744,8 @@ queue:
 	node = &rqnodes[cpu][idx].mcs;
 	rqnodes[cpu][idx].ctx = ls_ctx_id();
 	rqnodes[cpu][idx].prev_ctx = rqnodes[cpu][idx].next_ctx = -1;
+	rqnodes[cpu][idx].role = NODE_QUEUED;
+	rqnodes[cpu][idx].lock = lock;
 	ls_point(LS_OP_STORE, &node->locked, site);
 	LS_WR(&node->locked, 0);
 	ls_wrote(&node->locked);
@@ -756,6 +790,7 @@ queue:
 		if (!next && cfg.head_deadlock == LS_RQS_HD_RESET_TAIL &&
 		    try_cmpxchg_tail(lock, tail, 0, site))
 			goto err_release_node;
+		rqnodes[cpu][idx].role = NODE_EDEADLK;
 		if (!next)
 			next = spin_until_next(node, site);
 		ls_point(LS_OP_STORE, &next->locked, site);	/* arch_mcs_spin_unlock_contended() */
@@ -767,6 +802,7 @@ queue:
 waitq_timeout:
 	if (ret) {
 		/* W: leave the queue in FIFO order; whoever queued behind us fails too. */
+		rqnodes[cpu][idx].role = NODE_LEAVING;
 		if (!try_cmpxchg_tail(lock, tail, 0, site)) {
 			next = spin_until_next(node, site);
 			ls_point(LS_OP_STORE, &next->locked, site);
@@ -787,6 +823,7 @@ waitq_timeout:
 		val = found;
 	}
 	set_locked(lock, site);
+	rqnodes[cpu][idx].role = NODE_OWNER;
 	if (!next)
 		next = spin_until_next(node, site);
 	ls_point(LS_OP_STORE, &next->locked, site);	/* arch_mcs_spin_unlock_contended() */

@@ -47,24 +47,37 @@ static int cpu_of(const struct ls_session *s, const char *name, size_t len)
 	return -1;
 }
 
-/* The contexts a deadlock's wait set names as queue heads waiting on their MCS node for a
- * successor nobody is to be: "X waits in raw_res_spin_lock_irqsave on rqnodes[c][i]" with no one
- * named after it (a waiter behind a head reads "... queued behind Y").  Writes their CPUs to cpus
- * (at most max); returns how many. */
-static int heads(const struct ls_session *s, const char *signature, int *cpus, int max)
+/* The contexts a deadlock's wait set names as queue heads that saw -EDEADLK and wait for a
+ * successor nobody is to be: "X waits in raw_res_spin_lock_irqsave on &tstamp_b->lockdep_key's
+ * queue (rqnodes[c][i]), head after -EDEADLK, for a successor" with no one named after it (a
+ * head whose successor is on its way reads "... waiting for Y").  Writes their CPUs to cpus and
+ * the map whose bucket lock's queue each heads ('a' or 'b') to maps (at most max); returns how
+ * many. */
+static int heads(const struct ls_session *s, const char *signature, int *cpus, char *maps,
+		 int max)
 {
-	static const char wait[] = " waits in raw_res_spin_lock_irqsave on rqnodes[";
+	static const char wait[] = " waits in raw_res_spin_lock_irqsave on &tstamp_";
+	static const char queue[] = "->lockdep_key's queue (rqnodes[";
+	static const char why[] = "]), head after -EDEADLK, for a successor";
 	int n = 0;
 	for (const char *p = strstr(signature, wait); p && n < max; p = strstr(p + 1, wait)) {
-		const char *end = strchr(strchr(p + strlen(wait), ']') + 1, ']') + 1;
+		const char *q = p + strlen(wait) + 1;
+		if (strncmp(q, queue, strlen(queue)) != 0)
+			continue;
+		const char *end = strchr(strchr(q + strlen(queue), ']') + 1, ']');
+		if (strncmp(end, why, strlen(why)) != 0)
+			continue;
+		end += strlen(why);
 		if (*end != ';' && *end != 0)
 			continue;
 		const char *name = p;
 		while (name > signature && name[-1] != ' ')
 			name--;
 		int cpu = cpu_of(s, name, (size_t)(p - name));
-		if (cpu >= 0)
+		if (cpu >= 0) {
+			maps[n] = p[strlen(wait)];
 			cpus[n++] = cpu;
+		}
 	}
 	return n;
 }
@@ -149,13 +162,23 @@ static uint64_t first_two_heads(bool field, uint64_t limit)
 		if (run_random(&s, seed, &r, NULL) != LS_KIND_DEADLOCK)
 			continue;
 		int cpus[4];
-		if (heads(&s, r.signature, cpus, 4) != 2)
+		char maps[4];
+		if (heads(&s, r.signature, cpus, maps, 4) != 2)
 			continue;
 		char where[2][512], wants[2];
 		bool abba = true;
 		for (int h = 0; h < 2; h++) {
 			ls_bpf_contention_where(cpus[h], where[h], sizeof(where[h]));
 			abba &= crosses(where[h], &wants[h]);
+			/* The report names the lock whose queue the program's operation heads. */
+			if (abba && maps[h] != wants[h]) {
+				printf("%s: seed %llu: the report puts CPU%d at the head of tstamp_%c's "
+				       "queue, its program is in tstamp_%c's operation: %s\n",
+				       spec, (unsigned long long)seed, cpus[h], maps[h], wants[h],
+				       r.signature);
+				ls_session_finish(&s);
+				return UINT64_MAX;
+			}
 		}
 		if (!abba || wants[0] == wants[1])
 			continue;

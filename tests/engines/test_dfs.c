@@ -285,10 +285,10 @@ struct search {
 	/* Owned executions whose outcome is a bug of the variant. */
 	uint64_t bugs;
 	enum ls_kind first_kind;
-	char first_sig[512];
+	char first_sig[1024];
 	struct ls_result first;		/* the first of them */
 	/* Distinct signatures of those, in order of discovery. */
-	char sigs[32][512];
+	char sigs[32][1024];
 	int nsigs;
 	/* When collect: one hash of the decision list per explored (not abandoned) schedule. */
 	bool collect;

@@ -331,7 +331,7 @@ static const struct ls_target fixture = {
 struct outcome {
 	bool found;		/* some execution had a validator report */
 	char shape[40];		/* of the first report */
-	char signature[512];
+	char signature[1024];
 	enum ls_kind kind;
 	uint64_t seed;
 	int nprior;

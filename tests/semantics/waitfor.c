@@ -252,8 +252,9 @@ int mutex_cycle_runs_through_the_second_waiter(void)
  *	raw_res_spin_unlock_irqrestore(...)	raw_res_spin_unlock_irqrestore(...)
  *
  * Result: deadlock "t0 is interrupted by nmi@cpu0, which waits in raw_res_spin_lock_irqsave on
- * rqnodes[cpu0][1] queued behind t0": Sometimes; every hang is a cycle: Always.  New in f4e2293:
- * the non-head waiter on its node waited for nobody the graph could name. */
+ * rq_lock's queue (rqnodes[cpu0][1]) queued behind t0": Sometimes; every hang is a cycle:
+ * Always.  New in f4e2293: the non-head waiter on its node waited for nobody the graph could
+ * name.  The node's word names the lock whose queue it is in. */
 static rqspinlock_t rq_lock;
 static long rq_word;
 
@@ -299,7 +300,7 @@ SEM_TARGET(rqs_queue_target, "semantics/rqs-queue", .ncpus = 3, .tasks = rq_task
 
 #define RQS_SIGNATURE                                                                          \
 	"deadlock: t0 is interrupted by nmi@cpu0, which waits in raw_res_spin_lock_irqsave on "  \
-	"rqnodes[cpu0][1] queued behind t0"
+	"rq_lock's queue (rqnodes[cpu0][1]) queued behind t0"
 
 int rqspinlock_nmi_queued_behind_the_head_it_interrupted(void)
 {
