@@ -271,20 +271,22 @@ static bool in_use;
 static void name_per_cpu_state(void)
 {
 	static bool named;
-	for (int c = 0; c < LS_NR_CPUS; c++) {
-		if (!named)
+	/* The names are written once for every CPU; the objects registered are the machine's. */
+	if (!named)
+		for (int c = 0; c < LS_NR_CPUS; c++) {
 			snprintf(held_names[c], sizeof(held_names[c]), "rqspinlock_held[cpu%d]", c);
-		ls_object_register(&held[c], sizeof(held[c]), held_names[c], NULL);
-		for (int i = 0; i < _Q_MAX_NODES; i++) {
-			if (!named)
+			for (int i = 0; i < _Q_MAX_NODES; i++)
 				snprintf(node_names[c][i], sizeof(node_names[c][i]),
 					 "rqnodes[cpu%d][%d]", c, i);
+		}
+	named = true;
+	for (int c = 0; c < ls_ncpus(); c++) {
+		ls_object_register(&held[c], sizeof(held[c]), held_names[c], NULL);
+		for (int i = 0; i < _Q_MAX_NODES; i++)
 			ls_object_register_described(&rqnodes[c][i], sizeof(rqnodes[c][i]),
 						     node_names[c][i], node_blocker,
 						     node_describe);
-		}
 	}
-	named = true;
 }
 
 void ls_rqspinlock_reset(void)
