@@ -9,36 +9,61 @@
  * on that CPU pushes onto: the entry on top is the lock being attempted, the ones below are held
  * or, when an interrupt landed on a waiter, waited for.
  *
- * res_spin_lock(lock), current:
- *   grab_held_lock_entry(lock)                 cnt++, locks[cnt-1] = lock (two operations)
- *   try_cmpxchg_acquire(val, 0 -> 0,0,1)        fast path: taken, return 0
- *   slow path with the value seen:
- *   P2  a 0,1,0 -> 0,0,1 hand-over in flight: re-read while val == 0,1,0, a bounded number of times
- *   P3  pending or tail set: go queue
- *   P4  queued_fetch_set_pending_acquire(): on x86 a `lock bts` of pending, then a separate
- *       read of the rest of the word (two operations)  *,*,* -> *,1,*  ; lost the race: undo,
- *       go queue
- *   P5  pending waiter: wait for locked == 0, checking (AA at once, ABBA every ms, 250 ms)
- *   P6  failed: clear_pending                   *,1,* -> *,0,*  ; release the entry, return error
- *   P7  clear_pending_set_locked                0,1,0 -> 0,0,1  ; return 0
- *   Q0  check_deadlock_AA(): do not queue behind yourself
- *   Q1  idx = rqnodes[0].count++; trace_contention_begin(lock, LCB_F_SPIN)
- *   Q2  idx >= 4 or (NMI and idx > 0): one trylock, else -EDEADLK
- *   Q4  trylock; Q5 xchg_tail                   t,p,l -> me,p,l
- *   Q6  a previous tail: link prev->next = me, spin on my node until locked != 0 (no timeout, no
- *       checks); RES_TIMEOUT_VAL (2) means the head left: fail with -ETIMEDOUT (-EDEADLK before
- *       v6.19's return-value fix, B12) and leave in turn
- *   Q7  head: wait for locked == pending == 0, checking (AA at once, ABBA every ms, 500 ms)
- *   Q9  -EDEADLK there (v6.19 on, 7bd6e5ce5be6): the queue is kept.  Current (7a3c0289c3c8):
- *       try_cmpxchg_tail(me -> 0) if no successor is known; if that fails, or in v6.19-v7.1
- *       always (B11), wait with no bound for node->next, hand it the MCS lock (store 1 to its
- *       locked) and leave with -EDEADLK.  v6.15-v6.18 take W instead.
- *   W   -ETIMEDOUT: try_cmpxchg_tail(me -> 0), else wait for my successor and hand it
- *       RES_TIMEOUT_VAL; strictly FIFO, late joiners fail in turn
- *   Q8  sole waiter: cmpxchg(me,0,0 -> 0,0,1); else set_locked, wait for next, hand over head-ship
- *   R   trace_contention_end(lock, 0), count--, return 0 (the entry stays: the lock is held);
- *       errors after Q1: trace_contention_end(lock, ret), count--, release the entry
- * res_spin_unlock(lock): release store of locked = 0, then locks[cnt-1] = NULL, then cnt--.
+ * The slow path, step by step: the kernel's operation (current code), the model's scheduling
+ * points for it, and what the model simplifies.  One point is one announced shared-memory
+ * operation (ls_point()); "park" is a spin loop parked on its word until a store or a deadline.
+ *
+ *  step  kernel                                  model                       simplification
+ *  ----  --------------------------------------  --------------------------  ------------------
+ *  E     grab_held_lock_entry(): cnt++,          RMW cnt, STORE locks[i]     none
+ *        locks[cnt-1] = lock
+ *  F     try_cmpxchg_acquire(val, 0 -> 0,0,1)    RMW val                     none
+ *  P2    0,1,0: re-read while val == 0,1,0,      LOAD val, park with a       the loop's bound is
+ *        at most _Q_PENDING_LOOPS times          deadline of 512 spins       time, not a count
+ *  P3    pending or tail set: go to queue        (no point)
+ *  P4    x86 queued_fetch_set_pending_acquire(): RMW val (bts), LOAD val     none
+ *        lock bts, then read the rest; lost
+ *        the race: clear pending if we set it
+ *  P5    pending waiter: wait for locked == 0    LOAD val, park; checks      the check cadence
+ *        with RES_CHECK_TIMEOUT                  as in check_timeout()       (see Time)
+ *  P6    failed: clear_pending                   STORE val                   none
+ *  P7    clear_pending_set_locked                STORE val                   none
+ *  Q0    check_deadlock_AA() before queueing     LOAD table (one scan)       own table: one op
+ *  Q1    idx = rqnodes[0].count++;               RMW count; the probes run   none
+ *        trace_contention_begin(lock, SPIN)      (trace.h)
+ *  Q2    idx >= 4 or (NMI and idx > 0):          one trylock (LOAD, RMW)     none
+ *        one trylock, else -EDEADLK
+ *  Q3    node->locked = 0, node->next = NULL     STORE, STORE                none
+ *  Q4    queued_spin_trylock()                   LOAD val, RMW val           none
+ *  Q5    smp_wmb(); xchg_tail()                  FENCE, RMW val              none
+ *  Q6    a previous tail: prev->next = node,     STORE prev->next, LOAD and  none
+ *        spin on node->locked (no timeout);      park on node->locked
+ *        RES_TIMEOUT_VAL: -ETIMEDOUT (-EDEADLK
+ *        before v6.19's return-value fix, B12),
+ *        leave through W
+ *  Q7    head: wait for locked == pending == 0   LOAD val, park; checks      the check cadence
+ *        with RES_CHECK_TIMEOUT (500 ms)
+ *  Q9    -EDEADLK (v6.19 on, 7bd6e5ce5be6):      LOAD + RMW val (tail        none
+ *        keep the queue.  7a3c0289c3c8: if no    reset), LOAD and park on
+ *        successor is known, try_cmpxchg_tail    node->next, STORE
+ *        (me -> 0, relaxed, keeping locked and   next->locked
+ *        pending) and leave; else (or always in
+ *        v6.19-v7.1, B11) wait with no bound
+ *        for node->next and hand it the MCS
+ *        lock (release store of 1).  v6.15-v6.18
+ *        take W instead
+ *  W     -ETIMEDOUT: try_cmpxchg_tail(me -> 0),  LOAD + RMW val, park on     none
+ *        else wait for the successor and give    node->next, STORE
+ *        it RES_TIMEOUT_VAL (WRITE_ONCE)         next->locked
+ *  Q8    sole waiter: cmpxchg(me,0,0 -> 0,0,1);  RMW val; or STORE val,      none
+ *        else set_locked, wait for next, hand    park on node->next, STORE
+ *        it the head (release store of 1)        next->locked
+ *  R     trace_contention_end(lock, 0), count--  probes; RMW count           none
+ *        (the entry stays: the lock is held);
+ *        errors after Q1: contention_end(lock,
+ *        ret), count--, release the entry
+ *  U     res_spin_unlock(): release store of     STORE val, LOAD cnt, STORE  none
+ *        locked = 0, locks[cnt-1] = NULL, cnt--  locks[i], RMW cnt
  *
  * check_timeout(): on the first call of a waiting period the AA check (own table, entries below
  * the top) and the deadline; then -ETIMEDOUT past the deadline, and the ABBA check when 1 ms has
@@ -61,11 +86,13 @@
  * of the irqsave wrappers (B9).
  *
  * Sources: the 6.15-6.18 file as merged, then the v6.19 changes (the Nov 2025 series,
- * 7bd6e5ce5be6, the return-value fix), 82f3b142c99c (v7.0) and b48bd16eb9fc (v7.2).  No whole
- * copy of the file after 7a3c0289c3c8 was available: Q9's tail reset is written from its title
- * and the waitq_timeout code it mirrors (try_cmpxchg_tail, relaxed, keeping locked and pending).
- * Ankur Arora's timeout helpers (clock_deadlock(), timeout_err, *_cond_read_acquire_timeout())
- * were in linux-next, not mainline, and are not modelled.
+ * 7bd6e5ce5be6, the return-value fix), 82f3b142c99c (v7.0), b48bd16eb9fc (v7.2) and
+ * 7a3c0289c3c8 (v7.2-rc7; 7.1.y f54667b0c162), the last as read in its author's tree
+ * (kkdwivedi/linux dac585f6c185): no mainline copy of the file after it was available to
+ * compare, and Q9 above agrees with that tree step for step.  Ankur Arora's timeout helpers
+ * (clock_deadlock(), timeout_err, *_cond_read_acquire_timeout()) were in mm and linux-next in
+ * 2026; the tree that carries the tail reset still has RES_CHECK_TIMEOUT, and they are not
+ * modelled.
  *
  * Left out: paravirt's virt_spin_lock other than sending every slow path to the TAS fallback,
  * lock events, the BPF report to the program's stderr stream.  The contention tracepoints fire
