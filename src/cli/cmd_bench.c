@@ -459,10 +459,16 @@ static void pick_variants(struct bench *b, char **pos, int npos, const char *pat
 		if (!ls_target_spec(pos[i], &t, &v, err, sizeof(err)))
 			ls_die(LS_EXIT_USAGE, "bench: %s", err);
 		if (strchr(pos[i], ':')) {
-			if (!buggy(&t->variants[v]))
-				ls_die(LS_EXIT_USAGE, "bench: %s is not a buggy variant (expected: %s)",
-				       pos[i], t->variants[v].expect == LS_KIND_NONE ? "never"
-										 : "unsettled");
+			const struct ls_variant *var = &t->variants[v];
+			if (!buggy(var))
+				ls_die(LS_EXIT_USAGE,
+				       "bench: %s is not a buggy variant (expected: %s%s)", pos[i],
+				       var->expect == LS_KIND_NONE	 ? "never"
+				       : var->expect >= LS_KIND_COUNT ? "unsettled"
+								      : ls_kind_name(var->expect),
+				       var->expect != LS_KIND_NONE && var->expect < LS_KIND_COUNT
+					       ? ", which is expected behaviour, not a bug, for it"
+					       : "");
 			add_variant(b, t, v);
 			continue;
 		}
