@@ -61,7 +61,8 @@ void ls_object_register(const void *addr, unsigned size, const char *name, ls_bl
 typedef bool (*ls_describe_fn)(const void *obj, const void *addr, const char *name, char *buf,
 			       unsigned len);
 
-/* ls_object_register() with a describe function that the report calls for words of the object. */
+/* ls_object_register() with a describe function, which a hang report calls for a context parked
+ * on a word of the object (the step table and the timeline keep the name). */
 void ls_object_register_described(const void *addr, unsigned size, const char *name,
 				  ls_blocker_fn blocker, ls_describe_fn describe);
 /* Forgets every registration; the executor calls it before each target init. */

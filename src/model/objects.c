@@ -95,9 +95,14 @@ static struct ls_blocker blocker(const void *addr, int waiter)
 	return (struct ls_blocker){ -1, LS_WAIT_NOBODY };
 }
 
-static const struct ls_model_hooks hooks = { describe,		blocker,
-						 ls_lockdep_irqs_on,	ls_lockdep_softirqs_on,
-						 ls_lockdep_ctx_exit,	describe_wait };
+static const struct ls_model_hooks hooks = {
+	.describe = describe,
+	.blocker = blocker,
+	.irqs_on = ls_lockdep_irqs_on,
+	.softirqs_on = ls_lockdep_softirqs_on,
+	.ctx_exit = ls_lockdep_ctx_exit,
+	.describe_wait = describe_wait,
+};
 
 void ls_objects_install(void)
 {

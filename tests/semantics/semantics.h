@@ -167,6 +167,7 @@ int ticket_served_to_an_interrupted_waiter_is_held_by_it(void);
 int spinlock_waiter_behind_a_waiter_is_queued_behind_it(void);
 int mutex_cycle_runs_through_the_second_waiter(void);
 int rqspinlock_nmi_queued_behind_the_head_it_interrupted(void);
+int hang_report_uses_the_objects_description_of_the_waiters_word(void);
 
 /* traces.c */
 int trace_with_slow_replays_to_the_same_signature(void);

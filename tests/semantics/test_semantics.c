@@ -17,7 +17,8 @@
  *   time         a parked CPU costs no steps; the clock jumps to deadlines; "slow" lets the
  *                running CPUs fall behind, and a wait made long only by it is no stall.
  *   acquisition  a lock counts as held from the step that took it, not from its announcement.
- *   wait-for     a hang's signature is a cycle through holders and queue order.
+ *   wait-for     a hang's signature is a cycle through holders and queue order; a waiter's word
+ *                reads as its model describes it then (whose queue, why it waits there).
  *   traces       format 3 records slows and replays them; older formats are refused.
  *   softirq      a raised softirq runs as the hardirq exits, inside the local_bh_enable() or
  *                spin_unlock_bh() that enables bottom halves, or at the raising task's first
@@ -79,6 +80,7 @@ static const struct sem_case cases[] = {
 	CASE("wait-for", "new", spinlock_waiter_behind_a_waiter_is_queued_behind_it),
 	CASE("wait-for", "new", mutex_cycle_runs_through_the_second_waiter),
 	CASE("wait-for", "new", rqspinlock_nmi_queued_behind_the_head_it_interrupted),
+	CASE("wait-for", "new", hang_report_uses_the_objects_description_of_the_waiters_word),
 	CASE("traces", "new", trace_with_slow_replays_to_the_same_signature),
 	CASE("traces", "new", bytes_strategy_can_choose_slow),
 	CASE("traces", "new", format2_trace_is_refused_as_older),

@@ -5,6 +5,9 @@
  * signature is "deadlock: " and the cycle from its lowest context id. */
 #include "semantics.h"
 
+#include "buf.h"
+#include "report.h"
+
 /* Every deadlock signature is a cycle: a wait set without one joins its waits with "; ". */
 static bool is_cycle(const struct ls_result *r)
 {
@@ -316,4 +319,76 @@ int rqspinlock_nmi_queued_behind_the_head_it_interrupted(void)
 	CHECKF(seed < CHAIN_SEEDS, "no '%s' in %d random executions", RQS_SIGNATURE, CHAIN_SEEDS);
 	printf("random: the NMI queued behind the head at seed %" PRIu64 "\n", seed);
 	return TEST_PASS;
+}
+
+/* ---- a waiter described by its object's model ---------------------------------------------
+ *
+ * semantics/described: t0 parks on the second word of an object registered with a describe
+ * function (ls_object_register_described()) that says what a waiter there is doing, from the
+ * object's state at the time of the report; nobody ever writes the word.
+ *
+ *	t0 (CPU0)
+ *	desc.state = 7
+ *	park on desc.words[1]		(forever)
+ *
+ * Result: deadlock "t0 waits in wait_for_word on the thing (desc.words[1]), state 7": Always;
+ * the report's step table names the word by its registered name alone: Always. */
+struct described {
+	long words[2];
+	int state;
+};
+static struct described desc;
+
+static bool desc_describe(const void *obj, const void *addr, const char *name, char *buf,
+			  unsigned len)
+{
+	const struct described *d = obj;
+	if (addr != &d->words[1])
+		return false;
+	snprintf(buf, len, "the thing (%s.words[1]), state %d", name, d->state);
+	return true;
+}
+
+static void desc_task(void *arg)
+{
+	(void)arg;
+	desc.state = 7;
+	ls_point(LS_OP_LOAD, &desc.words[1], LS_SITE("wait_for_word"));
+	ls_park(&desc.words[1], LS_NO_DEADLINE, LS_SITE("wait_for_word"));
+}
+
+static void desc_init(int variant)
+{
+	(void)variant;
+	memset(&desc, 0, sizeof(desc));
+	ls_object_register_described(&desc, sizeof(desc), "desc", NULL, desc_describe);
+}
+
+static const struct ls_task_decl desc_tasks[] = { { "t0", 0, desc_task, NULL } };
+SEM_TARGET(desc_target, "semantics/described", .ncpus = 1, .tasks = desc_tasks, .ntasks = 1,
+	   .init = desc_init);
+
+int hang_report_uses_the_objects_description_of_the_waiters_word(void)
+{
+	struct ls_session s;
+	struct ls_result r;
+	struct ls_random walk;
+	ls_random_init(&walk, SEM_P_SWITCH, SEM_P_SLOW, SEM_P_IRQ);
+	sem_open(&s, &desc_target, 0, NULL);
+	enum ls_kind kind = ls_session_run(&s, &walk.base, 0, &r);
+	struct ls_buf report = { 0 };
+	ls_report_write(&s, &r, "random", NULL, &report);
+	static const char want[] =
+		"deadlock: t0 waits in wait_for_word on the thing (desc.words[1]), state 7";
+	int rc = TEST_PASS;
+	if (kind != LS_KIND_DEADLOCK || strcmp(r.signature, want) != 0) {
+		fprintf(stderr, "got %s '%s', want '%s'\n", ls_kind_name(kind), r.signature, want);
+		rc = TEST_FAIL;
+	} else if (!strstr(report.s, "wait_for_word(desc)")) {
+		fprintf(stderr, "the step table does not name the word 'desc':\n%s\n", report.s);
+		rc = TEST_FAIL;
+	}
+	ls_buf_finish(&report);
+	ls_session_finish(&s);
+	return rc;
 }
