@@ -24,6 +24,17 @@ expect_bad_trace() {
 
 expect_rc 0 "list exits 0" -- "$LS" list
 
+# --version on the top command and on every command, for scripts that check what they run.
+want=$("$LS" --version)
+case $want in
+"lockstep "[0-9]*) ;;
+*) fail "--version: '$want', want 'lockstep VERSION'" ;;
+esac
+for cmd in list run fuzz explore replay minimize stress bench; do
+	expect_rc 0 "$cmd --version" -- "$LS" "$cmd" --version
+	[ "$(cat "$tmp/out")" = "$want" ] || fail "$cmd --version: '$(cat "$tmp/out")', want '$want'"
+done
+
 # A known deadlocking seed: exit 1, the warning, and a trace on disk.
 expect_rc 1 "run buggy seed 15 finds the deadlock" -- \
 	"$LS" run demo/abba:buggy --seed 15 --out "$tmp/run"

@@ -1,6 +1,7 @@
 /* Option parsing and help, driven by each command's option table; errors and shared helpers. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "version.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -59,6 +60,7 @@ static void help(const struct ls_cmd *cmd, const struct ls_opt *opts)
 		printf("\n");
 	}
 	printf("  %-24s %s\n", "--help", "show this help");
+	printf("  %-24s %s\n", "--version", "print lockstep's version and exit");
 }
 
 static void set_value(const struct ls_cmd *cmd, const struct ls_opt *o, const char *v)
@@ -114,6 +116,10 @@ int ls_parse(const struct ls_cmd *cmd, const struct ls_opt *opts, int argc, char
 		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			help(cmd, opts);
+			exit(LS_EXIT_CLEAN);
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf("lockstep %s\n", LS_VERSION);
 			exit(LS_EXIT_CLEAN);
 		}
 		if (a[1] != '-')
