@@ -1171,7 +1171,7 @@ static void minimize_findings(struct parent *p, const struct ls_variant *var)
 		int status;
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
-		if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1))
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			fprintf(stderr, "fuzz: could not minimize %s\n", f->path);
 	}
 }

@@ -20,7 +20,10 @@ static const struct ls_cmd commands[] = {
 	  "Re-execute a trace (exit 0 if its outcome reappears, 1 if it diverges), or run a raw fuzzer "
 	  "input.",
 	  ls_cmd_replay },
-	{ "minimize", "TRACE", "Shrink a finding's trace to the fewest preemptions, NMIs and steps that keep its bug.", ls_cmd_minimize },
+	{ "minimize", "TRACE",
+	  "Shrink a finding's trace to the fewest preemptions, NMIs and steps that keep its bug "
+	  "(exit 0 when it wrote the trace, 1 if the finding does not reproduce).",
+	  ls_cmd_minimize },
 	{ "stress", "TARGET[:VARIANT]",
 	  "The baseline: run the target on real threads with timer NMIs and a hang watchdog.",
 	  ls_cmd_stress },
@@ -35,8 +38,9 @@ static void usage(FILE *f)
 		   "A deterministic concurrency fuzzer for kernel locking code.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nexit codes: 0 nothing found (replay: reproduced), 1 bug found (replay: "
-		   "diverged),\n            2 bad usage or input, 3 internal error.\n"
+	fprintf(f, "\nexit codes: 0 nothing found (replay: reproduced; minimize: minimized),\n"
+		   "            1 bug found (replay: diverged; minimize: does not reproduce),\n"
+		   "            2 bad usage or input, 3 internal error.\n"
 		   "`lockstep COMMAND --help` describes each command.\n");
 }
 
