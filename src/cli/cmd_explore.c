@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "expect.h"
 #include "../trace.h"
 
 #define MAX_EXPECTED 64	/* expected-behaviour signatures told apart; later ones are saved again */
@@ -303,6 +304,15 @@ int ls_cmd_explore(int argc, char **argv)
 		       ls_stop_signal ? "by a signal" : "at --max-schedules", bounds);
 	else
 		printf("no bug within %s\n", bounds);
+	/* The search stops at the first bug: the expected kind, if found, is that one. */
+	uint64_t first[LS_KIND_COUNT];
+	for (int kind = 0; kind < LS_KIND_COUNT; kind++)
+		first[kind] = LS_EXPECT_NOT_FOUND;
+	if (found)
+		first[r.kind] = d.exec;
+	struct ls_expect ex;
+	ls_expect_judge(var, first, d.schedules, "schedule", &ex);
+	printf("%s\n", ex.text);
 
 	if (o.json) {
 		struct ls_buf j = { 0 };
@@ -333,6 +343,7 @@ int ls_cmd_explore(int argc, char **argv)
 		} else {
 			ls_buf_printf(&j, "null");
 		}
+		ls_expect_json(&j, var, &ex);
 		ls_buf_printf(&j, "}");
 		printf("%s\n", j.s);
 		ls_buf_finish(&j);

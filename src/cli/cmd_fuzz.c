@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "expect.h"
 #include "crash.h"
 #include "../findings.h"
 
@@ -795,6 +796,16 @@ static void summary(struct parent *p, double elapsed)
 	if (cp->stop_on_bug && p->bug_exec != UINT64_MAX)
 		printf("stopped at the first bug: %s at execution %" PRIu64 ", %.3f s into the "
 		       "campaign\n", ls_kind_name(p->bug_kind), p->bug_exec, p->bug_wall - p->start);
+	/* What was found against what the variant declares. */
+	uint64_t first[LS_KIND_COUNT];
+	for (int k = 0; k < LS_KIND_COUNT; k++)
+		first[k] = LS_EXPECT_NOT_FOUND;
+	for (int i = 0; i < p->nf; i++)
+		if (p->f[i].first_exec < first[p->f[i].kind])
+			first[p->f[i].kind] = p->f[i].first_exec;
+	struct ls_expect ex;
+	ls_expect_judge(var, first, n, "execution", &ex);
+	printf("%s\n", ex.text);
 	if (!cp->o.json)
 		return;
 	struct ls_buf j = { 0 };
@@ -834,7 +845,9 @@ static void summary(struct parent *p, double elapsed)
 		ls_json_str(&j, f->signature);
 		ls_buf_printf(&j, ",\"bug\":%s}", ls_variant_bug(var, f->kind) ? "true" : "false");
 	}
-	ls_buf_printf(&j, "]}");
+	ls_buf_printf(&j, "]");
+	ls_expect_json(&j, var, &ex);
+	ls_buf_printf(&j, "}");
 	printf("%s\n", j.s);
 	ls_buf_finish(&j);
 }
@@ -1437,8 +1450,16 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 		free(stats);
 	}
 	struct ext_input *first = NULL;	/* the first bug: the earliest found */
+	uint64_t kind_exec[LS_KIND_COUNT];	/* per kind, the execution of its first input */
+	for (int k = 0; k < LS_KIND_COUNT; k++)
+		kind_exec[k] = LS_EXPECT_NOT_FOUND;
 	for (size_t i = 0; i < nfiles; i++) {
 		enum ls_kind kind = ext_convert(&x, spec, o, files[i].path);
+		if (kind != LS_KIND_NONE) {
+			uint64_t at = files[i].exec ? files[i].exec : LS_EXPECT_FOUND;
+			if (kind_exec[kind] == LS_EXPECT_NOT_FOUND || at < kind_exec[kind])
+				kind_exec[kind] = at;
+		}
 		if (ls_variant_bug(var, kind) && files[i].found_s >= 0 &&
 		    (!first || files[i].found_s < first->found_s)) {
 			first = &files[i];
@@ -1472,6 +1493,10 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 			printf(", after %" PRIu64 " executions", first->exec);
 		printf("\n");
 	}
+	struct ls_expect ex;
+	ls_expect_judge(var, kind_exec, execs_known ? execs : LS_EXPECT_UNCOUNTED, "execution",
+			&ex);
+	printf("%s\n", ex.text);
 	if (o->json) {
 		struct ls_buf j = { 0 };
 		ls_buf_printf(&j, "{\"command\":\"fuzz\",\"target\":");
@@ -1510,7 +1535,9 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 			ls_buf_printf(&j, ",\"bug\":%s}",
 				      ls_variant_bug(var, x.f[i].kind) ? "true" : "false");
 		}
-		ls_buf_printf(&j, "]}");
+		ls_buf_printf(&j, "]");
+		ls_expect_json(&j, var, &ex);
+		ls_buf_printf(&j, "}");
 		printf("%s\n", j.s);
 		ls_buf_finish(&j);
 	}
