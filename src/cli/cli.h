@@ -163,5 +163,6 @@ int ls_cmd_explore(int argc, char **argv);
 int ls_cmd_minimize(int argc, char **argv);
 int ls_cmd_stress(int argc, char **argv);
 int ls_cmd_bench(int argc, char **argv);
+int ls_cmd_check(int argc, char **argv);
 
 #endif

@@ -27,6 +27,10 @@ static const struct ls_cmd commands[] = {
 	{ "stress", "TARGET[:VARIANT]",
 	  "The baseline: run the target on real threads with timer NMIs and a hang watchdog.",
 	  ls_cmd_stress },
+	{ "check", "[TARGET[:VARIANT]|GLOB|FILE.so ...]",
+	  "Run each variant and compare what it shows with what it declares (exit 0: all as "
+	  "declared).",
+	  ls_cmd_check },
 	{ "bench", "[TARGET[:VARIANT]...]",
 	  "Time and executions to each buggy variant's first bug, per engine, side by side.",
 	  ls_cmd_bench },

@@ -159,6 +159,25 @@ expect_rc 1 "fuzz ./mytarget.so:unnested reports the missing nesting annotation"
 grep -qh '^signature AA: &bufs\[b\]\.lock; softirq@cpu[01]$' crashes-unnested/*.trace ||
 	fail "unnested: no AA signature in softirq context: $(grep -h '^signature' crashes-unnested/*.trace)"
 
+# ---- lockstep check: the object's variants against what they declare -------------------------
+expect_rc 0 "check ./mytarget.so: every variant as declared" -- \
+	"$LS" check ./mytarget.so --budget 3000
+[ "$(grep -c '^ok ' "$tmp/out")" -eq 3 ] || fail "check ./mytarget.so: $(cat "$tmp/out")"
+# Mis-declared: 'fixed' claims a deadlock it never shows.  Exit 1, the variant named.
+sed 's/\.expect = LS_KIND_NONE }/.expect = LS_KIND_DEADLOCK }/' mytarget.c >misdeclared.c
+grep -q "LS_KIND_NONE" misdeclared.c && fail "could not make the mis-declared variant of mytarget.c"
+# shellcheck disable=SC2086
+"$CC" -shared -fPIC $flags -o misdeclared.so misdeclared.c || fail "building misdeclared.so"
+expect_rc 1 "check ./misdeclared.so fails on the mis-declared variant" -- \
+	"$LS" check ./misdeclared.so --budget 3000
+grep -q '^FAIL  \./misdeclared\.so:fixed .*expected deadlock: NOT found in 3,000 executions' \
+	"$tmp/out" || fail "check ./misdeclared.so: no FAIL line for :fixed: $(cat "$tmp/out")"
+grep -q '^check: not as declared: \./misdeclared\.so:fixed;' "$tmp/out" ||
+	fail "check ./misdeclared.so: the variant is not named: $(tail -n 1 "$tmp/out")"
+rm -rf "$(sed -n 's/^check: not as declared: .*; findings kept in //p' "$tmp/out")"
+cp mytarget.c junk.so
+expect_refused "check of an object that cannot be loaded" "cannot load" -- "$LS" check ./junk.so
+
 # ---- the same object under the fuzz harnesses ------------------------------------------------
 # Regression: the harnesses did not export the model library, so dlopen() of the object failed
 # inside them, libFuzzer's fork mode took that for crashing children, and `fuzz --engine

@@ -1,0 +1,363 @@
+/* lockstep check: does every variant still behave as it declares?  The command a kernel
+ * developer puts in CI next to a patch.
+ *
+ * The arguments name variants: "target:variant", "target" (all its variants), a shell glob over
+ * "target:variant" and target names (e.g. rqspinlock/[a-z]*, *:current), or a shared object
+ * (./mytarget.so, ./mytarget.so:buggy); none means every in-tree target.  Each variant is one
+ * campaign, `lockstep fuzz SPEC --execs BUDGET --seed SEED --json --quiet` in a child process (a
+ * target that crashes or hangs ends its own campaign, not the check), whose JSON summary carries
+ * the verdict of expect.c: the declared bug found, or for a variant declared clean, no bug.
+ * Unsettled variants are run and reported, never judged.
+ *
+ * One line per variant, then a summary; exit 0 when every settled variant behaved as declared,
+ * 1 when one did not (each is named), 3 when a campaign could not run (no JSON summary, or an
+ * exit status other than 0 and 1), 2 for bad usage.  Findings go to a scratch directory, kept
+ * and named when a variant failed, removed otherwise. */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "../../targets/targets.h"
+
+#define MAX_SPECS 4096
+
+struct check {
+	char self[4096];
+	char tmp[4096];
+	uint64_t budget, seed, jobs;
+	const char *engine;
+	bool no_lockdep, json, quiet, settled;
+	char *specs[MAX_SPECS];
+	int nspecs;
+};
+
+/* Adds "target:variant" (variant NULL: target is already a whole spec), once. */
+static void add_spec(struct check *c, const char *target, const char *variant)
+{
+	if (c->nspecs == MAX_SPECS)
+		ls_die(LS_EXIT_USAGE, "check: more than %d variants", MAX_SPECS);
+	size_t n = strlen(target) + (variant ? strlen(variant) : 0) + 2;
+	char *s = malloc(n);
+	if (!s)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	snprintf(s, n, "%s%s%s", target, variant ? ":" : "", variant ? variant : "");
+	for (int i = 0; i < c->nspecs; i++)
+		if (strcmp(c->specs[i], s) == 0) {
+			free(s);
+			return;
+		}
+	c->specs[c->nspecs++] = s;
+}
+
+static void add_target(struct check *c, const char *name, const struct ls_target *t)
+{
+	for (int v = 0; v < t->nvariants; v++)
+		add_spec(c, name, t->variants[v].name);
+}
+
+/* One argument: a glob over the in-tree targets, or a target or variant (in-tree or .so). */
+static void expand(struct check *c, const char *arg)
+{
+	if (strpbrk(arg, "*?[")) {
+		int before = c->nspecs;
+		for (int i = 0; i < ls_ntargets; i++) {
+			const struct ls_target *t = ls_targets[i];
+			for (int v = 0; v < t->nvariants; v++) {
+				char tv[256];
+				snprintf(tv, sizeof(tv), "%s:%s", t->name, t->variants[v].name);
+				if (fnmatch(arg, tv, 0) == 0 || fnmatch(arg, t->name, 0) == 0)
+					add_spec(c, t->name, t->variants[v].name);
+			}
+		}
+		if (c->nspecs == before)
+			ls_die(LS_EXIT_USAGE, "check: '%s' matches no in-tree target or variant", arg);
+		return;
+	}
+	const struct ls_target *t;
+	int v;
+	char err[512];
+	if (!ls_target_spec(arg, &t, &v, err, sizeof(err)))
+		ls_die(LS_EXIT_USAGE, "check: %s", err);
+	const char *colon = strrchr(arg, ':');
+	if (colon && !strchr(colon, '/'))
+		add_spec(c, arg, NULL);	/* one variant, as given */
+	else
+		add_target(c, arg, t);
+}
+
+/* The value of "key": in a JSON object lockstep wrote (strings without escapes other than
+ * ls_json_str's): true/false/null as text, a string's contents unescaped enough to print. */
+static bool json_field(const char *json, const char *key, char *out, size_t n)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	const char *p = strstr(json, pat);
+	if (!p)
+		return false;
+	p += strlen(pat);
+	size_t o = 0;
+	if (*p == '"') {
+		for (p++; *p && *p != '"' && o + 1 < n; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			out[o++] = *p;
+		}
+	} else {
+		while (*p && *p != ',' && *p != '}' && o + 1 < n)
+			out[o++] = *p++;
+	}
+	out[o] = 0;
+	return true;
+}
+
+/* Runs one campaign; returns its exit status (-1: it died), its stdout in out. */
+static int campaign(struct check *c, const char *spec, const char *outdir, struct ls_buf *out,
+		    const char *errpath)
+{
+	char execs[32], seed[32], jobs[32];
+	snprintf(execs, sizeof(execs), "%" PRIu64, c->budget);
+	snprintf(seed, sizeof(seed), "%" PRIu64, c->seed);
+	snprintf(jobs, sizeof(jobs), "%" PRIu64, c->jobs);
+	const char *argv[24];
+	int a = 0;
+	argv[a++] = c->self;
+	argv[a++] = "fuzz";
+	argv[a++] = spec;
+	argv[a++] = "--execs";
+	argv[a++] = execs;
+	argv[a++] = "--seed";
+	argv[a++] = seed;
+	argv[a++] = "--engine";
+	argv[a++] = c->engine;
+	if (c->jobs) {
+		argv[a++] = "--jobs";
+		argv[a++] = jobs;
+	}
+	if (c->no_lockdep)
+		argv[a++] = "--no-lockdep";
+	argv[a++] = "--out";
+	argv[a++] = outdir;
+	argv[a++] = "--json";
+	argv[a++] = "--quiet";
+	argv[a] = NULL;
+
+	int fd[2];
+	if (pipe(fd) != 0)
+		ls_die(LS_EXIT_INTERNAL, "check: pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		ls_die(LS_EXIT_INTERNAL, "check: fork: %s", strerror(errno));
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		int err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (null < 0 || err < 0 || dup2(null, 0) < 0 || dup2(fd[1], 1) < 0 ||
+		    dup2(err, 2) < 0)
+			_exit(LS_EXIT_INTERNAL);
+		close(fd[0]);
+		close(fd[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		ls_buf_printf(out, "%.*s", (int)n, chunk);
+	}
+	close(fd[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static const char *last_json(const char *text)
+{
+	const char *json = NULL;
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (*l == '{')
+			json = l;
+	return json;
+}
+
+/* The last line of a file, for a campaign that failed. */
+static void last_line(const char *path, char *out, size_t n)
+{
+	out[0] = 0;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	char line[380];
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '\n')
+			snprintf(out, n, "%s", line);
+	fclose(f);
+	out[strcspn(out, "\n")] = 0;
+}
+
+static void remove_tree(const char *dir)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execlp("rm", "rm", "-rf", dir, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+}
+
+int ls_cmd_check(int argc, char **argv)
+{
+	const struct ls_cmd *cmd = ls_cmd_lookup("check");
+	static struct check c;
+	c.budget = 20000;
+	c.engine = "random";
+	const struct ls_opt opts[] = {
+		{ "budget", LS_OPT_U64, "N",
+		  "executions per variant: a variant declared buggy must show its bug within them, "
+		  "one declared clean must show none", &c.budget, NULL },
+		{ "seed", LS_OPT_U64, "N", "seed of each campaign's first execution", &c.seed, NULL },
+		{ "engine", LS_OPT_STR, "NAME", "random or pct", &c.engine, NULL },
+		{ "jobs", LS_OPT_U64, "N", "worker processes per campaign (0: fuzz's default)",
+		  &c.jobs, NULL },
+		{ "no-lockdep", LS_OPT_FLAG, NULL,
+		  "run without the lock validator (a variant that declares lockdep then fails)",
+		  &c.no_lockdep, NULL },
+		{ "json", LS_OPT_FLAG, NULL, "print a JSON summary as the last line of output",
+		  &c.json, NULL },
+		{ "quiet", LS_OPT_FLAG, NULL, "print only the variants that failed and the summary",
+		  &c.quiet, NULL },
+		{ "settled", LS_OPT_FLAG, NULL,
+		  "skip the unsettled variants, which are run and reported but never judged",
+		  &c.settled, NULL },
+		{ 0 },
+	};
+	char *pos[MAX_SPECS];
+	int npos = ls_parse(cmd, opts, argc, argv, pos, MAX_SPECS);
+	if (!c.budget)
+		ls_die(LS_EXIT_USAGE, "check: --budget must be at least 1");
+	if (strcmp(c.engine, "random") != 0 && strcmp(c.engine, "pct") != 0)
+		ls_die(LS_EXIT_USAGE, "check: --engine must be random or pct, got '%s'", c.engine);
+	if (npos == 0)
+		for (int i = 0; i < ls_ntargets; i++)
+			add_target(&c, ls_targets[i]->name, ls_targets[i]);
+	for (int i = 0; i < npos; i++)
+		expand(&c, pos[i]);
+	if (c.settled) {
+		int kept = 0;
+		for (int i = 0; i < c.nspecs; i++) {
+			const struct ls_target *t;
+			int v;
+			char err[512];
+			if (ls_target_spec(c.specs[i], &t, &v, err, sizeof(err)) &&
+			    t->variants[v].expect >= LS_KIND_COUNT)
+				free(c.specs[i]);
+			else
+				c.specs[kept++] = c.specs[i];
+		}
+		c.nspecs = kept;
+	}
+
+	ls_self_exe(c.self, sizeof(c.self));
+	const char *tmpdir = getenv("TMPDIR");
+	snprintf(c.tmp, sizeof(c.tmp), "%s/lockstep-check-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(c.tmp))
+		ls_die(LS_EXIT_INTERNAL, "check: mkdtemp: %s", strerror(errno));
+	ls_catch_stop_signals();
+
+	int met = 0, failed = 0, unsettled = 0, broken = 0;
+	struct ls_buf fails = { 0 }, js = { 0 };
+	double t0 = ls_wall_s();
+	for (int i = 0; i < c.nspecs && !ls_stop_signal; i++) {
+		const char *spec = c.specs[i];
+		char outdir[4200], errpath[4200];
+		snprintf(outdir, sizeof(outdir), "%s/%d", c.tmp, i);
+		snprintf(errpath, sizeof(errpath), "%s/%d.err", c.tmp, i);
+		struct ls_buf out = { 0 };
+		int rc = campaign(&c, spec, outdir, &out, errpath);
+		const char *json = out.s ? last_json(out.s) : NULL;
+		char verdict[16] = "", text[400] = "";
+		bool ran = (rc == 0 || rc == 1) && json && json_field(json, "expectation_met", verdict,
+								       sizeof(verdict)) &&
+			   json_field(json, "expectation", text, sizeof(text));
+		const char *mark;
+		if (!ran) {
+			char why[400];
+			last_line(errpath, why, sizeof(why));
+			snprintf(text, sizeof(text), "the campaign did not run (exit %d)%s%s", rc,
+				 why[0] ? ": " : "", why);
+			mark = "ERROR";
+			broken++;
+		} else if (strcmp(verdict, "true") == 0) {
+			mark = "ok";
+			met++;
+		} else if (strcmp(verdict, "false") == 0) {
+			mark = "FAIL";
+			failed++;
+		} else {
+			mark = "--";
+			unsettled++;
+		}
+		bool bad = !ran || strcmp(mark, "FAIL") == 0;
+		if (bad)
+			ls_buf_printf(&fails, "%s%s", fails.len ? ", " : "", spec);
+		if (!c.quiet || bad) {
+			printf("%-5s %-50s %s\n", mark, spec, text);
+			fflush(stdout);
+		}
+		if (c.json) {
+			ls_buf_printf(&js, "%s{\"variant\":", js.len ? "," : "");
+			ls_json_str(&js, spec);
+			ls_buf_printf(&js, ",\"result\":\"%s\",\"text\":",
+				      !ran ? "error" : strcmp(mark, "ok") == 0 ? "met"
+						   : strcmp(mark, "FAIL") == 0	 ? "not met"
+										 : "unsettled");
+			ls_json_str(&js, text);
+			ls_buf_printf(&js, "}");
+		}
+		ls_buf_finish(&out);
+	}
+	double secs = ls_wall_s() - t0;
+	int total = met + failed + unsettled + broken;
+	printf("check: %d variant%s in %.1f s: %d as declared, %d not, %d unsettled, %d could not "
+	       "run%s\n", total, total == 1 ? "" : "s", secs, met, failed, unsettled, broken,
+	       ls_stop_signal ? " (stopped by signal)" : "");
+	if (failed || broken)
+		printf("check: not as declared: %s; findings kept in %s\n", fails.s, c.tmp);
+	else
+		remove_tree(c.tmp);
+	if (c.json) {
+		struct ls_buf j = { 0 };
+		ls_buf_printf(&j, "{\"command\":\"check\",\"budget\":%" PRIu64 ",\"seed\":%" PRIu64
+				  ",\"engine\":",
+			      c.budget, c.seed);
+		ls_json_str(&j, c.engine);
+		ls_buf_printf(&j, ",\"variants\":%d,\"met\":%d,\"not_met\":%d,\"unsettled\":%d,"
+				  "\"errors\":%d,\"seconds\":%.3f,\"stopped_by_signal\":%s,\"results\":[%s]}",
+			      total, met, failed, unsettled, broken, secs,
+			      ls_stop_signal ? "true" : "false", js.s ? js.s : "");
+		printf("%s\n", j.s);
+		ls_buf_finish(&j);
+	}
+	ls_buf_finish(&fails);
+	ls_buf_finish(&js);
+	for (int i = 0; i < c.nspecs; i++)
+		free(c.specs[i]);
+	if (broken || ls_stop_signal)
+		return LS_EXIT_INTERNAL;
+	return failed ? LS_EXIT_FOUND : LS_EXIT_CLEAN;
+}
