@@ -48,6 +48,11 @@ double ls_wall_s(void);
 /* The path of this lockstep executable (for child commands and the fuzz/ harnesses beside it);
  * dies with exit 3 if /proc/self/exe cannot be read. */
 void ls_self_exe(char *buf, size_t len);
+/* The internal executable NAME (lockstep-stress, lockstep-afl, lockstep-libfuzzer): in a build
+ * tree beside this executable (in build_subdir, NULL for none), or where `meson install` puts
+ * it, PREFIX/libexec/lockstep, found relative to this executable.  False if neither exists
+ * (buf then holds the installed path, for the message). */
+bool ls_internal_exe(const char *name, const char *build_subdir, char *buf, size_t len);
 
 /* Parses argv (after the command name) against opts, terminated by a zero entry.  Positional
  * arguments go to pos (at most maxpos).  --help prints the command's help and exits 0; a bad

@@ -394,14 +394,10 @@ static bool on_path(const char *prog)
 
 static void probe_engines(struct bench *b)
 {
-	char dir[4096], harness[4300];
-	snprintf(dir, sizeof(dir), "%s", b->self);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = 0;
+	char name[64], harness[4300];
 	for (int e = E_AFL; e <= E_LIBFUZZER; e++) {
-		snprintf(harness, sizeof(harness), "%s/fuzz/lockstep-%s", dir, engine_names[e]);
-		if (access(harness, X_OK) != 0)
+		snprintf(name, sizeof(name), "lockstep-%s", engine_names[e]);
+		if (!ls_internal_exe(name, "fuzz", harness, sizeof(harness)))
 			b->avail[e] = "not built";
 	}
 	if (!b->avail[E_AFL] && !on_path("afl-fuzz"))

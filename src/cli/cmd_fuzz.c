@@ -874,19 +874,15 @@ struct ext {
 	enum ls_kind first_bug_kind;	/* of the earliest input that is a bug */
 };
 
-/* The harness built next to this executable: BUILD/fuzz/lockstep-ENGINE for BUILD/lockstep. */
+/* The harness: BUILD/fuzz/lockstep-ENGINE beside BUILD/lockstep, or an installed one. */
 static void ext_locate(struct ext *x)
 {
 	ls_self_exe(x->self, sizeof(x->self));
-	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s", x->self);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = 0;
-	snprintf(x->harness, sizeof(x->harness), "%s/fuzz/lockstep-%s", dir, x->engine);
-	if (access(x->harness, X_OK) != 0)
-		ls_die(LS_EXIT_USAGE, "fuzz: --engine %s needs %s, which is not built (%s; see "
-			"fuzz/README.md)", x->engine, x->harness, strerror(errno));
+	char name[64];
+	snprintf(name, sizeof(name), "lockstep-%s", x->engine);
+	if (!ls_internal_exe(name, "fuzz", x->harness, sizeof(x->harness)))
+		ls_die(LS_EXIT_USAGE, "fuzz: --engine %s needs %s, which is not built or installed "
+			"(see fuzz/README.md)", x->engine, name);
 }
 
 /* Runs the harness once with $LOCKSTEP_HARNESS_CHECK set: it loads the target named by

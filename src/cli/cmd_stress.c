@@ -132,14 +132,10 @@ int ls_cmd_stress(int argc, char **argv)
 				      "built into lockstep-stress (lockstep list)", pos[0]);
 	const struct ls_variant *v = &t->variants[variant];
 
-	char exe[4096];
-	ls_self_exe(exe, sizeof(exe) - 32);
-	char *slash = strrchr(exe, '/');
-	snprintf(slash ? slash + 1 : exe, sizeof(exe) - (size_t)(slash ? slash + 1 - exe : 0),
-		 "lockstep-stress");
-	if (access(exe, X_OK) != 0)
-		ls_die(LS_EXIT_INTERNAL, "stress: %s: %s (it is built beside lockstep)", exe,
-		       strerror(errno));
+	char exe[4200];
+	if (!ls_internal_exe("lockstep-stress", NULL, exe, sizeof(exe)))
+		ls_die(LS_EXIT_INTERNAL, "stress: lockstep-stress is neither beside lockstep nor "
+					 "installed at %s", exe);
 
 	int fd = memfd_create("lockstep-stress", 0);
 	if (fd < 0 || ftruncate(fd, sizeof(struct ls_native_shared)) != 0)

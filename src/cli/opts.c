@@ -422,3 +422,23 @@ void ls_self_exe(char *buf, size_t len)
 		ls_die(LS_EXIT_INTERNAL, "cannot read /proc/self/exe: %s", strerror(errno));
 	buf[n] = 0;
 }
+
+bool ls_internal_exe(const char *name, const char *build_subdir, char *buf, size_t len)
+{
+	char dir[4096];
+	ls_self_exe(dir, sizeof(dir));
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	/* The build tree: BUILD/lockstep, BUILD/SUBDIR/NAME. */
+	snprintf(buf, len, "%s/%s%s%s", dir, build_subdir ? build_subdir : "",
+		 build_subdir ? "/" : "", name);
+	if (access(buf, X_OK) == 0)
+		return true;
+	/* An install: PREFIX/bin/lockstep, PREFIX/libexec/lockstep/NAME, found relative to the
+	 * executable so that a staged (DESTDIR) or moved install works too. */
+	snprintf(buf, len, "%s/%s/lockstep/%s", dir, LS_BIN_TO_LIBEXEC, name);
+	if (access(buf, X_OK) == 0)
+		return true;
+	return false;
+}

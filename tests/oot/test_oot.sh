@@ -243,6 +243,73 @@ done
 expect_refused "an object built for another ABI" "ABI 0" -- "$LS" run ./old.so:buggy
 expect_refused "an object without LS_TARGET_EXPORT" "LS_TARGET_EXPORT" -- "$LS" run ./noexport.so
 
+# ---- an installed lockstep, from its installed files only --------------------------------------
+# `meson install` into a staging prefix: lockstep in bin/, its internal executables in
+# libexec/lockstep/, the documentation in share/doc/lockstep/.  The object is built against the
+# staged headers and run in a directory of its own with the staged lockstep, whose build-tree
+# neighbours do not exist there: every engine must run from the install, or refuse in one line.
+full=$tmp/full
+if ! meson install -C "$BUILD" --no-rebuild --destdir "$full" >"$tmp/install-full.log" 2>&1; then
+	cat "$tmp/install-full.log" >&2
+	fail "meson install --destdir (everything) failed"
+else
+	ils=$(find "$full" -path '*/bin/lockstep' -type f | head -1)
+	libexec=$(find "$full" -type d -path '*/libexec/lockstep' | head -1)
+	[ -n "$ils" ] && [ -x "$ils" ] || fail "no bin/lockstep in the staged install"
+	[ -n "$libexec" ] && [ -x "$libexec/lockstep-stress" ] ||
+		fail "lockstep-stress is not installed in libexec/lockstep"
+	[ -z "$(find "$full" -path '*/bin/lockstep-*')" ] ||
+		fail "internal executables installed in bin/: $(find "$full" -path '*/bin/lockstep-*')"
+	[ -n "$(find "$full" -path '*/share/doc/lockstep/README.md')" ] ||
+		fail "README.md is not installed in share/doc/lockstep"
+	[ -n "$(find "$full" -path '*/share/doc/lockstep/docs/out-of-tree.md')" ] ||
+		fail "docs/ is not installed in share/doc/lockstep"
+	staged=$tmp/staged
+	mkdir -p "$staged"
+	cp "$SRC/docs/example/mytarget.c" "$staged/"
+	cd "$staged" || exit 1
+	# shellcheck disable=SC2086
+	"$CC" -shared -fPIC $flags -o mytarget.so mytarget.c || fail "staged: building mytarget.so"
+	expect_rc 0 "installed: --version" -- "$ils" --version
+	expect_rc 1 "installed: fuzz (random) finds the deadlock" -- \
+		"$ils" fuzz ./mytarget.so:buggy --execs 3000 --out c-random --quiet
+	expect_rc 1 "installed: fuzz --engine pct finds the deadlock" -- \
+		"$ils" fuzz ./mytarget.so:buggy --engine pct --execs 3000 --out c-pct --quiet
+	expect_rc 1 "installed: explore finds the deadlock" -- \
+		"$ils" explore ./mytarget.so:buggy --no-lockdep --out c-explore --quiet
+	itrace=$(find c-random -name 'deadlock-*.trace' | sort | head -1)
+	if [ -n "$itrace" ]; then
+		expect_rc 0 "installed: replay" -- "$ils" replay "$itrace" --quiet
+		expect_rc 0 "installed: the timeline" -- "$ils" replay "$itrace" --html t.html --quiet
+		[ -s t.html ] || fail "installed: replay --html wrote no page"
+		expect_rc 0 "installed: minimize" -- "$ils" minimize "$itrace" -o min.trace --quiet
+		expect_rc 0 "installed: the minimized trace replays" -- "$ils" replay min.trace --quiet
+	else
+		fail "installed: fuzz wrote no deadlock trace"
+	fi
+	expect_rc 0 "installed: check" -- "$ils" check ./mytarget.so --budget 3000
+	for engine in libfuzzer afl; do
+		if [ ! -x "$libexec/lockstep-$engine" ]; then
+			echo "skip installed --engine $engine: not built"
+			continue
+		fi
+		"$ils" fuzz ./mytarget.so:buggy --engine "$engine" --no-lockdep --jobs 1 --time 10 \
+			--stop-on-bug --out "c-$engine" --json --quiet >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		if [ "$engine" = afl ] && [ "$rc" -eq 3 ] && grep -q "did not run" "$tmp/err"; then
+			echo "skip installed --engine afl: afl-fuzz cannot run here: $(tail -1 "$tmp/err")"
+			continue
+		fi
+		[ "$rc" -eq 1 ] && ok "installed: fuzz --engine $engine finds the deadlock" ||
+			fail "installed: fuzz --engine $engine: exit $rc: $(tail -2 "$tmp/err")"
+	done
+	expect_rc 1 "installed: stress runs an in-tree target from libexec" -- \
+		"$ils" stress demo/abba:buggy --time 5 --quiet
+	expect_refused "installed: stress refuses an object, in one line" "in-tree" -- \
+		"$ils" stress ./mytarget.so:buggy --time 1
+	cd "$work" || exit 1
+fi
+
 if [ "$fails" -ne 0 ]; then
 	trap - EXIT
 	echo "oot: $fails failure(s); the object, its traces and the install are kept in $tmp" >&2
