@@ -264,6 +264,22 @@ else
 		fail "README.md is not installed in share/doc/lockstep"
 	[ -n "$(find "$full" -path '*/share/doc/lockstep/docs/out-of-tree.md')" ] ||
 		fail "docs/ is not installed in share/doc/lockstep"
+	# The man pages, where man finds them (when scdoc built them).
+	if [ -f "$BUILD/docs/man/lockstep.1" ]; then
+		mandir=$(find "$full" -type d -path '*/share/man/man1' | head -1)
+		for page in lockstep lockstep-list lockstep-run lockstep-fuzz lockstep-explore \
+			lockstep-replay lockstep-minimize lockstep-check lockstep-stress lockstep-bench; do
+			[ -n "$mandir" ] && [ -s "$mandir/$page.1" ] || fail "man page $page(1) is not installed"
+		done
+		if command -v man >/dev/null && [ -n "$mandir" ]; then
+			MANPATH=${mandir%/man1} MANWIDTH=80 man lockstep-fuzz 2>/dev/null >"$tmp/man.txt"
+			grep -q -- '--engine' "$tmp/man.txt" &&
+				ok "installed: man lockstep-fuzz shows the options" ||
+				fail "installed: man lockstep-fuzz: $(head -3 "$tmp/man.txt")"
+		fi
+	else
+		echo "skip man pages: not built (scdoc missing)"
+	fi
 	staged=$tmp/staged
 	mkdir -p "$staged"
 	cp "$SRC/docs/example/mytarget.c" "$staged/"
