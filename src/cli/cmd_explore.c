@@ -350,7 +350,10 @@ int ls_cmd_explore(int argc, char **argv)
 	}
 	ls_buf_finish(&jl);
 	ls_buf_finish(&report);
+	bool none = !found && d.executions == 0 && !ls_stop_signal;
 	ls_dfs_finish(&d);
 	ls_session_finish(&s);
+	if (none)
+		ls_die(LS_EXIT_INTERNAL, "explore: no schedule ran: the search is not a result");
 	return found ? LS_EXIT_FOUND : LS_EXIT_CLEAN;
 }

@@ -1708,6 +1708,11 @@ int ls_cmd_fuzz(int argc, char **argv)
 	if (cp.minimize)
 		minimize_findings(&p, &cp.s.target->variants[cp.s.variant]);
 	summary(&p, elapsed);
+	/* A campaign that ran nothing found nothing, which is not "clean" (workers that died
+	 * before their first execution, say). */
+	uint64_t ran = total_executions(&p);
+	if (ran == 0 && !ls_stop_signal)
+		ls_die(LS_EXIT_INTERNAL, "fuzz: no execution ran: the campaign is not a result");
 	const struct ls_variant *var = &cp.s.target->variants[cp.s.variant];
 	int bugs = 0;
 	for (int i = 0; i < p.nf; i++) {
