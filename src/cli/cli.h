@@ -53,6 +53,8 @@ void ls_self_exe(char *buf, size_t len);
  * it, PREFIX/libexec/lockstep, found relative to this executable.  False if neither exists
  * (buf then holds the installed path, for the message). */
 bool ls_internal_exe(const char *name, const char *build_subdir, char *buf, size_t len);
+/* The last line of a command's output that starts with '{' (its --json summary); NULL if none. */
+const char *ls_last_json(const char *text);
 
 /* Parses argv (after the command name) against opts, terminated by a zero entry.  Positional
  * arguments go to pos (at most maxpos).  --help prints the command's help and exits 0; a bad

@@ -268,16 +268,6 @@ static int run_child(struct bench *b, char *const *argv, double limit_s, const c
 	return WEXITSTATUS(status);
 }
 
-/* The last line of text that starts with '{'; NULL if none. */
-static const char *last_json(const char *text)
-{
-	const char *json = NULL;
-	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (*l == '{')
-			json = l;
-	return json;
-}
-
 /* One run of engine e on variant v from seed index si, filled into r. */
 /* One run: to the first bug within the cap, or (rate) a throughput run of --rate seconds that
  * does not stop at bugs (stress always stops at its first). */
@@ -329,7 +319,7 @@ static void bench_run(struct bench *b, int v, enum engine e, uint64_t si, struct
 	struct ls_buf text = { 0 };
 	r->exit_code = run_child(b, argv, 2.0 * (double)b->cap + GRACE_S, errpath, &text,
 				 &r->wall_s);
-	const char *j = text.s ? last_json(text.s) : NULL;
+	const char *j = text.s ? ls_last_json(text.s) : NULL;
 	double first_s, exec, elapsed, execs;
 	if (r->exit_code == LS_EXIT_USAGE) {
 		r->status = RUN_NA;

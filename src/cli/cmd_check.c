@@ -183,15 +183,6 @@ static int campaign(struct check *c, const char *spec, const char *outdir, struc
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static const char *last_json(const char *text)
-{
-	const char *json = NULL;
-	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (*l == '{')
-			json = l;
-	return json;
-}
-
 /* The last line of a file, for a campaign that failed. */
 static void last_line(const char *path, char *out, size_t n)
 {
@@ -289,7 +280,7 @@ int ls_cmd_check(int argc, char **argv)
 		snprintf(errpath, sizeof(errpath), "%s/%d.err", c.tmp, i);
 		struct ls_buf out = { 0 };
 		int rc = campaign(&c, spec, outdir, &out, errpath);
-		const char *json = out.s ? last_json(out.s) : NULL;
+		const char *json = out.s ? ls_last_json(out.s) : NULL;
 		char verdict[16] = "", text[400] = "";
 		bool ran = (rc == 0 || rc == 1) && json && json_field(json, "expectation_met", verdict,
 								       sizeof(verdict)) &&

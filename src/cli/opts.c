@@ -442,3 +442,12 @@ bool ls_internal_exe(const char *name, const char *build_subdir, char *buf, size
 		return true;
 	return false;
 }
+
+const char *ls_last_json(const char *text)
+{
+	const char *json = NULL;
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (*l == '{')
+			json = l;
+	return json;
+}
