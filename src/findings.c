@@ -49,8 +49,92 @@ bool ls_mkdirs(const char *dir)
 	return true;
 }
 
+/* Writes all of data to fd; false with errno set on failure. */
+static bool write_all(int fd, const char *data, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		off += (size_t)w;
+	}
+	return true;
+}
+
+int ls_output_kind(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? LS_OUT_NEW : LS_OUT_BAD;
+	if (S_ISREG(st.st_mode))
+		return LS_OUT_FILE;
+	if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+		return LS_OUT_STREAM;
+	errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	return LS_OUT_BAD;
+}
+
+bool ls_output_check(const char *path, char *why, size_t n)
+{
+	char dir[4096];
+	switch (ls_output_kind(path)) {
+	case LS_OUT_STREAM:
+		if (access(path, W_OK) == 0)
+			return true;
+		break;
+	case LS_OUT_FILE:
+	case LS_OUT_NEW: {
+		/* A new file or a replaced one is made in the directory of the file itself (a
+		 * symlink's target). */
+		char real[4096];
+		const char *p = realpath(path, real) ? real : path;
+		snprintf(dir, sizeof(dir), "%s", p);
+		char *slash = strrchr(dir, '/');
+		if (!slash)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = 0;
+		else
+			*slash = 0;
+		if (access(dir, W_OK | X_OK) == 0)
+			return true;
+		snprintf(why, n, "cannot write %s: %s (its directory %s)", path, strerror(errno),
+			 dir);
+		return false;
+	}
+	default:
+		break;
+	}
+	snprintf(why, n, "cannot write %s: %s", path,
+		 errno == EINVAL ? "not a regular file, device or FIFO" : strerror(errno));
+	return false;
+}
+
 bool ls_write_atomic(const char *path, const char *data, size_t len)
 {
+	/* A device or a FIFO (/dev/null, /dev/stdout) is written through, never replaced by a
+	 * rename; a symlink is followed, so the file it names is the one replaced. */
+	int kind = ls_output_kind(path);
+	if (kind == LS_OUT_STREAM) {
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return false;
+		bool ok = write_all(fd, data, len);
+		int e = errno;
+		close(fd);
+		errno = e;
+		return ok;
+	}
+	if (kind == LS_OUT_BAD)
+		return false;
+	char real[4096];
+	struct stat lst;
+	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && realpath(path, real))
+		path = real;
 	char tmp[4200];
 	const char *slash = strrchr(path, '/');
 	int dirlen = slash ? (int)(slash - path + 1) : 0;
@@ -59,16 +143,8 @@ bool ls_write_atomic(const char *path, const char *data, size_t len)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0)
 		return false;
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)w;
-	}
+	if (!write_all(fd, data, len))
+		goto fail;
 	if (fsync(fd) != 0 && errno != EINVAL)
 		goto fail;
 	if (close(fd) != 0) {

@@ -16,8 +16,20 @@ void ls_finding_stem(const char *dir, const struct ls_result *r, char *buf, size
 /* Creates dir (and parents) if needed; false with errno set on failure. */
 bool ls_mkdirs(const char *dir);
 
-/* Writes data to path atomically (temporary file, then rename). */
+/* Writes data to path: atomically (a temporary file, then a rename) for a regular file or a new
+ * one, through a symlink to the file it names, and straight through for a character device or
+ * a FIFO (/dev/null, /dev/stdout), which a rename would replace.  Anything else (a directory)
+ * fails with errno set. */
 bool ls_write_atomic(const char *path, const char *data, size_t len);
+
+enum { LS_OUT_NEW, LS_OUT_FILE, LS_OUT_STREAM, LS_OUT_BAD };
+/* What path is as an output, following symlinks: LS_OUT_NEW (does not exist), LS_OUT_FILE
+ * (a regular file), LS_OUT_STREAM (a character device or FIFO), LS_OUT_BAD (anything else, or
+ * unreadable; errno set). */
+int ls_output_kind(const char *path);
+/* Whether ls_write_atomic(path) can succeed, checked before the work that produces the data:
+ * false with a one-line reason in why. */
+bool ls_output_check(const char *path, char *why, size_t n);
 
 /* Reads a whole file; NULL with errno set on failure.  *len excludes the added NUL. */
 char *ls_read_file(const char *path, size_t *len);

@@ -49,6 +49,43 @@ fi
 expect_rc 0 "the trace replays" -- "$LS" replay "$good" --trace "$tmp/again.trace"
 cmp -s "$good" "$tmp/again.trace" || fail "re-recorded trace differs from the original"
 
+# Outputs are never replaced by something else: a device or a FIFO is written through (before,
+# `--trace /dev/null` run as root renamed a regular file over /dev/null), a symlink's file is the
+# one replaced, and a path that cannot be written is refused before any work, exit 2.
+out=$tmp/outputs
+mkdir -p "$out"
+if mknod "$out/null" c 1 3 2>/dev/null; then
+	expect_rc 1 "run --trace DEVICE writes through it" -- \
+		"$LS" run demo/abba:buggy --seed 15 --trace "$out/null" --out "$out/o" --quiet
+	[ -c "$out/null" ] && ok "the device node is still a character device" ||
+		fail "run --trace replaced the device node: $(ls -l "$out/null")"
+else
+	echo "skip --trace on a device node: mknod is not allowed here"
+fi
+mkfifo "$out/fifo"
+cat "$out/fifo" >"$out/fifo.out" &
+reader=$!
+expect_rc 1 "run --trace FIFO writes through it" -- \
+	"$LS" run demo/abba:buggy --seed 15 --trace "$out/fifo" --out "$out/o" --quiet
+wait "$reader"
+[ -p "$out/fifo" ] || fail "run --trace replaced the FIFO"
+head -1 "$out/fifo.out" | grep -q '^lockstep-trace ' || fail "nothing read from the FIFO"
+echo old >"$out/real.trace"
+ln -s real.trace "$out/link.trace"
+expect_rc 1 "run --trace SYMLINK replaces the file it names" -- \
+	"$LS" run demo/abba:buggy --seed 15 --trace "$out/link.trace" --out "$out/o" --quiet
+[ -L "$out/link.trace" ] || fail "run --trace replaced the symlink itself"
+head -1 "$out/real.trace" | grep -q '^lockstep-trace ' || fail "the symlink's file was not written"
+for bad in "$out" "$out/nonesuch/x.trace"; do
+	expect_rc 2 "run --trace $bad is refused before the run" -- \
+		"$LS" run demo/abba:buggy --seed 15 --trace "$bad" --out "$out/o2"
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "--trace $bad: not one line: $(cat "$tmp/err")"
+	[ ! -e "$out/o2" ] || fail "--trace $bad: the run went ahead"
+done
+expect_rc 2 "replay --html into a directory is refused" -- "$LS" replay "$good" --html "$out"
+expect_rc 2 "minimize -o into a missing directory is refused" -- \
+	"$LS" minimize "$good" -o "$out/nonesuch/m.trace"
+
 expect_rc 1 "fuzz buggy finds a deadlock" -- \
 	"$LS" fuzz demo/abba:buggy --engine random --execs 20000 --out "$tmp/fuzz" --quiet --json
 last=$(tail -n 1 "$tmp/out")

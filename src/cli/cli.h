@@ -53,6 +53,9 @@ void ls_self_exe(char *buf, size_t len);
  * it, PREFIX/libexec/lockstep, found relative to this executable.  False if neither exists
  * (buf then holds the installed path, for the message). */
 bool ls_internal_exe(const char *name, const char *build_subdir, char *buf, size_t len);
+/* Dies with exit 2 and one line if path (NULL: nothing to check) cannot be written as option's
+ * output, before the work that produces it (findings.h, ls_output_check()). */
+void ls_output_or_die(const char *cmd, const char *option, const char *path);
 /* The last line of a command's output that starts with '{' (its --json summary); NULL if none. */
 const char *ls_last_json(const char *text);
 

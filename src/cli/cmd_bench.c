@@ -896,6 +896,8 @@ int ls_cmd_bench(int argc, char **argv)
 	};
 	char *pos[MAX_POS];
 	int npos = ls_parse(ls_cmd_lookup("bench"), opts, argc, argv, pos, MAX_POS);
+	ls_output_or_die("bench", "--md", md_path);
+	ls_output_or_die("bench", "--csv", csv_path);
 	if (shortmode) {
 		if (!seeds_seen)
 			b.seeds = 1;

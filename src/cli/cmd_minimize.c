@@ -509,6 +509,7 @@ int ls_cmd_minimize(int argc, char **argv)
 		snprintf(defpath, sizeof(defpath), "%.*s.min.trace", (int)stem, input);
 		out_path = defpath;
 	}
+	ls_output_or_die("minimize", "--output", out_path);
 
 	size_t len;
 	char *text = ls_read_file(file, &len);

@@ -362,8 +362,8 @@ int ls_cmd_replay(int argc, char **argv)
 	ro.file = pos[0];
 	if (hang_s < 0)
 		ls_die(LS_EXIT_USAGE, "--hang-timeout must not be negative");
-	if (ro.html && !ls_timeline_probe(ro.html))
-		ls_die(LS_EXIT_USAGE, "--html: cannot write %s: %s", ro.html, strerror(errno));
+	ls_output_or_die("replay", "--html", ro.html);
+	ls_output_or_die("replay", "--trace", ro.out_trace);
 	if (raw_spec) {
 		o.hang_s = hang_s;
 		ls_exec_opts_check(&o);

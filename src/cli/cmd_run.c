@@ -134,6 +134,7 @@ int ls_cmd_run(int argc, char **argv)
 	if (ls_parse(ls_cmd_lookup("run"), opts, argc, argv, pos, 1) != 1)
 		ls_die(LS_EXIT_USAGE, "run: expected TARGET[:VARIANT] (see --help)");
 	ls_exec_opts_check(&o);
+	ls_output_or_die("run", "--trace", trace_path);
 
 	struct ls_session s;
 	ls_open_session(pos[0], &o, &s);

@@ -443,6 +443,13 @@ bool ls_internal_exe(const char *name, const char *build_subdir, char *buf, size
 	return false;
 }
 
+void ls_output_or_die(const char *cmd, const char *option, const char *path)
+{
+	char why[4400];
+	if (path && !ls_output_check(path, why, sizeof(why)))
+		ls_die(LS_EXIT_USAGE, "%s: %s: %s", cmd, option, why);
+}
+
 const char *ls_last_json(const char *text)
 {
 	const char *json = NULL;

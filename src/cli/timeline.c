@@ -1066,22 +1066,3 @@ void ls_timeline_render(struct ls_timeline *tl, const struct ls_session *s,
 		      page_script);
 }
 
-bool ls_timeline_probe(const char *path)
-{
-	struct stat st;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		return false;
-	}
-	char tmp[4200];
-	const char *slash = strrchr(path, '/');
-	int dirlen = slash ? (int)(slash - path + 1) : 0;
-	snprintf(tmp, sizeof(tmp), "%.*s.%s.probe.%ld", dirlen, path, slash ? slash + 1 : path,
-		 (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd < 0)
-		return false;
-	close(fd);
-	unlink(tmp);
-	return true;
-}

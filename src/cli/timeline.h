@@ -34,8 +34,4 @@ void ls_timeline_render(struct ls_timeline *tl, const struct ls_session *s,
 			const struct ls_result *r, const struct ls_timeline_page *p,
 			struct ls_buf *out);
 
-/* Whether a file can be written at path: creates and removes a scratch file beside it.  False
- * with errno set (EISDIR when path is a directory). */
-bool ls_timeline_probe(const char *path);
-
 #endif
