@@ -24,6 +24,12 @@ expect_bad_trace() {
 
 expect_rc 0 "list exits 0" -- "$LS" list
 
+# Numbers are decimal digits: no sign, no space, no hex, no octal reading of a leading 0.
+for v in ' -1' -1 0x10 99999999999999999999999; do
+	expect_rc 2 "--seed '$v' is refused" -- "$LS" run demo/abba:buggy --seed "$v"
+	grep -q "non-negative decimal integer" "$tmp/err" || fail "--seed '$v': $(cat "$tmp/err")"
+done
+
 # --version on the top command and on every command, for scripts that check what they run.
 want=$("$LS" --version)
 case $want in

@@ -71,10 +71,11 @@ static void set_value(const struct ls_cmd *cmd, const struct ls_opt *o, const ch
 		*(const char **)o->dest = v;
 		break;
 	case LS_OPT_U64: {
+		/* Decimal digits only: no sign, no space, no octal or hex reading of a leading 0. */
 		errno = 0;
-		unsigned long long x = strtoull(v, &end, 0);
-		if (errno || !*v || *end || v[0] == '-')
-			ls_die(LS_EXIT_USAGE, "%s: --%s expects a non-negative integer, got '%s'",
+		unsigned long long x = strtoull(v, &end, 10);
+		if (errno || !*v || *end || strspn(v, "0123456789") != strlen(v))
+			ls_die(LS_EXIT_USAGE, "%s: --%s expects a non-negative decimal integer, got '%s'",
 			       cmd->name, o->name, v);
 		*(uint64_t *)o->dest = x;
 		break;
