@@ -24,6 +24,20 @@ expect_bad_trace() {
 
 expect_rc 0 "list exits 0" -- "$LS" list
 
+# --out is a place for findings: new, empty, or holding findings; not "/" or a directory of
+# something else, unless --force.
+mkdir -p "$tmp/notours"
+echo notes >"$tmp/notours/notes.txt"
+expect_rc 2 "--out on a directory of something else is refused" -- \
+	"$LS" fuzz demo/abba:buggy --execs 100 --out "$tmp/notours" --quiet
+grep -q -- "--force" "$tmp/err" || fail "--out refusal does not mention --force: $(cat "$tmp/err")"
+[ -z "$(find "$tmp/notours" -name '*.trace')" ] || fail "the refused campaign wrote findings"
+expect_rc 2 "--out / is refused" -- "$LS" run demo/abba:buggy --seed 15 --out / --quiet
+expect_rc 1 "--force writes there anyway" -- \
+	"$LS" fuzz demo/abba:buggy --execs 100 --out "$tmp/notours" --force --quiet
+expect_rc 1 "a findings directory is reused without --force" -- \
+	"$LS" fuzz demo/abba:buggy --execs 100 --out "$tmp/notours" --quiet
+
 # Numbers are decimal digits: no sign, no space, no hex, no octal reading of a leading 0.
 for v in ' -1' -1 0x10 99999999999999999999999; do
 	expect_rc 2 "--seed '$v' is refused" -- "$LS" run demo/abba:buggy --seed "$v"

@@ -73,6 +73,7 @@ struct ls_exec_opts {
 	const char *out;
 	bool json, quiet;
 	bool lockdep_compat, no_lockdep;
+	bool force;		/* --force: --out may be a directory of something else */
 	const char *engine;	/* LS_ENGINE_OPTS: the decision source, ls_engine_init() */
 	uint64_t pct_depth;
 	uint64_t slow;		/* --slow: cfg.slow_budget, checked */
@@ -81,6 +82,9 @@ struct ls_exec_opts {
 void ls_exec_opts_default(struct ls_exec_opts *o);
 /* Dies with exit 2 on a bad value; applies the ones parsed apart (--slow). */
 void ls_exec_opts_check(struct ls_exec_opts *o);
+/* Dies with exit 2 unless dir (NULL: none) is a place for findings: new, an empty directory, or
+ * one that already holds findings (an index or a trace); force accepts any writable directory. */
+void ls_out_dir_or_die(const char *dir, bool force);
 
 #define LS_EXEC_OPTS(o)                                                                          \
 	{ "seed", LS_OPT_U64, "N", "seed of the (first) execution", &(o).seed, NULL },           \
@@ -99,6 +103,9 @@ void ls_exec_opts_check(struct ls_exec_opts *o);
 	{ "time-limit-ns", LS_OPT_U64, "NS", "end an execution as a stall at this virtual time", \
 	  &(o).cfg.time_limit_ns, NULL },                                                        \
 	{ "out", LS_OPT_STR, "DIR", "where findings are written", &(o).out, NULL },              \
+	{ "force", LS_OPT_FLAG, NULL,                                                            \
+	  "write findings into --out even when it is a non-empty directory of something else",   \
+	  &(o).force, NULL },                                                                    \
 	{ "json", LS_OPT_FLAG, NULL, "print a JSON summary as the last line of output",          \
 	  &(o).json, NULL },                                                                     \
 	{ "quiet", LS_OPT_FLAG, NULL, "print no reports, only the summary", &(o).quiet, NULL },   \

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "version.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crash.h"
@@ -180,6 +182,45 @@ void ls_exec_opts_check(struct ls_exec_opts *o)
 		ls_die(LS_EXIT_USAGE, "--pct-depth must be between 1 and %d", LS_PCT_MAX_DEPTH);
 	if (o->hang_s < 0)
 		ls_die(LS_EXIT_USAGE, "--hang-timeout must not be negative");
+	ls_out_dir_or_die(o->out, o->force);
+}
+
+void ls_out_dir_or_die(const char *dir, bool force)
+{
+	if (!dir)
+		return;
+	struct stat st;
+	if (stat(dir, &st) != 0) {
+		if (errno == ENOENT)
+			return;	/* made at the first finding */
+		ls_die(LS_EXIT_USAGE, "--out %s: %s", dir, strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		ls_die(LS_EXIT_USAGE, "--out %s: not a directory", dir);
+	if (access(dir, W_OK | X_OK) != 0)
+		ls_die(LS_EXIT_USAGE, "--out %s: %s", dir, strerror(errno));
+	if (force)
+		return;
+	/* A findings directory: empty, or holding findings (an index or a trace). */
+	DIR *dh = opendir(dir);
+	if (!dh)
+		ls_die(LS_EXIT_USAGE, "--out %s: %s", dir, strerror(errno));
+	bool other = false, ours = false;
+	struct dirent *e;
+	while ((e = readdir(dh)) != NULL) {
+		const char *n = e->d_name;
+		size_t len = strlen(n);
+		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+			continue;
+		if (strcmp(n, "index.tsv") == 0 || (len > 6 && strcmp(n + len - 6, ".trace") == 0))
+			ours = true;
+		else
+			other = true;
+	}
+	closedir(dh);
+	if (other && !ours)
+		ls_die(LS_EXIT_USAGE, "--out %s: a non-empty directory that holds no lockstep findings "
+				      "(give an empty or new one, or --force)", dir);
 }
 
 void ls_random_label(const struct ls_exec_opts *o, char *buf, size_t n)
