@@ -56,6 +56,11 @@ bool ls_internal_exe(const char *name, const char *build_subdir, char *buf, size
 /* Dies with exit 2 and one line if path (NULL: nothing to check) cannot be written as option's
  * output, before the work that produces it (findings.h, ls_output_check()). */
 void ls_output_or_die(const char *cmd, const char *option, const char *path);
+/* Runs argv in its own process group (in dir, also its TMPDIR, unless NULL), its stdout
+ * collected into out and its stderr into errpath; kills the group after limit_s.  Returns the
+ * exit code, -1 if it was killed or died by a signal; *wall is how long it ran. */
+int ls_run_child(char *const *argv, const char *dir, double limit_s, const char *errpath,
+		 struct ls_buf *out, double *wall);
 /* The last line of a command's output that starts with '{' (its --json summary); NULL if none. */
 const char *ls_last_json(const char *text);
 

@@ -205,69 +205,6 @@ static void last_line(const char *path, const char *prefix, char *out, size_t n)
 	free(s);
 }
 
-/* Runs argv in its own process group, cwd and TMPDIR b->tmp, stdout collected into out, stderr
- * into errpath; kills the group after limit_s.  Returns the exit code, -1 if it was killed or
- * died by a signal; *wall is how long it ran. */
-static int run_child(struct bench *b, char *const *argv, double limit_s, const char *errpath,
-		     struct ls_buf *out, double *wall)
-{
-	int fd[2];
-	if (pipe(fd) != 0)
-		ls_die(LS_EXIT_INTERNAL, "bench: pipe: %s", strerror(errno));
-	fflush(NULL);
-	double t0 = ls_wall_s();
-	pid_t pid = fork();
-	if (pid < 0)
-		ls_die(LS_EXIT_INTERNAL, "bench: fork: %s", strerror(errno));
-	if (pid == 0) {
-		setpgid(0, 0);
-		int null = open("/dev/null", O_RDONLY);
-		int err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (null < 0 || err < 0 || dup2(null, 0) < 0 || dup2(fd[1], 1) < 0 ||
-		    dup2(err, 2) < 0 || chdir(b->tmp) != 0)
-			_exit(LS_EXIT_INTERNAL);
-		close(fd[0]);
-		close(fd[1]);
-		setenv("TMPDIR", b->tmp, 1);
-		execv(argv[0], argv);
-		fprintf(stderr, "bench: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	setpgid(pid, pid);	/* also here: the kill below must not race the child's own */
-	close(fd[1]);
-	bool killed = false;
-	for (;;) {
-		double left = limit_s - (ls_wall_s() - t0);
-		if (!killed && (left <= 0 || ls_stop_signal)) {
-			kill(-pid, SIGKILL);
-			killed = true;
-		}
-		struct pollfd pfd = { fd[0], POLLIN, 0 };
-		int timeout = killed ? 1000 : left < 0.1 ? 100 : (int)(left * 1000) + 1;
-		int r = poll(&pfd, 1, timeout > 1000 ? 1000 : timeout);
-		if (r < 0 && errno != EINTR)
-			ls_die(LS_EXIT_INTERNAL, "bench: poll: %s", strerror(errno));
-		if (r <= 0)
-			continue;
-		char chunk[65536];
-		ssize_t n = read(fd[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		ls_buf_printf(out, "%.*s", (int)n, chunk);
-	}
-	close(fd[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	kill(-pid, SIGKILL);	/* anything of its group left behind (a fuzzer's own children) */
-	*wall = ls_wall_s() - t0;
-	if (killed || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 /* One run of engine e on variant v from seed index si, filled into r. */
 /* One run: to the first bug within the cap, or (rate) a throughput run of --rate seconds that
  * does not stop at bugs (stress always stops at its first). */
@@ -317,7 +254,7 @@ static void bench_run(struct bench *b, int v, enum engine e, uint64_t si, struct
 
 	memset(r, 0, sizeof(*r));
 	struct ls_buf text = { 0 };
-	r->exit_code = run_child(b, argv, 2.0 * (double)b->cap + GRACE_S, errpath, &text,
+	r->exit_code = ls_run_child(argv, b->tmp, 2.0 * (double)b->cap + GRACE_S, errpath, &text,
 				 &r->wall_s);
 	const char *j = text.s ? ls_last_json(text.s) : NULL;
 	double first_s, exec, elapsed, execs;
@@ -398,7 +335,7 @@ static void probe_engines(struct bench *b)
 		snprintf(errpath, sizeof(errpath), "%s/stderr", b->tmp);
 		struct ls_buf out = { 0 };
 		double wall;
-		if (run_child(b, argv, 30, errpath, &out, &wall) != LS_EXIT_CLEAN)
+		if (ls_run_child(argv, b->tmp, 30, errpath, &out, &wall) != LS_EXIT_CLEAN)
 			b->avail[E_STRESS] = "unavailable";
 		ls_buf_finish(&out);
 	}

@@ -14,7 +14,6 @@
  * exit status other than 0 and 1), 2 for bad usage.  Findings go to a scratch directory, kept
  * and named when a variant failed, removed otherwise. */
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -148,39 +147,8 @@ static int campaign(struct check *c, const char *spec, const char *outdir, struc
 	argv[a++] = "--quiet";
 	argv[a] = NULL;
 
-	int fd[2];
-	if (pipe(fd) != 0)
-		ls_die(LS_EXIT_INTERNAL, "check: pipe: %s", strerror(errno));
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		ls_die(LS_EXIT_INTERNAL, "check: fork: %s", strerror(errno));
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-		int err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (null < 0 || err < 0 || dup2(null, 0) < 0 || dup2(fd[1], 1) < 0 ||
-		    dup2(err, 2) < 0)
-			_exit(LS_EXIT_INTERNAL);
-		close(fd[0]);
-		close(fd[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	char chunk[65536];
-	for (;;) {
-		ssize_t n = read(fd[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		ls_buf_printf(out, "%.*s", (int)n, chunk);
-	}
-	close(fd[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	double wall;
+	return ls_run_child((char *const *)argv, NULL, 1e9, errpath, out, &wall);
 }
 
 /* The last line of a file, for a campaign that failed. */

@@ -5,15 +5,18 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crash.h"
@@ -499,4 +502,65 @@ const char *ls_last_json(const char *text)
 		if (*l == '{')
 			json = l;
 	return json;
+}
+
+int ls_run_child(char *const *argv, const char *dir, double limit_s, const char *errpath,
+		 struct ls_buf *out, double *wall)
+{
+	int fd[2];
+	if (pipe(fd) != 0)
+		ls_die(LS_EXIT_INTERNAL, "pipe: %s", strerror(errno));
+	fflush(NULL);
+	double t0 = ls_wall_s();
+	pid_t pid = fork();
+	if (pid < 0)
+		ls_die(LS_EXIT_INTERNAL, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		setpgid(0, 0);
+		int null = open("/dev/null", O_RDONLY);
+		int err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (null < 0 || err < 0 || dup2(null, 0) < 0 || dup2(fd[1], 1) < 0 ||
+		    dup2(err, 2) < 0 || (dir && chdir(dir) != 0))
+			_exit(LS_EXIT_INTERNAL);
+		close(fd[0]);
+		close(fd[1]);
+		if (dir)
+			setenv("TMPDIR", dir, 1);
+		execv(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid);	/* also here: the kill below must not race the child's own */
+	close(fd[1]);
+	bool killed = false;
+	for (;;) {
+		double left = limit_s - (ls_wall_s() - t0);
+		if (!killed && (left <= 0 || ls_stop_signal)) {
+			kill(-pid, SIGKILL);
+			killed = true;
+		}
+		struct pollfd pfd = { fd[0], POLLIN, 0 };
+		int timeout = killed ? 1000 : left < 0.1 ? 100 : (int)(left * 1000) + 1;
+		int r = poll(&pfd, 1, timeout > 1000 ? 1000 : timeout);
+		if (r < 0 && errno != EINTR)
+			ls_die(LS_EXIT_INTERNAL, "poll: %s", strerror(errno));
+		if (r <= 0)
+			continue;
+		char chunk[65536];
+		ssize_t n = read(fd[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		ls_buf_printf(out, "%.*s", (int)n, chunk);
+	}
+	close(fd[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	kill(-pid, SIGKILL);	/* anything of its group left behind (a fuzzer's own children) */
+	*wall = ls_wall_s() - t0;
+	if (killed || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
