@@ -38,6 +38,13 @@ expect_rc 1 "--force writes there anyway" -- \
 expect_rc 1 "a findings directory is reused without --force" -- \
 	"$LS" fuzz demo/abba:buggy --execs 100 --out "$tmp/notours" --quiet
 
+# A control character in a name is written as \xNN: no terminal escape, one line.
+expect_rc 2 "an escape sequence in a target name" -- "$LS" run "$(printf 'demo/\033[31mabba')"
+grep -q 'demo/\\x1b\[31mabba' "$tmp/err" || fail "escape not written as \\x1b: $(cat -v "$tmp/err")"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "the message is not one line: $(cat -v "$tmp/err")"
+expect_rc 2 "a newline in a target name" -- "$LS" run "$(printf 'demo/ab\nba')"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "a newline in a target name split the message"
+
 # Numbers are decimal digits: no sign, no space, no hex, no octal reading of a leading 0.
 for v in ' -1' -1 0x10 99999999999999999999999; do
 	expect_rc 2 "--seed '$v' is refused" -- "$LS" run demo/abba:buggy --seed "$v"

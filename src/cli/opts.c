@@ -30,11 +30,20 @@ const char *ls_prog = "lockstep";
 
 void ls_die(int code, const char *fmt, ...)
 {
+	char msg[8192];
 	va_list ap;
-	fprintf(stderr, "%s: ", ls_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* One line, and no terminal escape from a name or path the user (or a trace) gave:
+	 * control characters are written as \xNN. */
+	fprintf(stderr, "%s: ", ls_prog);
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
 	fputc('\n', stderr);
 	exit(code);
 }
