@@ -93,6 +93,12 @@ struct ls_rqs_config {
 		      "before the return-value fix, B12)"
 #define LS_RQS_NVARIANTS 11
 
+/* A variant's bug mask (struct ls_variant's bugs) where an rqspinlock timeout (a stall) is the
+ * expected behaviour, not a bug: a cycle the ABBA check cannot see, a held-lock table overflow. */
+#define LS_RQS_BUGS_BUT_STALLS                                                                   \
+	(LS_KIND_BIT(LS_KIND_DEADLOCK) | LS_KIND_BIT(LS_KIND_INVARIANT) |                        \
+	 LS_KIND_BIT(LS_KIND_LOCKDEP))
+
 /* A target's variants, one per point of history, each with the target's expected outcome
  * (LS_KIND_COUNT: not settled) and the kinds that are bugs for it (0: the default). */
 #define LS_RQS_VARIANTS(bugs, cur, v615, grab, unl, aa1, nmiloop, noaa, tasdg, tas, v619, kick) \

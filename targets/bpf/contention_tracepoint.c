@@ -748,24 +748,20 @@ static const struct ls_irq_decl irqs[] = {
 	{ "broadcast", 0x1, BROADCASTS, broadcast_interrupt, NULL },
 };
 
-#define BUGS_BUT_STALLS                                                                          \
-	(LS_KIND_BIT(LS_KIND_DEADLOCK) | LS_KIND_BIT(LS_KIND_INVARIANT) |                        \
-	 LS_KIND_BIT(LS_KIND_LOCKDEP))
-
 static const struct ls_variant variants[NVARIANTS] = {
 	[V6_14] = { "v6.14", "map_locked refuses only its own map: bucket locks held across "
 			     "contention_end cross (ABBA)",
 		    LS_KIND_DEADLOCK, 0 },
 	[V6_15] = { "v6.15", "a head that detects the ABBA tears its queue down: errors, no hang",
-		    LS_KIND_NONE, BUGS_BUT_STALLS },
+		    LS_KIND_NONE, LS_RQS_BUGS_BUT_STALLS },
 	[V6_19] = { "v6.19", "7bd6e5ce5be6: heads that detect the ABBA wait for successors that "
 			     "never come",
-		    LS_KIND_DEADLOCK, BUGS_BUT_STALLS },
+		    LS_KIND_DEADLOCK, LS_RQS_BUGS_BUT_STALLS },
 	[FIXED] = { "fixed", "7a3c0289c3c8: a head still the tail resets it and leaves",
-		    LS_KIND_NONE, BUGS_BUT_STALLS },
+		    LS_KIND_NONE, LS_RQS_BUGS_BUT_STALLS },
 	[LRU_LIST_SPINLOCK] = { "lru-list-spinlock", "7.0's raw spinlock LRU list lock, held "
 						     "across contention_end, taken again",
-				LS_KIND_DEADLOCK, BUGS_BUT_STALLS },
+				LS_KIND_DEADLOCK, LS_RQS_BUGS_BUT_STALLS },
 	[PER_CPU_SLOT] = { "per-cpu-slot", "the program writes a per-CPU slot and takes no lock",
 			   LS_KIND_NONE, 0 },
 };

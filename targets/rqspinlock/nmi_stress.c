@@ -154,11 +154,8 @@ static const struct ls_variant stress_abba_variants[NVAR] =
 static const struct ls_variant stress_abba2_variants[NVAR] =
 	LS_RQS_VARIANTS(0, OPEN, OPEN, OPEN, OPEN, OPEN, OPEN, OPEN, OPEN, OPEN, DEAD, OPEN);
 /* ABBCCA: a stall is what the mode is for; current shows nothing else. */
-#define BUGS_BUT_STALLS                                                                   \
-	(LS_KIND_BIT(LS_KIND_DEADLOCK) | LS_KIND_BIT(LS_KIND_INVARIANT) |                 \
-	 LS_KIND_BIT(LS_KIND_LOCKDEP))
 static const struct ls_variant stress_abbcca_variants[NVAR] = LS_RQS_VARIANTS(
-	BUGS_BUT_STALLS, NONE, OPEN, OPEN, OPEN, OPEN, OPEN, OPEN, OPEN, OPEN, OPEN, OPEN);
+	LS_RQS_BUGS_BUT_STALLS, NONE, OPEN, OPEN, OPEN, OPEN, OPEN, OPEN, OPEN, OPEN, OPEN, OPEN);
 
 #define STRESS_TARGET(var, name_, summary_, cpus, initfn, variants_)                         \
 	const struct ls_target var = {                                                     \

@@ -27,9 +27,6 @@
 #define NONE LS_KIND_NONE
 #define STALL LS_KIND_STALL
 #define INV LS_KIND_INVARIANT
-/* Bugs for targets where a stall is expected behaviour. */
-#define NOT_STALL (LS_KIND_BIT(LS_KIND_DEADLOCK) | LS_KIND_BIT(LS_KIND_INVARIANT) | \
-		   LS_KIND_BIT(LS_KIND_LOCKDEP))
 
 #define HELD_LOCKS 34
 
@@ -141,7 +138,7 @@ static const struct ls_task_decl abbcca_tasks[] = {
 	{ "t2", 2, ca_fn, NULL },
 };
 static const struct ls_variant abbcca_variants[NVAR] =
-	LS_RQS_VARIANTS(NOT_STALL, STALL, STALL, STALL, STALL, STALL, STALL, STALL, INV, STALL, STALL, STALL);
+	LS_RQS_VARIANTS(LS_RQS_BUGS_BUT_STALLS, STALL, STALL, STALL, STALL, STALL, STALL, STALL, INV, STALL, STALL, STALL);
 
 const struct ls_target ls_target_rqs_abbcca = {
 	.name = "rqspinlock/abbcca",
@@ -187,7 +184,7 @@ static void held_max_init(int v)
 
 static const struct ls_task_decl held_max_tasks[] = { { "t0", 0, held_max_fn, NULL } };
 static const struct ls_variant held_max_variants[NVAR] =
-	LS_RQS_VARIANTS(NOT_STALL, STALL, STALL, STALL, STALL, STALL, STALL, STALL, INV, STALL, STALL, STALL);
+	LS_RQS_VARIANTS(LS_RQS_BUGS_BUT_STALLS, STALL, STALL, STALL, STALL, STALL, STALL, STALL, INV, STALL, STALL, STALL);
 
 const struct ls_target ls_target_rqs_held_max = {
 	.name = "rqspinlock/held-max",
