@@ -27,7 +27,7 @@ expect_rc 0 "list exits 0" -- "$LS" list
 # --out is a place for findings: new, empty, or holding findings; not "/" or a directory of
 # something else, unless --force.
 mkdir -p "$tmp/notours"
-echo notes >"$tmp/notours/notes.txt"
+echo notes >"$tmp/notours/notes.md"
 expect_rc 2 "--out on a directory of something else is refused" -- \
 	"$LS" fuzz demo/abba:buggy --execs 100 --out "$tmp/notours" --quiet
 grep -q -- "--force" "$tmp/err" || fail "--out refusal does not mention --force: $(cat "$tmp/err")"
@@ -37,6 +37,14 @@ expect_rc 1 "--force writes there anyway" -- \
 	"$LS" fuzz demo/abba:buggy --execs 100 --out "$tmp/notours" --force --quiet
 expect_rc 1 "a findings directory is reused without --force" -- \
 	"$LS" fuzz demo/abba:buggy --execs 100 --out "$tmp/notours" --quiet
+# Another campaign starting in the same directory may have written only its way there yet
+# (README.md, a report, the index lock, a temporary file): that directory is lockstep's too.
+mkdir -p "$tmp/starting"
+: >"$tmp/starting/README.md"
+: >"$tmp/starting/.index.lock"
+: >"$tmp/starting/.deadlock-0123456789ab.txt.tmp.4242"
+expect_rc 1 "a directory another campaign is starting in is accepted" -- \
+	"$LS" fuzz demo/abba:buggy --execs 100 --out "$tmp/starting" --quiet
 
 # A control character in a name is written as \xNN: no terminal escape, one line.
 expect_rc 2 "an escape sequence in a target name" -- "$LS" run "$(printf 'demo/\033[31mabba')"

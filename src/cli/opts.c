@@ -213,7 +213,9 @@ void ls_out_dir_or_die(const char *dir, bool force)
 		ls_die(LS_EXIT_USAGE, "--out %s: %s", dir, strerror(errno));
 	if (force)
 		return;
-	/* A findings directory: empty, or holding findings (an index or a trace). */
+	/* A findings directory: empty, holding findings (an index or a trace), or holding only
+	 * what a campaign writes on its way there (another campaign starting in it at the same
+	 * time): reports, README.md, the index lock, temporary files. */
 	DIR *dh = opendir(dir);
 	if (!dh)
 		ls_die(LS_EXIT_USAGE, "--out %s: %s", dir, strerror(errno));
@@ -226,7 +228,9 @@ void ls_out_dir_or_die(const char *dir, bool force)
 			continue;
 		if (strcmp(n, "index.tsv") == 0 || (len > 6 && strcmp(n + len - 6, ".trace") == 0))
 			ours = true;
-		else
+		else if (!(strcmp(n, "README.md") == 0 || strcmp(n, ".index.lock") == 0 ||
+			   (len > 4 && strcmp(n + len - 4, ".txt") == 0) ||
+			   (n[0] == '.' && strstr(n, ".tmp."))))
 			other = true;
 	}
 	closedir(dh);
