@@ -89,6 +89,11 @@
  * the unit starts hang off them, but only their owner counts and reports them (`owned`).  Units
  * are contiguous in search order, so the shards' schedules partition the unsharded search's.
  *
+ * A search outlives a process that dies running it.  Its state is the struct and the path; with
+ * both in memory shared with a supervisor (ls_dfs_init_at()), a replacement process goes on from
+ * ls_dfs_next(): the execution that died is a leaf where it died, its node choices taken, and the
+ * search backtracks from there (`lockstep explore` files it as a crash and continues).
+ *
  * Left out: dynamic partial-order reduction (Flanagan, Godefroid, POPL 2005): pruned by the bound
  * it misses schedules within the bound unless it adds the backtrack points BPOR describes;
  * iterating the bound from 0 up as CHESS does (the first finding is not always the one with
@@ -391,7 +396,8 @@ bool ls_dfs_next(struct ls_dfs *d)
 	return true;
 }
 
-bool ls_dfs_init(struct ls_dfs *d, const struct ls_dfs_config *cfg, char *err, size_t errlen)
+bool ls_dfs_init_at(struct ls_dfs *d, const struct ls_dfs_config *cfg, void *stack, char *err,
+		    size_t errlen)
 {
 	memset(d, 0, sizeof(*d));
 	d->base.name = "dfs";
@@ -406,7 +412,14 @@ bool ls_dfs_init(struct ls_dfs *d, const struct ls_dfs_config *cfg, char *err, s
 		return false;
 	}
 	d->cap = d->cfg.max_depth ? d->cfg.max_depth : LS_DFS_DEFAULT_DEPTH;
+	if (stack) {
+		memset(stack, 0, ls_dfs_stack_bytes(cfg));
+		d->stack = stack;
+		d->own_stack = false;
+		return true;
+	}
 	d->stack = calloc(d->cap, sizeof(*d->stack));
+	d->own_stack = true;
 	if (!d->stack) {
 		snprintf(err, errlen, "out of memory for a search stack of %u points", d->cap);
 		return false;
@@ -414,11 +427,35 @@ bool ls_dfs_init(struct ls_dfs *d, const struct ls_dfs_config *cfg, char *err, s
 	return true;
 }
 
+bool ls_dfs_init(struct ls_dfs *d, const struct ls_dfs_config *cfg, char *err, size_t errlen)
+{
+	return ls_dfs_init_at(d, cfg, NULL, err, errlen);
+}
+
+size_t ls_dfs_stack_bytes(const struct ls_dfs_config *cfg)
+{
+	return (size_t)(cfg->max_depth ? cfg->max_depth : LS_DFS_DEFAULT_DEPTH) *
+	       sizeof(struct ls_dfs_node);
+}
+
+void ls_dfs_copy(struct ls_dfs *dst, const struct ls_dfs *src)
+{
+	struct ls_dfs_node *stack = dst->stack;
+	bool own = dst->own_stack;
+	uint32_t cap = dst->cap;
+	*dst = *src;
+	dst->stack = stack;
+	dst->own_stack = own;
+	dst->cap = cap;
+	memcpy(dst->stack, src->stack, (size_t)(cap < src->cap ? cap : src->cap) * sizeof(*stack));
+}
+
 void ls_dfs_finish(struct ls_dfs *d)
 {
 	if (!d)
 		return;
-	free(d->stack);
+	if (d->own_stack)
+		free(d->stack);
 	d->stack = NULL;
 }
 

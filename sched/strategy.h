@@ -218,6 +218,7 @@ struct ls_dfs {
 	char error[200];		/* why the search stopped early (depth limit, nondeterminism) */
 	/* Private to dfs.c. */
 	struct ls_dfs_node *stack;	/* the current path; cap nodes, allocated once */
+	bool own_stack;			/* ls_dfs_finish() frees it */
 	uint32_t cap, depth;		/* depth: nodes on the path */
 	uint32_t replay;		/* nodes an execution replays; the last is the branch */
 	uint32_t pos;			/* next node of the running execution */
@@ -234,6 +235,13 @@ struct ls_dfs {
 
 /* Allocates the stack; false with a message on a bad shard or no memory. */
 bool ls_dfs_init(struct ls_dfs *d, const struct ls_dfs_config *cfg, char *err, size_t errlen);
+/* The same with the stack in the caller's memory of ls_dfs_stack_bytes(cfg) bytes (NULL:
+ * allocated): memory shared with a supervisor lets another process continue the search. */
+bool ls_dfs_init_at(struct ls_dfs *d, const struct ls_dfs_config *cfg, void *stack, char *err,
+		    size_t errlen);
+size_t ls_dfs_stack_bytes(const struct ls_dfs_config *cfg);
+/* Makes dst (initialised with the same configuration) the search src is, path included. */
+void ls_dfs_copy(struct ls_dfs *dst, const struct ls_dfs *src);
 void ls_dfs_finish(struct ls_dfs *d);
 /* Prepares the next execution; false when the search is over (complete, or error[] says why). */
 bool ls_dfs_next(struct ls_dfs *d);

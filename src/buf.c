@@ -46,13 +46,17 @@ void ls_buf_finish(struct ls_buf *b)
 	b->len = b->cap = 0;
 }
 
-unsigned long long ls_fnv1a(const void *data, size_t len)
+unsigned long long ls_fnv1a_more(unsigned long long h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	unsigned long long h = 0xcbf29ce484222325ull;
 	for (size_t i = 0; i < len; i++) {
 		h ^= p[i];
 		h *= 0x100000001b3ull;
 	}
 	return h;
+}
+
+unsigned long long ls_fnv1a(const void *data, size_t len)
+{
+	return ls_fnv1a_more(LS_FNV1A_INIT, data, len);
 }

@@ -15,5 +15,8 @@ void ls_buf_finish(struct ls_buf *b);
 
 /* FNV-1a, 64 bits: signature hashes and trace checksums. */
 unsigned long long ls_fnv1a(const void *data, size_t len);
+/* The same over data given in pieces: start from LS_FNV1A_INIT, feed each piece in order. */
+#define LS_FNV1A_INIT 0xcbf29ce484222325ull
+unsigned long long ls_fnv1a_more(unsigned long long h, const void *data, size_t len);
 
 #endif

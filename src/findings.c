@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "report.h"
 #include "trace.h"
 
 void ls_finding_stem(const char *dir, const struct ls_result *r, char *buf, size_t n)
@@ -202,6 +203,80 @@ char *ls_read_file(const char *path, size_t *len)
 	}
 	s[n] = 0;
 	*len = n;
+	return s;
+}
+
+char *ls_read_input(const char *path, size_t max, size_t *len, char *why, size_t n)
+{
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer before fstat() can refuse it. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, n, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	char *s = NULL;
+	if (fstat(fd, &st) != 0) {
+		snprintf(why, n, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, n, "%s is %s, not a regular file", path,
+			 S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+			 S_ISCHR(st.st_mode) ? "a character device" :
+			 S_ISBLK(st.st_mode) ? "a block device" : S_ISSOCK(st.st_mode) ? "a socket" :
+			 "special");
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		snprintf(why, n, "%s holds %lld bytes, more than the %zu MiB an input may hold", path,
+			 (long long)st.st_size, max >> 20);
+		goto out;
+	}
+	/* The size may change under us: read at most max + 1 bytes whatever fstat() said. */
+	size_t cap = (size_t)st.st_size + 1, got = 0;
+	s = malloc(cap + 1);
+	if (!s) {
+		snprintf(why, n, "%s: out of memory", path);
+		goto out;
+	}
+	for (;;) {
+		if (got == cap) {
+			if (cap > max) {
+				snprintf(why, n, "%s grew past the %zu MiB an input may hold", path,
+					 max >> 20);
+				free(s);
+				s = NULL;
+				goto out;
+			}
+			size_t more = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			char *t = realloc(s, more + 1);
+			if (!t) {
+				snprintf(why, n, "%s: out of memory", path);
+				free(s);
+				s = NULL;
+				goto out;
+			}
+			s = t;
+			cap = more;
+		}
+		ssize_t r = read(fd, s + got, cap - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(why, n, "cannot read %s: %s", path, strerror(errno));
+			free(s);
+			s = NULL;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	s[got] = 0;
+	*len = got;
+out:
+	close(fd);
 	return s;
 }
 
@@ -452,8 +527,11 @@ static bool write_files(const struct ls_finding_dir *d)
 			ls_buf_printf(&md, "%" PRIu64, r->hits);
 		else
 			ls_buf_printf(&md, "-");
-		ls_buf_printf(&md, " | [%s](%s) | `lockstep replay %s/%s` |\n", r->file, r->file,
-			      d->dir, r->file);
+		char path[4400];
+		snprintf(path, sizeof(path), "%s/%s", d->dir, r->file);
+		ls_buf_printf(&md, " | [%s](%s) | `", r->file, r->file);
+		ls_replay_command(r->target, path, &md);
+		ls_buf_printf(&md, "` |\n");
 		ls_buf_printf(&idx, "%s\t%" PRIu64 "\t", r->file, r->hits);
 		if (r->first_exec != LS_NO_EXEC)
 			ls_buf_printf(&idx, "%" PRIu64 "\n", r->first_exec);

@@ -34,6 +34,13 @@ bool ls_output_check(const char *path, char *why, size_t n);
 /* Reads a whole file; NULL with errno set on failure.  *len excludes the added NUL. */
 char *ls_read_file(const char *path, size_t *len);
 
+/* The most a trace or a raw fuzzer input given on the command line may hold: a trace of the
+ * default million steps with a decision at every step is about 20 MB. */
+#define LS_INPUT_MAX_BYTES (64u << 20)
+/* Reads an input named on the command line: it must be a regular file (a FIFO or a device would
+ * block or never end) of at most max bytes.  NULL with a one-line reason in why on failure. */
+char *ls_read_input(const char *path, size_t max, size_t *len, char *why, size_t n);
+
 /* ---- the directory's table of findings: README.md and index.tsv -------------------------------
  *
  * A findings directory lists what it holds in README.md: a row per *.trace file (kind, signature,

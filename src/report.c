@@ -7,6 +7,7 @@
 #include "report.h"
 
 #include "lockdep/lockdep.h"
+#include "../targets/targets.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -253,6 +254,17 @@ void ls_report_write(const struct ls_session *s, const struct ls_result *r, cons
 	timeline(b, m);
 	if (r->kind == LS_KIND_DEADLOCK)
 		ls_buf_printf(b, "\n *** DEADLOCK ***\n");
-	if (replay_path)
-		ls_buf_printf(b, "\nreplay: lockstep replay %s\n", replay_path);
+	if (replay_path) {
+		ls_buf_printf(b, "\nreplay: ");
+		ls_replay_command(s->target->name, replay_path, b);
+		ls_buf_printf(b, "\n");
+	}
+}
+
+void ls_replay_command(const char *target, const char *path, struct ls_buf *b)
+{
+	if (ls_target_names_object(target))
+		ls_buf_printf(b, "lockstep replay --target %s %s", target, path);
+	else
+		ls_buf_printf(b, "lockstep replay %s", path);
 }

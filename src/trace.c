@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "version.h"
+#include "../targets/targets.h"
 
 static const char *const mode_names[] = {
 	[LS_LOCKDEP_ON] = "on",
@@ -49,6 +50,9 @@ void ls_trace_write_execs(const struct ls_session *s, const struct ls_result *r,
 	ls_buf_printf(out, "lockstep-trace %d\n", LS_TRACE_FORMAT);
 	ls_buf_printf(out, "lockstep %s\n", LS_VERSION);
 	ls_buf_printf(out, "target %s\n", s->target->name);
+	unsigned long long hash;
+	if (ls_target_object_hash(s->target, &hash))
+		ls_buf_printf(out, "target-hash %016llx\n", hash);
 	ls_buf_printf(out, "variant %s\n", s->target->variants[s->variant].name);
 	ls_buf_printf(out, "step-limit %" PRIu64 "\n", m->cfg.step_limit);
 	ls_buf_printf(out, "time-limit-ns %" PRIu64 "\n", m->cfg.time_limit_ns);
@@ -75,20 +79,30 @@ void ls_trace_write_execs(const struct ls_session *s, const struct ls_result *r,
 struct reader {
 	const char *p, *end, *text;
 	int line;
-	char buf[600];
+	char buf[LS_TRACE_MAX_LINE + 1];
 	char *err;
 	size_t errlen;
+	bool broken;	/* err already says why (an over-long line) */
 };
 
-/* Next line into r->buf without its newline; false at the end of the text. */
+static bool fail(struct reader *r, const char *what);
+
+/* Next line into r->buf without its newline; false at the end of the text, or (broken set)
+ * at a line longer than any the grammar allows, which is refused rather than cut. */
 static bool next_line(struct reader *r)
 {
-	if (r->p >= r->end)
+	if (r->broken || r->p >= r->end)
 		return false;
 	const char *nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
 	size_t n = nl ? (size_t)(nl - r->p) : (size_t)(r->end - r->p);
-	if (n >= sizeof(r->buf))
-		n = sizeof(r->buf) - 1;
+	if (n > LS_TRACE_MAX_LINE) {
+		r->line++;
+		char msg[80];
+		snprintf(msg, sizeof(msg), "line longer than %d bytes", LS_TRACE_MAX_LINE);
+		fail(r, msg);
+		r->broken = true;
+		return false;
+	}
 	memcpy(r->buf, r->p, n);
 	r->buf[n] = 0;
 	if (n && r->buf[n - 1] == '\r')
@@ -100,6 +114,8 @@ static bool next_line(struct reader *r)
 
 static bool fail(struct reader *r, const char *what)
 {
+	if (r->broken)
+		return false;
 	/* A last line without its newline means the file was cut, whatever the line says. */
 	bool cut = r->p == r->end && r->end > r->text && r->end[-1] != '\n' &&
 		   strncmp(what, "truncated", 9) != 0;
@@ -111,6 +127,8 @@ static bool fail(struct reader *r, const char *what)
 static const char *expect(struct reader *r, const char *key)
 {
 	if (!next_line(r)) {
+		if (r->broken)
+			return NULL;
 		char msg[96];
 		snprintf(msg, sizeof(msg), "truncated: the trace ends before '%s'", key);
 		r->line++;
@@ -130,12 +148,31 @@ static const char *expect(struct reader *r, const char *key)
 static bool parse_u64(struct reader *r, const char *s, uint64_t *v)
 {
 	char *end;
-	if (!*s || *s == '-')
+	if (*s < '0' || *s > '9')	/* no sign, no space: strtoull() would take both */
 		return fail(r, "expected a number");
 	errno = 0;
 	unsigned long long x = strtoull(s, &end, 10);
 	if (errno || *end)
 		return fail(r, "expected a number");
+	*v = x;
+	return true;
+}
+
+/* Exactly 16 hexadecimal digits (no sign, no 0x). */
+static bool parse_hex16(const char *s, unsigned long long *v)
+{
+	unsigned long long x = 0;
+	int i = 0;
+	for (; i < 16 && s[i]; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return false;
+		x = x << 4 | (unsigned)d;
+	}
+	if (i != 16 || s[16])
+		return false;
 	*v = x;
 	return true;
 }
@@ -148,22 +185,35 @@ static bool copy_value(struct reader *r, const char *v, char *dst, size_t n)
 	return true;
 }
 
-/* Reads n "@STEP CHOICE" lines into a new array. */
+/* Reads n "@STEP CHOICE" lines into a new array, grown as lines arrive: the count is the
+ * file's claim, and a file that claims a billion decisions and holds three costs three. */
 static bool read_decisions(struct reader *r, const struct ls_trace *t, uint64_t n,
 			   struct ls_trace_step **out, size_t *nout)
 {
 	if (n > t->cfg.step_limit)
 		return fail(r, "more decisions than steps");
-	struct ls_trace_step *steps = calloc(n ? n : 1, sizeof(*steps));
+	size_t cap = 16;
+	struct ls_trace_step *steps = malloc(cap * sizeof(*steps));
 	if (!steps)
 		return fail(r, "out of memory");
 	*out = steps;
-	*nout = (size_t)n;
+	*nout = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!next_line(r)) {
+			if (r->broken)
+				return false;
 			r->line++;
 			return fail(r, "truncated: fewer decisions than announced");
 		}
+		if (i == cap) {
+			struct ls_trace_step *more = realloc(steps, 2 * cap * sizeof(*steps));
+			if (!more)
+				return fail(r, "out of memory");
+			*out = steps = more;
+			cap *= 2;
+		}
+		memset(&steps[i], 0, sizeof(steps[i]));
+		*nout = i + 1;
 		char *sp = strchr(r->buf, ' ');
 		if (r->buf[0] != '@' || !sp)
 			return fail(r, "expected a decision '@STEP CHOICE'");
@@ -179,7 +229,8 @@ static bool read_decisions(struct reader *r, const struct ls_trace *t, uint64_t 
 
 bool ls_trace_parse(const char *text, size_t len, struct ls_trace *t, char *err, size_t errlen)
 {
-	struct reader r = { text, text + len, text, 0, { 0 }, err, errlen };
+	struct reader r = { .p = text, .end = text + len, .text = text, .err = err,
+			    .errlen = errlen };
 	const char *v;
 	uint64_t x;
 	memset(t, 0, sizeof(*t));
@@ -211,6 +262,18 @@ bool ls_trace_parse(const char *text, size_t len, struct ls_trace *t, char *err,
 		return false;
 	if (!(v = expect(&r, "target")) || !copy_value(&r, v, t->target, sizeof(t->target)))
 		return false;
+	const char *at = r.p;
+	int at_line = r.line;
+	if ((v = expect(&r, "target-hash")) != NULL) {
+		if (!parse_hex16(v, &t->target_hash))
+			return fail(&r, "target-hash must be 16 hexadecimal digits");
+		t->has_target_hash = true;
+	} else if (r.broken) {
+		return false;
+	} else {
+		r.p = at;
+		r.line = at_line;
+	}
 	if (!(v = expect(&r, "variant")) || !copy_value(&r, v, t->variant, sizeof(t->variant)))
 		return false;
 	if (!(v = expect(&r, "step-limit")) || !parse_u64(&r, v, &t->cfg.step_limit))
@@ -297,10 +360,7 @@ bool ls_trace_parse(const char *text, size_t len, struct ls_trace *t, char *err,
 	}
 	if (strncmp(r.buf, "checksum ", 9) == 0) {
 		unsigned long long want;
-		char *end;
-		errno = 0;
-		want = strtoull(r.buf + 9, &end, 16);
-		if (errno || *end || strlen(r.buf + 9) != 16) {
+		if (!parse_hex16(r.buf + 9, &want)) {
 			fail(&r, "malformed checksum");
 			goto bad;
 		}
@@ -324,6 +384,8 @@ bool ls_trace_parse(const char *text, size_t len, struct ls_trace *t, char *err,
 			fail(&r, "text after 'end'");
 			goto bad;
 		}
+	if (r.broken)
+		goto bad;
 	return true;
 bad:
 	ls_trace_free(t);

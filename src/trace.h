@@ -3,6 +3,9 @@
  *   lockstep-trace 3               format version (this file's grammar and the machine's meaning)
  *   lockstep 0.1.0                 the version that wrote it (informational)
  *   target demo/abba
+ *   target-hash 0123456789abcdef   only for a shared object's target (the path above): FNV-1a
+ *                                  of its bytes; replay loads only an object named on its
+ *                                  command line, and only if this matches
  *   variant buggy
  *   step-limit 1000000             the options that change execution
  *   time-limit-ns 60000000000
@@ -41,6 +44,8 @@
 
 #define LS_TRACE_FORMAT 3
 #define LS_TRACE_MAX_PRIOR 8
+/* The longest line the grammar has (a signature line); a longer one is refused, never cut. */
+#define LS_TRACE_MAX_LINE 1100
 
 struct ls_trace_step {
 	uint64_t step;
@@ -66,6 +71,8 @@ struct ls_trace {
 	struct ls_trace_prior prior[LS_TRACE_MAX_PRIOR];
 	int nprior;
 	char target[64];
+	bool has_target_hash;
+	unsigned long long target_hash;
 	char variant[64];
 	struct ls_config cfg;
 	char strategy[128];

@@ -6,16 +6,28 @@
  * with dlopen(RTLD_NOW | RTLD_LOCAL): its undefined symbols (ls_point, ls_spin_lock, ...) resolve
  * against the lockstep executable, which exports them.  The loaded target is a copy of the
  * object's struct ls_target renamed to the path as given, so reports, fuzz summaries and the
- * trace's `target` line carry the path, and `lockstep replay` finds the object again (relative
- * paths from the directory the trace was recorded in).  Objects are never unloaded. */
+ * trace's `target` line carry the path.  Objects are never unloaded.
+ *
+ * Loading runs the object's constructors, so nothing loads an object because a file says so: a
+ * trace records the path and a content hash (FNV-1a over the object's bytes), and `replay` and
+ * `minimize` load only an object the user names with --target, after checking that its hash is
+ * the trace's.  An object is first loaded in a forked child, so one whose constructors crash or
+ * never return is refused with a message instead of taking lockstep down. */
+#define _GNU_SOURCE
 #include "targets.h"
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "buf.h"
 
 #include "trace.h"
 
@@ -72,6 +84,7 @@ const int ls_ntargets = (int)(sizeof(ls_targets) / sizeof(ls_targets[0]));
 struct object {
 	struct object *next;
 	void *handle;
+	unsigned long long hash;	/* FNV-1a of the file's bytes when it was loaded */
 	struct ls_target target;	/* the object's, with .name = path */
 	char path[];
 };
@@ -217,6 +230,82 @@ static const char *dl_reason(const char *path)
 	return buf;
 }
 
+#define OBJECT_MAX_BYTES (1u << 30)
+#define LOAD_TIMEOUT_S 30
+
+bool ls_object_hash(const char *path, unsigned long long *hash, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > OBJECT_MAX_BYTES) {
+		snprintf(err, errlen, "cannot load %s: %s", path,
+			 S_ISREG(st.st_mode) ? "larger than 1 GiB" : "not a regular file");
+		close(fd);
+		return false;
+	}
+	unsigned long long h = LS_FNV1A_INIT;
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
+			close(fd);
+			return false;
+		}
+		h = ls_fnv1a_more(h, buf, (size_t)n);
+	}
+	close(fd);
+	*hash = h;
+	return true;
+}
+
+/* Loads the object in a child first: its constructors run there, and if they crash or hang the
+ * object is refused here rather than killing the process that asked. */
+static bool probe_load(const char *local, const char *path, char *err, size_t errlen)
+{
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "cannot load %s: fork: %s", path, strerror(errno));
+		return false;
+	}
+	if (pid == 0) {
+		alarm(LOAD_TIMEOUT_S);
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		_exit(dlopen(local, RTLD_NOW | RTLD_LOCAL) ? 0 : 1);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			snprintf(err, errlen, "cannot load %s: waitpid: %s", path, strerror(errno));
+			return false;
+		}
+	if (WIFEXITED(status))
+		return true;	/* a dlopen() error is reported by the real load, with its reason */
+	int sig = WTERMSIG(status);
+	if (sig == SIGALRM)
+		snprintf(err, errlen, "cannot load %s: loading it did not finish in %d s (a "
+				      "constructor that never returns?)", path, LOAD_TIMEOUT_S);
+	else
+		snprintf(err, errlen, "cannot load %s: loading it killed the process with signal %d "
+				      "(%s): a constructor of the object crashed", path, sig,
+			 strsignal(sig));
+	return false;
+}
+
 /* Loads the target from the shared object at path (once per process); NULL with a one-line
  * reason in err on failure. */
 static const struct ls_target *object_load(const char *path, char *err, size_t errlen)
@@ -232,13 +321,14 @@ static const struct ls_target *object_load(const char *path, char *err, size_t e
 				      "shorter (relative) path", path, max);
 		return NULL;
 	}
-	if (access(path, F_OK) != 0) {
-		snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
+	unsigned long long hash;
+	if (!ls_object_hash(path, &hash, err, errlen))
 		return NULL;
-	}
 	/* Without a '/', dlopen() would search the library path instead of this directory. */
 	char local[sizeof(((struct ls_trace *)0)->target) + 2];
 	snprintf(local, sizeof(local), "%s%s", strchr(path, '/') ? "" : "./", path);
+	if (!probe_load(local, path, err, errlen))
+		return NULL;
 	void *h = dlopen(local, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		snprintf(err, errlen, "cannot load %s: %s", path, dl_reason(local));
@@ -271,6 +361,7 @@ static const struct ls_target *object_load(const char *path, char *err, size_t e
 	}
 	strcpy(o->path, path);
 	o->handle = h;
+	o->hash = hash;
 	o->target = *t;
 	o->target.name = o->path;
 	if (!o->target.summary)
@@ -293,6 +384,21 @@ const struct ls_target *ls_target_find(const char *name, char *err, size_t errle
 	return NULL;
 }
 
+bool ls_target_object_hash(const struct ls_target *t, unsigned long long *hash)
+{
+	for (struct object *o = objects; o; o = o->next)
+		if (&o->target == t) {
+			*hash = o->hash;
+			return true;
+		}
+	return false;
+}
+
+bool ls_target_names_object(const char *name)
+{
+	return !builtin_find(name) && names_object(name);
+}
+
 int ls_variant_find(const struct ls_target *t, const char *name)
 {
 	for (int i = 0; i < t->nvariants; i++)
@@ -311,32 +417,43 @@ static bool unknown_target(const char *name, char *err, size_t errlen)
 	return false;
 }
 
+bool ls_target_spec_split(const char *spec, char *name, size_t n, const char **variant)
+{
+	/* In-tree names contain no ':'; a path may, so its variant follows the last ':' that has
+	 * no '/' after it. */
+	const char *colon = strchr(spec, ':');
+	size_t k = colon ? (size_t)(colon - spec) : strlen(spec);
+	if (k && k < n) {
+		memcpy(name, spec, k);
+		name[k] = 0;
+		if (builtin_find(name)) {
+			*variant = colon ? colon + 1 : NULL;
+			return true;
+		}
+	}
+	colon = strrchr(spec, ':');
+	if (colon && strchr(colon, '/'))
+		colon = NULL;
+	k = colon ? (size_t)(colon - spec) : strlen(spec);
+	if (k == 0 || k >= n)
+		return false;
+	memcpy(name, spec, k);
+	name[k] = 0;
+	*variant = colon ? colon + 1 : NULL;
+	return true;
+}
+
 bool ls_target_spec(const char *spec, const struct ls_target **t, int *variant, char *err,
 		    size_t errlen)
 {
 	char name[4096];
-	/* In-tree names contain no ':'; a path may, so its variant follows the last ':' that has
-	 * no '/' after it. */
-	const char *colon = strchr(spec, ':');
-	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
-	if (n == 0 || n >= sizeof(name)) {
+	const char *colon;
+	if (!ls_target_spec_split(spec, name, sizeof(name), &colon)) {
 		snprintf(err, errlen, "expected TARGET[:VARIANT], got '%s'", spec);
 		return false;
 	}
-	memcpy(name, spec, n);
-	name[n] = 0;
 	*t = builtin_find(name);
 	if (!*t) {
-		colon = strrchr(spec, ':');
-		if (colon && strchr(colon, '/'))
-			colon = NULL;
-		n = colon ? (size_t)(colon - spec) : strlen(spec);
-		if (n == 0 || n >= sizeof(name)) {
-			snprintf(err, errlen, "expected TARGET[:VARIANT], got '%s'", spec);
-			return false;
-		}
-		memcpy(name, spec, n);
-		name[n] = 0;
 		/* "demo/typo" is a mistyped in-tree name, not a missing file. */
 		bool path = ends_with(name, ".so") || name[0] == '/' || strncmp(name, "./", 2) == 0 ||
 			    strncmp(name, "../", 3) == 0 || (strchr(name, '/') && access(name, F_OK) == 0);
@@ -350,10 +467,10 @@ bool ls_target_spec(const char *spec, const struct ls_target **t, int *variant, 
 		*variant = 0;
 		return true;
 	}
-	*variant = ls_variant_find(*t, colon + 1);
+	*variant = ls_variant_find(*t, colon);
 	if (*variant < 0) {
 		int len = snprintf(err, errlen, "target %s has no variant '%s' (variants:", name,
-				   colon + 1);
+				   colon);
 		for (int i = 0; i < (*t)->nvariants && len > 0 && (size_t)len < errlen; i++)
 			len += snprintf(err + len, errlen - (size_t)len, " %s",
 					(*t)->variants[i].name);

@@ -22,4 +22,16 @@ int ls_variant_find(const struct ls_target *t, const char *name);
 bool ls_target_spec(const char *spec, const struct ls_target **t, int *variant, char *err,
 		    size_t errlen);
 
+/* Splits "target[:variant]" as ls_target_spec() does, without loading anything: the target part
+ * into name, *variant the text after the ':' or NULL.  False if the target part is empty or
+ * does not fit. */
+bool ls_target_spec_split(const char *spec, char *name, size_t n, const char **variant);
+/* Whether name (a trace's target line) is a shared object's path rather than an in-tree name. */
+bool ls_target_names_object(const char *name);
+/* The content hash of a loaded object's file, as it was when loaded; false for in-tree targets. */
+bool ls_target_object_hash(const struct ls_target *t, unsigned long long *hash);
+/* FNV-1a over the bytes of the regular file at path (without loading it); false with a one-line
+ * reason in err. */
+bool ls_object_hash(const char *path, unsigned long long *hash, char *err, size_t errlen);
+
 #endif

@@ -61,6 +61,19 @@ void ls_output_or_die(const char *cmd, const char *option, const char *path);
  * exit code, -1 if it was killed or died by a signal; *wall is how long it ran. */
 int ls_run_child(char *const *argv, const char *dir, double limit_s, const char *errpath,
 		 struct ls_buf *out, double *wall);
+/* Reads an input file named on the command line (findings.h, ls_read_input()); dies with exit 2
+ * and one line if it is not a regular file of at most LS_INPUT_MAX_BYTES. */
+char *ls_input_or_die(const char *path, size_t *len);
+/* Whether an input's text is a trace (it starts as one) rather than a raw fuzzer input. */
+bool ls_input_is_trace(const char *text, size_t len);
+struct ls_trace;
+/* Parses the trace in text (read from file) and finds its target and variant; dies with exit 2
+ * and one line on any error.  Nothing is loaded because the trace says so: a trace of a shared
+ * object needs the object named by target_opt (--target FILE.so[:VARIANT]), whose content hash
+ * must be the trace's target-hash; a trace of an in-tree target takes no --target but its own
+ * name. */
+void ls_trace_open(const char *file, const char *text, size_t len, const char *target_opt,
+		   struct ls_trace *t, const struct ls_target **target, int *variant);
 /* The last line of a command's output that starts with '{' (its --json summary); NULL if none. */
 const char *ls_last_json(const char *text);
 

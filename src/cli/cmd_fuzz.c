@@ -612,7 +612,7 @@ static void spawn(struct parent *p, struct worker *w, uint64_t start)
 		for (uint64_t j = 0; j < cp->jobs; j++)
 			if (p->w[j].pid)
 				close(p->w[j].fd);
-		exit(worker_main(cp, w->page, start, wfd));
+		ls_child_exit(worker_main(cp, w->page, start, wfd));
 	}
 	w->pid = c.pid;
 	w->fd = c.fd;
@@ -1119,6 +1119,8 @@ static enum ls_kind ext_convert(struct ext *x, const char *spec,
 		const char *r = strstr(text, "replay: lockstep replay ");
 		if (r) {
 			r += strlen("replay: lockstep replay ");
+			if (strncmp(r, "--target ", 9) == 0 && strchr(r + 9, ' '))
+				r = strchr(r + 9, ' ') + 1;	/* ls_replay_command() */
 			trace = strndup(r, strcspn(r, "\n"));
 		}
 		sig = strdup("crash (see the report)");

@@ -459,8 +459,9 @@ int ls_cmd_minimize(int argc, char **argv)
 		{ "json", LS_OPT_FLAG, NULL, "print a JSON summary as the last line of output", &json,
 		  NULL },
 		{ "quiet", LS_OPT_FLAG, NULL, "print no report, only the counts", &quiet, NULL },
-		{ "target", LS_OPT_STR, "TARGET[:VARIANT]", "the file is a raw AFL++/libFuzzer input "
-		  "for this target (made a trace first, as replay --target does)", &raw_target, NULL },
+		{ "target", LS_OPT_STR, "TARGET[:VARIANT]", "for a trace of a shared object, the "
+		  "object (FILE.so), as replay --target; for a raw AFL++/libFuzzer input, its target "
+		  "(made a trace first, as replay --target does)", &raw_target, NULL },
 		{ "no-lockdep", LS_OPT_FLAG, NULL, "with --target: the harness ran without the lock "
 		  "validator (LOCKSTEP_LOCKDEP=off)", &raw_no_lockdep, NULL },
 		{ "lockdep-compat", LS_OPT_FLAG, NULL, "with --target: the harness ran the validator "
@@ -483,55 +484,49 @@ int ls_cmd_minimize(int argc, char **argv)
 	const char *file = pos[0];
 	if (time_s < 0)
 		ls_die(LS_EXIT_USAGE, "--time must not be negative");
-	if (!raw_target && (raw_no_lockdep || raw_compat))
-		ls_die(LS_EXIT_USAGE, "minimize: --no-lockdep and --lockdep-compat go with --target");
+	size_t len;
+	char *text = ls_input_or_die(file, &len);
+	/* --target with a raw input picks the harness's target; with a trace, it names the shared
+	 * object the trace needs (ls_trace_open()). */
+	bool raw = raw_target && !ls_input_is_trace(text, len);
+	if (!raw && (raw_no_lockdep || raw_compat))
+		ls_die(LS_EXIT_USAGE, "minimize: --no-lockdep and --lockdep-compat go with --target "
+		       "and a raw fuzzer input");
 	char rawtrace[4200], rawdir[] = "/tmp/lockstep-minimize.XXXXXX";
 	const char *input = file;
-	if (raw_target) {
+	if (raw) {
 		/* Refused here, in one line, rather than by the child's replay. */
 		const struct ls_target *rt;
 		int rv;
 		char rerr[512];
 		if (!ls_target_spec(raw_target, &rt, &rv, rerr, sizeof(rerr)))
 			ls_die(LS_EXIT_USAGE, "%s", rerr);
-		if (access(file, R_OK) != 0)
-			ls_die(LS_EXIT_USAGE, "cannot read %s: %s", file, strerror(errno));
 		if (!mkdtemp(rawdir))
 			ls_die(LS_EXIT_INTERNAL, "minimize: mkdtemp: %s", strerror(errno));
 		snprintf(rawtrace, sizeof(rawtrace), "%s/input.trace", rawdir);
 		raw_to_trace(raw_target, raw_no_lockdep, raw_compat, file, rawdir, rawtrace);
 		file = rawtrace;
+		free(text);
+		text = ls_input_or_die(file, &len);
+		remove_dir(rawdir);	/* the trace is read: the scratch finding goes */
 	}
 	char defpath[4200];
 	if (!out_path) {
-		size_t len = strlen(input);
-		size_t stem = len > 6 && strcmp(input + len - 6, ".trace") == 0 ? len - 6 : len;
+		size_t n = strlen(input);
+		size_t stem = n > 6 && strcmp(input + n - 6, ".trace") == 0 ? n - 6 : n;
 		snprintf(defpath, sizeof(defpath), "%.*s.min.trace", (int)stem, input);
 		out_path = defpath;
 	}
 	ls_output_or_die("minimize", "--output", out_path);
 
-	size_t len;
-	char *text = ls_read_file(file, &len);
-	if (!text)
-		ls_die(LS_EXIT_USAGE, "cannot read %s: %s", file, strerror(errno));
-	if (memchr(text, 0, len))
-		ls_die(LS_EXIT_USAGE, "%s: not a lockstep trace (binary data)", file);
 	struct ls_trace t;
+	const struct ls_target *target;
+	int variant;
 	char err[1400];
-	if (!ls_trace_parse(text, len, &t, err, sizeof(err)))
-		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
+	ls_trace_open(file, text, len, raw_target, &t, &target, &variant);
 	free(text);
-	if (raw_target)
-		remove_dir(rawdir);	/* the trace is read: the scratch finding goes */
 	if (t.kind == LS_KIND_CRASH)
 		ls_die(LS_EXIT_USAGE, "%s: crash traces cannot be minimized yet", file);
-	const struct ls_target *target = ls_target_find(t.target, err, sizeof(err));
-	if (!target)
-		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
-	int variant = ls_variant_find(target, t.variant);
-	if (variant < 0)
-		ls_die(LS_EXIT_USAGE, "%s: target %s has no variant '%s'", file, t.target, t.variant);
 	struct ls_session s;
 	if (!ls_session_init(&s, target, variant, &t.cfg, err, sizeof(err)))
 		ls_die(LS_EXIT_INTERNAL, "%s", err);

@@ -267,12 +267,9 @@ static int raw_here(struct ls_session *s, const struct ls_exec_opts *o,
 }
 
 /* replay --target SPEC FILE: a fuzzer input, run in a child as `run` runs a seed. */
-static int replay_raw(const char *spec, struct ls_exec_opts *o, const struct replay_opts *ro)
+static int replay_raw(const char *spec, struct ls_exec_opts *o, const struct replay_opts *ro,
+		      char *data, size_t len)
 {
-	size_t len;
-	char *data = ls_read_file(ro->file, &len);
-	if (!data)
-		ls_die(LS_EXIT_USAGE, "cannot read %s: %s", ro->file, strerror(errno));
 	struct ls_session s;
 	ls_open_session(spec, o, &s);
 	struct ls_bytes b;
@@ -287,7 +284,7 @@ static int replay_raw(const char *spec, struct ls_exec_opts *o, const struct rep
 		page->exec = 0;
 		int code = raw_here(&s, o, ro, &w.base);
 		ls_session_finish(&s);
-		exit(code);
+		ls_child_exit(code);
 	}
 	ls_child_wait(&c, ls_hang_timeout(o->hang_s, o->cfg.step_limit));
 	int code = WEXITSTATUS(c.status);
@@ -347,8 +344,9 @@ int ls_cmd_replay(int argc, char **argv)
 		  "kill an execution after S s of wall time, a crash: hang (0: 10 s, 10 us per step "
 		  "if more)", &hang_s, NULL },
 		{ "target", LS_OPT_STR, "TARGET[:VARIANT]",
-		  "FILE is a raw fuzzer input for this target: run it as the fuzz harness does and "
-		  "save its finding as run does", &raw_spec, NULL },
+		  "for a trace of a shared object, the object (FILE.so): a trace never loads one by "
+		  "itself, and its hash must be the trace's; for a raw fuzzer input, its target: run "
+		  "it as the fuzz harness does and save its finding as run does", &raw_spec, NULL },
 		{ "out", LS_OPT_STR, "DIR", "--target: where the finding is written", &o.out, &raw_only },
 		{ "no-lockdep", LS_OPT_FLAG, NULL, "--target: turn the lock validator off",
 		  &o.no_lockdep, &raw_only },
@@ -364,33 +362,24 @@ int ls_cmd_replay(int argc, char **argv)
 		ls_die(LS_EXIT_USAGE, "--hang-timeout must not be negative");
 	ls_output_or_die("replay", "--html", ro.html);
 	ls_output_or_die("replay", "--trace", ro.out_trace);
-	if (raw_spec) {
+	size_t len;
+	char *text = ls_input_or_die(ro.file, &len);
+	/* --target with a raw input picks the harness's target; with a trace, it names the shared
+	 * object the trace needs (ls_trace_open()). */
+	if (raw_spec && !ls_input_is_trace(text, len)) {
 		o.hang_s = hang_s;
 		ls_exec_opts_check(&o);
-		return replay_raw(raw_spec, &o, &ro);
+		return replay_raw(raw_spec, &o, &ro, text, len);
 	}
 	if (raw_only)
-		ls_die(LS_EXIT_USAGE, "--out, --no-lockdep and --lockdep-compat go with --target");
-
-	size_t len;
-	char *text = ls_read_file(ro.file, &len);
-	if (!text)
-		ls_die(LS_EXIT_USAGE, "cannot read %s: %s", ro.file, strerror(errno));
-	if (memchr(text, 0, len))
-		ls_die(LS_EXIT_USAGE, "%s: not a lockstep trace (binary data)", ro.file);
+		ls_die(LS_EXIT_USAGE, "--out, --no-lockdep and --lockdep-compat go with --target and "
+		       "a raw fuzzer input");
 	struct ls_trace t;
-	char err[512];
-	if (!ls_trace_parse(text, len, &t, err, sizeof(err)))
-		ls_die(LS_EXIT_USAGE, "%s: %s", ro.file, err);
+	const struct ls_target *target;
+	int variant;
+	ls_trace_open(ro.file, text, len, raw_spec, &t, &target, &variant);
 	free(text);
-
-	const struct ls_target *target = ls_target_find(t.target, err, sizeof(err));
-	if (!target)
-		ls_die(LS_EXIT_USAGE, "%s: %s", ro.file, err);
-	int variant = ls_variant_find(target, t.variant);
-	if (variant < 0)
-		ls_die(LS_EXIT_USAGE, "%s: target %s has no variant '%s'", ro.file, t.target,
-		       t.variant);
+	char err[512];
 	struct ls_session s;
 	if (!ls_session_init(&s, target, variant, &t.cfg, err, sizeof(err)))
 		ls_die(LS_EXIT_INTERNAL, "%s", err);
@@ -405,7 +394,7 @@ int ls_cmd_replay(int argc, char **argv)
 		int code = replay_here(&s, &t, &ro, &w);
 		ls_trace_free(&t);
 		ls_session_finish(&s);
-		exit(code);
+		ls_child_exit(code);
 	}
 	ls_child_wait(&c, ls_hang_timeout(hang_s, t.cfg.step_limit));
 	int code = ls_child_crashed(&c) ? replay_crashed(&s, &t, &ro, &c) : WEXITSTATUS(c.status);

@@ -150,7 +150,7 @@ int ls_cmd_run(int argc, char **argv)
 		page->exec = 0;
 		int code = run_here(&s, &o, &w.base, e.label, trace_path);
 		ls_session_finish(&s);
-		exit(code);
+		ls_child_exit(code);
 	}
 	ls_child_wait(&c, ls_hang_timeout(o.hang_s, o.cfg.step_limit));
 	int code = ls_child_crashed(&c) ? crashed(&s, &o, &c, e.label, trace_path)

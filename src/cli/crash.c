@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "../report.h"
 #include "../trace.h"
 
 /* ---- the watch: a strategy that publishes what the child is doing ------------------------- */
@@ -45,6 +46,7 @@ static void watch_begin(struct ls_strategy *st, uint64_t seed)
 	w->page->site = NULL;
 	w->page->step = 0;
 	__atomic_add_fetch(&w->page->progress, 1, __ATOMIC_RELAXED);
+	w->page->nlog = 0;
 	if (w->fd >= 0) {
 		struct ls_decision d;
 		memset(&d, 0, sizeof(d));
@@ -88,7 +90,14 @@ static int watch_choose(struct ls_strategy *st, struct ls_point *pt)
 		p->site = pt->site;
 		break;
 	}
-	if (idx != 0 && w->fd >= 0) {
+	if (idx != 0 && w->log) {
+		if (p->nlog < w->logcap) {
+			memset(&w->log[p->nlog], 0, sizeof(w->log[p->nlog]));
+			w->log[p->nlog].step = pt->step;
+			w->log[p->nlog].choice = *ch;
+			p->nlog++;
+		}
+	} else if (idx != 0 && w->fd >= 0) {
 		struct ls_decision d;
 		memset(&d, 0, sizeof(d));
 		d.step = pt->step;
@@ -155,6 +164,9 @@ bool ls_child_fork(struct ls_child *c, struct ls_watch_page *page, int *wfd)
 	page->ctx = -1;
 	page->site = NULL;
 	page->sanitizer = 0;
+	page->done = 0;
+	page->stop = 0;
+	page->nlog = 0;
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		ls_die(LS_EXIT_INTERNAL, "pipe: %s", strerror(errno));
@@ -237,6 +249,8 @@ void ls_child_wait(struct ls_child *c, double hang_s)
 				have -= off;
 			}
 		}
+		if (ls_stop_signal)
+			__atomic_store_n(&c->page->stop, 1, __ATOMIC_RELAXED);
 		uint64_t p = __atomic_load_n(&c->page->progress, __ATOMIC_RELAXED);
 		double t = now_s();
 		if (p != last) {
@@ -253,12 +267,29 @@ void ls_child_wait(struct ls_child *c, double hang_s)
 	c->fd = -1;
 }
 
+void ls_child_take_log(struct ls_child *c, const struct ls_decision *log, size_t cap)
+{
+	c->n = 0;
+	for (uint64_t i = 0; i < c->page->nlog && i < cap; i++)
+		add_decision(c, &log[i]);
+}
+
 bool ls_child_crashed(const struct ls_child *c)
 {
-	if (c->hang || c->page->sanitizer || !WIFEXITED(c->status))
-		return true;
-	int code = WEXITSTATUS(c->status);
-	return code > LS_EXIT_INTERNAL;
+	return c->hang || c->page->sanitizer || !WIFEXITED(c->status) ||
+	       !__atomic_load_n(&c->page->done, __ATOMIC_ACQUIRE);
+}
+
+void ls_child_exiting(void)
+{
+	if (own_page)
+		__atomic_store_n(&own_page->done, 1, __ATOMIC_RELEASE);
+}
+
+_Noreturn void ls_child_exit(int code)
+{
+	ls_child_exiting();
+	exit(code);
 }
 
 void ls_child_finish(struct ls_child *c)
@@ -313,7 +344,7 @@ void ls_death_name(int status, bool hang, bool sanitizer, char *buf, size_t n)
 	else if (WIFSIGNALED(status))
 		snprintf(buf, n, "signal %d", WTERMSIG(status));
 	else
-		snprintf(buf, n, "exit %d", WEXITSTATUS(status));
+		snprintf(buf, n, "exit(%d)", WEXITSTATUS(status));
 }
 
 /* Where it died: "t1 after READ_ONCE in t1_fn", "nmi@cpu0 at its start", or before any point. */
@@ -362,8 +393,8 @@ void ls_crash_report(const struct ls_session *s, const struct ls_child *c,
 		snprintf(title, sizeof(title), "WARNING: lockstep: crash: %s (%s)", death,
 			 strsignal(WTERMSIG(c->status)));
 	else
-		snprintf(title, sizeof(title), "WARNING: lockstep: crash: the process ended with %s",
-			 death);
+		snprintf(title, sizeof(title), "WARNING: lockstep: crash: the target called %s, "
+					       "ending the process that ran it", death);
 	size_t len = strlen(title);
 	char rule[256];
 	if (len >= sizeof(rule))
@@ -395,8 +426,11 @@ void ls_crash_report(const struct ls_session *s, const struct ls_child *c,
 	}
 	if (note && *note)
 		ls_buf_printf(b, "\n%s\n", note);
-	if (replay_path)
-		ls_buf_printf(b, "\nreplay: lockstep replay %s\n", replay_path);
+	if (replay_path) {
+		ls_buf_printf(b, "\nreplay: ");
+		ls_replay_command(s->target->name, replay_path, b);
+		ls_buf_printf(b, "\n");
+	}
 }
 
 void ls_crash_trace(const struct ls_session *s, const struct ls_child *c,
@@ -417,6 +451,7 @@ bool ls_crash_record(struct ls_session *s, struct ls_strategy *st, uint64_t seed
 		ls_watch_init(&w, st, page, wfd);
 		page->exec = 0;
 		ls_session_run(s, &w.base, seed, &r);
+		ls_child_exiting();
 		_exit(0);
 	}
 	c->own_page = true;

@@ -14,7 +14,8 @@
  *
  * A crash signature names how the process died and where, never steps or addresses:
  * "crash: SIGSEGV: t1 after READ_ONCE(flag) in t1_fn", "crash: hang: ...", "crash: sanitizer
- * report: ...", "crash: exit 3: ...", "...: before the first scheduling point" when it died in
+ * report: ...", "crash: exit(0): ..." when target code ended the process itself (exit(),
+ * _exit()), whatever the code, "...: before the first scheduling point" when it died in
  * init(), or "...: not reproducible alone" when the execution did not crash when run again.
  */
 #ifndef LS_CRASH_H
@@ -49,15 +50,23 @@ struct ls_watch_page {
 	int ctx;
 	const struct ls_site *site;	/* that context's last announced operation (NULL: none) */
 	int sanitizer;		/* a sanitizer is ending the process (its death callback ran) */
+	int done;		/* the child is ending by lockstep's own choice (ls_child_exit(),
+				 * ls_die()): an exit without it is the target's exit() */
+	int stop;		/* written by the parent: a stop signal came; finish early */
+	uint64_t nlog;		/* decisions of the running execution in the watch's log */
 };
 
 /* Wraps a strategy to publish progress and the last point to page, and to write each non-default
- * decision to fd (-1: none) as it is made. */
+ * decision to fd (-1: none) as it is made, or (log set) into log, shared memory of logcap
+ * decisions whose count is page->nlog: no system call per decision, for a child that runs many
+ * executions (explore). */
 struct ls_watch {
 	struct ls_strategy base;
 	struct ls_strategy *inner;
 	struct ls_watch_page *page;
 	int fd;
+	struct ls_decision *log;
+	size_t logcap;
 };
 void ls_watch_init(struct ls_watch *w, struct ls_strategy *inner, struct ls_watch_page *page,
 		   int fd);
@@ -79,18 +88,25 @@ struct ls_child {
 	size_t n, cap;
 };
 
-/* Forks a child that publishes to page (reset here).  Returns true in the child, whose watch
+/* Forks a child that publishes to page (reset here); the parent sets page->stop when a stop
+ * signal arrives while it waits.  Returns true in the child, whose watch
  * must use *wfd as its decision fd; it ignores SIGINT and SIGTERM (the parent decides when to
  * stop) and dies with its parent.  Returns false in the parent. */
 bool ls_child_fork(struct ls_child *c, struct ls_watch_page *page, int *wfd);
+/* Takes the decisions of the execution the child died in from a watch's shared log. */
+void ls_child_take_log(struct ls_child *c, const struct ls_decision *log, size_t cap);
 /* Collects the child's decisions until it exits, killing it if one execution takes longer than
  * hang_s seconds; then reaps it. */
 void ls_child_wait(struct ls_child *c, double hang_s);
-/* Whether the child ended other than by exiting with one of lockstep's exit codes. */
+/* Whether the child ended other than through ls_child_exit() or ls_die(). */
 bool ls_child_crashed(const struct ls_child *c);
+/* In a child: ends it with lockstep's exit code, marked as lockstep's own exit. */
+_Noreturn void ls_child_exit(int code);
+/* In a child: marks the exit that follows as lockstep's own (ls_die() calls it); else nothing. */
+void ls_child_exiting(void);
 void ls_child_finish(struct ls_child *c);
 
-/* How a process ended, as a signature word: "SIGSEGV", "hang", "sanitizer report", "exit 3". */
+/* How a process ended, as a signature word: "SIGSEGV", "hang", "sanitizer report", "exit(3)". */
 void ls_death_name(int status, bool hang, bool sanitizer, char *buf, size_t n);
 
 /* The finding of a child that died running execution `seed` of session s (which must not have

@@ -16,7 +16,7 @@ static const struct ls_cmd commands[] = {
 	{ "explore", "TARGET[:VARIANT]",
 	  "Run every schedule within a preemption and NMI bound; stop at the first bug.",
 	  ls_cmd_explore },
-	{ "replay", "TRACE | --target TARGET[:VARIANT] INPUT",
+	{ "replay", "[--target FILE.so] TRACE | --target TARGET[:VARIANT] INPUT",
 	  "Re-execute a trace (exit 0 if its outcome reappears, 1 if it diverges), or run a raw fuzzer "
 	  "input.",
 	  ls_cmd_replay },

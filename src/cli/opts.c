@@ -45,6 +45,7 @@ void ls_die(int code, const char *fmt, ...)
 			fputc(*p, stderr);
 	}
 	fputc('\n', stderr);
+	ls_child_exiting();	/* in a child running target code: lockstep's exit, not the target's */
 	exit(code);
 }
 
@@ -506,6 +507,71 @@ void ls_output_or_die(const char *cmd, const char *option, const char *path)
 	char why[4400];
 	if (path && !ls_output_check(path, why, sizeof(why)))
 		ls_die(LS_EXIT_USAGE, "%s: %s: %s", cmd, option, why);
+}
+
+char *ls_input_or_die(const char *path, size_t *len)
+{
+	char why[4400];
+	char *text = ls_read_input(path, LS_INPUT_MAX_BYTES, len, why, sizeof(why));
+	if (!text)
+		ls_die(LS_EXIT_USAGE, "%s", why);
+	return text;
+}
+
+bool ls_input_is_trace(const char *text, size_t len)
+{
+	static const char magic[] = "lockstep-trace ";
+	return len >= sizeof(magic) - 1 && memcmp(text, magic, sizeof(magic) - 1) == 0;
+}
+
+void ls_trace_open(const char *file, const char *text, size_t len, const char *target_opt,
+		   struct ls_trace *t, const struct ls_target **target, int *variant)
+{
+	char err[1400];
+	if (memchr(text, 0, len))
+		ls_die(LS_EXIT_USAGE, "%s: not a lockstep trace (binary data)", file);
+	if (!ls_trace_parse(text, len, t, err, sizeof(err)))
+		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
+	char name[4096];
+	const char *want = NULL;
+	if (target_opt && !ls_target_spec_split(target_opt, name, sizeof(name), &want))
+		ls_die(LS_EXIT_USAGE, "--target: expected TARGET[:VARIANT] or FILE.so, got '%s'",
+		       target_opt);
+	if (want && strcmp(want, t->variant) != 0)
+		ls_die(LS_EXIT_USAGE, "%s is a trace of variant %s; --target names variant %s", file,
+		       t->variant, want);
+	const char *load = t->target;
+	if (!ls_target_names_object(t->target)) {
+		if (target_opt && strcmp(name, t->target) != 0)
+			ls_die(LS_EXIT_USAGE, "%s is a trace of %s; --target names %s", file,
+			       t->target, name);
+	} else if (!target_opt) {
+		ls_die(LS_EXIT_USAGE, "%s: the trace's target %s is a shared object, and lockstep "
+		       "never loads code because a trace names it: pass --target %s (the object "
+		       "the trace was recorded with)", file, t->target, t->target);
+	} else if (!ls_target_names_object(name)) {
+		ls_die(LS_EXIT_USAGE, "%s is a trace of the shared object %s; --target names %s",
+		       file, t->target, name);
+	} else {
+		unsigned long long hash;
+		if (!ls_object_hash(name, &hash, err, sizeof(err)))
+			ls_die(LS_EXIT_USAGE, "%s", err);
+		if (!t->has_target_hash)
+			fprintf(stderr, "%s: note: %s has no target-hash line (an older lockstep "
+				"wrote it): %s is loaded unchecked\n", ls_prog, file, name);
+		else if (hash != t->target_hash)
+			ls_die(LS_EXIT_USAGE, "%s is not the object %s was recorded with: its content "
+			       "hash is %016llx, the trace's target-hash %016llx (rebuild the object "
+			       "as it was, or record the trace again)", name, file, hash,
+			       t->target_hash);
+		load = name;
+	}
+	*target = ls_target_find(load, err, sizeof(err));
+	if (!*target)
+		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
+	*variant = ls_variant_find(*target, t->variant);
+	if (*variant < 0)
+		ls_die(LS_EXIT_USAGE, "%s: target %s has no variant '%s'", file, load, t->variant);
 }
 
 const char *ls_last_json(const char *text)

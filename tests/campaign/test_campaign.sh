@@ -28,7 +28,8 @@ findings() {
 	json '"\n".join(sorted("%s|%d|%d" % (f["signature"], f["first_exec"], f["seed"]) for f in j["findings"]))'
 }
 
-# Every `lockstep replay FILE` of DIR/README.md replays; rows match the traces one to one.
+# Every `lockstep replay [--target OBJECT] FILE` of DIR/README.md replays; rows match the traces
+# one to one.
 check_readme() {
 	local dir=$1 what=$2 bad=0
 	[ -f "$dir/README.md" ] || { fail "$what: no $dir/README.md"; return; }
@@ -36,9 +37,12 @@ check_readme() {
 	rows=$(grep -c '^| .*\.trace) | `lockstep replay ' "$dir/README.md")
 	traces=$(find "$dir" -maxdepth 1 -name '*.trace' | wc -l)
 	[ "$rows" -eq "$traces" ] || fail "$what: README.md has $rows rows for $traces traces"
-	while read -r file; do
+	local args file
+	while read -r -a args; do
+		file=${args[${#args[@]}-1]}
 		[ -f "$file" ] || { fail "$what: README.md names $file, which is missing"; bad=1; continue; }
-		"$LS" replay "$file" --quiet >/dev/null 2>&1 || { fail "$what: lockstep replay $file"; bad=1; }
+		"$LS" replay "${args[@]}" --quiet >/dev/null 2>&1 ||
+			{ fail "$what: lockstep replay ${args[*]}"; bad=1; }
 	done < <(sed -n 's/.*`lockstep replay \([^`]*\)`.*/\1/p' "$dir/README.md")
 	[ "$bad" -eq 0 ] && ok "$what: README.md lists the $traces findings and each replay command works"
 }
@@ -126,7 +130,7 @@ else
 	done
 	for t in crash2/crash-*.trace; do
 		expect_rc 0 "replay of $(basename "$t") reproduces the crash" -- \
-			"$LS" replay "$t" --trace again.trace || continue
+			"$LS" replay --target ./crashy.so "$t" --trace again.trace || continue
 		grep -q "^replay: reproduced crash: crash: " "$tmp/out" ||
 			fail "replay $t: $(tail -1 "$tmp/out")"
 		grep -q "WARNING: lockstep: crash: " "$tmp/out" || fail "replay $t printed no crash report"
@@ -157,7 +161,7 @@ else
 	[ "$(json 'j["execs"]')" = 16 ] || fail "hang: $(json 'j["execs"]') executions, not 16"
 	for t in hang/crash-*.trace; do
 		expect_rc 0 "replay of the hang reproduces it" -- \
-			"$LS" replay "$t" --hang-timeout 1 --quiet
+			"$LS" replay --target ./crashy.so "$t" --hang-timeout 1 --quiet
 	done
 	export ASAN_OPTIONS="$saved_asan"
 fi

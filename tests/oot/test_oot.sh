@@ -135,8 +135,9 @@ else
 	grep -qx "target ./mytarget.so" "$trace" || fail "trace target line: $(grep '^target' "$trace")"
 	grep -q 'waits in spin_lock on &bufs\[b\]\.lock' "$trace" ||
 		fail "unexpected signature: $(grep '^signature' "$trace")"
-	expect_rc 0 "replay of the fuzz trace reproduces it" -- \
-		"$LS" replay "$trace" --trace again.trace
+	grep -Eq "^target-hash [0-9a-f]{16}$" "$trace" || fail "the trace has no target-hash line"
+	expect_rc 0 "replay --target of the fuzz trace reproduces it" -- \
+		"$LS" replay --target ./mytarget.so "$trace" --trace again.trace
 	grep -q "^replay: reproduced deadlock" "$tmp/out" || fail "replay: $(tail -1 "$tmp/out")"
 	cmp -s "$trace" again.trace || fail "the re-recorded trace differs from the original"
 	seed=$(sed -n 's/^seed //p' "$trace")
@@ -144,11 +145,50 @@ else
 		"$LS" run ./mytarget.so:buggy --seed "$seed" --out run-crashes
 	cmp -s "$trace" "run-crashes/$(basename "$trace")" ||
 		fail "run --seed $seed wrote a different trace than fuzz"
-	# The trace names the object by the path given; from elsewhere that path is missing.
+	# Traces are inert: the object is loaded only when named on the command line, and only if
+	# its bytes are the ones the trace was recorded with.
+	expect_refused "replay of an object's trace without --target" "never loads code" -- \
+		"$LS" replay "$trace"
+	expect_refused "minimize of an object's trace without --target" "never loads code" -- \
+		"$LS" minimize "$trace" -o never.trace
+	cp mytarget.so changed.so && printf x >>changed.so
+	expect_refused "replay --target of another build of the object" "not the object" -- \
+		"$LS" replay --target ./changed.so "$trace"
+	expect_refused "replay --target of another variant" "variant" -- \
+		"$LS" replay --target ./mytarget.so:fixed "$trace"
 	cd "$tmp" || exit 1
-	expect_refused "replay from another directory" "mytarget.so" -- "$LS" replay "$work/$trace"
+	expect_rc 0 "replay from another directory, the object named by its path" -- \
+		"$LS" replay --target "$work/mytarget.so" "$work/$trace" --quiet
 	cd "$work" || exit 1
 fi
+
+# A trace whose target line names an object whose constructor leaves a mark and crashes: replay
+# refuses it without running anything; loading it on purpose is refused, not a crash.
+cat >crashy.c <<'CEOF'
+#include <fcntl.h>
+#include <unistd.h>
+__attribute__((constructor)) static void crashy(void)
+{
+	close(open("constructor-ran", O_CREAT | O_WRONLY, 0600));
+	*(volatile int *)0 = 1;
+}
+CEOF
+# shellcheck disable=SC2086
+"$CC" -shared -fPIC $flags -o crashy.so crashy.c || fail "building crashy.so"
+if [ -n "$trace" ]; then
+	sed -e 's|^target .*|target ./crashy.so|' -e '/^checksum /d' "$trace" >crashy.trace
+	expect_refused "replay of a trace naming a crashing object" "never loads code" -- \
+		"$LS" replay crashy.trace
+	expect_refused "minimize of a trace naming a crashing object" "never loads code" -- \
+		"$LS" minimize crashy.trace -o never.trace
+	[ -e constructor-ran ] && fail "a trace's target line ran the object's constructor"
+	expect_refused "replay --target of the crashing object" "not the object" -- \
+		"$LS" replay --target ./crashy.so crashy.trace
+	[ -e constructor-ran ] && fail "a mismatched object's constructor ran"
+fi
+expect_refused "list of an object whose constructor crashes" "constructor" -- \
+	"$LS" list ./crashy.so
+rm -f constructor-ran
 
 expect_rc 0 "fuzz ./mytarget.so:fixed finds nothing" -- \
 	"$LS" fuzz ./mytarget.so:fixed --seed 0 --execs 10000 --out crashes-fixed --quiet
@@ -295,11 +335,15 @@ else
 		"$ils" explore ./mytarget.so:buggy --no-lockdep --out c-explore --quiet
 	itrace=$(find c-random -name 'deadlock-*.trace' | sort | head -1)
 	if [ -n "$itrace" ]; then
-		expect_rc 0 "installed: replay" -- "$ils" replay "$itrace" --quiet
-		expect_rc 0 "installed: the timeline" -- "$ils" replay "$itrace" --html t.html --quiet
+		expect_rc 0 "installed: replay" -- \
+			"$ils" replay --target ./mytarget.so "$itrace" --quiet
+		expect_rc 0 "installed: the timeline" -- \
+			"$ils" replay --target ./mytarget.so "$itrace" --html t.html --quiet
 		[ -s t.html ] || fail "installed: replay --html wrote no page"
-		expect_rc 0 "installed: minimize" -- "$ils" minimize "$itrace" -o min.trace --quiet
-		expect_rc 0 "installed: the minimized trace replays" -- "$ils" replay min.trace --quiet
+		expect_rc 0 "installed: minimize" -- \
+			"$ils" minimize --target ./mytarget.so "$itrace" -o min.trace --quiet
+		expect_rc 0 "installed: the minimized trace replays" -- \
+			"$ils" replay --target ./mytarget.so min.trace --quiet
 	else
 		fail "installed: fuzz wrote no deadlock trace"
 	fi

@@ -17,11 +17,12 @@ trace=$(ls "$tmp"/fuzz/invariant-*.trace 2>/dev/null | head -1)
 [ -n "$trace" ] || { fail "fuzz wrote no invariant trace"; finish semantics-minimize; }
 # minimize exits 0 when it wrote a trace that still shows the bug (1: the bug did not reproduce).
 if expect_rc 0 "minimize keeps the window" -- \
-	"$LS" minimize "$trace" --output "$tmp/min.trace" --quiet; then
+	"$LS" minimize --target "$SO" "$trace" --output "$tmp/min.trace" --quiet; then
 	grep -qx "decisions 2" "$tmp/min.trace" || fail "minimized: not exactly 2 decisions"
 	grep -qE "^@[0-9]+ slow$" "$tmp/min.trace" || fail "minimized: no slow decision"
 	grep -qE "^@[0-9]+ run t0$" "$tmp/min.trace" || fail "minimized: no switch to t0"
-	expect_rc 0 "the minimized trace replays" -- "$LS" replay "$tmp/min.trace" --quiet
+	expect_rc 0 "the minimized trace replays" -- \
+		"$LS" replay --target "$SO" "$tmp/min.trace" --quiet
 fi
 
 finish semantics-minimize

@@ -32,7 +32,7 @@ if expect_rc 1 "fuzz finds the window" -- \
 		head -1 "$trace" | grep -qx "lockstep-trace 3" || fail "the trace is not format 3"
 		grep -qx "slow-budget 2" "$trace" || fail "the trace has no 'slow-budget 2' line"
 		grep -qE "^@[0-9]+ slow$" "$trace" || fail "the trace has no '@STEP slow' decision"
-		expect_rc 0 "the window's trace replays" -- "$LS" replay "$trace" --quiet
+		expect_rc 0 "the window's trace replays" -- "$LS" replay --target "$SO" "$trace" --quiet
 	fi
 fi
 expect_rc 0 "without slows fuzz finds no window" -- \
