@@ -141,7 +141,15 @@ void ls_out_dir_or_die(const char *dir, bool force);
 	  &(o).pct_depth, NULL },                                                                \
 	{ "hang-timeout", LS_OPT_F64, "S",                                                       \
 	  "kill an execution after S s of wall time, a crash: hang (0: 10 s, 10 us per step "    \
-	  "if more)", &(o).hang_s, NULL }
+	  "if more)", &(o).hang_s, NULL },                                                       \
+	LS_RSS_OPT
+
+extern uint64_t ls_rss_limit_mb;	/* crash.h */
+/* --rss-limit-mb, for every command that runs target code in a child (crash.h). */
+#define LS_RSS_OPT                                                                               \
+	{ "rss-limit-mb", LS_OPT_U64, "MB",                                                      \
+	  "kill a process running target code that holds more than MB of memory, a crash: out "  \
+	  "of memory (0: no limit)", &ls_rss_limit_mb, NULL }
 
 /* "random p-switch 0.1 p-slow 0.02 p-irq 0.05": the trace's strategy line. */
 void ls_random_label(const struct ls_exec_opts *o, char *buf, size_t n);

@@ -9,18 +9,34 @@
  *
  * Execution i of a search runs with seed i.  A validator finding that cites earlier executions
  * needs their decisions in its trace; the search does not keep them, so they are recovered by
- * running the same search again, in a fresh session, up to the last execution cited. */
+ * running the same search again, in a fresh session, up to the last execution cited.
+ *
+ * The target runs in a child process, the search process, supervised by the command's own.  The
+ * search (struct ls_dfs and its path) lives in memory they share, and a watch (crash.h) logs
+ * each execution's decisions there and publishes which execution runs.  When target code kills
+ * the search process (a signal, a sanitizer report, exit(), or an execution that outlasts the
+ * hang timeout), the supervisor files a `crash` finding with the decisions of the execution that
+ * died, and forks a new search process that continues the search where it stopped: the dead
+ * execution is a leaf (sched/dfs.c).  Crashes are saved once per signature and the search goes
+ * on; the command then exits 1.  The new process starts with the validator's graph empty, as a
+ * fresh campaign: a cycle whose edges were seen on both sides of a crash is not reported, and
+ * executions a finding cites are recovered from where that process took the search up.  Without
+ * a crash this costs one fork and a store per decision. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "crash.h"
 #include "expect.h"
+#include "../findings.h"
 #include "../trace.h"
 
 #define MAX_EXPECTED 64	/* expected-behaviour signatures told apart; later ones are saved again */
@@ -57,11 +73,11 @@ static int recall_choose(struct ls_strategy *st, struct ls_point *pt)
 	return rc->replay.base.choose(&rc->replay.base, pt);
 }
 
-/* Runs the search cfg again in a fresh session up to the last execution r cites, keeping the
- * decisions of those it cites. */
+/* Runs the search again in a fresh session, from epoch (where this search process took it up)
+ * to the last execution r cites, keeping the decisions of those it cites. */
 static void recall_priors(const char *spec, const struct ls_exec_opts *o,
-			  const struct ls_dfs_config *cfg, const struct ls_result *r,
-			  struct recall *rc)
+			  const struct ls_dfs_config *cfg, const struct ls_dfs *epoch,
+			  const struct ls_result *r, struct recall *rc)
 {
 	memset(rc, 0, sizeof(*rc));
 	rc->base.name = "dfs";
@@ -80,6 +96,7 @@ static void recall_priors(const char *spec, const struct ls_exec_opts *o,
 	ls_open_session(spec, o, &s);
 	if (!ls_dfs_init(&d, cfg, err, sizeof(err)))
 		ls_die(LS_EXIT_INTERNAL, "explore: %s", err);
+	ls_dfs_copy(&d, epoch);
 	while (ls_dfs_next(&d) && d.exec <= last) {
 		ls_session_run(&s, &d.base, d.exec, &rr);
 		for (int i = 0; i < rc->n; i++) {
@@ -110,13 +127,14 @@ static void recall_free(struct recall *rc)
 /* ls_save_finding() for the search's last execution, whose prior executions (if it cites any)
  * are recovered first: the session's strategy is the search, which cannot run them again. */
 static bool save(struct ls_session *s, const struct ls_result *r, const char *spec,
-		 const struct ls_exec_opts *o, const struct ls_dfs_config *cfg, const char *label,
-		 char *path, size_t pathlen, struct ls_buf *report)
+		 const struct ls_exec_opts *o, const struct ls_dfs_config *cfg,
+		 const struct ls_dfs *epoch, const char *label, char *path, size_t pathlen,
+		 struct ls_buf *report)
 {
 	struct recall rc = { .n = 0 };
 	struct ls_strategy *search = s->strategy;
 	if (r->nprior) {
-		recall_priors(spec, o, cfg, r, &rc);
+		recall_priors(spec, o, cfg, epoch, r, &rc);
 		s->strategy = &rc.base;
 	}
 	ls_buf_reset(report);
@@ -143,6 +161,174 @@ static void progress(const struct ls_dfs *d, double elapsed, bool tty)
 	fflush(stderr);
 }
 
+/* What the search process and its supervisor share; the watch's decision log and the search's
+ * path follow it in the same mapping. */
+struct shared {
+	struct ls_dfs d;
+	struct ls_watch_page page;
+	double start;			/* ls_wall_s() when the search began */
+	uint64_t expected;		/* distinct expected-behaviour signatures, and theirs */
+	unsigned long long seen[MAX_EXPECTED];
+	bool found, limited;
+	struct ls_result r;		/* the bug that ended the search */
+	char path[4200];
+	char jl[8192];			/* its validator JSON (ls_json_lockdep()) */
+};
+
+struct search_args {
+	struct shared *sh;
+	struct ls_decision *log;
+	size_t logcap;
+	struct ls_session *s;
+	const char *spec;
+	const struct ls_exec_opts *o;
+	const struct ls_dfs_config *cfg;
+	const char *label;
+	uint64_t max_schedules;
+};
+
+/* The search process: runs executions until a bug, the end of the search, --max-schedules or a
+ * stop, leaving the outcome in shared memory.  Unwatched (--in-process), the search runs in the
+ * command's own process with nothing between the machine and the search. */
+static void search(const struct search_args *a, bool watched)
+{
+	struct shared *sh = a->sh;
+	struct ls_dfs *d = &sh->d;
+	struct ls_session *s = a->s;
+	const struct ls_variant *var = &s->target->variants[s->variant];
+	char err[200];
+	struct ls_dfs epoch;
+	if (!ls_dfs_init(&epoch, a->cfg, err, sizeof(err)))
+		ls_die(LS_EXIT_INTERNAL, "explore: %s", err);
+	ls_dfs_copy(&epoch, d);
+	struct ls_watch w;
+	ls_watch_init(&w, &d->base, &sh->page, -1);
+	w.log = a->log;
+	w.logcap = a->logcap;
+
+	bool tty = isatty(STDERR_FILENO);
+	double last = ls_wall_s(), period = tty ? 0.25 : 10.0;
+	struct ls_result r;
+	struct ls_buf report = { 0 };
+	bool found = false;
+	struct ls_strategy *st = watched ? &w.base : &d->base;
+	while (!__atomic_load_n(&sh->page.stop, __ATOMIC_RELAXED) && !ls_stop_signal &&
+	       ls_dfs_next(d)) {
+		if (a->max_schedules && d->schedules + d->abandoned >= a->max_schedules) {
+			sh->limited = true;
+			break;
+		}
+		__atomic_store_n(&sh->page.exec, d->exec, __ATOMIC_RELEASE);
+		ls_session_run(s, st, d->exec, &r);
+		__atomic_store_n(&sh->page.exec, LS_WATCH_IDLE, __ATOMIC_RELEASE);
+		ls_dfs_done(d);
+		if (d->owned && r.kind != LS_KIND_NONE) {
+			if (ls_variant_bug(var, r.kind)) {
+				found = true;
+				break;
+			}
+			/* Expected behaviour for this variant: saved once per signature, the search
+			 * goes on. */
+			uint64_t n = sh->expected < MAX_EXPECTED ? sh->expected : MAX_EXPECTED, i = 0;
+			while (i < n && sh->seen[i] != r.hash)
+				i++;
+			if (i == n) {
+				char p[4200];
+				if (sh->expected < MAX_EXPECTED)
+					sh->seen[sh->expected] = r.hash;
+				sh->expected++;
+				save(s, &r, a->spec, a->o, a->cfg, &epoch, a->label, p, sizeof(p), &report);
+				if (!a->o->quiet)
+					printf("explore: %s at execution %" PRIu64 " is expected behaviour "
+					       "for this variant, not a bug: %s\n",
+					       r.shape, d->exec, p);
+			}
+		}
+		if ((d->executions & 63) == 0) {
+			double t = ls_wall_s();
+			if (t - last >= period) {
+				progress(d, t - sh->start, tty);
+				last = t;
+			}
+		}
+	}
+	if (d->error[0] && !found)
+		ls_die(LS_EXIT_USAGE, "explore: %s%s", d->error,
+		       strstr(d->error, "depth limit") ? " (raise it with --max-depth)" : "");
+	if (found) {
+		/* The validator's part of the JSON, before recovering prior executions runs them
+		 * again. */
+		struct ls_buf jl = { 0 };
+		ls_json_lockdep(&jl, s, &r);
+		snprintf(sh->jl, sizeof(sh->jl), "%s", jl.s ? jl.s : "");
+		ls_buf_finish(&jl);
+		save(s, &r, a->spec, a->o, a->cfg, &epoch, a->label, sh->path, sizeof(sh->path),
+		     &report);
+		if (!a->o->quiet)
+			fputs(report.s, stdout);
+		sh->r = r;
+		sh->found = true;
+	}
+	ls_buf_finish(&report);
+	ls_dfs_finish(&epoch);
+	fflush(stdout);
+}
+
+/* The crashes the supervisor filed: one trace per signature, the first execution's. */
+struct crashes {
+	uint64_t executions;		/* that crashed */
+	int n;
+	struct {
+		unsigned long long hash;
+		char path[4200];
+	} sig[MAX_EXPECTED];
+	struct ls_result first;		/* the first crash, and its trace */
+	uint64_t first_exec;
+	char first_path[4200];
+};
+
+/* Execution exec killed the search process c: save its crash once per signature. */
+static void file_crash(struct ls_session *s, const struct ls_exec_opts *o, const char *label,
+		       struct ls_child *c, uint64_t exec, struct crashes *cr)
+{
+	struct ls_result r;
+	ls_crash_result(s, c, exec, &r);
+	char stem[4096], path[4200];
+	ls_finding_stem(o->out, &r, stem, sizeof(stem));
+	snprintf(path, sizeof(path), "%s.trace", stem);
+	int i = 0;
+	while (i < cr->n && cr->sig[i].hash != r.hash)
+		i++;
+	bool fresh = i == cr->n;
+	if (fresh) {
+		struct ls_buf report = { 0 }, trace = { 0 };
+		ls_crash_report(s, c, &r, label, NULL, path, &report);
+		ls_crash_trace(s, c, &r, label, &trace);
+		if (!ls_mkdirs(o->out))
+			ls_die(LS_EXIT_INTERNAL, "cannot create %s: %s", o->out, strerror(errno));
+		if (access(path, F_OK) != 0)	/* the first trace of each signature is kept */
+			ls_write_finding(path, &report, &trace);
+		if (!o->quiet)
+			fputs(report.s, stdout);
+		printf("explore: %s at execution %" PRIu64 "; the search goes on: %s\n", r.signature,
+		       exec, path);
+		fflush(stdout);
+		ls_buf_finish(&report);
+		ls_buf_finish(&trace);
+		if (cr->n < MAX_EXPECTED) {
+			cr->sig[cr->n].hash = r.hash;
+			snprintf(cr->sig[cr->n].path, sizeof(cr->sig[cr->n].path), "%s", path);
+			cr->n++;
+		}
+	}
+	ls_note_finding(path, 1);
+	if (cr->executions++ == 0) {
+		cr->first = r;
+		cr->first_exec = exec;
+		snprintf(cr->first_path, sizeof(cr->first_path), "%s", path);
+	}
+}
+
 static void parse_shard(const char *s, struct ls_dfs_config *cfg)
 {
 	unsigned i, n;
@@ -158,7 +344,7 @@ int ls_cmd_explore(int argc, char **argv)
 {
 	struct ls_exec_opts o;
 	uint64_t k = 2, nmis = 1, max_schedules = 0, max_depth = LS_DFS_DEFAULT_DEPTH;
-	bool no_por = false;
+	bool no_por = false, in_process = false;
 	const char *shard = NULL;
 	ls_exec_opts_default(&o);
 	o.slow = 1;
@@ -197,6 +383,14 @@ int ls_cmd_explore(int argc, char **argv)
 		  NULL },
 		{ "no-lockdep", LS_OPT_FLAG, NULL,
 		  "turn the lock validator off (hangs are still found)", &o.no_lockdep, NULL },
+		{ "hang-timeout", LS_OPT_F64, "S",
+		  "kill an execution after S s of wall time, a crash: hang (0: 10 s, 10 us per step "
+		  "if more); the search goes on", &o.hang_s, NULL },
+		LS_RSS_OPT,
+		{ "in-process", LS_OPT_FLAG, NULL,
+		  "run the target in this process, without a supervisor: a little faster, but a "
+		  "target that crashes or hangs takes the command with it (for a debugger)",
+		  &in_process, NULL },
 		{ 0 },
 	};
 	char *pos[1];
@@ -219,75 +413,71 @@ int ls_cmd_explore(int argc, char **argv)
 	struct ls_session s;
 	ls_open_session(pos[0], &o, &s);
 	const struct ls_variant *var = &s.target->variants[s.variant];
-	struct ls_dfs d;
 	char err[200], label[128];
-	if (!ls_dfs_init(&d, &cfg, err, sizeof(err)))
-		ls_die(LS_EXIT_INTERNAL, "explore: %s", err);
 	ls_dfs_label(&cfg, label, sizeof(label));
 
+	/* One mapping: the shared state, the watch's decision log (at most one decision per
+	 * scheduling point), the search's path. */
+	size_t logcap = (size_t)cfg.max_depth + 1;
+	size_t head = (sizeof(struct shared) + 63) & ~(size_t)63;
+	size_t logbytes = (logcap * sizeof(struct ls_decision) + 63) & ~(size_t)63;
+	size_t total = head + logbytes + ls_dfs_stack_bytes(&cfg);
+	struct shared *sh = ls_shared_create(total);
+	struct ls_decision *log = (struct ls_decision *)((char *)sh + head);
+	if (!ls_dfs_init_at(&sh->d, &cfg, (char *)sh + head + logbytes, err, sizeof(err)))
+		ls_die(LS_EXIT_INTERNAL, "explore: %s", err);
+	struct ls_dfs *d = &sh->d;
+	struct search_args args = { sh, log, logcap, &s, pos[0], &o, &cfg, label, max_schedules };
+	double hang_s = ls_hang_timeout(o.hang_s, o.cfg.step_limit);
+
 	ls_catch_stop_signals();
-
 	bool tty = isatty(STDERR_FILENO);
-	double start = ls_wall_s(), last = start, period = tty ? 0.25 : 10.0;
-	struct ls_result r;
-	struct ls_buf report = { 0 };
-	char path[4200] = "";
-	bool found = false, limited = false;
-	uint64_t expected = 0, seen[MAX_EXPECTED];	/* distinct expected-behaviour signatures */
-
-	while (!ls_stop_signal && ls_dfs_next(&d)) {
-		if (max_schedules && d.schedules + d.abandoned >= max_schedules) {
-			limited = true;
+	double period = tty ? 0.25 : 10.0;
+	sh->start = ls_wall_s();
+	struct crashes cr;
+	memset(&cr, 0, sizeof(cr));
+	if (in_process) {
+		sh->page.exec = LS_WATCH_IDLE;
+		search(&args, false);
+	}
+	while (!in_process) {
+		struct ls_child c;
+		int wfd;
+		if (ls_child_fork(&c, &sh->page, &wfd)) {
+			search(&args, true);
+			ls_child_exit(LS_EXIT_CLEAN);
+		}
+		ls_child_wait(&c, hang_s);
+		if (!ls_child_crashed(&c)) {
+			int code = WIFEXITED(c.status) ? WEXITSTATUS(c.status) : LS_EXIT_INTERNAL;
+			ls_child_finish(&c);
+			if (code != LS_EXIT_CLEAN)
+				exit(code);	/* the search process said why */
 			break;
 		}
-		ls_session_run(&s, &d.base, d.exec, &r);
-		ls_dfs_done(&d);
-		if (d.owned && r.kind != LS_KIND_NONE) {
-			if (ls_variant_bug(var, r.kind)) {
-				found = true;
-				break;
-			}
-			/* Expected behaviour for this variant: saved once per signature, the search
-			 * goes on. */
-			uint64_t n = expected < MAX_EXPECTED ? expected : MAX_EXPECTED, i = 0;
-			while (i < n && seen[i] != r.hash)
-				i++;
-			if (i == n) {
-				char p[4200];
-				if (expected < MAX_EXPECTED)
-					seen[expected] = r.hash;
-				expected++;
-				save(&s, &r, pos[0], &o, &cfg, label, p, sizeof(p), &report);
-				if (!o.quiet)
-					printf("explore: %s at execution %" PRIu64 " is expected behaviour "
-					       "for this variant, not a bug: %s\n",
-					       r.shape, d.exec, p);
-			}
+		uint64_t exec = __atomic_load_n(&sh->page.exec, __ATOMIC_ACQUIRE);
+		if (exec == LS_WATCH_IDLE) {
+			char how[64];
+			ls_death_name(c.status, ls_child_killed(&c), c.page->sanitizer, how, sizeof(how));
+			ls_die(LS_EXIT_INTERNAL, "explore: the search process died (%s) outside an "
+			       "execution, after %" PRIu64 " executions", how, d->executions);
 		}
-		if ((d.executions & 63) == 0) {
-			double t = ls_wall_s();
-			if (t - last >= period) {
-				progress(&d, t - start, tty);
-				last = t;
-			}
-		}
+		if (tty)
+			fputc('\n', stderr);
+		ls_child_take_log(&c, log, logcap);
+		file_crash(&s, &o, label, &c, exec, &cr);
+		ls_child_finish(&c);
+		if (ls_stop_signal)
+			break;
 	}
-	double elapsed = ls_wall_s() - start;
+	double elapsed = ls_wall_s() - sh->start;
 	if (tty && elapsed >= period)
-		progress(&d, elapsed, tty), fputc('\n', stderr);
-	if (d.error[0] && !found)
-		ls_die(LS_EXIT_USAGE, "explore: %s%s", d.error,
-		       strstr(d.error, "depth limit") ? " (raise it with --max-depth)" : "");
+		progress(d, elapsed, tty), fputc('\n', stderr);
 
-	/* The validator's part of the JSON, before recovering prior executions runs them again. */
-	struct ls_buf jl = { 0 };
-	if (found) {
-		ls_json_lockdep(&jl, &s, &r);
-		save(&s, &r, pos[0], &o, &cfg, label, path, sizeof(path), &report);
-		if (!o.quiet)
-			fputs(report.s, stdout);
-	}
-
+	bool found = sh->found, limited = sh->limited, crashed = cr.executions > 0;
+	bool stopped = ls_stop_signal && !found && !d->finished;
+	const struct ls_result *r = found ? &sh->r : &cr.first;
+	const char *path = found ? sh->path : cr.first_path;
 	char shard_note[48] = "";
 	if (cfg.shard_n > 1)
 		snprintf(shard_note, sizeof(shard_note), "shard %u/%u: ", cfg.shard_i, cfg.shard_n);
@@ -295,23 +485,31 @@ int ls_cmd_explore(int argc, char **argv)
 	snprintf(bounds, sizeof(bounds), "%u preemption%s, %u NMI%s and %u slow%s", cfg.preemptions,
 		 plural(cfg.preemptions), cfg.nmis, plural(cfg.nmis), o.cfg.slow_budget,
 		 plural(o.cfg.slow_budget));
-	printf("%sexplored %" PRIu64 " schedule%s (%" PRIu64 " pruned): ", shard_note, d.schedules,
-	       plural(d.schedules), d.pruned);
+	printf("%sexplored %" PRIu64 " schedule%s (%" PRIu64 " pruned): ", shard_note, d->schedules,
+	       plural(d->schedules), d->pruned);
 	if (found)
-		printf("%s within %s: %s\n", r.shape, bounds, path);
-	else if (limited || ls_stop_signal)
-		printf("incomplete, stopped %s; no bug so far within %s\n",
-		       ls_stop_signal ? "by a signal" : "at --max-schedules", bounds);
+		printf("%s within %s: %s", r->shape, bounds, path);
+	else if (limited || stopped)
+		printf("incomplete, stopped %s; %s within %s", stopped ? "by a signal" :
+		       "at --max-schedules", crashed ? "crashes so far" : "no bug so far", bounds);
+	else if (crashed)
+		printf("crash within %s: %s", bounds, path);
 	else
-		printf("no bug within %s\n", bounds);
-	/* The search stops at the first bug: the expected kind, if found, is that one. */
+		printf("no bug within %s", bounds);
+	if (crashed)
+		printf(" (%" PRIu64 " execution%s crashed, %d signature%s)", cr.executions,
+		       plural(cr.executions), cr.n, cr.n == 1 ? "" : "s");
+	printf("\n");
+	/* The search stops at the first bug; crashes do not stop it. */
 	uint64_t first[LS_KIND_COUNT];
 	for (int kind = 0; kind < LS_KIND_COUNT; kind++)
 		first[kind] = LS_EXPECT_NOT_FOUND;
-	if (found)
-		first[r.kind] = d.exec;
+	if (crashed)
+		first[LS_KIND_CRASH] = cr.first_exec;
+	if (found && (!crashed || sh->r.kind != LS_KIND_CRASH))
+		first[sh->r.kind] = d->exec;
 	struct ls_expect ex;
-	ls_expect_judge(var, first, d.schedules, "schedule", &ex);
+	ls_expect_judge(var, first, d->schedules, "schedule", &ex);
 	printf("%s\n", ex.text);
 
 	if (o.json) {
@@ -330,16 +528,18 @@ int ls_cmd_explore(int argc, char **argv)
 			ls_buf_printf(&j, "null");
 		ls_buf_printf(&j, ",\"schedules\":%" PRIu64 ",\"pruned\":%" PRIu64
 				  ",\"abandoned\":%" PRIu64 ",\"executions\":%" PRIu64
-				  ",\"complete\":%s,\"seconds\":%.3f,\"expected\":%" PRIu64 ",\"finding\":",
-			      d.schedules, d.pruned, d.abandoned, d.executions,
-			      found || limited || ls_stop_signal ? "false" : "true", elapsed, expected);
-		if (found) {
+				  ",\"complete\":%s,\"seconds\":%.3f,\"expected\":%" PRIu64
+				  ",\"crashes\":%" PRIu64 ",\"finding\":",
+			      d->schedules, d->pruned, d->abandoned, d->executions,
+			      found || limited || stopped ? "false" : "true", elapsed, sh->expected,
+			      cr.executions);
+		if (found || crashed) {
 			ls_buf_printf(&j, "{\"kind\":\"%s\",\"execution\":%" PRIu64 ",\"signature\":",
-				      ls_kind_name(r.kind), d.exec);
-			ls_json_str(&j, r.signature);
-			ls_buf_printf(&j, ",\"hash\":\"%012llx\",\"trace\":", r.hash & 0xffffffffffffull);
+				      ls_kind_name(r->kind), found ? d->exec : cr.first_exec);
+			ls_json_str(&j, r->signature);
+			ls_buf_printf(&j, ",\"hash\":\"%012llx\",\"trace\":", r->hash & 0xffffffffffffull);
 			ls_json_str(&j, path);
-			ls_buf_printf(&j, "%s}", jl.s ? jl.s : "");
+			ls_buf_printf(&j, "%s}", found ? sh->jl : "");
 		} else {
 			ls_buf_printf(&j, "null");
 		}
@@ -348,12 +548,10 @@ int ls_cmd_explore(int argc, char **argv)
 		printf("%s\n", j.s);
 		ls_buf_finish(&j);
 	}
-	ls_buf_finish(&jl);
-	ls_buf_finish(&report);
-	bool none = !found && d.executions == 0 && !ls_stop_signal;
-	ls_dfs_finish(&d);
+	bool none = !found && d->executions == 0 && !ls_stop_signal;
+	ls_shared_destroy(sh, total);
 	ls_session_finish(&s);
 	if (none)
 		ls_die(LS_EXIT_INTERNAL, "explore: no schedule ran: the search is not a result");
-	return found ? LS_EXIT_FOUND : LS_EXIT_CLEAN;
+	return found || crashed ? LS_EXIT_FOUND : LS_EXIT_CLEAN;
 }

@@ -218,6 +218,26 @@ struct local_finding {
 };
 
 /* A worker: runs executions start, start+jobs, ... and reports to fd. */
+/* Where a worker is, for a parent about to kill it as hung: the context running and the operation
+ * it last announced, as a watch would have published them (crash.h).  A worker runs without the
+ * watch (a call per scheduling point); a hang is the one death that leaves it time to say. */
+static struct ls_watch_page *where_page;
+static const struct ls_machine *where_m;
+
+static void on_where(int sig)
+{
+	(void)sig;
+	const struct ls_machine *m = where_m;
+	struct ls_watch_page *p = where_page;
+	if (!m || !p)
+		return;
+	const struct ls_ctx *c = m->cur;
+	p->step = m->step;
+	p->ctx = c ? c->id : -1;
+	p->site = c ? c->site : NULL;
+	__atomic_store_n(&p->where, 1, __ATOMIC_RELEASE);
+}
+
 static int worker_main(struct campaign *cp, struct worker_page *wp, uint64_t start, int fd)
 {
 	struct sigaction sa;
@@ -235,6 +255,10 @@ static int worker_main(struct campaign *cp, struct worker_page *wp, uint64_t sta
 	bool stop = false;
 	if (pct && wp->has_pct)
 		e.u.pct = wp->pct;	/* a replacement goes on with what its predecessor learned */
+	where_page = &wp->watch;
+	where_m = s->m;
+	sa.sa_handler = on_where;
+	sigaction(SIGUSR2, &sa, NULL);
 
 	struct local_finding *local = NULL;
 	uint32_t nlocal = 0, caplocal = 0;
@@ -339,6 +363,9 @@ struct worker {
 	uint32_t nmap, capmap;
 	bool done_msg;			/* it said it finished */
 	bool hang;			/* killed: its execution outlasted the hang timeout */
+	bool rss;			/* killed: it held more than --rss-limit-mb */
+	double rss_checked;		/* when its memory was last looked at */
+	double asked;			/* when it was asked where it hangs (0: not) */
 	uint64_t last_progress;		/* page->watch.progress: the executions it began */
 	double since;			/* when last_progress last changed */
 };
@@ -601,7 +628,8 @@ static void spawn(struct parent *p, struct worker *w, uint64_t start)
 	struct ls_child c;
 	int wfd;
 	w->start = start;
-	w->done_msg = w->hang = false;
+	w->done_msg = w->hang = w->rss = false;
+	w->asked = 0;
 	w->nmap = 0;
 	w->inlen = 0;
 	w->page->done = 0;
@@ -638,9 +666,10 @@ static void retire(struct parent *p, struct worker *w)
 	w->pid = 0;
 }
 
-/* Execution exec killed its worker (how: wstatus, hang; wp: the worker's page): file the crash.
+/* Execution exec killed its worker (how: wstatus, killed, LS_KILLED_*; wp: the worker's page):
+ * file the crash.
  * It runs again alone in a watched child, which says where it dies and records its decisions. */
-static void file_crash(struct parent *p, uint64_t exec, int wstatus, bool hang,
+static void file_crash(struct parent *p, uint64_t exec, int wstatus, int killed,
 		       const struct worker_page *wp)
 {
 	double wall = ls_wall_s();	/* when the parent saw it die */
@@ -653,8 +682,9 @@ static void file_crash(struct parent *p, uint64_t exec, int wstatus, bool hang,
 	struct ls_child rec;
 	bool again = ls_crash_record(&cp->s, e.st, seed, p->hang_s, &rec);
 	char worker_death[64], rec_death[64], note[600] = "";
-	ls_death_name(wstatus, hang, wp->watch.sanitizer, worker_death, sizeof(worker_death));
-	ls_death_name(rec.status, rec.hang, rec.page->sanitizer, rec_death, sizeof(rec_death));
+	ls_death_name(wstatus, killed, wp->watch.sanitizer, worker_death, sizeof(worker_death));
+	ls_death_name(rec.status, ls_child_killed(&rec), rec.page->sanitizer, rec_death,
+		      sizeof(rec_death));
 	struct ls_watch_page unknown = wp->watch;
 	struct ls_child shown = rec;
 	if (!again) {
@@ -662,7 +692,8 @@ static void file_crash(struct parent *p, uint64_t exec, int wstatus, bool hang,
 		unknown.ctx = LS_WATCH_UNKNOWN;
 		shown.page = &unknown;
 		shown.status = wstatus;
-		shown.hang = hang;
+		shown.hang = killed == LS_KILLED_HANG;
+		shown.rss = killed == LS_KILLED_RSS;
 		snprintf(note, sizeof(note),
 			 "Run again alone in a fresh process, as `lockstep replay` runs it, the "
 			 "execution ran to its end:\nit depends on what its worker ran before it (the "
@@ -693,6 +724,28 @@ static void file_crash(struct parent *p, uint64_t exec, int wstatus, bool hang,
 	ls_child_finish(&rec);
 }
 
+/* A hang costs the hang timeout; running it again to record it would cost it twice.  When the
+ * worker said where it hung (on_where()) and the campaign already has that signature, the hang
+ * is a hit of that finding and nothing runs again. */
+static bool known_hang(struct parent *p, uint64_t exec, int wstatus, int killed,
+		       const struct worker_page *wp)
+{
+	if (killed != LS_KILLED_HANG || !__atomic_load_n(&wp->watch.where, __ATOMIC_ACQUIRE))
+		return false;
+	struct ls_child k;
+	memset(&k, 0, sizeof(k));
+	k.page = (struct ls_watch_page *)&wp->watch;
+	k.status = wstatus;
+	k.hang = true;
+	struct ls_result r;
+	ls_crash_result(&p->cp->s, &k, p->cp->o.seed + exec, &r);
+	int i = find_finding(p, r.hash, r.signature);
+	if (i < 0)
+		return false;
+	p->f[i].hits++;
+	return true;
+}
+
 static void worker_gone(struct parent *p, struct worker *w, bool respawn)
 {
 	int status;
@@ -704,14 +757,14 @@ static void worker_gone(struct parent *p, struct worker *w, bool respawn)
 	uint64_t jobs = p->cp->jobs;
 	uint64_t exec = __atomic_load_n(&wp->watch.exec, __ATOMIC_ACQUIRE);
 	uint64_t next = w->start + wp->done * jobs;	/* the first it did not finish */
-	bool hang = w->hang;
+	int killed = w->rss ? LS_KILLED_RSS : w->hang ? LS_KILLED_HANG : LS_KILLED_NOT;
 	retire(p, w);
 	if (clean)
 		return;
 	/* The page keeps what file_crash() reads until the replacement starts. */
 	if (exec == LS_WATCH_IDLE || exec != next) {
 		char how[64];
-		ls_death_name(status, hang, sanitizer, how, sizeof(how));
+		ls_death_name(status, killed, sanitizer, how, sizeof(how));
 		if (p->tty)
 			fputc('\n', stderr);
 		fprintf(stderr, "fuzz: worker %d ended (%s) outside an execution, after %" PRIu64
@@ -721,7 +774,8 @@ static void worker_gone(struct parent *p, struct worker *w, bool respawn)
 		exec = next;
 	} else {
 		p->executions++;	/* the execution that crashed */
-		file_crash(p, exec, status, hang, wp);
+		if (!known_hang(p, exec, status, killed, wp))
+			file_crash(p, exec, status, killed, wp);
 		exec += jobs;
 	}
 	if (respawn && (!p->cp->execs || exec < p->cp->execs))
@@ -1688,9 +1742,23 @@ int ls_cmd_fuzz(int argc, char **argv)
 			if (prog != w->last_progress) {
 				w->last_progress = prog;
 				w->since = t;
-			} else if (!w->hang && t - w->since > p.hang_s) {
-				kill(w->pid, SIGKILL);
-				w->hang = true;
+			} else if (!w->hang && !w->rss && t - w->since > p.hang_s) {
+				/* Ask where it is (on_where()), then kill it. */
+				if (!w->asked) {
+					w->asked = t;
+					kill(w->pid, SIGUSR2);
+				} else if (__atomic_load_n(&w->page->watch.where, __ATOMIC_ACQUIRE) ||
+					   t - w->asked > 0.2) {
+					kill(w->pid, SIGKILL);
+					w->hang = true;
+				}
+			}
+			if (!w->hang && !w->rss && t - w->rss_checked >= 0.1) {
+				w->rss_checked = t;
+				if (ls_rss_over(w->pid)) {
+					kill(w->pid, SIGKILL);
+					w->rss = true;
+				}
 			}
 		}
 		if (t - last >= period) {

@@ -32,7 +32,16 @@
  * Nothing depends on time or addresses, so the same trace gives the same output; only --time
  * (a wall-clock budget) can stop it earlier on a slower machine.  Prior executions a validator
  * finding cites are replayed unchanged before every candidate; only the execution itself is
- * minimized.  Crash traces are refused: their candidates would need a child process each. */
+ * minimized.  Crash traces are refused: their candidates would need a child process each.
+ *
+ * Target code runs in a child process, supervised by the command's.  Candidates run in the child
+ * one after another; it publishes the number of the attempt it runs in memory they share.  When
+ * a candidate kills the child (a signal, a sanitizer report, exit(), a hang), that candidate
+ * does not keep the finding: the supervisor notes its attempt number and forks a new child, which
+ * minimizes again from the start.  The minimizer is deterministic, so the new child reaches the
+ * same attempt in the same state; it skips the noted attempts, reruns the earlier ones in its own
+ * process (they ended before), and from there on runs each candidate in a child of its own, so
+ * that later crashes cost a fork each instead of a restart.  Without a crash this costs one fork. */
 #include <dirent.h>
 #include <errno.h>
 #include <unistd.h>
@@ -44,6 +53,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "crash.h"
 #include "../findings.h"
 #include "../report.h"
 #include "../trace.h"
@@ -70,6 +80,29 @@ struct tolerant {
 	uint64_t ctxs;		/* bit i: context i reached a point */
 };
 
+#define MAX_CRASHED 4096	/* candidates that crashed, noted for the next child to skip */
+#define ATTEMPT_REPLAY 0	/* page.exec: the trace's own replay, before any candidate */
+#define ATTEMPT_FINAL (UINT64_MAX - 1)	/* the best list, recorded */
+
+/* What the minimizing child and its supervisor share (see the top of the file). */
+struct shared {
+	struct ls_watch_page page;	/* exec: the attempt running */
+	double t0;			/* when minimizing began, for --time */
+	bool careful;			/* attempts after last_crash run in a child each */
+	uint64_t last_crash;
+	int ncrashed;
+	uint64_t crashed[MAX_CRASHED];	/* attempts that crashed: each does not keep the finding */
+	uint64_t crashes;		/* all of them, noted or not */
+};
+
+/* A candidate's outcome, written by the child that ran it apart. */
+struct apart {
+	bool keeps;
+	struct cost c;
+	size_t n;
+	struct ls_decision d[];		/* its canonical form */
+};
+
 struct minimizer {
 	struct ls_session *s;
 	const struct ls_trace *t;
@@ -78,6 +111,14 @@ struct minimizer {
 	uint64_t attempts, max_attempts;
 	double deadline;	/* ls_wall_s() at which to stop, 0: none */
 	bool out_of_budget;
+	bool too_many_crashes;
+	struct shared *sh;
+	struct ls_watch_page *watching;	/* the page of the process running candidates */
+	double hang_s;
+	/* For candidates run apart: the child's page and the outcome, made on first use. */
+	struct ls_watch_page *apage;
+	struct apart *out;
+	size_t outcap;
 };
 
 static void tolerant_begin(struct ls_strategy *st, uint64_t seed)
@@ -140,16 +181,18 @@ static bool keeps_finding(struct minimizer *mz, struct ls_result *r)
 	return validator && ls_session_select_report(mz->s, r, t->signature);
 }
 
-/* Runs the decisions d[0..n) tolerantly; on keeping the finding fills out (canonical form and
- * cost) and returns true. */
-static bool evaluate(struct minimizer *mz, const struct ls_decision *d, size_t n, struct cand *out)
+/* Runs the decisions d[0..n) tolerantly in this process; on keeping the finding fills out
+ * (canonical form and cost) and returns true. */
+static bool run_candidate(struct minimizer *mz, const struct ls_decision *d, size_t n,
+			  struct cand *out)
 {
-	mz->attempts++;
 	run_priors(mz);
 	struct tolerant tl = { .base = { "minimize", tolerant_begin, tolerant_choose }, .d = d,
 			       .n = n };
+	struct ls_watch w;
+	ls_watch_init(&w, &tl.base, mz->watching, -1);
 	struct ls_result r;
-	ls_session_run(mz->s, &tl.base, mz->t->seed, &r);
+	ls_session_run(mz->s, &w.base, mz->t->seed, &r);
 	if (!keeps_finding(mz, &r))
 		return false;
 	const struct ls_machine *m = mz->s->m;
@@ -163,12 +206,87 @@ static bool evaluate(struct minimizer *mz, const struct ls_decision *d, size_t n
 	return true;
 }
 
+/* Notes that attempt a crashed: the next child skips it. */
+static void note_crash(struct minimizer *mz, uint64_t a)
+{
+	struct shared *sh = mz->sh;
+	sh->crashes++;
+	if (sh->ncrashed < MAX_CRASHED)
+		sh->crashed[sh->ncrashed++] = a;
+	else
+		mz->too_many_crashes = true;
+}
+
+/* The candidate in a child of its own: a crash there is this candidate's, not the minimizer's. */
+static bool run_apart(struct minimizer *mz, uint64_t a, const struct ls_decision *d, size_t n,
+		      struct cand *out)
+{
+	if (!mz->apage) {
+		mz->apage = ls_shared_create(sizeof(*mz->apage));
+		mz->outcap = mz->s->m->caplog;
+		mz->out = ls_shared_create(sizeof(*mz->out) + mz->outcap * sizeof(mz->out->d[0]));
+	}
+	struct ls_child c;
+	int wfd;
+	if (ls_child_fork(&c, mz->apage, &wfd)) {
+		struct cand cand;
+		mz->watching = mz->apage;
+		mz->apage->exec = a;
+		mz->out->keeps = run_candidate(mz, d, n, &cand);
+		if (mz->out->keeps) {
+			mz->out->c = cand.c;
+			mz->out->n = cand.n < mz->outcap ? cand.n : mz->outcap;
+			memcpy(mz->out->d, cand.d, mz->out->n * sizeof(*cand.d));
+		}
+		ls_child_exit(LS_EXIT_CLEAN);
+	}
+	ls_child_wait(&c, mz->hang_s);
+	/* The supervisor's hang clock watches this process, which waited meanwhile. */
+	__atomic_add_fetch(&mz->sh->page.progress, 1, __ATOMIC_RELAXED);
+	bool crashed = ls_child_crashed(&c);
+	int code = WIFEXITED(c.status) ? WEXITSTATUS(c.status) : 0;
+	ls_child_finish(&c);
+	if (crashed) {
+		note_crash(mz, a);
+		return false;
+	}
+	if (code != LS_EXIT_CLEAN)
+		exit(code);	/* lockstep itself failed in the child, which said why */
+	if (!mz->out->keeps)
+		return false;
+	out->n = mz->out->n;
+	out->d = malloc((out->n ? out->n : 1) * sizeof(*out->d));
+	if (!out->d)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	memcpy(out->d, mz->out->d, out->n * sizeof(*out->d));
+	out->c = mz->out->c;
+	return true;
+}
+
+/* Attempt number mz->attempts + 1: runs the candidate (see the top of the file for where); on
+ * keeping the finding fills out and returns true. */
+static bool evaluate(struct minimizer *mz, const struct ls_decision *d, size_t n, struct cand *out)
+{
+	uint64_t a = ++mz->attempts;
+	struct shared *sh = mz->sh;
+	for (int i = 0; i < sh->ncrashed; i++)
+		if (sh->crashed[i] == a)
+			return false;
+	if (sh->careful && a > sh->last_crash)
+		return run_apart(mz, a, d, n, out);
+	__atomic_store_n(&sh->page.exec, a, __ATOMIC_RELEASE);
+	bool keeps = run_candidate(mz, d, n, out);
+	__atomic_store_n(&sh->page.exec, LS_WATCH_IDLE, __ATOMIC_RELEASE);
+	return keeps;
+}
+
 static bool budget_left(struct minimizer *mz)
 {
 	if (mz->out_of_budget)
 		return false;
 	if ((mz->max_attempts && mz->attempts >= mz->max_attempts) ||
-	    (mz->deadline > 0 && ls_wall_s() >= mz->deadline) || ls_stop_signal)
+	    (mz->deadline > 0 && ls_wall_s() >= mz->deadline) || ls_stop_signal ||
+	    __atomic_load_n(&mz->sh->page.stop, __ATOMIC_RELAXED) || mz->too_many_crashes)
 		mz->out_of_budget = true;
 	return !mz->out_of_budget;
 }
@@ -439,6 +557,54 @@ static void raw_to_trace(const char *target, bool no_lockdep, bool compat, const
 		       "failed (exit %d)", input, rc);
 }
 
+static struct ls_strategy *watch_wrap(void *arg, struct ls_strategy *inner)
+{
+	struct ls_watch *w = arg;
+	ls_watch_init(w, inner, w->page, -1);
+	return &w->base;
+}
+
+/* Forks the minimizing child (again after each crash) and waits for it.  Returns -1 in the
+ * child, which goes on to minimize; in the supervisor, the command's exit code. */
+static int supervise(struct shared *sh, double hang_s, const char *file)
+{
+	for (;;) {
+		struct ls_child c;
+		int wfd;
+		if (ls_child_fork(&c, &sh->page, &wfd))
+			return -1;
+		ls_child_wait(&c, hang_s);
+		if (!ls_child_crashed(&c)) {
+			int code = WIFEXITED(c.status) ? WEXITSTATUS(c.status) : LS_EXIT_INTERNAL;
+			ls_child_finish(&c);
+			return code;	/* the child printed everything */
+		}
+		uint64_t a = __atomic_load_n(&sh->page.exec, __ATOMIC_ACQUIRE);
+		char how[64];
+		ls_death_name(c.status, ls_child_killed(&c), c.page->sanitizer, how, sizeof(how));
+		ls_child_finish(&c);
+		if (a == ATTEMPT_REPLAY) {
+			fprintf(stderr, "%s: minimize: the bug does not reproduce: replaying %s killed "
+				"the process that ran it (%s)\n", ls_prog, file, how);
+			return LS_EXIT_FOUND;
+		}
+		if (a == LS_WATCH_IDLE || a == ATTEMPT_FINAL)
+			ls_die(LS_EXIT_INTERNAL, "minimize: the minimizing process died (%s) %s", how,
+			       a == ATTEMPT_FINAL ? "recording the minimized trace" :
+			       "outside a candidate");
+		sh->crashes++;
+		if (sh->ncrashed == MAX_CRASHED)
+			ls_die(LS_EXIT_INTERNAL, "minimize: more than %d candidates crashed",
+			       MAX_CRASHED);
+		sh->crashed[sh->ncrashed++] = a;
+		sh->careful = true;
+		if (a > sh->last_crash)
+			sh->last_crash = a;
+		/* After a stop signal the next child sees page.stop (ls_child_wait()) and stops at
+		 * its first budget check. */
+	}
+}
+
 int ls_cmd_minimize(int argc, char **argv)
 {
 	const char *out_path = NULL;
@@ -447,6 +613,7 @@ int ls_cmd_minimize(int argc, char **argv)
 	uint64_t max_attempts = 0;
 	double time_s = 0;
 	bool json = false, quiet = false;
+	double hang_opt = 0;
 	const struct ls_opt opts[] = {
 		{ "output", LS_OPT_STR, "OUT", "(or -o OUT) write the minimized trace to OUT "
 					       "(default: NAME.min.trace beside the input)",
@@ -459,6 +626,10 @@ int ls_cmd_minimize(int argc, char **argv)
 		{ "json", LS_OPT_FLAG, NULL, "print a JSON summary as the last line of output", &json,
 		  NULL },
 		{ "quiet", LS_OPT_FLAG, NULL, "print no report, only the counts", &quiet, NULL },
+		{ "hang-timeout", LS_OPT_F64, "S",
+		  "kill a candidate after S s of wall time: it does not keep the finding (0: 10 s, "
+		  "10 us per step if more)", &hang_opt, NULL },
+		LS_RSS_OPT,
 		{ "target", LS_OPT_STR, "TARGET[:VARIANT]", "for a trace of a shared object, the "
 		  "object (FILE.so), as replay --target; for a raw AFL++/libFuzzer input, its target "
 		  "(made a trace first, as replay --target does)", &raw_target, NULL },
@@ -484,6 +655,8 @@ int ls_cmd_minimize(int argc, char **argv)
 	const char *file = pos[0];
 	if (time_s < 0)
 		ls_die(LS_EXIT_USAGE, "--time must not be negative");
+	if (hang_opt < 0)
+		ls_die(LS_EXIT_USAGE, "--hang-timeout must not be negative");
 	size_t len;
 	char *text = ls_input_or_die(file, &len);
 	/* --target with a raw input picks the harness's target; with a trace, it names the shared
@@ -531,11 +704,26 @@ int ls_cmd_minimize(int argc, char **argv)
 	if (!ls_session_init(&s, target, variant, &t.cfg, err, sizeof(err)))
 		ls_die(LS_EXIT_INTERNAL, "%s", err);
 	ls_catch_stop_signals();
-	double t0 = ls_wall_s();
+	struct shared *sh = ls_shared_create(sizeof(*sh));
+	sh->t0 = ls_wall_s();
+	double hang_s = ls_hang_timeout(hang_opt, t.cfg.step_limit);
+	int code = supervise(sh, hang_s, file);
+	if (code >= 0) {
+		ls_shared_destroy(sh, sizeof(*sh));
+		ls_trace_free(&t);
+		ls_session_finish(&s);
+		return code;
+	}
+	/* Here, in the child, the minimizer itself. */
+	double t0 = sh->t0;
 
 	/* The trace must reproduce as recorded before anything is cut from it. */
 	struct ls_result r;
-	enum ls_replay_status st = ls_trace_replay(&s, &t, &r, NULL, err, sizeof(err));
+	struct ls_watch watch = { .page = &sh->page };
+	__atomic_store_n(&sh->page.exec, ATTEMPT_REPLAY, __ATOMIC_RELEASE);
+	enum ls_replay_status st = ls_trace_replay_observed(&s, &t, &r, NULL, err, sizeof(err),
+							    watch_wrap, &watch);
+	__atomic_store_n(&sh->page.exec, LS_WATCH_IDLE, __ATOMIC_RELEASE);
 	if (st == LS_REPLAY_BAD_TRACE)
 		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
 	if (st != LS_REPLAY_APPLIED || r.kind != t.kind || strcmp(r.signature, t.signature) != 0) {
@@ -544,13 +732,12 @@ int ls_cmd_minimize(int argc, char **argv)
 				 ls_kind_name(t.kind), ls_kind_name(r.kind),
 				 r.kind != LS_KIND_NONE ? ": " : "", r.signature);
 		fprintf(stderr, "%s: minimize: the bug does not reproduce: %s\n", ls_prog, err);
-		ls_trace_free(&t);
-		ls_session_finish(&s);
-		return LS_EXIT_FOUND;
+		ls_child_exit(LS_EXIT_FOUND);
 	}
 
 	struct minimizer mz = { .s = &s, .t = &t, .max_attempts = max_attempts,
-				.deadline = time_s > 0 ? t0 + time_s : 0 };
+				.deadline = time_s > 0 ? t0 + time_s : 0, .sh = sh,
+				.watching = &sh->page, .hang_s = hang_s };
 	struct ls_trace_exec prior[LS_TRACE_MAX_PRIOR];
 	for (int i = 0; i < t.nprior; i++) {
 		mz.pd[i] = calloc(t.prior[i].nsteps ? t.prior[i].nsteps : 1, sizeof(*mz.pd[i]));
@@ -580,10 +767,12 @@ int ls_cmd_minimize(int argc, char **argv)
 	bool complete = !progress;
 
 	/* Re-run the best list under the ordinary replay and record it. */
+	__atomic_store_n(&sh->page.exec, ATTEMPT_FINAL, __ATOMIC_RELEASE);
 	run_priors(&mz);
 	struct ls_replay rp;
 	ls_replay_init(&rp, mz.best.d, mz.best.n);
 	ls_session_run(&s, &rp.base, t.seed, &r);
+	__atomic_store_n(&sh->page.exec, LS_WATCH_IDLE, __ATOMIC_RELEASE);
 	if (!ls_replay_check_done(&rp) || !keeps_finding(&mz, &r))
 		ls_die(LS_EXIT_INTERNAL, "%s: the minimized decisions do not replay: %s", file,
 		       rp.why[0] ? rp.why : "different outcome");
@@ -606,6 +795,11 @@ int ls_cmd_minimize(int argc, char **argv)
 	}
 	print_cost("before", &before);
 	print_cost("after", &mz.best.c);
+	if (sh->crashes)
+		printf("minimize: %" PRIu64 " candidate%s crashed the process that ran %s (each "
+		       "counted as not keeping the finding)%s\n", sh->crashes,
+		       sh->crashes == 1 ? "" : "s", sh->crashes == 1 ? "it" : "them",
+		       mz.too_many_crashes ? "; stopped: too many" : "");
 	if (complete)
 		printf("minimize: 1-minimal after %" PRIu64 " attempts (%.2f s): %s\n", mz.attempts,
 		       secs, out_path);
@@ -623,8 +817,9 @@ int ls_cmd_minimize(int argc, char **argv)
 		ls_json_str(&j, r.signature);
 		json_cost(&j, "before", &before);
 		json_cost(&j, "after", &mz.best.c);
-		ls_buf_printf(&j, ",\"attempts\":%" PRIu64 ",\"seconds\":%.3f,\"complete\":%s}",
-			      mz.attempts, secs, complete ? "true" : "false");
+		ls_buf_printf(&j, ",\"attempts\":%" PRIu64 ",\"crashed\":%" PRIu64
+				 ",\"seconds\":%.3f,\"complete\":%s}",
+			      mz.attempts, sh->crashes, secs, complete ? "true" : "false");
 		printf("%s\n", j.s);
 		ls_buf_finish(&j);
 	}
@@ -636,5 +831,6 @@ int ls_cmd_minimize(int argc, char **argv)
 		free(mz.pd[i]);
 	ls_trace_free(&t);
 	ls_session_finish(&s);
-	return LS_EXIT_CLEAN;
+	fflush(stdout);
+	ls_child_exit(LS_EXIT_CLEAN);
 }

@@ -343,6 +343,7 @@ int ls_cmd_replay(int argc, char **argv)
 		{ "hang-timeout", LS_OPT_F64, "S",
 		  "kill an execution after S s of wall time, a crash: hang (0: 10 s, 10 us per step "
 		  "if more)", &hang_s, NULL },
+		LS_RSS_OPT,
 		{ "target", LS_OPT_STR, "TARGET[:VARIANT]",
 		  "for a trace of a shared object, the object (FILE.so): a trace never loads one by "
 		  "itself, and its hash must be the trace's; for a raw fuzzer input, its target: run "

@@ -122,12 +122,16 @@ int ls_cmd_run(int argc, char **argv)
 {
 	struct ls_exec_opts o;
 	const char *trace_path = NULL;
+	bool in_process = false;
 	ls_exec_opts_default(&o);
 	const struct ls_opt opts[] = {
 		LS_EXEC_OPTS(o),
 		LS_ENGINE_OPTS(o),
 		{ "trace", LS_OPT_STR, "FILE", "also write this execution's trace to FILE",
 		  &trace_path, NULL },
+		{ "in-process", LS_OPT_FLAG, NULL,
+		  "run the target in this process, without a child: a target that crashes or hangs "
+		  "takes the command with it (for a debugger)", &in_process, NULL },
 		{ 0 },
 	};
 	char *pos[1];
@@ -140,6 +144,11 @@ int ls_cmd_run(int argc, char **argv)
 	ls_open_session(pos[0], &o, &s);
 	struct ls_engine e;
 	ls_engine_init(&e, &o);
+	if (in_process) {
+		int code = run_here(&s, &o, e.st, e.label, trace_path);
+		ls_session_finish(&s);
+		return code;
+	}
 
 	struct ls_watch_page *page = ls_shared_create(sizeof(*page));
 	struct ls_child c;

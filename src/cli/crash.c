@@ -119,6 +119,28 @@ void ls_watch_init(struct ls_watch *w, struct ls_strategy *inner, struct ls_watc
 	w->fd = fd;
 }
 
+uint64_t ls_rss_limit_mb = LS_RSS_LIMIT_MB;
+
+bool ls_rss_over(pid_t pid)
+{
+	if (!ls_rss_limit_mb)
+		return false;
+	char path[64], buf[128];
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	unsigned long long size, resident;
+	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
+		return false;
+	return resident * (unsigned long long)sysconf(_SC_PAGESIZE) > ls_rss_limit_mb << 20;
+}
+
 double ls_hang_timeout(double given, uint64_t step_limit)
 {
 	double scaled = (double)step_limit * LS_HANG_S_PER_STEP;
@@ -154,6 +176,17 @@ static void on_sanitizer_death(void)
 		__atomic_store_n(&own_page->sanitizer, 1, __ATOMIC_SEQ_CST);
 }
 
+/* exit() called by target code: end the process at once with the target's status.  The exit
+ * handlers still to run belong to the process the target interrupted (stdio buffers of a command
+ * that is not done, LeakSanitizer's check of a heap whose roots are on a stack it cannot see from
+ * a fiber), and would only blur how it died. */
+static void on_target_exit(int status, void *arg)
+{
+	(void)arg;
+	if (own_page && !__atomic_load_n(&own_page->done, __ATOMIC_ACQUIRE))
+		_exit(status);
+}
+
 bool ls_child_fork(struct ls_child *c, struct ls_watch_page *page, int *wfd)
 {
 	memset(c, 0, sizeof(*c));
@@ -166,6 +199,7 @@ bool ls_child_fork(struct ls_child *c, struct ls_watch_page *page, int *wfd)
 	page->sanitizer = 0;
 	page->done = 0;
 	page->stop = 0;
+	page->where = 0;
 	page->nlog = 0;
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0)
@@ -184,6 +218,8 @@ bool ls_child_fork(struct ls_child *c, struct ls_watch_page *page, int *wfd)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(LS_EXIT_INTERNAL);
+		if (!own_page)
+			on_exit(on_target_exit, NULL);	/* once: a grandchild inherits it */
 		own_page = page;
 		if (__sanitizer_set_death_callback)
 			__sanitizer_set_death_callback(on_sanitizer_death);
@@ -224,7 +260,7 @@ void ls_child_wait(struct ls_child *c, double hang_s)
 	char buf[4096];
 	size_t have = 0;
 	uint64_t last = __atomic_load_n(&c->page->progress, __ATOMIC_RELAXED);
-	double since = now_s();
+	double since = now_s(), rss_checked = since;
 	for (;;) {
 		struct pollfd pfd = { c->fd, POLLIN, 0 };
 		int pr = poll(&pfd, 1, 100);
@@ -256,7 +292,16 @@ void ls_child_wait(struct ls_child *c, double hang_s)
 		if (p != last) {
 			last = p;
 			since = t;
-		} else if (hang_s > 0 && !c->hang && t - since > hang_s) {
+		}
+		/* Memory first: a process filling it is also slow to finish its execution. */
+		if (t - rss_checked >= 0.1 && !c->hang && !c->rss) {
+			rss_checked = t;
+			if (ls_rss_over(c->pid)) {
+				kill(c->pid, SIGKILL);
+				c->rss = true;
+			}
+		}
+		if (hang_s > 0 && !c->hang && !c->rss && t - since > hang_s) {
 			kill(c->pid, SIGKILL);
 			c->hang = true;
 		}
@@ -276,7 +321,7 @@ void ls_child_take_log(struct ls_child *c, const struct ls_decision *log, size_t
 
 bool ls_child_crashed(const struct ls_child *c)
 {
-	return c->hang || c->page->sanitizer || !WIFEXITED(c->status) ||
+	return c->hang || c->rss || c->page->sanitizer || !WIFEXITED(c->status) ||
 	       !__atomic_load_n(&c->page->done, __ATOMIC_ACQUIRE);
 }
 
@@ -333,10 +378,17 @@ static const char *signal_name(int sig)
 	}
 }
 
-void ls_death_name(int status, bool hang, bool sanitizer, char *buf, size_t n)
+int ls_child_killed(const struct ls_child *c)
 {
-	if (hang)
+	return c->rss ? LS_KILLED_RSS : c->hang ? LS_KILLED_HANG : LS_KILLED_NOT;
+}
+
+void ls_death_name(int status, int killed, bool sanitizer, char *buf, size_t n)
+{
+	if (killed == LS_KILLED_HANG)
 		snprintf(buf, n, "hang");
+	else if (killed == LS_KILLED_RSS)
+		snprintf(buf, n, "out of memory");
 	else if (sanitizer)
 		snprintf(buf, n, "sanitizer report");
 	else if (WIFSIGNALED(status) && signal_name(WTERMSIG(status)))
@@ -366,7 +418,7 @@ void ls_crash_result(const struct ls_session *s, const struct ls_child *c, uint6
 {
 	char death[64], at[200];
 	memset(r, 0, sizeof(*r));
-	ls_death_name(c->status, c->hang, c->page->sanitizer, death, sizeof(death));
+	ls_death_name(c->status, ls_child_killed(c), c->page->sanitizer, death, sizeof(death));
 	where(s, c->page, at, sizeof(at));
 	r->kind = LS_KIND_CRASH;
 	r->seed = seed;
@@ -382,8 +434,12 @@ void ls_crash_report(const struct ls_session *s, const struct ls_child *c,
 {
 	char title[200], death[64];
 	const struct ls_watch_page *p = c->page;
-	ls_death_name(c->status, c->hang, p->sanitizer, death, sizeof(death));
-	if (c->hang)
+	ls_death_name(c->status, ls_child_killed(c), p->sanitizer, death, sizeof(death));
+	if (c->rss)
+		snprintf(title, sizeof(title), "WARNING: lockstep: crash: out of memory: the process "
+					       "held more than --rss-limit-mb %" PRIu64 " MB and was "
+					       "killed", ls_rss_limit_mb);
+	else if (c->hang)
 		snprintf(title, sizeof(title), "WARNING: lockstep: crash: hang: the execution "
 					       "outlasted the hang timeout and was killed");
 	else if (p->sanitizer)

@@ -37,6 +37,16 @@
 #define LS_HANG_S_PER_STEP 1e-5
 double ls_hang_timeout(double given, uint64_t step_limit);
 
+/* The memory a child running target code may hold (--rss-limit-mb; 0: no limit), as libFuzzer's
+ * -rss_limit_mb: its parent polls the child's resident set and kills it past the limit, a crash
+ * "out of memory". */
+#define LS_RSS_LIMIT_MB 2048
+extern uint64_t ls_rss_limit_mb;
+/* Why a parent killed a child: ls_death_name()'s killed. */
+enum { LS_KILLED_NOT = 0, LS_KILLED_HANG = 1, LS_KILLED_RSS = 2 };
+/* Whether process pid holds more than ls_rss_limit_mb of memory. */
+bool ls_rss_over(pid_t pid);
+
 #define LS_WATCH_IDLE UINT64_MAX
 
 #define LS_WATCH_UNKNOWN (-2)	/* ctx: where is not known (it did not crash when run alone) */
@@ -53,6 +63,7 @@ struct ls_watch_page {
 	int done;		/* the child is ending by lockstep's own choice (ls_child_exit(),
 				 * ls_die()): an exit without it is the target's exit() */
 	int stop;		/* written by the parent: a stop signal came; finish early */
+	int where;		/* step, ctx and site were written on request (a fuzz worker) */
 	uint64_t nlog;		/* decisions of the running execution in the watch's log */
 };
 
@@ -84,6 +95,7 @@ struct ls_child {
 	/* Filled by ls_child_wait(). */
 	int status;			/* from waitpid() */
 	bool hang;			/* killed: an execution outlasted the hang timeout */
+	bool rss;			/* killed: it held more than ls_rss_limit_mb */
 	struct ls_decision *d;		/* the decisions of the last execution the child began */
 	size_t n, cap;
 };
@@ -96,7 +108,7 @@ bool ls_child_fork(struct ls_child *c, struct ls_watch_page *page, int *wfd);
 /* Takes the decisions of the execution the child died in from a watch's shared log. */
 void ls_child_take_log(struct ls_child *c, const struct ls_decision *log, size_t cap);
 /* Collects the child's decisions until it exits, killing it if one execution takes longer than
- * hang_s seconds; then reaps it. */
+ * hang_s seconds or it holds more than ls_rss_limit_mb; then reaps it. */
 void ls_child_wait(struct ls_child *c, double hang_s);
 /* Whether the child ended other than through ls_child_exit() or ls_die(). */
 bool ls_child_crashed(const struct ls_child *c);
@@ -106,8 +118,11 @@ _Noreturn void ls_child_exit(int code);
 void ls_child_exiting(void);
 void ls_child_finish(struct ls_child *c);
 
-/* How a process ended, as a signature word: "SIGSEGV", "hang", "sanitizer report", "exit(3)". */
-void ls_death_name(int status, bool hang, bool sanitizer, char *buf, size_t n);
+/* How a process ended, as a signature word: "SIGSEGV", "hang", "out of memory", "sanitizer
+ * report", "exit(3)"; killed is LS_KILLED_*. */
+void ls_death_name(int status, int killed, bool sanitizer, char *buf, size_t n);
+/* Why the parent killed c, LS_KILLED_*. */
+int ls_child_killed(const struct ls_child *c);
 
 /* The finding of a child that died running execution `seed` of session s (which must not have
  * run it itself: its machine only names contexts and choices).  r gets kind LS_KIND_CRASH, the
