@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -360,6 +361,25 @@ static int cmp_row(const void *a, const void *b)
 	return c ? c : strcmp(x->file, y->file);
 }
 
+/* ".NAME.tmp.PID", ls_write_atomic()'s temporary file, left behind when PID was killed before
+ * its rename: removed once no process PID exists (a live writer is left alone). */
+static void remove_stale_tmp(const char *dir, const char *name)
+{
+	const char *t = strstr(name, ".tmp.");
+	if (name[0] != '.' || !t)
+		return;
+	char *end;
+	errno = 0;
+	long pid = strtol(t + 5, &end, 10);
+	if (errno || *end || pid <= 0 || t[5] < '0' || t[5] > '9')
+		return;
+	if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		return;
+	char path[4400];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+}
+
 bool ls_finding_dir_load(struct ls_finding_dir *d, const char *dir)
 {
 	memset(d, 0, sizeof(*d));
@@ -372,6 +392,7 @@ bool ls_finding_dir_load(struct ls_finding_dir *d, const char *dir)
 	struct dirent *e;
 	while ((e = readdir(dh)) != NULL) {
 		struct ls_finding_row row;
+		remove_stale_tmp(d->dir, e->d_name);
 		if (is_trace_name(e->d_name) && read_row(d, e->d_name, &row) && !add_row(d, &row)) {
 			closedir(dh);
 			errno = ENOMEM;

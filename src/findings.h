@@ -52,7 +52,12 @@ char *ls_read_input(const char *path, size_t max, size_t *len, char *why, size_t
  * Both files are rewritten atomically, under an flock() of DIR/.index.lock, from what the
  * directory holds at that moment: the writer's rows are merged into a fresh load, its hits as the
  * increase since it last loaded or wrote them, so campaigns, runs and explores writing to one
- * directory at once keep each other's rows and hits. */
+ * directory at once keep each other's rows and hits.
+ *
+ * After a kill: a trace is complete or absent (written last, by rename), so the rows rebuilt from
+ * the traces at the next load are right; the hits are those of the last write (a campaign writes
+ * half a second after a change at most), and loading removes the temporary files of writers
+ * that no longer exist. */
 #define LS_NO_EXEC UINT64_MAX
 
 struct ls_finding_row {

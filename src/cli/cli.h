@@ -186,6 +186,10 @@ void ls_render_finding(struct ls_session *s, const struct ls_result *r, const ch
 /* Writes a finding's report and then its trace (path ends in .trace), each atomically; creates
  * the directory.  Dies with exit 3 on I/O failure. */
 void ls_write_finding(const char *path, const struct ls_buf *report, const struct ls_buf *trace);
+/* The same, returning false with errno set instead of dying (a campaign goes on when the disk is
+ * full); a report whose trace could not be written is removed. */
+bool ls_try_write_finding(const char *path, const struct ls_buf *report,
+			  const struct ls_buf *trace);
 /* Adds `hits` to the row of the trace at path in its directory's README.md and index.tsv
  * (findings.h), as `run` does for the finding it saved.  Dies with exit 3 on I/O failure. */
 void ls_note_finding(const char *path, uint64_t hits);

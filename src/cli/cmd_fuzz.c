@@ -348,6 +348,8 @@ struct finding {
 	uint64_t first_exec, first_seed;
 	char path[4200];
 	bool ours;			/* this campaign wrote its files, so it may replace them */
+	bool unsaved;			/* its files could not be written (a full disk) */
+	int unsaved_errno;
 	uint64_t written_hits;		/* this campaign's hits already merged into the directory */
 };
 
@@ -380,6 +382,8 @@ struct parent {
 	uint64_t k_max;
 	struct ls_finding_dir dir;
 	bool dir_dirty, dir_touched;
+	bool dir_failed;		/* the last README.md/index.tsv write failed */
+	uint64_t killed_outside;	/* workers killed by someone else (not findings) */
 	double dir_written;
 	bool tty;
 	double hang_s;			/* an execution's wall-time limit */
@@ -437,12 +441,21 @@ static void dir_update(struct parent *p, bool force)
 			row->seed = p->f[i].first_seed;
 		}
 	}
-	if (!ls_finding_dir_write(&p->dir))
-		ls_die(LS_EXIT_INTERNAL, "cannot write %s/README.md: %s", p->dir.dir, strerror(errno));
-	for (int i = 0; i < p->nf; i++)
-		p->f[i].written_hits = hits[i];
+	bool ok = ls_finding_dir_write(&p->dir);
+	if (!ok && !p->dir_failed) {
+		/* A full disk: said once; the next update tries again. */
+		if (p->tty)
+			fputc('\n', stderr);
+		fprintf(stderr, "fuzz: cannot update %s/README.md and index.tsv: %s; findings are "
+				"still reported here\n", p->dir.dir, strerror(errno));
+	}
+	p->dir_failed = !ok;
+	if (ok) {
+		for (int i = 0; i < p->nf; i++)
+			p->f[i].written_hits = hits[i];
+		p->dir_dirty = false;
+	}
 	free(hits);
-	p->dir_dirty = false;
 	p->dir_written = t;
 }
 
@@ -507,7 +520,14 @@ static void file_finding(struct parent *p, int i, uint64_t exec, uint64_t seed, 
 	}
 	if (f->ours) {
 		struct ls_buf r = { (char *)report, rlen, rlen }, t = { (char *)trace, tlen, tlen };
-		ls_write_finding(f->path, &r, &t);
+		f->unsaved = !ls_try_write_finding(f->path, &r, &t);
+		if (f->unsaved) {
+			f->unsaved_errno = errno;
+			if (p->tty)
+				fputc('\n', stderr);
+			fprintf(stderr, "fuzz: cannot save %s: %s; the finding is reported here only\n",
+				f->path, strerror(errno));
+		}
 	}
 	if (fresh)
 		ls_finding_dir_get(&p->dir, f->path);	/* a row for it, from the trace's header */
@@ -687,6 +707,20 @@ static void file_crash(struct parent *p, uint64_t exec, int wstatus, int killed,
 		      sizeof(rec_death));
 	struct ls_watch_page unknown = wp->watch;
 	struct ls_child shown = rec;
+	if (!again && killed == LS_KILLED_NOT && WIFSIGNALED(wstatus) &&
+	    WTERMSIG(wstatus) == SIGKILL) {
+		/* Nothing in lockstep sends a worker SIGKILL but for a hang or memory, and the
+		 * execution ran to its end alone: someone (a user, the OOM killer) killed the worker.
+		 * Not a finding. */
+		if (p->tty)
+			fputc('\n', stderr);
+		fprintf(stderr, "fuzz: worker %" PRIu64 " was killed (SIGKILL) from outside lockstep "
+				"during execution %" PRIu64 ", which ran to its end when run again "
+				"alone: not a finding\n", exec % p->cp->jobs, exec);
+		p->killed_outside++;
+		ls_child_finish(&rec);
+		return;
+	}
 	if (!again) {
 		/* Named by how the worker died; where, the run alone cannot say. */
 		unknown.ctx = LS_WATCH_UNKNOWN;
@@ -834,8 +868,11 @@ static void summary(struct parent *p, double elapsed)
 		const struct finding *f = &p->f[i];
 		bool bug = ls_variant_bug(var, f->kind);
 		printf("  %-13s hits %-8" PRIu64 " first at execution %" PRIu64 " (seed %" PRIu64
-		       ")  %s\n      %s%s\n",
-		       f->shape, f->hits, f->first_exec, f->first_seed, f->path, f->signature,
+		       ")  %s%s%s%s\n      %s%s\n",
+		       f->shape, f->hits, f->first_exec, f->first_seed, f->path,
+		       f->unsaved ? " (not saved: " : "",
+		       f->unsaved ? strerror(f->unsaved_errno) : "", f->unsaved ? ")" : "",
+		       f->signature,
 		       bug ? "" : "\n      (expected behaviour: not a bug for this variant)");
 	}
 	char bound[300] = "";
@@ -897,7 +934,9 @@ static void summary(struct parent *p, double elapsed)
 		ls_json_str(&j, f->path);
 		ls_buf_printf(&j, ",\"signature\":");
 		ls_json_str(&j, f->signature);
-		ls_buf_printf(&j, ",\"bug\":%s}", ls_variant_bug(var, f->kind) ? "true" : "false");
+		ls_buf_printf(&j, ",\"bug\":%s,\"saved\":%s}",
+			      ls_variant_bug(var, f->kind) ? "true" : "false",
+			      f->unsaved ? "false" : "true");
 	}
 	ls_buf_printf(&j, "]");
 	ls_expect_json(&j, var, &ex);
@@ -1683,6 +1722,9 @@ int ls_cmd_fuzz(int argc, char **argv)
 	p.hang_s = ls_hang_timeout(o->hang_s, o->cfg.step_limit);
 	if (!ls_finding_dir_load(&p.dir, o->out))
 		ls_die(LS_EXIT_INTERNAL, "cannot read %s: %s", o->out, strerror(errno));
+	/* A campaign killed before its last update left README.md and index.tsv behind its traces:
+	 * rebuilt from them at once. */
+	p.dir_dirty = p.dir_touched = p.dir.n > 0;
 	p.w = calloc(cp.jobs, sizeof(*p.w));
 	if (!p.w)
 		ls_die(LS_EXIT_INTERNAL, "out of memory");

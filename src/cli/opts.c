@@ -320,7 +320,8 @@ void ls_render_finding(struct ls_session *s, const struct ls_result *r, const ch
 		ls_trace_write(s, r, strategy, trace);
 }
 
-void ls_write_finding(const char *path, const struct ls_buf *report, const struct ls_buf *trace)
+bool ls_try_write_finding(const char *path, const struct ls_buf *report,
+			  const struct ls_buf *trace)
 {
 	char dir[4096], report_path[4200];
 	size_t n = strlen(path);
@@ -329,9 +330,23 @@ void ls_write_finding(const char *path, const struct ls_buf *report, const struc
 	snprintf(report_path, sizeof(report_path), "%.*s.txt",
 		 (int)(n > 6 && strcmp(path + n - 6, ".trace") == 0 ? n - 6 : n), path);
 	if (!ls_mkdirs(dir))
-		ls_die(LS_EXIT_INTERNAL, "cannot create %s: %s", dir, strerror(errno));
-	if (!ls_write_atomic(report_path, report->s, report->len) ||
-	    !ls_write_atomic(path, trace->s, trace->len))
+		return false;
+	if (!ls_write_atomic(report_path, report->s, report->len))
+		return false;
+	if (!ls_write_atomic(path, trace->s, trace->len)) {
+		/* No report without its trace (an earlier trace of the signature keeps its). */
+		int e = errno;
+		if (access(path, F_OK) != 0)
+			unlink(report_path);
+		errno = e;
+		return false;
+	}
+	return true;
+}
+
+void ls_write_finding(const char *path, const struct ls_buf *report, const struct ls_buf *trace)
+{
+	if (!ls_try_write_finding(path, report, trace))
 		ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", path, strerror(errno));
 }
 
