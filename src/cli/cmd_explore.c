@@ -188,8 +188,9 @@ struct search_args {
 };
 
 /* The search process: runs executions until a bug, the end of the search, --max-schedules or a
- * stop, leaving the outcome in shared memory.  Unwatched (--in-process), the search runs in the
- * command's own process with nothing between the machine and the search. */
+ * stop, leaving the outcome in shared memory.  Nothing stands between the machine and the search;
+ * watched, a post-mortem (crash.h) says where the process died and with which decisions.
+ * Unwatched (--in-process), the search runs in the command's own process. */
 static void search(const struct search_args *a, bool watched)
 {
 	struct shared *sh = a->sh;
@@ -201,17 +202,14 @@ static void search(const struct search_args *a, bool watched)
 	if (!ls_dfs_init(&epoch, a->cfg, err, sizeof(err)))
 		ls_die(LS_EXIT_INTERNAL, "explore: %s", err);
 	ls_dfs_copy(&epoch, d);
-	struct ls_watch w;
-	ls_watch_init(&w, &d->base, &sh->page, -1);
-	w.log = a->log;
-	w.logcap = a->logcap;
+	if (watched)
+		ls_postmortem_arm(a->log, a->logcap);
 
 	bool tty = isatty(STDERR_FILENO);
 	double last = ls_wall_s(), period = tty ? 0.25 : 10.0;
 	struct ls_result r;
 	struct ls_buf report = { 0 };
 	bool found = false;
-	struct ls_strategy *st = watched ? &w.base : &d->base;
 	while (!__atomic_load_n(&sh->page.stop, __ATOMIC_RELAXED) && !ls_stop_signal &&
 	       ls_dfs_next(d)) {
 		if (a->max_schedules && d->schedules + d->abandoned >= a->max_schedules) {
@@ -219,7 +217,8 @@ static void search(const struct search_args *a, bool watched)
 			break;
 		}
 		__atomic_store_n(&sh->page.exec, d->exec, __ATOMIC_RELEASE);
-		ls_session_run(s, st, d->exec, &r);
+		__atomic_add_fetch(&sh->page.progress, 1, __ATOMIC_RELAXED);
+		ls_session_run(s, &d->base, d->exec, &r);
 		__atomic_store_n(&sh->page.exec, LS_WATCH_IDLE, __ATOMIC_RELEASE);
 		ls_dfs_done(d);
 		if (d->owned && r.kind != LS_KIND_NONE) {
@@ -287,46 +286,74 @@ struct crashes {
 	char first_path[4200];
 };
 
-/* Execution exec killed the search process c: save its crash once per signature. */
+/* Execution exec killed the search process c, which said where and with which decisions (its
+ * post-mortem): a hit of a crash already saved, or the execution runs again alone under a watch,
+ * as fuzz workers' crashes do, and its crash is saved with the trace of that run. */
 static void file_crash(struct ls_session *s, const struct ls_exec_opts *o, const char *label,
-		       struct ls_child *c, uint64_t exec, struct crashes *cr)
+		       struct ls_child *c, uint64_t exec, double hang_s, struct crashes *cr)
 {
 	struct ls_result r;
 	ls_crash_result(s, c, exec, &r);
-	char stem[4096], path[4200];
-	ls_finding_stem(o->out, &r, stem, sizeof(stem));
-	snprintf(path, sizeof(path), "%s.trace", stem);
 	int i = 0;
 	while (i < cr->n && cr->sig[i].hash != r.hash)
 		i++;
-	bool fresh = i == cr->n;
-	if (fresh) {
-		struct ls_buf report = { 0 }, trace = { 0 };
-		ls_crash_report(s, c, &r, label, NULL, path, &report);
-		ls_crash_trace(s, c, &r, label, &trace);
-		if (!ls_mkdirs(o->out))
-			ls_die(LS_EXIT_INTERNAL, "cannot create %s: %s", o->out, strerror(errno));
-		if (access(path, F_OK) != 0)	/* the first trace of each signature is kept */
-			ls_write_finding(path, &report, &trace);
-		if (!o->quiet)
-			fputs(report.s, stdout);
-		printf("explore: %s at execution %" PRIu64 "; the search goes on: %s\n", r.signature,
-		       exec, path);
-		fflush(stdout);
-		ls_buf_finish(&report);
-		ls_buf_finish(&trace);
-		if (cr->n < MAX_EXPECTED) {
-			cr->sig[cr->n].hash = r.hash;
-			snprintf(cr->sig[cr->n].path, sizeof(cr->sig[cr->n].path), "%s", path);
-			cr->n++;
+	struct ls_child rec;
+	bool recorded = false;
+	if (i == cr->n) {
+		struct ls_replay rp;
+		ls_replay_init(&rp, c->d, c->n);
+		bool again = ls_crash_record(s, &rp.base, exec, hang_s, &rec);
+		recorded = true;
+		char note[400] = "";
+		struct ls_child *shown = &rec;
+		if (!again) {
+			/* Named by how the search process died and where it said it was. */
+			shown = c;
+			snprintf(note, sizeof(note), "Run again alone in a fresh process, with the "
+				 "same decisions, the execution ran to its end: it depends on what the "
+				 "search process ran before it.\nThe trace records the run alone, so it "
+				 "does not replay this crash.");
+		}
+		ls_crash_result(s, shown, exec, &r);
+		i = 0;
+		while (i < cr->n && cr->sig[i].hash != r.hash)
+			i++;
+		if (i == cr->n) {
+			char stem[4096], path[4200];
+			ls_finding_stem(o->out, &r, stem, sizeof(stem));
+			snprintf(path, sizeof(path), "%s.trace", stem);
+			struct ls_buf report = { 0 }, trace = { 0 };
+			ls_crash_report(s, shown, &r, label, note, path, &report);
+			ls_crash_trace(s, &rec, &r, label, &trace);
+			if (!ls_mkdirs(o->out))
+				ls_die(LS_EXIT_INTERNAL, "cannot create %s: %s", o->out,
+				       strerror(errno));
+			if (access(path, F_OK) != 0)	/* the first trace of each signature is kept */
+				ls_write_finding(path, &report, &trace);
+			if (!o->quiet)
+				fputs(report.s, stdout);
+			printf("explore: %s at execution %" PRIu64 "; the search goes on: %s\n",
+			       r.signature, exec, path);
+			fflush(stdout);
+			ls_buf_finish(&report);
+			ls_buf_finish(&trace);
+			if (cr->n < MAX_EXPECTED) {
+				cr->sig[cr->n].hash = r.hash;
+				snprintf(cr->sig[cr->n].path, sizeof(cr->sig[cr->n].path), "%s", path);
+				cr->n++;
+			}
 		}
 	}
-	ls_note_finding(path, 1);
+	const char *path = i < cr->n ? cr->sig[i].path : "";
+	if (*path)
+		ls_note_finding(path, 1);
 	if (cr->executions++ == 0) {
 		cr->first = r;
 		cr->first_exec = exec;
 		snprintf(cr->first_path, sizeof(cr->first_path), "%s", path);
 	}
+	if (recorded)
+		ls_child_finish(&rec);
 }
 
 static void parse_shard(const char *s, struct ls_dfs_config *cfg)
@@ -464,8 +491,18 @@ int ls_cmd_explore(int argc, char **argv)
 		}
 		if (tty)
 			fputc('\n', stderr);
-		ls_child_take_log(&c, log, logcap);
-		file_crash(&s, &o, label, &c, exec, &cr);
+		if (!__atomic_load_n(&sh->page.where, __ATOMIC_ACQUIRE)) {
+			/* No post-mortem: a SIGKILL from someone else (the OOM killer, a user). */
+			char how[64];
+			ls_death_name(c.status, ls_child_killed(&c), c.page->sanitizer, how,
+				      sizeof(how));
+			fprintf(stderr, "explore: the search process was killed (%s) from outside "
+				"lockstep during execution %" PRIu64 ": not a finding; the search goes "
+				"on\n", how, exec);
+		} else {
+			ls_child_take_log(&c, log, logcap);
+			file_crash(&s, &o, label, &c, exec, hang_s, &cr);
+		}
 		ls_child_finish(&c);
 		if (ls_stop_signal)
 			break;

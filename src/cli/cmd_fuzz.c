@@ -45,6 +45,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -218,26 +219,6 @@ struct local_finding {
 };
 
 /* A worker: runs executions start, start+jobs, ... and reports to fd. */
-/* Where a worker is, for a parent about to kill it as hung: the context running and the operation
- * it last announced, as a watch would have published them (crash.h).  A worker runs without the
- * watch (a call per scheduling point); a hang is the one death that leaves it time to say. */
-static struct ls_watch_page *where_page;
-static const struct ls_machine *where_m;
-
-static void on_where(int sig)
-{
-	(void)sig;
-	const struct ls_machine *m = where_m;
-	struct ls_watch_page *p = where_page;
-	if (!m || !p)
-		return;
-	const struct ls_ctx *c = m->cur;
-	p->step = m->step;
-	p->ctx = c ? c->id : -1;
-	p->site = c ? c->site : NULL;
-	__atomic_store_n(&p->where, 1, __ATOMIC_RELEASE);
-}
-
 static int worker_main(struct campaign *cp, struct worker_page *wp, uint64_t start, int fd)
 {
 	struct sigaction sa;
@@ -255,10 +236,10 @@ static int worker_main(struct campaign *cp, struct worker_page *wp, uint64_t sta
 	bool stop = false;
 	if (pct && wp->has_pct)
 		e.u.pct = wp->pct;	/* a replacement goes on with what its predecessor learned */
-	where_page = &wp->watch;
-	where_m = s->m;
-	sa.sa_handler = on_where;
-	sigaction(SIGUSR2, &sa, NULL);
+	/* A worker runs without a watch (a call per scheduling point); asked before it is killed
+	 * as hung, it says where it is, so that a hang the campaign already has costs one timeout
+	 * (known_hang()). */
+	ls_postmortem_arm(NULL, 0);
 
 	struct local_finding *local = NULL;
 	uint32_t nlocal = 0, caplocal = 0;
@@ -759,7 +740,7 @@ static void file_crash(struct parent *p, uint64_t exec, int wstatus, int killed,
 }
 
 /* A hang costs the hang timeout; running it again to record it would cost it twice.  When the
- * worker said where it hung (on_where()) and the campaign already has that signature, the hang
+ * worker said where it hung (its post-mortem) and the campaign already has that signature, the hang
  * is a hit of that finding and nothing runs again. */
 static bool known_hang(struct parent *p, uint64_t exec, int wstatus, int killed,
 		       const struct worker_page *wp)
@@ -1427,9 +1408,16 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 		 * --stop-on-bug crashes are not ignored, so libFuzzer stops at the first; with one
 		 * job it runs without fork mode, and its final stats count the executions. */
 		single = stop_on_bug && jobs == 1;
-		char *argv[16];
+		/* The same limits as lockstep's own engines: --rss-limit-mb and --hang-timeout. */
+		char rss[48], hang[48];
+		snprintf(rss, sizeof(rss), "-rss_limit_mb=%" PRIu64, ls_rss_limit_mb);
+		snprintf(hang, sizeof(hang), "-timeout=%.0f",
+			 ceil(ls_hang_timeout(o->hang_s, o->cfg.step_limit)));
+		char *argv[20];
 		int n = 0;
 		argv[n++] = x.harness;
+		argv[n++] = rss;
+		argv[n++] = hang;
 		if (!single) {
 			argv[n++] = fork_arg;
 			argv[n++] = "-ignore_timeouts=1";
@@ -1464,11 +1452,19 @@ static int ext_campaign(const char *engine, const char *spec_in, struct ls_exec_
 			snprintf(a, sizeof(a), "%s", seeds);	/* afl-fuzz -i: the starting corpus */
 		else if (!ls_mkdirs(a) || !ls_write_atomic(b, "", 1))
 			ls_die(LS_EXIT_INTERNAL, "fuzz: cannot create %s: %s", b, strerror(errno));
+		char mem[32], hang[32];
+		if (ls_rss_limit_mb)
+			snprintf(mem, sizeof(mem), "%" PRIu64, ls_rss_limit_mb);
+		else
+			snprintf(mem, sizeof(mem), "none");
+		snprintf(hang, sizeof(hang), "%.0f",
+			 ceil(ls_hang_timeout(o->hang_s, o->cfg.step_limit) * 1000));
 		for (uint64_t j = 0; j < jobs; j++) {
 			snprintf(name, sizeof(name), j ? "s%" PRIu64 : "main", j);
 			snprintf(seed, sizeof(seed), "%" PRIu64, o->seed + j);
 			char *argv[] = { "afl-fuzz", j ? "-S" : "-M", name, "-V", t, "-s", seed,
-					 "-i", a, "-o", c, "--", x.harness, NULL };
+					 "-m", mem, "-t", hang, "-i", a, "-o", c, "--", x.harness,
+					 NULL };
 			ext_spawn(&x, argv, name);
 		}
 	}
@@ -1785,7 +1781,7 @@ int ls_cmd_fuzz(int argc, char **argv)
 				w->last_progress = prog;
 				w->since = t;
 			} else if (!w->hang && !w->rss && t - w->since > p.hang_s) {
-				/* Ask where it is (on_where()), then kill it. */
+				/* Ask where it is (ls_postmortem_arm()), then kill it. */
 				if (!w->asked) {
 					w->asked = t;
 					kill(w->pid, SIGUSR2);

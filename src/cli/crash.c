@@ -170,10 +170,96 @@ static struct ls_watch_page *own_page;
 /* Declared weak: present only when a sanitizer runtime is linked in. */
 extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
 
+static void pm_write(void);
+
 static void on_sanitizer_death(void)
 {
+	pm_write();
 	if (own_page)
 		__atomic_store_n(&own_page->sanitizer, 1, __ATOMIC_SEQ_CST);
+}
+
+/* ---- post-mortem: where a child was, said by the child as it dies ---------------------------- */
+
+static struct ls_decision *pm_log;	/* shared: the dying execution's decisions */
+static size_t pm_logcap;
+static bool pm_armed;
+static const int pm_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
+static struct sigaction pm_old[sizeof(pm_signals) / sizeof(pm_signals[0])];
+
+/* Writes where the running machine is, and its decisions so far, to the child's page: what a
+ * watch would hold, taken from the machine instead of at every point.  Async-signal-safe. */
+static void pm_write(void)
+{
+	struct ls_watch_page *p = own_page;
+	const struct ls_machine *m = ls_machine_current();
+	if (!pm_armed || !p || !m || __atomic_load_n(&p->where, __ATOMIC_ACQUIRE))
+		return;
+	const struct ls_ctx *c = m->cur;
+	p->step = m->step;
+	p->ctx = c ? c->id : -1;
+	p->site = c ? c->site : NULL;
+	if (pm_log) {
+		size_t n = m->nlog < pm_logcap ? m->nlog : pm_logcap;
+		memcpy(pm_log, m->log, n * sizeof(*pm_log));
+		p->nlog = n;
+	}
+	__atomic_store_n(&p->where, 1, __ATOMIC_RELEASE);
+}
+
+static void pm_fatal(int sig, siginfo_t *info, void *uc)
+{
+	pm_write();
+	for (size_t i = 0; i < sizeof(pm_signals) / sizeof(pm_signals[0]); i++) {
+		if (pm_signals[i] != sig)
+			continue;
+		/* Whoever handled it before (a sanitizer) reports it; else the default kills. */
+		const struct sigaction *old = &pm_old[i];
+		if (old->sa_flags & SA_SIGINFO && old->sa_sigaction) {
+			old->sa_sigaction(sig, info, uc);
+			return;
+		}
+		if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN && old->sa_handler) {
+			old->sa_handler(sig);
+			return;
+		}
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);	/* pending until this returns; a fault that re-executes dies as well */
+}
+
+static void pm_ask(int sig)
+{
+	(void)sig;
+	pm_write();
+}
+
+void ls_postmortem_arm(struct ls_decision *log, size_t logcap)
+{
+	pm_log = log;
+	pm_logcap = logcap;
+	pm_armed = true;
+	if (own_page)
+		own_page->asks = 1;
+	/* A stack overflow faults on the fiber's guard: the handler needs a stack of its own,
+	 * unless a sanitizer set one up. */
+	stack_t old;
+	if (sigaltstack(NULL, &old) == 0 && (old.ss_flags & SS_DISABLE)) {
+		static char alt[1 << 16];
+		stack_t ss = { .ss_sp = alt, .ss_size = sizeof(alt), .ss_flags = 0 };
+		sigaltstack(&ss, NULL);
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_sigaction = pm_fatal;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	for (size_t i = 0; i < sizeof(pm_signals) / sizeof(pm_signals[0]); i++)
+		sigaction(pm_signals[i], &sa, &pm_old[i]);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = pm_ask;
+	sa.sa_flags = SA_RESTART | SA_ONSTACK;
+	sigaction(SIGUSR2, &sa, NULL);
 }
 
 /* exit() called by target code: end the process at once with the target's status.  The exit
@@ -183,8 +269,10 @@ static void on_sanitizer_death(void)
 static void on_target_exit(int status, void *arg)
 {
 	(void)arg;
-	if (own_page && !__atomic_load_n(&own_page->done, __ATOMIC_ACQUIRE))
+	if (own_page && !__atomic_load_n(&own_page->done, __ATOMIC_ACQUIRE)) {
+		pm_write();
 		_exit(status);
+	}
 }
 
 bool ls_child_fork(struct ls_child *c, struct ls_watch_page *page, int *wfd)
@@ -200,6 +288,7 @@ bool ls_child_fork(struct ls_child *c, struct ls_watch_page *page, int *wfd)
 	page->done = 0;
 	page->stop = 0;
 	page->where = 0;
+	page->asks = 0;
 	page->nlog = 0;
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0)
@@ -260,7 +349,8 @@ void ls_child_wait(struct ls_child *c, double hang_s)
 	char buf[4096];
 	size_t have = 0;
 	uint64_t last = __atomic_load_n(&c->page->progress, __ATOMIC_RELAXED);
-	double since = now_s(), rss_checked = since;
+	double since = now_s(), rss_checked = since, asked = 0;
+	bool over = false;	/* the hang timeout or the memory limit is passed */
 	for (;;) {
 		struct pollfd pfd = { c->fd, POLLIN, 0 };
 		int pr = poll(&pfd, 1, 100);
@@ -294,16 +384,24 @@ void ls_child_wait(struct ls_child *c, double hang_s)
 			since = t;
 		}
 		/* Memory first: a process filling it is also slow to finish its execution. */
-		if (t - rss_checked >= 0.1 && !c->hang && !c->rss) {
+		if (!over && t - rss_checked >= 0.1) {
 			rss_checked = t;
-			if (ls_rss_over(c->pid)) {
-				kill(c->pid, SIGKILL);
-				c->rss = true;
-			}
+			if (ls_rss_over(c->pid))
+				over = c->rss = true;
 		}
-		if (hang_s > 0 && !c->hang && !c->rss && t - since > hang_s) {
-			kill(c->pid, SIGKILL);
-			c->hang = true;
+		if (!over && hang_s > 0 && t - since > hang_s)
+			over = c->hang = true;
+		/* A child with a post-mortem (ls_postmortem_arm()) is asked where it is first. */
+		if (over && !c->killed) {
+			if (c->page->asks && !asked) {
+				asked = t;
+				kill(c->pid, SIGUSR2);
+			} else if (!c->page->asks ||
+				   __atomic_load_n(&c->page->where, __ATOMIC_ACQUIRE) ||
+				   t - asked > 0.2) {
+				kill(c->pid, SIGKILL);
+				c->killed = true;
+			}
 		}
 	}
 	while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)

@@ -63,7 +63,8 @@ struct ls_watch_page {
 	int done;		/* the child is ending by lockstep's own choice (ls_child_exit(),
 				 * ls_die()): an exit without it is the target's exit() */
 	int stop;		/* written by the parent: a stop signal came; finish early */
-	int where;		/* step, ctx and site were written on request (a fuzz worker) */
+	int where;		/* step, ctx, site (and nlog) were written by the child's post-mortem */
+	int asks;		/* the child has a post-mortem: ask it (SIGUSR2) before killing it */
 	uint64_t nlog;		/* decisions of the running execution in the watch's log */
 };
 
@@ -96,6 +97,7 @@ struct ls_child {
 	int status;			/* from waitpid() */
 	bool hang;			/* killed: an execution outlasted the hang timeout */
 	bool rss;			/* killed: it held more than ls_rss_limit_mb */
+	bool killed;			/* the parent sent SIGKILL */
 	struct ls_decision *d;		/* the decisions of the last execution the child began */
 	size_t n, cap;
 };
@@ -105,6 +107,15 @@ struct ls_child {
  * must use *wfd as its decision fd; it ignores SIGINT and SIGTERM (the parent decides when to
  * stop) and dies with its parent.  Returns false in the parent. */
 bool ls_child_fork(struct ls_child *c, struct ls_watch_page *page, int *wfd);
+/* In a child, instead of a watch (which costs a call at every scheduling point): when the child
+ * dies of a signal, calls exit() from target code, dies of a sanitizer report or is asked with
+ * SIGUSR2 (ls_child_wait() asks before it kills a child for a hang or its memory), the running
+ * machine's context, last announced operation and step go to the child's page, and its decisions
+ * so far (at most logcap) to log, shared memory, with their count in page->nlog; page->where
+ * says they were written.  The context is the machine's running one (a watch's is the one its
+ * last point chose: the same, but where the two could differ the parent runs the execution
+ * again under a watch, as fuzz workers' crashes are). */
+void ls_postmortem_arm(struct ls_decision *log, size_t logcap);
 /* Takes the decisions of the execution the child died in from a watch's shared log. */
 void ls_child_take_log(struct ls_child *c, const struct ls_decision *log, size_t cap);
 /* Collects the child's decisions until it exits, killing it if one execution takes longer than

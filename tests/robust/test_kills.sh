@@ -3,6 +3,8 @@
 # parent or one of its workers, and the findings directory checked after each.
 #  - a worker killed from outside is not a finding (its execution runs to its end alone): the
 #    campaign says so, replaces the worker and files no "crash: SIGKILL";
+#  - explore's search process killed from outside is not a finding either: the search goes on
+#    in a new process from where it was;
 #  - a parent killed leaves a directory in which every trace parses and replays, no report lacks
 #    its trace, and the next campaign rebuilds README.md and index.tsv from the traces and removes
 #    the temporary files of the dead writers.
@@ -78,5 +80,26 @@ for round in 1 2 3 4 5 6; do
 		ok "round $round: after the parent was killed the directory is whole"
 	fi
 done
+
+# explore: the search process killed once; the search goes on to its bound.
+"$LS" explore rqspinlock/nmi-stress-aa-2cpu:current --preemptions 2 --max-schedules 60000 \
+	--out ex --quiet --json >out.ex 2>err.ex &
+pid=$!
+sleep 0.3
+victim=$(pgrep -P "$pid" | head -1)
+[ -n "$victim" ] && kill -KILL "$victim"
+wait "$pid"
+rc=$?
+if [ -z "$victim" ]; then
+	fail "explore: no search process to kill"
+elif [ "$rc" -ne 0 ]; then
+	fail "explore after its search process was killed: exit $rc: $(head -3 err.ex)"
+elif ! grep -q "killed (SIGKILL) from outside lockstep during execution" err.ex; then
+	fail "explore: the kill was not reported: $(head -3 err.ex)"
+elif [ "$(tail -1 out.ex | python3 -c 'import json, sys; j = json.load(sys.stdin); print(j["crashes"], j["executions"] >= 60000)')" != "0 True" ]; then
+	fail "explore: $(tail -1 out.ex)"
+else
+	ok "explore: its search process killed from outside, the search went on to its bound"
+fi
 
 finish robust-kills
