@@ -413,8 +413,7 @@ bool ls_dfs_init_at(struct ls_dfs *d, const struct ls_dfs_config *cfg, void *sta
 	}
 	d->cap = d->cfg.max_depth ? d->cfg.max_depth : LS_DFS_DEFAULT_DEPTH;
 	if (stack) {
-		memset(stack, 0, ls_dfs_stack_bytes(cfg));
-		d->stack = stack;
+		d->stack = stack;	/* zeroed (fresh mmap), or nodes extend() overwrites */
 		d->own_stack = false;
 		return true;
 	}
@@ -447,7 +446,18 @@ void ls_dfs_copy(struct ls_dfs *dst, const struct ls_dfs *src)
 	dst->stack = stack;
 	dst->own_stack = own;
 	dst->cap = cap;
-	memcpy(dst->stack, src->stack, (size_t)(cap < src->cap ? cap : src->cap) * sizeof(*stack));
+	/* Only the path: extend() writes every field of a node before the search reads it. */
+	uint32_t n = src->depth > src->replay ? src->depth : src->replay;
+	if (n > cap)
+		n = cap;
+	memcpy(dst->stack, src->stack, (size_t)n * sizeof(*stack));
+}
+
+void ls_dfs_rewind(struct ls_dfs *d)
+{
+	d->replay = d->depth;
+	d->pos = 0;
+	d->error[0] = 0;
 }
 
 void ls_dfs_finish(struct ls_dfs *d)

@@ -235,13 +235,16 @@ struct ls_dfs {
 
 /* Allocates the stack; false with a message on a bad shard or no memory. */
 bool ls_dfs_init(struct ls_dfs *d, const struct ls_dfs_config *cfg, char *err, size_t errlen);
-/* The same with the stack in the caller's memory of ls_dfs_stack_bytes(cfg) bytes (NULL:
+/* The same with the stack in the caller's zeroed memory of ls_dfs_stack_bytes(cfg) bytes (NULL:
  * allocated): memory shared with a supervisor lets another process continue the search. */
 bool ls_dfs_init_at(struct ls_dfs *d, const struct ls_dfs_config *cfg, void *stack, char *err,
 		    size_t errlen);
 size_t ls_dfs_stack_bytes(const struct ls_dfs_config *cfg);
 /* Makes dst (initialised with the same configuration) the search src is, path included. */
 void ls_dfs_copy(struct ls_dfs *dst, const struct ls_dfs *src);
+/* Makes the next execution run d's current path again (the execution last announced, as far as
+ * it got), then extend it as the search would: to re-run an execution whose process died. */
+void ls_dfs_rewind(struct ls_dfs *d);
 void ls_dfs_finish(struct ls_dfs *d);
 /* Prepares the next execution; false when the search is over (complete, or error[] says why). */
 bool ls_dfs_next(struct ls_dfs *d);

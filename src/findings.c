@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -362,7 +363,8 @@ static int cmp_row(const void *a, const void *b)
 }
 
 /* ".NAME.tmp.PID", ls_write_atomic()'s temporary file, left behind when PID was killed before
- * its rename: removed once no process PID exists (a live writer is left alone). */
+ * its rename: removed once no process PID exists here and the file is a minute old (a writer in
+ * another PID namespace sharing the directory has renamed its file long before). */
 static void remove_stale_tmp(const char *dir, const char *name)
 {
 	const char *t = strstr(name, ".tmp.");
@@ -377,7 +379,9 @@ static void remove_stale_tmp(const char *dir, const char *name)
 		return;
 	char path[4400];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	unlink(path);
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && time(NULL) - st.st_mtime >= 60)
+		unlink(path);
 }
 
 bool ls_finding_dir_load(struct ls_finding_dir *d, const char *dir)

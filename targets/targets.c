@@ -267,8 +267,11 @@ bool ls_object_hash(const char *path, unsigned long long *hash, char *err, size_
 	return true;
 }
 
-/* Loads the object in a child first: its constructors run there, and if they crash or hang the
- * object is refused here rather than killing the process that asked. */
+/* Loads the object in a child first: its constructors run there, and if they crash, end the
+ * process or never return, the object is refused here rather than ending the process that asked. */
+#define PROBE_LOADED 42
+#define PROBE_REFUSED 43
+
 static bool probe_load(const char *local, const char *path, char *err, size_t errlen)
 {
 	fflush(stdout);
@@ -279,30 +282,43 @@ static bool probe_load(const char *local, const char *path, char *err, size_t er
 		return false;
 	}
 	if (pid == 0) {
-		alarm(LOAD_TIMEOUT_S);
 		int null = open("/dev/null", O_WRONLY);
 		if (null >= 0) {
 			dup2(null, 1);
 			dup2(null, 2);
 		}
-		_exit(dlopen(local, RTLD_NOW | RTLD_LOCAL) ? 0 : 1);
+		_exit(dlopen(local, RTLD_NOW | RTLD_LOCAL) ? PROBE_LOADED : PROBE_REFUSED);
 	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			snprintf(err, errlen, "cannot load %s: waitpid: %s", path, strerror(errno));
-			return false;
-		}
-	if (WIFEXITED(status))
-		return true;	/* a dlopen() error is reported by the real load, with its reason */
-	int sig = WTERMSIG(status);
-	if (sig == SIGALRM)
+	int status = 0;
+	pid_t got = 0;
+	for (int waited = 0; waited < LOAD_TIMEOUT_S * 100; waited++) {
+		got = waitpid(pid, &status, WNOHANG);
+		if (got != 0 && !(got < 0 && errno == EINTR))
+			break;
+		usleep(10000);
+	}
+	if (got == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
 		snprintf(err, errlen, "cannot load %s: loading it did not finish in %d s (a "
 				      "constructor that never returns?)", path, LOAD_TIMEOUT_S);
+		return false;
+	}
+	if (got < 0) {
+		snprintf(err, errlen, "cannot load %s: waitpid: %s", path, strerror(errno));
+		return false;
+	}
+	/* A dlopen() error is reported by the real load, with its reason. */
+	if (WIFEXITED(status) &&
+	    (WEXITSTATUS(status) == PROBE_LOADED || WEXITSTATUS(status) == PROBE_REFUSED))
+		return true;
+	if (WIFEXITED(status))
+		snprintf(err, errlen, "cannot load %s: a constructor of the object ended the process "
+				      "with exit(%d)", path, WEXITSTATUS(status));
 	else
 		snprintf(err, errlen, "cannot load %s: loading it killed the process with signal %d "
-				      "(%s): a constructor of the object crashed", path, sig,
-			 strsignal(sig));
+				      "(%s): a constructor of the object crashed", path,
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
 	return false;
 }
 

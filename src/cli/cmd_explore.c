@@ -73,6 +73,9 @@ static int recall_choose(struct ls_strategy *st, struct ls_point *pt)
 	return rc->replay.base.choose(&rc->replay.base, pt);
 }
 
+/* The search process's page, for progress the supervisor's hang clock sees (NULL in-process). */
+static struct ls_watch_page *search_page;
+
 /* Runs the search again in a fresh session, from epoch (where this search process took it up)
  * to the last execution r cites, keeping the decisions of those it cites. */
 static void recall_priors(const char *spec, const struct ls_exec_opts *o,
@@ -98,6 +101,8 @@ static void recall_priors(const char *spec, const struct ls_exec_opts *o,
 		ls_die(LS_EXIT_INTERNAL, "explore: %s", err);
 	ls_dfs_copy(&d, epoch);
 	while (ls_dfs_next(&d) && d.exec <= last) {
+		if (search_page)
+			__atomic_add_fetch(&search_page->progress, 1, __ATOMIC_RELAXED);
 		ls_session_run(&s, &d.base, d.exec, &rr);
 		for (int i = 0; i < rc->n; i++) {
 			if (rc->seed[i] != d.exec)
@@ -170,6 +175,7 @@ struct shared {
 	uint64_t expected;		/* distinct expected-behaviour signatures, and theirs */
 	unsigned long long seen[MAX_EXPECTED];
 	bool found, limited;
+	bool rerun;			/* the next process runs the announced execution again */
 	struct ls_result r;		/* the bug that ended the search */
 	char path[4200];
 	char jl[8192];			/* its validator JSON (ls_json_lockdep()) */
@@ -202,16 +208,21 @@ static void search(const struct search_args *a, bool watched)
 	if (!ls_dfs_init(&epoch, a->cfg, err, sizeof(err)))
 		ls_die(LS_EXIT_INTERNAL, "explore: %s", err);
 	ls_dfs_copy(&epoch, d);
-	if (watched)
+	if (watched) {
 		ls_postmortem_arm(a->log, a->logcap);
+		search_page = &sh->page;
+	}
 
 	bool tty = isatty(STDERR_FILENO);
 	double last = ls_wall_s(), period = tty ? 0.25 : 10.0;
 	struct ls_result r;
 	struct ls_buf report = { 0 };
 	bool found = false;
+	bool again = sh->rerun;
+	sh->rerun = false;
 	while (!__atomic_load_n(&sh->page.stop, __ATOMIC_RELAXED) && !ls_stop_signal &&
-	       ls_dfs_next(d)) {
+	       (again || ls_dfs_next(d))) {
+		again = false;
 		if (a->max_schedules && d->schedules + d->abandoned >= a->max_schedules) {
 			sh->limited = true;
 			break;
@@ -286,26 +297,48 @@ struct crashes {
 	char first_path[4200];
 };
 
-/* Execution exec killed the search process c, which said where and with which decisions (its
- * post-mortem): a hit of a crash already saved, or the execution runs again alone under a watch,
- * as fuzz workers' crashes do, and its crash is saved with the trace of that run. */
-static void file_crash(struct ls_session *s, const struct ls_exec_opts *o, const char *label,
-		       struct ls_child *c, uint64_t exec, double hang_s, struct crashes *cr)
+/* Execution exec killed the search process c.  With a post-mortem (path NULL: c says where and
+ * with which decisions) it may be a hit of a crash already saved; otherwise the execution runs
+ * again alone under a watch, as fuzz workers' crashes do, replaying c's decisions or following
+ * path, the search's own record of it, and its crash is saved with the trace of that run.  A
+ * process killed from outside whose execution runs clean alone is no finding: false, and the
+ * execution is to run again in the search. */
+static bool file_crash(struct ls_session *s, const struct ls_exec_opts *o, const char *label,
+		       struct ls_child *c, uint64_t exec, double hang_s, struct ls_strategy *path_st,
+		       struct crashes *cr)
 {
 	struct ls_result r;
 	ls_crash_result(s, c, exec, &r);
 	int i = 0;
-	while (i < cr->n && cr->sig[i].hash != r.hash)
+	while (!path_st && i < cr->n && cr->sig[i].hash != r.hash)
 		i++;
+	if (path_st)
+		i = cr->n;
 	struct ls_child rec;
 	bool recorded = false;
 	if (i == cr->n) {
 		struct ls_replay rp;
 		ls_replay_init(&rp, c->d, c->n);
-		bool again = ls_crash_record(s, &rp.base, exec, hang_s, &rec);
+		bool again = ls_crash_record(s, path_st ? path_st : &rp.base, exec, hang_s, &rec);
 		recorded = true;
 		char note[400] = "";
 		struct ls_child *shown = &rec;
+		struct ls_watch_page unknown = *c->page;
+		struct ls_child alone = *c;
+		if (!again && !c->killed && WIFSIGNALED(c->status) &&
+		    WTERMSIG(c->status) == SIGKILL) {
+			fprintf(stderr, "explore: the search process was killed (SIGKILL) from outside "
+				"lockstep during execution %" PRIu64 ", which ran to its end when run "
+				"again alone: not a finding; the search goes on\n", exec);
+			ls_child_finish(&rec);
+			return false;
+		}
+		if (!again && path_st) {
+			/* Where, the run alone cannot say. */
+			unknown.ctx = LS_WATCH_UNKNOWN;
+			alone.page = &unknown;
+			c = &alone;
+		}
 		if (!again) {
 			/* Named by how the search process died and where it said it was. */
 			shown = c;
@@ -354,6 +387,7 @@ static void file_crash(struct ls_session *s, const struct ls_exec_opts *o, const
 	}
 	if (recorded)
 		ls_child_finish(&rec);
+	return true;
 }
 
 static void parse_shard(const char *s, struct ls_dfs_config *cfg)
@@ -463,6 +497,11 @@ int ls_cmd_explore(int argc, char **argv)
 	sh->start = ls_wall_s();
 	struct crashes cr;
 	memset(&cr, 0, sizeof(cr));
+	/* The search as each search process starts it: whole, unlike one killed between
+	 * executions, in the middle of ls_dfs_next(). */
+	struct ls_dfs snap;
+	if (!ls_dfs_init(&snap, &cfg, err, sizeof(err)))
+		ls_die(LS_EXIT_INTERNAL, "explore: %s", err);
 	if (in_process) {
 		sh->page.exec = LS_WATCH_IDLE;
 		search(&args, false);
@@ -470,6 +509,7 @@ int ls_cmd_explore(int argc, char **argv)
 	while (!in_process) {
 		struct ls_child c;
 		int wfd;
+		ls_dfs_copy(&snap, d);
 		if (ls_child_fork(&c, &sh->page, &wfd)) {
 			search(&args, true);
 			ls_child_exit(LS_EXIT_CLEAN);
@@ -483,6 +523,20 @@ int ls_cmd_explore(int argc, char **argv)
 			break;
 		}
 		uint64_t exec = __atomic_load_n(&sh->page.exec, __ATOMIC_ACQUIRE);
+		if (exec == LS_WATCH_IDLE && !c.killed && WIFSIGNALED(c.status) &&
+		    WTERMSIG(c.status) == SIGKILL) {
+			/* Killed from outside between executions, perhaps while it changed the
+			 * search: the next process starts where this one did and runs its executions
+			 * again (their findings are saved and counted once). */
+			fprintf(stderr, "explore: the search process was killed (SIGKILL) from outside "
+				"lockstep between executions; the search goes on from execution %" PRIu64
+				"\n", snap.executions);
+			ls_dfs_copy(d, &snap);
+			ls_child_finish(&c);
+			if (ls_stop_signal)
+				break;
+			continue;
+		}
 		if (exec == LS_WATCH_IDLE) {
 			char how[64];
 			ls_death_name(c.status, ls_child_killed(&c), c.page->sanitizer, how, sizeof(how));
@@ -491,17 +545,24 @@ int ls_cmd_explore(int argc, char **argv)
 		}
 		if (tty)
 			fputc('\n', stderr);
-		if (!__atomic_load_n(&sh->page.where, __ATOMIC_ACQUIRE)) {
-			/* No post-mortem: a SIGKILL from someone else (the OOM killer, a user). */
-			char how[64];
-			ls_death_name(c.status, ls_child_killed(&c), c.page->sanitizer, how,
-				      sizeof(how));
-			fprintf(stderr, "explore: the search process was killed (%s) from outside "
-				"lockstep during execution %" PRIu64 ": not a finding; the search goes "
-				"on\n", how, exec);
-		} else {
+		if (__atomic_load_n(&sh->page.where, __ATOMIC_ACQUIRE)) {
 			ls_child_take_log(&c, log, logcap);
-			file_crash(&s, &o, label, &c, exec, hang_s, &cr);
+			file_crash(&s, &o, label, &c, exec, hang_s, NULL, &cr);
+		} else {
+			/* No post-mortem (_exit(), a signal it does not catch, a SIGKILL): the
+			 * execution runs again along the search's path, which the shared search
+			 * holds up to where it died. */
+			struct ls_dfs again;
+			if (!ls_dfs_init(&again, &cfg, err, sizeof(err)))
+				ls_die(LS_EXIT_INTERNAL, "explore: %s", err);
+			ls_dfs_copy(&again, d);
+			ls_dfs_rewind(&again);
+			if (!file_crash(&s, &o, label, &c, exec, hang_s, &again.base, &cr)) {
+				/* Cut short by the kill, its path is not a leaf: run it whole. */
+				ls_dfs_rewind(d);
+				sh->rerun = true;
+			}
+			ls_dfs_finish(&again);
 		}
 		ls_child_finish(&c);
 		if (ls_stop_signal)
@@ -586,6 +647,7 @@ int ls_cmd_explore(int argc, char **argv)
 		ls_buf_finish(&j);
 	}
 	bool none = !found && d->executions == 0 && !ls_stop_signal;
+	ls_dfs_finish(&snap);
 	ls_shared_destroy(sh, total);
 	ls_session_finish(&s);
 	if (none)

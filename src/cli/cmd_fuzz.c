@@ -1780,6 +1780,7 @@ int ls_cmd_fuzz(int argc, char **argv)
 			if (prog != w->last_progress) {
 				w->last_progress = prog;
 				w->since = t;
+				w->asked = 0;
 			} else if (!w->hang && !w->rss && t - w->since > p.hang_s) {
 				/* Ask where it is (ls_postmortem_arm()), then kill it. */
 				if (!w->asked) {

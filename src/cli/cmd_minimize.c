@@ -226,6 +226,9 @@ static bool run_apart(struct minimizer *mz, uint64_t a, const struct ls_decision
 		mz->outcap = mz->s->m->caplog;
 		mz->out = ls_shared_create(sizeof(*mz->out) + mz->outcap * sizeof(mz->out->d[0]));
 	}
+	/* The supervisor sees this attempt run, and its clock restarts now. */
+	__atomic_store_n(&mz->sh->page.exec, a, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&mz->sh->page.progress, 1, __ATOMIC_RELAXED);
 	struct ls_child c;
 	int wfd;
 	if (ls_child_fork(&c, mz->apage, &wfd)) {
@@ -241,8 +244,8 @@ static bool run_apart(struct minimizer *mz, uint64_t a, const struct ls_decision
 		ls_child_exit(LS_EXIT_CLEAN);
 	}
 	ls_child_wait(&c, mz->hang_s);
-	/* The supervisor's hang clock watches this process, which waited meanwhile. */
 	__atomic_add_fetch(&mz->sh->page.progress, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&mz->sh->page.exec, LS_WATCH_IDLE, __ATOMIC_RELEASE);
 	bool crashed = ls_child_crashed(&c);
 	int code = WIFEXITED(c.status) ? WEXITSTATUS(c.status) : 0;
 	ls_child_finish(&c);
@@ -251,7 +254,7 @@ static bool run_apart(struct minimizer *mz, uint64_t a, const struct ls_decision
 		return false;
 	}
 	if (code != LS_EXIT_CLEAN)
-		exit(code);	/* lockstep itself failed in the child, which said why */
+		ls_child_exit(code);	/* lockstep itself failed in the child, which said why */
 	if (!mz->out->keeps)
 		return false;
 	out->n = mz->out->n;
@@ -573,7 +576,9 @@ static int supervise(struct shared *sh, double hang_s, const char *file)
 		int wfd;
 		if (ls_child_fork(&c, &sh->page, &wfd))
 			return -1;
-		ls_child_wait(&c, hang_s);
+		/* Longer than the child's own limit on a candidate it runs apart, so that the child
+		 * times that candidate, not this. */
+		ls_child_wait(&c, 2 * hang_s + 1);
 		if (!ls_child_crashed(&c)) {
 			int code = WIFEXITED(c.status) ? WEXITSTATUS(c.status) : LS_EXIT_INTERNAL;
 			ls_child_finish(&c);

@@ -228,10 +228,14 @@ static void pm_fatal(int sig, siginfo_t *info, void *uc)
 	raise(sig);	/* pending until this returns; a fault that re-executes dies as well */
 }
 
+/* The parent asks only when it is about to kill: say where, then stay there, so that the
+ * execution said is the one killed. */
 static void pm_ask(int sig)
 {
 	(void)sig;
 	pm_write();
+	for (;;)
+		pause();
 }
 
 void ls_postmortem_arm(struct ls_decision *log, size_t logcap)
@@ -344,6 +348,25 @@ static void add_decision(struct ls_child *c, const struct ls_decision *d)
 	c->d[c->n++] = *d;
 }
 
+/* Reads what the pipe holds into buf (have bytes kept between calls), adding whole decisions to
+ * c.  Returns the bytes read: 0 at EOF, -1 when nothing is there now. */
+static ssize_t read_decisions(struct ls_child *c, char *buf, size_t size, size_t *have)
+{
+	ssize_t n = read(c->fd, buf + *have, size - *have);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? -1 : 0;
+	*have += (size_t)n;
+	size_t off = 0;
+	for (; *have - off >= sizeof(struct ls_decision); off += sizeof(struct ls_decision)) {
+		struct ls_decision d;
+		memcpy(&d, buf + off, sizeof(d));
+		add_decision(c, &d);
+	}
+	memmove(buf, buf + off, *have - off);
+	*have -= off;
+	return n;
+}
+
 void ls_child_wait(struct ls_child *c, double hang_s)
 {
 	char buf[4096];
@@ -351,30 +374,22 @@ void ls_child_wait(struct ls_child *c, double hang_s)
 	uint64_t last = __atomic_load_n(&c->page->progress, __ATOMIC_RELAXED);
 	double since = now_s(), rss_checked = since, asked = 0;
 	bool over = false;	/* the hang timeout or the memory limit is passed */
+	bool reaped = false;
 	for (;;) {
+		/* EOF on the pipe is the usual end; a process the target forked may hold its write
+		 * end open, so the child's own end is watched too. */
+		if (waitpid(c->pid, &c->status, WNOHANG) == c->pid) {
+			reaped = true;
+			while (read_decisions(c, buf, sizeof(buf), &have) > 0)
+				;	/* what it wrote before it died */
+			break;
+		}
 		struct pollfd pfd = { c->fd, POLLIN, 0 };
 		int pr = poll(&pfd, 1, 100);
 		if (pr < 0 && errno != EINTR)
 			ls_die(LS_EXIT_INTERNAL, "poll: %s", strerror(errno));
-		if (pr > 0) {
-			ssize_t n = read(c->fd, buf + have, sizeof(buf) - have);
-			if (n == 0)
-				break;
-			if (n < 0 && errno != EAGAIN && errno != EINTR)
-				break;
-			if (n > 0) {
-				have += (size_t)n;
-				size_t off = 0;
-				for (; have - off >= sizeof(struct ls_decision);
-				     off += sizeof(struct ls_decision)) {
-					struct ls_decision d;
-					memcpy(&d, buf + off, sizeof(d));
-					add_decision(c, &d);
-				}
-				memmove(buf, buf + off, have - off);
-				have -= off;
-			}
-		}
+		if (pr > 0 && read_decisions(c, buf, sizeof(buf), &have) == 0)
+			break;
 		if (ls_stop_signal)
 			__atomic_store_n(&c->page->stop, 1, __ATOMIC_RELAXED);
 		uint64_t p = __atomic_load_n(&c->page->progress, __ATOMIC_RELAXED);
@@ -404,7 +419,7 @@ void ls_child_wait(struct ls_child *c, double hang_s)
 			}
 		}
 	}
-	while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
+	while (!reaped && waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
 		;
 	close(c->fd);
 	c->fd = -1;

@@ -1,6 +1,6 @@
 /* Crashes: target code run in a child process, so that a target that dies (a signal, a sanitizer
- * report) or runs an execution for too long without end becomes a finding of kind `crash`
- * instead of taking lockstep down with it.
+ * report, exit()), runs an execution for too long without end or holds too much memory becomes a
+ * finding of kind `crash` instead of taking lockstep down with it.
  *
  * The child publishes what it is doing in a page of memory shared with its parent (struct
  * ls_watch_page): the execution it runs and how many it began, so the parent can kill one that
@@ -9,8 +9,12 @@
  * where it died.  The watch also writes every non-default decision to a pipe the moment it is
  * made, so the parent holds the decision prefix of the execution that killed the child: with the
  * seed, a trace that `lockstep replay` re-executes (in a child of its own) up to the same crash.
- * A fuzz worker runs without the watch (it costs a call per scheduling point) and publishes only
- * its executions; its crashes are recorded by running the execution again in a watched child.
+ * A fuzz worker and explore's search process run without the watch (it costs a call per
+ * scheduling point) and publish only their executions; a post-mortem (ls_postmortem_arm()) says
+ * where they died and with which decisions, and their crashes are recorded by running the
+ * execution again in a watched child.  The parent kills a child whose execution outlasts the
+ * hang timeout or whose memory passes ls_rss_limit_mb, after asking it where it is.  A child
+ * marks its own exits (ls_child_exit(), ls_die()): an exit without the mark is target code's.
  *
  * A crash signature names how the process died and where, never steps or addresses:
  * "crash: SIGSEGV: t1 after READ_ONCE(flag) in t1_fn", "crash: hang: ...", "crash: sanitizer

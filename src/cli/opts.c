@@ -584,6 +584,10 @@ void ls_trace_open(const char *file, const char *text, size_t len, const char *t
 	*target = ls_target_find(load, err, sizeof(err));
 	if (!*target)
 		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
+	unsigned long long loaded;
+	if (t->has_target_hash && ls_target_object_hash(*target, &loaded) && loaded != t->target_hash)
+		ls_die(LS_EXIT_USAGE, "%s changed while it was loaded: its content hash is now %016llx, "
+		       "the trace's %016llx", load, loaded, t->target_hash);
 	*variant = ls_variant_find(*target, t->variant);
 	if (*variant < 0)
 		ls_die(LS_EXIT_USAGE, "%s: target %s has no variant '%s'", file, load, t->variant);

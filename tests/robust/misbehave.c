@@ -13,19 +13,24 @@
  *   abort    abort()                     big     one 1 MiB frame (past any guard page)
  *   init     init() aborts               oom     allocate and touch memory without end
  *   spin     loop forever, no point      exit0   exit(0)
+ *   raw-exit _exit(3): no exit handler runs, so no post-mortem either
  *   abba     no misbehaviour, but an ABBA deadlock on a and b
  *   abba-segv  the ABBA, and segv: minimizing its deadlock tries candidates that crash
+ *   abba-mixed the ABBA, and t1 spins on 1 and stores through NULL on 2: candidates crash, then
+ *              hang in minimize's careful mode
  *   clean    nothing
  *
  * Expected: crash for the misbehaving variants, deadlock for abba and abba-segv, never for clean.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lockstep/kernel.h>
 #include <lockstep/target.h>
 
-enum { SEGV, ABORT, INIT, STACK, BIG, OOM, SPIN, EXIT0, ABBA, ABBA_SEGV, CLEAN, NVARIANTS };
+enum { SEGV, ABORT, INIT, STACK, BIG, OOM, SPIN, EXIT0, RAW_EXIT, ABBA, ABBA_SEGV, ABBA_MIXED, CLEAN,
+       NVARIANTS };
 
 static int flag;
 static int variant;
@@ -64,9 +69,17 @@ static void eat_memory(void)
 	abort();
 }
 
-static void misbehave(void)
+static void misbehave(int v)
 {
 	switch (variant) {
+	case ABBA_MIXED:
+		if (v == 1)
+			for (volatile int spin = 1; spin;)
+				;
+		*(volatile int *)(uintptr_t)(flag - READ_ONCE(flag)) = 1;
+		break;
+	case RAW_EXIT:
+		_exit(3);
 	case SEGV:
 	case ABBA_SEGV:
 		*(volatile int *)(uintptr_t)(flag - READ_ONCE(flag)) = 1;
@@ -96,7 +109,7 @@ static void t0_fn(void *arg)
 	(void)arg;
 	WRITE_ONCE(flag, 1);
 	WRITE_ONCE(flag, 2);
-	if (variant == ABBA || variant == ABBA_SEGV) {
+	if (variant == ABBA || variant == ABBA_SEGV || variant == ABBA_MIXED) {
 		spin_lock(&a);
 		spin_lock(&b);
 		spin_unlock(&b);
@@ -109,8 +122,8 @@ static void t1_fn(void *arg)
 	(void)arg;
 	int v = READ_ONCE(flag);
 	if (v == 1 || v == 2)
-		misbehave();
-	if (variant == ABBA || variant == ABBA_SEGV) {
+		misbehave(v);
+	if (variant == ABBA || variant == ABBA_SEGV || variant == ABBA_MIXED) {
 		spin_lock(&b);
 		spin_lock(&a);
 		spin_unlock(&a);
@@ -145,9 +158,13 @@ static const struct ls_variant variants[NVARIANTS] = {
 	[SPIN] = { .name = "spin", .summary = "t1 spins forever between scheduling points",
 		   .expect = LS_KIND_CRASH },
 	[EXIT0] = { .name = "exit0", .summary = "t1 calls exit(0)", .expect = LS_KIND_CRASH },
+	[RAW_EXIT] = { .name = "raw-exit", .summary = "t1 calls _exit(3)", .expect = LS_KIND_CRASH },
 	[ABBA] = { .name = "abba", .summary = "an ABBA deadlock", .expect = LS_KIND_DEADLOCK },
 	[ABBA_SEGV] = { .name = "abba-segv", .summary = "the ABBA, and t1 stores through NULL",
 			.expect = LS_KIND_DEADLOCK },
+	[ABBA_MIXED] = { .name = "abba-mixed",
+			 .summary = "the ABBA, and t1 spins on flag 1 and stores through NULL on 2",
+			 .expect = LS_KIND_DEADLOCK },
 	[CLEAN] = { .name = "clean", .summary = "t1 only reads", .expect = LS_KIND_NONE },
 };
 

@@ -40,11 +40,12 @@ declare -A death=(
 	[oom]='out of memory'
 	[spin]='hang'
 	[exit0]='(exit\(0\)|sanitizer report)'
+	[raw-exit]='exit\(3\)'
 )
 
 expect_rc 0 "list $T" -- "$LS" list "$T"
 
-for v in segv init stack big oom spin exit0; do
+for v in segv init stack big oom spin exit0 raw-exit; do
 	want="^crash: ${death[$v]}: "
 	hang=(--hang-timeout 1)
 	execs=20
@@ -110,6 +111,21 @@ elif expect_rc 0 "minimize of the abba-segv deadlock survives crashing candidate
 		fail "minimize: no candidate crashed, the test shows nothing: $(tail -1 "$tmp/out")"
 	expect_rc 0 "the minimized abba-segv trace replays" -- \
 		"$LS" replay --target "$T" min.trace --quiet
+fi
+
+# minimize in its careful mode: once a candidate has crashed, each later one runs in a child of
+# its own, and one of those spins: the child times it, the minimizer goes on.
+# Seed 63 is the deadlock abba-segv's campaign above finds first (the same schedules).
+expect_rc 1 "run $T:abba-mixed --seed 63 deadlocks" -- \
+	"$LS" run "$T:abba-mixed" --seed 63 --no-lockdep --out mixed --quiet "${limits[@]}"
+trace=$(find mixed -name 'deadlock-*.trace' | sort | head -1)
+if [ -z "$trace" ]; then
+	fail "fuzz abba-mixed wrote no deadlock trace"
+elif expect_rc 0 "minimize of the abba-mixed deadlock survives crashing and hanging candidates" -- \
+	"$LS" minimize --target "$T" "$trace" -o mixed.trace --json --quiet "${limits[@]}"; then
+	[ "$(json 'j["crashed"] > 0')" = True ] || fail "minimize abba-mixed: $(tail -1 "$tmp/out")"
+	expect_rc 0 "the minimized abba-mixed trace replays" -- \
+		"$LS" replay --target "$T" mixed.trace --quiet
 fi
 
 # check: each variant as it declares, crashes included.
