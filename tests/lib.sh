@@ -1,5 +1,6 @@
-# Shared by the shell suites (cli, oot, engines-explore, campaign): a scratch directory removed on
-# exit, failure counting, and running a command against its expected exit status.
+# Shared by the shell suites (cli, oot, engines-explore, campaign, robust, ...): a scratch directory
+# removed on exit, failure counting, running a command against its expected exit status, and
+# reading its JSON summary.
 # Source it after `set -u`; end the script with `finish NAME`.
 
 tmp=$(mktemp -d)
@@ -29,6 +30,12 @@ expect_rc() {
 		return 1
 	fi
 	ok "$what"
+}
+
+# json EXPR: a Python expression over the JSON summary a command printed last ($tmp/out's last
+# line), bound to j.
+json() {
+	tail -n 1 "$tmp/out" | python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"
 }
 
 # finish NAME: the script's exit status, 1 if anything failed.

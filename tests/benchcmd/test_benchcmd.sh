@@ -19,11 +19,6 @@ LIBFUZZER=${4:-}
 # shellcheck source=/dev/null
 . "$(dirname "$0")/../lib.sh"
 
-# json EXPR: a Python expression over the JSON summary (the last line of $tmp/out), bound to j.
-json() {
-	tail -n 1 "$tmp/out" | python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"
-}
-
 # ---- bench --short ---------------------------------------------------------------------------
 # Run from the source tree, with its own TMPDIR: neither may keep anything of it.
 mkdir -p "$tmp/tmpdir"

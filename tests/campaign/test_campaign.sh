@@ -17,11 +17,6 @@ CC=${CC:-cc}
 # shellcheck source=/dev/null
 . "$(dirname "$0")/../lib.sh"
 cd "$tmp" || exit 1
-# json EXPR: evaluates a Python expression over the JSON summary (the last line of $tmp/out),
-# bound to j.
-json() {
-	tail -n 1 "$tmp/out" | python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"
-}
 
 # The findings of the JSON summary, one "signature|first_exec|seed" line each, sorted.
 findings() {

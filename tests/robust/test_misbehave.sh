@@ -15,11 +15,6 @@ CC=${CC:-cc}
 . "$(dirname "$0")/../lib.sh"
 cd "$tmp" || exit 1
 
-# json EXPR: a Python expression over the JSON summary (the last line of $tmp/out), bound to j.
-json() {
-	tail -n 1 "$tmp/out" | python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"
-}
-
 if ! "$CC" -shared -fPIC -std=gnu11 -Wall -Wextra -Werror -fstack-clash-protection \
 	-I"$SRC/include" -o misbehave.so "$SRC/tests/robust/misbehave.c" 2>"$tmp/err"; then
 	fail "building misbehave.so: $(head -5 "$tmp/err")"
