@@ -62,7 +62,6 @@
 
 #include <lockstep/runtime.h>
 
-#include "../src/model/model.h"
 #include "cycle.h"
 
 #define MAX_CTX (LS_MAX_TASKS + 3 * LS_MAX_CPUS)
@@ -141,6 +140,7 @@ static struct {
 	uint64_t stall_waited;
 	char stall_text[LS_NATIVE_TEXT];
 	const struct ls_model_hooks *hooks;
+	void (*reset)(void);		/* the layer above's, before each round */
 	void (*raised_irq)(int cpu);
 	void (*softirq_fn)(unsigned nr);
 	int fail_lock;
@@ -939,7 +939,8 @@ static void reset_round(void)
 	const struct ls_target *t = N.t;
 	N.hooks = NULL;
 	N.raised_irq = NULL;
-	ls_model_reset();
+	if (N.reset)
+		N.reset();
 	t->init(N.variant);
 	for (int i = 0; i < N.ncpus; i++) {
 		struct ncpu *c = &N.cpu[i];
@@ -1106,9 +1107,10 @@ static void *task_main(void *arg)
 }
 
 int ls_native_child(const struct ls_target *t, int variant, struct ls_native_shared *sh,
-		    uint64_t seed)
+		    uint64_t seed, void (*reset)(void))
 {
 	memset(&N, 0, sizeof(N));
+	N.reset = reset;
 	N.t = t;
 	N.variant = variant;
 	N.sh = sh;

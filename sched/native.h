@@ -43,8 +43,10 @@ struct ls_native_shared {
 #define LS_NATIVE_EXIT_ERROR 3
 
 /* Runs rounds of target:variant on one thread per task until sh->stop or a bug; returns the
- * child's exit status.  Runs in the forked child only: it installs signal handlers and timers. */
+ * child's exit status.  Runs in the forked child only: it installs signal handlers and timers.
+ * reset() runs before each round's init(): the layer above resets its objects there (the model
+ * library's, ls_model_reset()), which this layer does not know. */
 int ls_native_child(const struct ls_target *t, int variant, struct ls_native_shared *sh,
-		    uint64_t seed);
+		    uint64_t seed, void (*reset)(void));
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "../../sched/native.h"
 #include "../../targets/targets.h"
+#include "../model/model.h"
 
 int main(int argc, char **argv)
 {
@@ -31,5 +32,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lockstep-stress: %s\n", t ? "no such variant" : err);
 		return 2;
 	}
-	return ls_native_child(t, variant, sh, strtoull(argv[4], NULL, 10));
+	return ls_native_child(t, variant, sh, strtoull(argv[4], NULL, 10), ls_model_reset);
 }
