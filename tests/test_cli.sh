@@ -135,6 +135,38 @@ expect_rc 2 "unknown target exits 2" -- "$LS" run demo/nonesuch --out "$tmp/x"
 expect_rc 2 "bad option exits 2" -- "$LS" run demo/abba:buggy --no-such-option
 expect_rc 2 "bad option value exits 2" -- "$LS" run demo/abba:buggy --seed banana
 expect_rc 2 "unknown engine exits 2" -- "$LS" run demo/abba:buggy --engine nonesuch
+
+# ---- options as GNU getopt_long reads them ---------------------------------------------------
+# Short spellings, unique prefixes, options after the positional argument, "--": the same run.
+"$LS" run demo/abba:buggy --seed 15 --out "$tmp/opt-long" --json --quiet >"$tmp/long.json"
+"$LS" run -q -s 15 -o "$tmp/opt-short" demo/abba:buggy --js >"$tmp/short.json"
+"$LS" run --se=15 --ou "$tmp/opt-abbrev" --qui --json -- demo/abba:buggy >"$tmp/abbrev.json"
+for f in short abbrev; do
+	if [ "$(sed 's/opt-[a-z]*//' "$tmp/$f.json")" = "$(sed 's/opt-[a-z]*//' "$tmp/long.json")" ] &&
+		grep -q '"seed":15' "$tmp/$f.json"; then
+		ok "options: the $f spelling is the long one"
+	else
+		fail "options: the $f spelling differs: $(cat "$tmp/$f.json") vs $(cat "$tmp/long.json")"
+	fi
+done
+# opt_refused WHAT PATTERN ARGS...: exit 2, one line on stderr, naming the problem.
+opt_refused() {
+	local what=$1 pattern=$2
+	shift 2
+	expect_rc 2 "options: $what" -- "$LS" "$@" || return
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$pattern" "$tmp/err" ||
+		fail "options: $what: $(cat "$tmp/err")"
+}
+opt_refused "an ambiguous prefix" "ambiguous option '--s'" run demo/abba:buggy --s 1
+opt_refused "a flag given a value" "--json takes no value" run demo/abba:buggy --json=1
+opt_refused "a missing value" "--seed needs a value" run demo/abba:buggy --seed
+opt_refused "a missing short value" "-s needs a value" run demo/abba:buggy -s
+opt_refused "an unknown short option" "unknown option '-z'" run demo/abba:buggy -z
+opt_refused "an option after --" "unexpected argument '-q'" run -- demo/abba:buggy -q
+expect_rc 0 "-h is --help" -- "$LS" fuzz -h
+grep -q "^  -j, --jobs N" "$tmp/out" || fail "fuzz -h does not show -j, --jobs N"
+expect_rc 0 "-V is --version" -- "$LS" replay -V
+grep -q "^lockstep " "$tmp/out" || fail "replay -V: $(cat "$tmp/out")"
 expect_rc 2 "pct depth out of range exits 2" -- "$LS" fuzz demo/abba:buggy --engine pct --pct-depth 0
 expect_rc 2 "negative hang timeout exits 2" -- "$LS" replay "$good" --hang-timeout -1
 expect_rc 2 "zero jobs exits 2" -- "$LS" fuzz demo/abba:buggy --jobs 0

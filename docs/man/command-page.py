@@ -30,11 +30,12 @@ def main():
     paras = [p.strip() for p in '\n'.join(desc).split('\n\n') if p.strip()]
     options = []
     for line in out[i + 1:]:
-        # "  --name METAVAR   help": the help starts in column 27, or one space after a
-        # left part too long for it.
-        m = re.match(r'  (--\S+)(?: ([A-Z][^ ]*))? +(.*)$', line)
+        # "  -n, --name METAVAR   help" or "      --name METAVAR   help": the help starts in
+        # column 31, or one space after a left part too long for it.
+        m = re.match(r'  (?:(-\w), |    )(--\S+)(?: ([A-Z][^ ]*))? +(.*)$', line)
         if m:
-            options.append(m.groups())
+            short, flag, meta, text = m.groups()
+            options.append(('%s, %s' % (short, flag) if short else flag, meta, text))
         elif options and line.strip():
             flag, meta, text = options[-1]
             options[-1] = (flag, meta, text + ' ' + line.strip())

@@ -620,7 +620,7 @@ int ls_cmd_minimize(int argc, char **argv)
 	bool json = false, quiet = false;
 	double hang_opt = 0;
 	const struct ls_opt opts[] = {
-		{ "output", LS_OPT_STR, "OUT", "(or -o OUT) write the minimized trace to OUT "
+		{ "output", LS_OPT_STR, "OUT", "write the minimized trace to OUT "
 					       "(default: NAME.min.trace beside the input)",
 		  &out_path, NULL },
 		{ "attempts", LS_OPT_U64, "N", "stop after N candidate executions (0: no limit); "
@@ -644,17 +644,8 @@ int ls_cmd_minimize(int argc, char **argv)
 		  "as lockdep (LOCKSTEP_LOCKDEP=compat)", &raw_compat, NULL },
 		{ 0 },
 	};
-	/* The option table spells options long; -o is the one short spelling this command takes. */
-	char **args = calloc((size_t)argc + 1, sizeof(*args));
-	if (!args)
-		ls_die(LS_EXIT_INTERNAL, "out of memory");
-	for (int i = 0, done = 0; i < argc; i++) {
-		done |= strcmp(argv[i], "--") == 0;
-		args[i] = !done && strcmp(argv[i], "-o") == 0 ? "--output" : argv[i];
-	}
 	char *pos[1];
-	int npos = ls_parse(ls_cmd_lookup("minimize"), opts, argc, args, pos, 1);
-	free(args);
+	int npos = ls_parse(ls_cmd_lookup("minimize"), opts, argc, argv, pos, 1);
 	if (npos != 1)
 		ls_die(LS_EXIT_USAGE, "minimize: expected a trace file (see --help)");
 	const char *file = pos[0];

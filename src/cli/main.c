@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return LS_EXIT_CLEAN;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("lockstep %s\n", LS_VERSION);
 		return LS_EXIT_CLEAN;
 	}

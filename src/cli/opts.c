@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <poll.h>
@@ -49,15 +50,33 @@ void ls_die(int code, const char *fmt, ...)
 	exit(code);
 }
 
+/* The short spellings of common options, for the commands that have the long one. */
+static const struct {
+	char letter;
+	const char *name;
+} shorts[] = {
+	{ 'j', "jobs" }, { 's', "seed" }, { 't', "time" }, { 'o', "out" }, { 'o', "output" },
+	{ 'q', "quiet" },
+};
+
+static char short_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(shorts) / sizeof(shorts[0]); i++)
+		if (strcmp(shorts[i].name, name) == 0)
+			return shorts[i].letter;
+	return 0;
+}
+
 static void help(const struct ls_cmd *cmd, const struct ls_opt *opts)
 {
 	printf("usage: %s %s [options] %s\n\n%s\n\noptions:\n", ls_prog, cmd->name, cmd->args,
 	       cmd->summary);
 	for (const struct ls_opt *o = opts; o->name; o++) {
-		char left[48];
-		snprintf(left, sizeof(left), "--%s%s%s", o->name, o->metavar ? " " : "",
+		char left[48], letter = short_of(o->name);
+		snprintf(left, sizeof(left), "%c%c%s--%s%s%s", letter ? '-' : ' ',
+			 letter ? letter : ' ', letter ? ", " : "  ", o->name, o->metavar ? " " : "",
 			 o->metavar ? o->metavar : "");
-		printf("  %-24s %s", left, o->help);
+		printf("  %-28s %s", left, o->help);
 		switch (o->type) {
 		case LS_OPT_U64:
 			printf(" (default %llu)", (unsigned long long)*(uint64_t *)o->dest);
@@ -74,8 +93,8 @@ static void help(const struct ls_cmd *cmd, const struct ls_opt *opts)
 		}
 		printf("\n");
 	}
-	printf("  %-24s %s\n", "--help", "show this help");
-	printf("  %-24s %s\n", "--version", "print lockstep's version and exit");
+	printf("  %-28s %s\n", "-h, --help", "show this help");
+	printf("  %-28s %s\n", "-V, --version", "print lockstep's version and exit");
 }
 
 static void set_value(const struct ls_cmd *cmd, const struct ls_opt *o, const char *v)
@@ -112,54 +131,97 @@ static void set_value(const struct ls_cmd *cmd, const struct ls_opt *o, const ch
 		*o->seen = true;
 }
 
+/* Options are parsed by getopt_long(), from the command's table: GNU's rules, so an option may
+ * come anywhere, be abbreviated to a unique prefix (--exec for --execs), take its value as the
+ * next argument or after '=', and "--" ends them; -h, -V and the short spellings above stand for
+ * --help, --version and their long options. */
+#define MAX_OPTS 64
+
 int ls_parse(const struct ls_cmd *cmd, const struct ls_opt *opts, int argc, char **argv,
 	     char **pos, int maxpos)
 {
-	int npos = 0;
-	bool options_done = false;
-	for (int i = 0; i < argc; i++) {
-		char *a = argv[i];
-		if (options_done || a[0] != '-' || a[1] == 0) {
-			if (npos == maxpos)
-				ls_die(LS_EXIT_USAGE, "%s: unexpected argument '%s' (see --help)",
-				       cmd->name, a);
-			pos[npos++] = a;
-			continue;
+	struct option longopts[MAX_OPTS + 3];
+	/* ':' first: a missing value is its own case.  No '+': GNU's permutation, so options may
+	 * come after the positional arguments. */
+	char shortopts[3 * MAX_OPTS + 8] = ":hV";
+	size_t ns = strlen(shortopts);
+	int n = 0;
+	for (const struct ls_opt *o = opts; o->name; o++, n++) {
+		if (n == MAX_OPTS)
+			ls_die(LS_EXIT_INTERNAL, "%s: more than %d options", cmd->name, MAX_OPTS);
+		longopts[n] = (struct option){ o->name,
+					       o->type == LS_OPT_FLAG ? no_argument :
+					       required_argument, NULL, 256 + n };
+		char c = short_of(o->name);
+		if (c) {
+			shortopts[ns++] = c;
+			if (o->type != LS_OPT_FLAG)
+				shortopts[ns++] = ':';
 		}
-		if (strcmp(a, "--") == 0) {
-			options_done = true;
-			continue;
-		}
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+	}
+	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
+	longopts[n] = (struct option){ 0 };
+	shortopts[ns] = 0;
+
+	/* getopt_long() counts argv[0] as the program: give it one. */
+	char **args = calloc((size_t)argc + 2, sizeof(*args));
+	if (!args)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	args[0] = (char *)cmd->name;
+	memcpy(args + 1, argv, (size_t)argc * sizeof(*args));
+	int nargs = argc + 1;
+	opterr = 0;
+	optind = 0;	/* a full reset: a command may parse more than once */
+	int c, idx;
+	while ((c = getopt_long(nargs, args, shortopts, longopts, &idx)) != -1) {
+		const char *given = args[optind - 1];
+		if (c == 'h') {
 			help(cmd, opts);
 			exit(LS_EXIT_CLEAN);
 		}
-		if (strcmp(a, "--version") == 0) {
+		if (c == 'V') {
 			printf("lockstep %s\n", LS_VERSION);
 			exit(LS_EXIT_CLEAN);
 		}
-		if (a[1] != '-')
-			ls_die(LS_EXIT_USAGE, "%s: unknown option '%s' (see --help)", cmd->name, a);
-		const char *name = a + 2;
-		const char *eq = strchr(name, '=');
-		size_t len = eq ? (size_t)(eq - name) : strlen(name);
-		const struct ls_opt *o = opts;
-		while (o->name && (strlen(o->name) != len || strncmp(o->name, name, len) != 0))
-			o++;
-		if (!o->name)
-			ls_die(LS_EXIT_USAGE, "%s: unknown option '--%.*s' (see --help)", cmd->name,
-			       (int)len, name);
-		if (o->type == LS_OPT_FLAG) {
-			if (eq)
-				ls_die(LS_EXIT_USAGE, "%s: --%s takes no value", cmd->name, o->name);
-			set_value(cmd, o, NULL);
-			continue;
+		/* optopt is the short letter, or for a long option its table value: tell them
+		 * apart by how the option was written. */
+		bool lng = strncmp(given, "--", 2) == 0;
+		if (c == ':') {
+			if (lng)
+				ls_die(LS_EXIT_USAGE, "%s: %s needs a value", cmd->name, given);
+			ls_die(LS_EXIT_USAGE, "%s: -%c needs a value", cmd->name, optopt);
 		}
-		const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-		if (!v)
-			ls_die(LS_EXIT_USAGE, "%s: --%s needs a value", cmd->name, o->name);
-		set_value(cmd, o, v);
+		if (c == '?') {
+			if (!lng)
+				ls_die(LS_EXIT_USAGE, "%s: unknown option '-%c' (see --help)", cmd->name,
+				       optopt);
+			if (optopt >= 256 && optopt < 256 + MAX_OPTS)
+				ls_die(LS_EXIT_USAGE, "%s: --%s takes no value", cmd->name,
+				       opts[optopt - 256].name);
+			ls_die(LS_EXIT_USAGE, "%s: unknown or ambiguous option '%s' (see --help)",
+			       cmd->name, given);
+		}
+		const struct ls_opt *o = NULL;
+		if (c >= 256) {
+			o = &opts[c - 256];
+		} else {
+			for (const struct ls_opt *p = opts; p->name && !o; p++)
+				if (short_of(p->name) == c)
+					o = p;
+		}
+		if (!o)
+			ls_die(LS_EXIT_INTERNAL, "%s: option table", cmd->name);
+		set_value(cmd, o, o->type == LS_OPT_FLAG ? NULL : optarg);
 	}
+	int npos = 0;
+	for (int i = optind; i < nargs; i++) {
+		if (npos == maxpos)
+			ls_die(LS_EXIT_USAGE, "%s: unexpected argument '%s' (see --help)", cmd->name,
+			       args[i]);
+		pos[npos++] = args[i];
+	}
+	free(args);
 	return npos;
 }
 
