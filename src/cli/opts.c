@@ -175,7 +175,6 @@ int ls_parse(const struct ls_cmd *cmd, const struct ls_opt *opts, int argc, char
 	optind = 0;	/* a full reset: a command may parse more than once */
 	int c, idx;
 	while ((c = getopt_long(nargs, args, shortopts, longopts, &idx)) != -1) {
-		const char *given = args[optind - 1];
 		if (c == 'h') {
 			help(cmd, opts);
 			exit(LS_EXIT_CLEAN);
@@ -184,24 +183,22 @@ int ls_parse(const struct ls_cmd *cmd, const struct ls_opt *opts, int argc, char
 			printf("lockstep %s\n", LS_VERSION);
 			exit(LS_EXIT_CLEAN);
 		}
-		/* optopt is the short letter, or for a long option its table value: tell them
-		 * apart by how the option was written. */
-		bool lng = strncmp(given, "--", 2) == 0;
-		if (c == ':') {
-			if (lng)
-				ls_die(LS_EXIT_USAGE, "%s: %s needs a value", cmd->name, given);
+		/* optopt is the short letter, a long option's table value (256 + its index), or 0
+		 * for a long name that is unknown or ambiguous. */
+		const struct ls_opt *bad = optopt >= 256 && optopt < 256 + MAX_OPTS ?
+					   &opts[optopt - 256] : NULL;
+		if (c == ':' && bad)
+			ls_die(LS_EXIT_USAGE, "%s: --%s needs a value", cmd->name, bad->name);
+		if (c == ':')
 			ls_die(LS_EXIT_USAGE, "%s: -%c needs a value", cmd->name, optopt);
-		}
-		if (c == '?') {
-			if (!lng)
-				ls_die(LS_EXIT_USAGE, "%s: unknown option '-%c' (see --help)", cmd->name,
-				       optopt);
-			if (optopt >= 256 && optopt < 256 + MAX_OPTS)
-				ls_die(LS_EXIT_USAGE, "%s: --%s takes no value", cmd->name,
-				       opts[optopt - 256].name);
+		if (c == '?' && bad)
+			ls_die(LS_EXIT_USAGE, "%s: --%s takes no value", cmd->name, bad->name);
+		if (c == '?' && optopt)
+			ls_die(LS_EXIT_USAGE, "%s: unknown option '-%c' (see --help)", cmd->name,
+			       optopt);
+		if (c == '?')
 			ls_die(LS_EXIT_USAGE, "%s: unknown or ambiguous option '%s' (see --help)",
-			       cmd->name, given);
-		}
+			       cmd->name, args[optind - 1]);
 		const struct ls_opt *o = NULL;
 		if (c >= 256) {
 			o = &opts[c - 256];
