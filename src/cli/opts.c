@@ -164,8 +164,11 @@ int ls_parse(const struct ls_cmd *cmd, const struct ls_opt *opts, int argc, char
 	longopts[n] = (struct option){ 0 };
 	shortopts[ns] = 0;
 
-	/* getopt_long() counts argv[0] as the program: give it one. */
-	char **args = calloc((size_t)argc + 2, sizeof(*args));
+	/* getopt_long() counts argv[0] as the program: give it one.  Kept in a static, so that a
+	 * --help or an error that exits from the loop leaves nothing unreachable behind. */
+	static char **args;
+	free(args);
+	args = calloc((size_t)argc + 2, sizeof(*args));
 	if (!args)
 		ls_die(LS_EXIT_INTERNAL, "out of memory");
 	args[0] = (char *)cmd->name;
@@ -218,7 +221,6 @@ int ls_parse(const struct ls_cmd *cmd, const struct ls_opt *opts, int argc, char
 			       args[i]);
 		pos[npos++] = args[i];
 	}
-	free(args);
 	return npos;
 }
 
