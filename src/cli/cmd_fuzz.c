@@ -25,14 +25,16 @@
  * in a watched recorder child, which writes its decisions as it makes them and says where it
  * died, so the trace holds the decision prefix up to the crash and `lockstep replay` reproduces
  * it.  Then it forks a replacement that continues with the worker's next execution (its
- * validator starts empty).  A worker whose execution outlasts the hang timeout is killed and
- * filed the same way, as "crash: hang".  Every crashed execution is a hit.  An execution that
- * does not crash when run alone is filed as "crash: SIG...: not reproducible alone", with the
- * trace of that run and a note.
+ * validator starts empty).  A worker whose execution outlasts the hang timeout, or whose memory
+ * passes --rss-limit-mb, is asked where it is (its post-mortem, crash.h), killed and filed the
+ * same way, as "crash: hang" or "crash: out of memory"; a hang whose signature the campaign
+ * already has is a hit without the second run.  Every crashed execution is a hit.  An execution
+ * that does not crash when run alone is filed as "crash: SIG...: not reproducible alone", with
+ * the trace of that run and a note, unless the worker was killed with SIGKILL by someone else:
+ * that is said on stderr and is no finding.
  *
- * Interleavings.  Each execution's non-default decisions are hashed (64 bits); workers add the
- * hashes to a set in shared memory: exact up to SEEN_EXACT_MAX distinct hashes, then a
- * HyperLogLog estimate (2^HLL_BITS registers, standard error about 0.8%), printed with "~".
+ * Interleavings.  Each execution's schedule is hashed and the workers add the hashes to a set in
+ * shared memory (src/campaign/interleavings.h): exact up to a million, then estimated, "~".
  *
  * Stopping.  --execs, --time, SIGINT and SIGTERM end a campaign, and with --stop-on-bug so does
  * the first finding that is a bug for the variant (a worker that finds one stops by itself): the
@@ -59,80 +61,13 @@
 #include "cli.h"
 #include "expect.h"
 #include "crash.h"
+#include "../campaign/interleavings.h"
 #include "../findings.h"
 
 #define MAX_JOBS 256
 #define LOCAL_MAX 4096		/* findings per worker whose hits are counted in shared memory */
-#define SEEN_SLOTS (1u << 21)
-#define SEEN_EXACT_MAX (SEEN_SLOTS / 2)
-#define HLL_BITS 14
-#define README_PERIOD_S 0.5
-#define EXT_TIME_S 60		/* --engine libfuzzer|afl without --time: seconds */	/* README.md is rewritten at most this often while running */
-
-/* ---- the interleavings seen, shared by the workers ----------------------------------------- */
-
-struct seen {
-	uint64_t count;			/* distinct hashes in slots */
-	uint32_t full;			/* count reached SEEN_EXACT_MAX: only the estimate counts */
-	uint8_t hll[1u << HLL_BITS];	/* HyperLogLog registers, fed every hash */
-	uint64_t slots[SEEN_SLOTS];	/* open addressing, 0 empty; never more than half full */
-};
-
-static void seen_add(struct seen *s, uint64_t h)
-{
-	h = h ? h : 1;
-	uint8_t *reg = &s->hll[h >> (64 - HLL_BITS)];
-	uint64_t rest = (h << HLL_BITS) | (1ull << (HLL_BITS - 1));
-	uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
-	uint8_t old = __atomic_load_n(reg, __ATOMIC_RELAXED);
-	while (old < rank &&
-	       !__atomic_compare_exchange_n(reg, &old, rank, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
-	if (__atomic_load_n(&s->full, __ATOMIC_RELAXED))
-		return;
-	for (uint32_t i = (uint32_t)h & (SEEN_SLOTS - 1);; i = (i + 1) & (SEEN_SLOTS - 1)) {
-		uint64_t cur = __atomic_load_n(&s->slots[i], __ATOMIC_RELAXED);
-		if (cur == h)
-			return;
-		if (cur == 0) {
-			if (!__atomic_compare_exchange_n(&s->slots[i], &cur, h, false,
-							 __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-				if (cur == h)
-					return;
-				continue;	/* taken by another hash: probe on */
-			}
-			if (__atomic_add_fetch(&s->count, 1, __ATOMIC_RELAXED) >= SEEN_EXACT_MAX)
-				__atomic_store_n(&s->full, 1, __ATOMIC_RELAXED);
-			return;
-		}
-	}
-}
-
-/* The number of distinct hashes; *exact says whether it is a count or an estimate. */
-static uint64_t seen_count(const struct seen *s, bool *exact)
-{
-	*exact = !__atomic_load_n(&s->full, __ATOMIC_RELAXED);
-	if (*exact)
-		return __atomic_load_n(&s->count, __ATOMIC_RELAXED);
-	/* Past SEEN_EXACT_MAX the raw estimate is far above the small-range correction's 2.5 m. */
-	double m = (double)(1u << HLL_BITS), sum = 0;
-	for (uint32_t j = 0; j < (1u << HLL_BITS); j++)
-		sum += 1.0 / (double)(1ull << s->hll[j]);
-	return (uint64_t)(0.7213 / (1 + 1.079 / m) * m * m / sum);
-}
-
-/* A 64-bit name for the execution's schedule: its non-default decisions, in order. */
-static uint64_t schedule_hash(const struct ls_machine *m)
-{
-	uint64_t h = 0x696e7465726c6561ull;
-	for (size_t i = 0; i < m->nlog; i++) {
-		const struct ls_choice *c = &m->log[i].choice;
-		h = ls_mix64(h ^ m->log[i].step);
-		h = ls_mix64(h ^ ((uint64_t)c->kind | (uint64_t)c->cpu << 8 | (uint64_t)c->ctx << 16 |
-				  (uint64_t)c->src << 24));
-	}
-	return h;
-}
+#define README_PERIOD_S 0.5	/* README.md is rewritten at most this often while running */
+#define EXT_TIME_S 60		/* --engine libfuzzer|afl without --time: seconds */
 
 /* ---- workers ----------------------------------------------------------------------------------- */
 
@@ -169,7 +104,7 @@ struct campaign {
 	uint64_t execs;			/* 0: no limit */
 	uint64_t jobs;
 	struct ls_session s;		/* never runs in the parent: each child runs a copy */
-	struct seen *seen;
+	struct ls_seen *seen;
 	struct ls_engine engine;	/* for the label; workers and recorders init their own */
 	bool minimize;			/* --minimize: each new bug saved is minimized at the end */
 	bool stop_on_bug;		/* --stop-on-bug: the first bug for the variant ends it */
@@ -255,7 +190,7 @@ static int worker_main(struct campaign *cp, struct worker_page *wp, uint64_t sta
 		s->executions = (uint32_t)i;
 		enum ls_kind kind = ls_session_run(s, e.st, seed, &r);
 		double wall = ls_wall_s();
-		seen_add(cp->seen, schedule_hash(s->m));
+		ls_seen_add(cp->seen, ls_schedule_hash(s->m));
 		/* --stop-on-bug: this worker's campaign ends here; the parent stops the others. */
 		stop = cp->stop_on_bug && ls_variant_bug(var, kind);
 		if (kind != LS_KIND_NONE) {
@@ -805,7 +740,7 @@ static void progress(struct parent *p, double elapsed)
 {
 	uint64_t execs = total_executions(p);
 	bool exact;
-	uint64_t inter = seen_count(p->cp->seen, &exact);
+	uint64_t inter = ls_seen_count(p->cp->seen, &exact);
 	uint64_t by_kind[LS_KIND_COUNT] = { 0 };
 	for (int i = 0; i < p->nf; i++)
 		by_kind[p->f[i].kind]++;
@@ -837,7 +772,7 @@ static void summary(struct parent *p, double elapsed)
 	const struct ls_variant *var = &s->target->variants[s->variant];
 	uint64_t n = total_executions(p);
 	bool exact;
-	uint64_t inter = seen_count(cp->seen, &exact);
+	uint64_t inter = ls_seen_count(cp->seen, &exact);
 	double rate = elapsed > 0 ? (double)n / elapsed : 0.0;
 	char jobs[32] = "";
 	if (cp->jobs > 1)

@@ -14,8 +14,8 @@ include/lockstep/.  A file may include only what its layer allows:
                      validator's hooks, never the executor, traces, reports or the CLI
   targets/           scenarios: the public API and their own headers; targets.c (the registry)
                      also trace.h and buf.h
-  src/ (exec, trace, report, findings, buf)  everything below, and the target registry,
-                     never the CLI
+  src/ (exec, trace, report, findings, buf, campaign/)  everything below, and the target
+                     registry, never the CLI
   fuzz/, src/native/ front ends below the CLI: everything but src/cli/
   src/cli/, tests/, bench/  anything
 Prints each violation as FILE:LINE: INCLUDE (RULE) and exits 1 if there is one.
