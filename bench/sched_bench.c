@@ -27,12 +27,12 @@
 #include "machine.h"
 #include "strategy.h"
 #include "../targets/targets.h"
-#include "cli/stepcost.h"
+#include "campaign/stepcost.h"
 #include "bench_util.h"
 
 #define REPS 5
 
-/* ---- 1 to 3: src/cli/stepcost.c measures them (`lockstep bench` runs the same code) -------- */
+/* ---- 1 to 3: src/campaign/stepcost.c measures them (`lockstep bench` runs the same code) -------- */
 
 static struct stat3 bench_fiber(long rounds)
 {

@@ -23,13 +23,17 @@ void ls_buf_printf(struct ls_buf *b, const char *fmt, ...)
 		while (cap - b->len <= (size_t)n)
 			cap *= 2;
 		char *s = realloc(b->s, cap);
-		if (!s) {
-			fprintf(stderr, "lockstep: out of memory\n");
-			exit(3);
-		}
+		if (!s)
+			ls_out_of_memory(NULL);
 		b->s = s;
 		b->cap = cap;
 	}
+}
+
+void ls_out_of_memory(const char *what)
+{
+	fprintf(stderr, "lockstep: out of memory%s%s\n", what ? " for " : "", what ? what : "");
+	exit(3);
 }
 
 void ls_buf_reset(struct ls_buf *b)

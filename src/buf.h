@@ -11,6 +11,8 @@ struct ls_buf {
 
 void ls_buf_printf(struct ls_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ls_buf_reset(struct ls_buf *b);
+/* Says "lockstep: out of memory[ for WHAT]" and exits 3, the internal-error code. */
+_Noreturn void ls_out_of_memory(const char *what);
 void ls_buf_finish(struct ls_buf *b);
 
 /* FNV-1a, 64 bits: signature hashes and trace checksums. */

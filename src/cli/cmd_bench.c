@@ -67,7 +67,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "stepcost.h"
+#include "../campaign/stepcost.h"
 #include "version.h"
 #include "../findings.h"
 #include "../../targets/targets.h"

@@ -34,8 +34,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "crash.h"
-#include "expect.h"
+#include "../campaign/crash.h"
+#include "../campaign/expect.h"
 #include "../findings.h"
 #include "../trace.h"
 

@@ -59,8 +59,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "expect.h"
-#include "crash.h"
+#include "../campaign/expect.h"
+#include "../campaign/crash.h"
 #include "../campaign/interleavings.h"
 #include "../findings.h"
 

@@ -53,7 +53,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "crash.h"
+#include "../campaign/crash.h"
 #include "../findings.h"
 #include "../report.h"
 #include "../trace.h"

@@ -18,8 +18,8 @@
 #include <sys/wait.h>
 
 #include "cli.h"
-#include "crash.h"
-#include "timeline.h"
+#include "../campaign/crash.h"
+#include "../timeline.h"
 #include "../findings.h"
 #include "../report.h"
 #include "../trace.h"

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 
 #include "cli.h"
-#include "crash.h"
+#include "../campaign/crash.h"
 #include "../findings.h"
 #include "../report.h"
 #include "../trace.h"

@@ -14,8 +14,9 @@ include/lockstep/.  A file may include only what its layer allows:
                      validator's hooks, never the executor, traces, reports or the CLI
   targets/           scenarios: the public API and their own headers; targets.c (the registry)
                      also trace.h and buf.h
-  src/ (exec, trace, report, findings, buf, campaign/)  everything below, and the target
-                     registry, never the CLI
+  src/campaign/      campaigns: the executor and everything below, never the CLI
+  src/ (exec, trace, report, findings, timeline, buf)  the executor: everything below it and
+                     the target registry, never campaigns or the CLI
   fuzz/, src/native/ front ends below the CLI: everything but src/cli/
   src/cli/, tests/, bench/  anything
 Prints each violation as FILE:LINE: INCLUDE (RULE) and exits 1 if there is one.
@@ -52,6 +53,9 @@ RULES = [
     ("src/", ["src/", "sched/", "targets/targets.h", PUBLIC], "below the CLI"),
 ]
 FORBIDDEN_BELOW_CLI = "src/cli/"
+CAMPAIGN = "src/campaign/"
+# Who may use the campaign layer: itself, and the layers above it.
+ABOVE_CAMPAIGN = ["src/campaign/", "src/cli/", "src/native/", "fuzz/"]
 
 INC = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
 
@@ -98,6 +102,10 @@ def main():
                         ok = allowed is None or any(target.startswith(a) for a in allowed)
                         if not path.startswith("src/cli/") and target.startswith(FORBIDDEN_BELOW_CLI):
                             ok = False
+                        if target.startswith(CAMPAIGN) and \
+                                not any(path.startswith(a) for a in ABOVE_CAMPAIGN):
+                            ok = False
+                            why = "the executor knows no campaign"
                         if not ok:
                             print("%s:%d: %s (%s)" % (path, lineno, target, why))
                             bad += 1

@@ -10,6 +10,8 @@
  * campaign's own, as its findings print them. */
 #include "expect.h"
 
+#include "json.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 

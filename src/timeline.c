@@ -50,8 +50,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "../lockdep/lockdep.h"
+#include "buf.h"
+#include "lockdep/lockdep.h"
 #include "version.h"
 
 #define MAX_ROWS 20000		/* rows a page shows: the last of the execution */
@@ -127,7 +127,7 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size)
 		n *= 2;
 	p = realloc(p, n * size);
 	if (!p)
-		ls_die(LS_EXIT_INTERNAL, "out of memory for the timeline");
+		ls_out_of_memory("the timeline");
 	*cap = n;
 	return p;
 }
@@ -140,7 +140,7 @@ static uint32_t intern(struct ls_timeline *tl, const char *s)
 		size_t cap = tl->table_cap ? 2 * tl->table_cap : 256;
 		uint32_t *t = calloc(cap, sizeof(*t));
 		if (!t)
-			ls_die(LS_EXIT_INTERNAL, "out of memory for the timeline");
+			ls_out_of_memory("the timeline");
 		for (size_t i = 0; i < tl->nnames; i++) {
 			size_t h = ls_fnv1a(tl->names[i], strlen(tl->names[i])) & (cap - 1);
 			while (t[h])
@@ -158,7 +158,7 @@ static uint32_t intern(struct ls_timeline *tl, const char *s)
 	tl->names = grow(tl->names, &tl->names_cap, tl->nnames + 1, sizeof(*tl->names));
 	char *copy = strdup(s);
 	if (!copy)
-		ls_die(LS_EXIT_INTERNAL, "out of memory for the timeline");
+		ls_out_of_memory("the timeline");
 	tl->names[tl->nnames] = copy;
 	tl->table[h] = (uint32_t)tl->nnames + 1;
 	return (uint32_t)tl->nnames++;

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "session.h"
 #include "../report.h"
 #include "../trace.h"
 

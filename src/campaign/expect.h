@@ -6,7 +6,8 @@
 
 #include <lockstep/target.h>
 
-#include "cli.h"
+#include "../buf.h"
+#include "../exec.h"
 
 #define LS_EXPECT_NOT_FOUND UINT64_MAX	/* first[kind] when the campaign did not show kind */
 #define LS_EXPECT_FOUND (UINT64_MAX - 1)	/* shown, at an execution nobody counted */

@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "../buf.h"
-#include "../exec.h"
+#include "buf.h"
+#include "exec.h"
 
 struct ls_timeline;
 
