@@ -8,9 +8,9 @@ cd "$(dirname "$0")"
 mode=${1:-build}
 
 # chromium: the timeline suite renders `lockstep replay --html` pages in it, headless.
-# scdoc: the man pages (docs/man).
+# scdoc: the man pages (docs/man).  libjansson-dev: JSON read back from child commands.
 packages=(meson ninja-build clang libclang-rt-14-dev afl++ libcapstone-dev libunwind-dev chromium
-	scdoc)
+	scdoc libjansson-dev)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -2,11 +2,23 @@
 #ifndef LS_CAMPAIGN_JSON_H
 #define LS_CAMPAIGN_JSON_H
 
+#include <stdbool.h>
+
+#include <jansson.h>
+
 #include "../buf.h"
 
-/* JSON string with escapes, quotes included. */
+/* s as a JSON string, quotes included (json.c says how it escapes). */
 void ls_json_str(struct ls_buf *b, const char *s);
 /* The last line of a command's output that starts with '{' (its --json summary); NULL if none. */
 const char *ls_last_json(const char *text);
+
+/* The last line of text that starts with '{' (a command's --json summary), parsed; NULL if there
+ * is none or it is not a JSON object.  The caller json_decref()s it. */
+json_t *ls_json_last_object(const char *text);
+/* obj[key] as a string (borrowed from obj), NULL if absent or not a string; obj may be NULL. */
+const char *ls_json_string(const json_t *obj, const char *key);
+/* obj[key] as a number, integer or real; false if absent or not a number. */
+bool ls_json_number(const json_t *obj, const char *key, double *out);
 
 #endif

@@ -10,6 +10,7 @@
 #include "../campaign/common.h"
 #include "../campaign/json.h"
 #include "../campaign/session.h"
+#include "../campaign/crash.h"	/* ls_rss_limit_mb */
 
 enum ls_opt_type { LS_OPT_FLAG, LS_OPT_STR, LS_OPT_U64, LS_OPT_F64 };
 

@@ -244,7 +244,7 @@ for engine in libfuzzer afl; do
 		fail "fuzz --engine $engine: no deadlock in the JSON summary: $(tail -1 "$tmp/out")"
 	# An object that needs a symbol only the lockstep executable has (a CLI function): lockstep
 	# loads it, its harness cannot, and the campaign is refused in one line, not run "clean".
-	sed 's/^LS_TARGET_EXPORT(mytarget);$/void ls_catch_stop_signals(void);\nvoid (*cli_only)(void) = ls_catch_stop_signals;\n&/' \
+	sed 's/^LS_TARGET_EXPORT(mytarget);$/int ls_cmd_list(int, char **);\nint (*cli_only)(int, char **) = ls_cmd_list;\n&/' \
 		mytarget.c >clionly.c
 	# shellcheck disable=SC2086
 	"$CC" -shared -fPIC $flags -o clionly.so clionly.c || fail "building clionly.so"

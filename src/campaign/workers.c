@@ -1,0 +1,155 @@
+/* A worker of `lockstep fuzz` (pool.c explains the campaign): it runs its share of the
+ * executions in its own session and reports each signature the first time it reaches it, with its
+ * report and trace; later hits are counts in the page it shares with the parent. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pool.h"
+
+static volatile sig_atomic_t worker_stop;
+
+static void on_worker_signal(int sig)
+{
+	(void)sig;
+	worker_stop = 1;
+}
+
+static void send_msg(int fd, uint32_t type, const void *a, size_t alen, const char *const *texts,
+		     const size_t *lens, int ntexts)
+{
+	size_t total = alen;
+	for (int i = 0; i < ntexts; i++)
+		total += lens[i];
+	struct msg_head h = { type, (uint32_t)total };
+	char *buf = malloc(sizeof(h) + total);
+	if (!buf)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	memcpy(buf, &h, sizeof(h));
+	size_t off = sizeof(h);
+	if (alen)
+		memcpy(buf + off, a, alen);
+	off += alen;
+	for (int i = 0; i < ntexts; i++) {
+		memcpy(buf + off, texts[i], lens[i]);
+		off += lens[i];
+	}
+	for (size_t done = 0; done < off;) {
+		ssize_t w = write(fd, buf + done, off - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			exit(LS_EXIT_INTERNAL);	/* the parent is gone */
+		done += (size_t)w;
+	}
+	free(buf);
+}
+
+struct local_finding {
+	unsigned long long hash;
+	char *signature;
+};
+
+/* A worker: runs executions start, start+jobs, ... and reports to fd. */
+int ls_fuzz_worker_main(struct campaign *cp, struct worker_page *wp, uint64_t start, int fd)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_worker_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+
+	struct ls_session *s = &cp->s;
+	const struct ls_exec_opts *o = &cp->o;
+	struct ls_engine e;
+	ls_engine_init(&e, o);
+	bool pct = e.kind == LS_ENGINE_PCT;
+	const struct ls_variant *var = &s->target->variants[s->variant];
+	bool stop = false;
+	if (pct && wp->has_pct)
+		e.u.pct = wp->pct;	/* a replacement goes on with what its predecessor learned */
+	/* A worker runs without a watch (a call per scheduling point); asked before it is killed
+	 * as hung, it says where it is, so that a hang the campaign already has costs one timeout
+	 * (known_hang()). */
+	ls_postmortem_arm(NULL, 0);
+
+	struct local_finding *local = NULL;
+	uint32_t nlocal = 0, caplocal = 0;
+	struct ls_result r;
+	struct ls_buf report = { 0 }, trace = { 0 };
+	for (uint64_t i = start; (!cp->execs || i < cp->execs) && !worker_stop && !stop &&
+				 !__atomic_load_n(&wp->stop, __ATOMIC_ACQUIRE);
+	     i += cp->jobs) {
+		uint64_t seed = o->seed + i;
+		__atomic_store_n(&wp->watch.exec, i, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&wp->watch.progress, 1, __ATOMIC_RELEASE);
+		/* Executions are numbered by campaign index: a validator report cites them so. */
+		s->executions = (uint32_t)i;
+		enum ls_kind kind = ls_session_run(s, e.st, seed, &r);
+		double wall = ls_wall_s();
+		ls_seen_add(cp->seen, ls_schedule_hash(s->m));
+		/* --stop-on-bug: this worker's campaign ends here; the parent stops the others. */
+		stop = cp->stop_on_bug && ls_variant_bug(var, kind);
+		if (kind != LS_KIND_NONE) {
+			uint32_t k = 0;
+			while (k < nlocal && !(local[k].hash == r.hash &&
+					       strcmp(local[k].signature, r.signature) == 0))
+				k++;
+			if (k < nlocal && k < LOCAL_MAX) {
+				__atomic_add_fetch(&wp->hits[k], 1, __ATOMIC_RELAXED);
+			} else if (k < nlocal) {
+				send_msg(fd, MSG_HIT, &k, sizeof(k), NULL, NULL, 0);
+			} else {
+				if (nlocal == caplocal) {
+					caplocal = caplocal ? 2 * caplocal : 16;
+					local = realloc(local, caplocal * sizeof(*local));
+					if (!local)
+						ls_die(LS_EXIT_INTERNAL, "out of memory");
+				}
+				local[nlocal].hash = r.hash;
+				local[nlocal].signature = strdup(r.signature);
+				if (!local[nlocal].signature)
+					ls_die(LS_EXIT_INTERNAL, "out of memory");
+				nlocal++;
+				char path[4200];
+				ls_buf_reset(&report);
+				ls_buf_reset(&trace);
+				ls_render_finding(s, &r, e.label, o->out, path, sizeof(path), &report,
+						  &trace);
+				struct msg_finding m;
+				memset(&m, 0, sizeof(m));
+				m.local = k;
+				m.kind = (uint32_t)kind;
+				m.hash = r.hash;
+				m.exec = i;
+				m.seed = seed;
+				m.wall = wall;
+				snprintf(m.shape, sizeof(m.shape), "%s", r.shape);
+				const char *texts[4] = { r.signature, path, report.s, trace.s };
+				size_t lens[4];
+				for (int t = 0; t < 4; t++)
+					m.len[t] = (uint32_t)(lens[t] = strlen(texts[t]));
+				if (k < LOCAL_MAX)
+					__atomic_store_n(&wp->hits[k], 1, __ATOMIC_RELAXED);
+				send_msg(fd, MSG_FINDING, &m, sizeof(m), texts, lens, 4);
+			}
+		}
+		if (pct) {
+			wp->pct = e.u.pct;
+			wp->has_pct = true;
+		}
+		__atomic_add_fetch(&wp->done, 1, __ATOMIC_RELEASE);
+	}
+	send_msg(fd, MSG_DONE, NULL, 0, NULL, NULL, 0);
+	for (uint32_t k = 0; k < nlocal; k++)
+		free(local[k].signature);
+	free(local);
+	ls_buf_finish(&report);
+	ls_buf_finish(&trace);
+	ls_session_finish(s);
+	return LS_EXIT_CLEAN;
+}
