@@ -35,7 +35,12 @@ expect_rc() {
 # json EXPR: a Python expression over the JSON summary a command printed last ($tmp/out's last
 # line), bound to j.
 json() {
-	tail -n 1 "$tmp/out" | python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"
+	json_in "$tmp/out" "$1"
+}
+
+# json_in FILE EXPR: the same over the last line of FILE.
+json_in() {
+	tail -n 1 "$1" | python3 -c "import json, sys; j = json.load(sys.stdin); print($2)"
 }
 
 # finish NAME: the script's exit status, 1 if anything failed.

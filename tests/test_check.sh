@@ -13,7 +13,7 @@ BUDGET=${2:?}
 
 expect_rc 0 "check: every settled in-tree variant behaves as declared ($BUDGET executions)" -- \
 	"$LS" check --settled --budget "$BUDGET" --quiet --json
-tail -n 1 "$tmp/out" | grep -q '"not_met":0,"unsettled":0,"errors":0' ||
+[ "$(json '"%d %d %d" % (j["not_met"], j["unsettled"], j["errors"])' 2>/dev/null)" = "0 0 0" ] ||
 	fail "check: summary: $(tail -n 1 "$tmp/out")"
 grep '^check: ' "$tmp/out" | head -1
 

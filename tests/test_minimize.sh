@@ -41,12 +41,9 @@ check() {
 	fi
 	local min="$tmp/$name.min.trace"
 	expect_rc 0 "$spec: minimize exits 0" -- "$LS" minimize "$in" -o "$min" --json || return
-	local json
-	json=$(tail -1 "$tmp/out")
-	local after=${json#*\"after\":}
 	local p i
-	p=$(echo "$after" | sed 's/.*"preemptions":\([0-9]*\).*/\1/')
-	i=$(echo "$after" | sed 's/.*"injections":\([0-9]*\).*/\1/')
+	p=$(json 'j["after"]["preemptions"]')
+	i=$(json 'j["after"]["injections"]')
 	echo "     $spec: $(grep '^minimize: before' "$tmp/out")"
 	echo "     $spec: $(grep '^minimize: after' "$tmp/out")"
 	if [ "$p" -gt "$pre" ] || [ "$i" -gt "$inj" ]; then

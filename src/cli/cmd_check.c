@@ -91,31 +91,6 @@ static void expand(struct check *c, const char *arg)
 		add_target(c, arg, t);
 }
 
-/* The value of "key": in a JSON object lockstep wrote (strings without escapes other than
- * ls_json_str's): true/false/null as text, a string's contents unescaped enough to print. */
-static bool json_field(const char *json, const char *key, char *out, size_t n)
-{
-	char pat[64];
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	const char *p = strstr(json, pat);
-	if (!p)
-		return false;
-	p += strlen(pat);
-	size_t o = 0;
-	if (*p == '"') {
-		for (p++; *p && *p != '"' && o + 1 < n; p++) {
-			if (*p == '\\' && p[1])
-				p++;
-			out[o++] = *p;
-		}
-	} else {
-		while (*p && *p != ',' && *p != '}' && o + 1 < n)
-			out[o++] = *p++;
-	}
-	out[o] = 0;
-	return true;
-}
-
 /* Runs one campaign; returns its exit status (-1: it died), its stdout in out. */
 static int campaign(struct check *c, const char *spec, const char *outdir, struct ls_buf *out,
 		    const char *errpath)
@@ -248,11 +223,13 @@ int ls_cmd_check(int argc, char **argv)
 		snprintf(errpath, sizeof(errpath), "%s/%d.err", c.tmp, i);
 		struct ls_buf out = { 0 };
 		int rc = campaign(&c, spec, outdir, &out, errpath);
-		const char *json = out.s ? ls_last_json(out.s) : NULL;
-		char verdict[16] = "", text[400] = "";
-		bool ran = (rc == 0 || rc == 1) && json && json_field(json, "expectation_met", verdict,
-								       sizeof(verdict)) &&
-			   json_field(json, "expectation", text, sizeof(text));
+		json_t *json = ls_json_last_object(out.s);
+		json_t *verdict = json ? json_object_get(json, "expectation_met") : NULL;
+		const char *expectation = ls_json_string(json, "expectation");
+		char text[400] = "";
+		bool ran = (rc == 0 || rc == 1) && verdict && expectation;
+		if (ran)
+			snprintf(text, sizeof(text), "%s", expectation);
 		const char *mark;
 		if (!ran) {
 			char why[400];
@@ -261,10 +238,10 @@ int ls_cmd_check(int argc, char **argv)
 				 why[0] ? ": " : "", why);
 			mark = "ERROR";
 			broken++;
-		} else if (strcmp(verdict, "true") == 0) {
+		} else if (json_is_true(verdict)) {
 			mark = "ok";
 			met++;
-		} else if (strcmp(verdict, "false") == 0) {
+		} else if (json_is_false(verdict)) {
 			mark = "FAIL";
 			failed++;
 		} else {
@@ -288,6 +265,7 @@ int ls_cmd_check(int argc, char **argv)
 			ls_json_str(&js, text);
 			ls_buf_printf(&js, "}");
 		}
+		json_decref(json);
 		ls_buf_finish(&out);
 	}
 	double secs = ls_wall_s() - t0;

@@ -175,7 +175,8 @@ for sig in INT TERM; do
 	rc=$?
 	[ "$rc" -eq 1 ] || fail "SIG$sig: exit $rc, want 1: $(tail -3 "sig$sig.err")"
 	grep -q "(stopped by signal)" "sig$sig.out" || fail "SIG$sig: no summary line"
-	tail -n 1 "sig$sig.out" | grep -q '"stopped_by_signal":true' || fail "SIG$sig: no JSON"
+	[ "$(json_in "sig$sig.out" 'j["stopped_by_signal"]' 2>/dev/null)" = True ] ||
+		fail "SIG$sig: no JSON saying stopped_by_signal"
 	ls "sig$sig"/deadlock-*.trace >/dev/null 2>&1 || fail "SIG$sig: the deadlock's trace is gone"
 	if pgrep -f -- "--out sig$sig" >/dev/null; then
 		fail "SIG$sig: processes of the campaign are still running"

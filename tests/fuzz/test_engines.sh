@@ -39,7 +39,7 @@ for engine in libfuzzer afl; do
 	n=$(ls "$out"/*.trace 2>/dev/null | wc -l)
 	[ "$n" -eq 1 ] && ok "fuzz --engine $engine: one trace per signature" ||
 		fail "fuzz --engine $engine: $n traces in --out, want 1"
-	inputs=$(tail -1 "$tmp/out" | sed -n 's/.*"crash_inputs":\([0-9]*\).*/\1/p')
+	inputs=$(json 'j["crash_inputs"]')
 	grep -q "| deadlock | .* | ${inputs} | \[deadlock-9897ee4b79c1.trace\]" "$out/README.md" &&
 		ok "fuzz --engine $engine: README.md counts the $inputs crash inputs as hits" ||
 		fail "fuzz --engine $engine: README.md has no row with $inputs hits"

@@ -239,7 +239,7 @@ for engine in libfuzzer afl; do
 		fail "fuzz ./mytarget.so:buggy --engine $engine: exit $rc, want 1: $(tail -2 "$tmp/err")"
 		continue
 	fi
-	tail -1 "$tmp/out" | grep -q '"kind":"deadlock".*"bug":true' &&
+	[ "$(json 'any(f["kind"] == "deadlock" and f["bug"] for f in j["findings"])' 2>/dev/null)" = True ] &&
 		echo "ok   fuzz ./mytarget.so:buggy --engine $engine finds the deadlock" ||
 		fail "fuzz --engine $engine: no deadlock in the JSON summary: $(tail -1 "$tmp/out")"
 	# An object that needs a symbol only the lockstep executable has (a CLI function): lockstep
