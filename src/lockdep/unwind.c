@@ -1,12 +1,17 @@
 /* Backtraces and code for reports: libunwind walks the stack of the running context (a fiber
  * stack ends at the trampoline, whose unwind info marks the return address undefined) and names
  * code addresses "function+0xoff/0xsize", and Capstone disassembles the instructions around a
- * context's position for a kernel-oops style "Code:" line.  These lines name the running binary,
- * so they differ between builds; everything else in a report does not. */
+ * context's position for a kernel-oops style "Code:" line.  These lines show the running binary's
+ * instructions, named by function and offset, and name what they address (branch targets and
+ * rip-relative data) by symbol rather than by address or displacement, so they stay the same
+ * between two builds as long as the function itself compiles the same. */
+#define _GNU_SOURCE
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
 #include <capstone/capstone.h>
+#include <dlfcn.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +111,40 @@ void ls_backtrace_print(const struct ls_backtrace *bt, struct ls_buf *b)
 #define CS_MODE_HOST CS_MODE_ARM
 #endif
 
+/* An operand that addresses memory relative to the instruction pointer ("[rip + 0x25428]") holds
+ * a displacement that changes whenever code between the instruction and its datum changes, so a
+ * report would differ between two builds of the same target: the datum is named instead, by the
+ * symbol that covers it ("[rip + lock_a]", "[rip + locks+0x40]"), or "?" when none does (a string
+ * literal, a static variable of a stripped object).  Writes op_str with that done into buf. */
+static void name_rip_operand(const char *op_str, uint64_t next, char *buf, size_t n)
+{
+	const char *r = strstr(op_str, "[rip ");
+	if (!r || (r[5] != '+' && r[5] != '-') || r[6] != ' ' || r[7] != '0' || r[8] != 'x') {
+		snprintf(buf, n, "%s", op_str);
+		return;
+	}
+	char *end;
+	unsigned long long disp = strtoull(r + 9, &end, 16);
+	if (*end != ']') {
+		snprintf(buf, n, "%s", op_str);
+		return;
+	}
+	uintptr_t target = r[5] == '+' ? (uintptr_t)(next + disp) : (uintptr_t)(next - disp);
+	char what[160] = "?";
+	Dl_info info;
+	const ElfW(Sym) *sym = NULL;
+	if (dladdr1((const void *)target, &info, (void **)&sym, RTLD_DL_SYMENT) && sym &&
+	    info.dli_sname && info.dli_saddr &&
+	    target - (uintptr_t)info.dli_saddr < (sym->st_size ? sym->st_size : 1)) {
+		uintptr_t off = target - (uintptr_t)info.dli_saddr;
+		if (off)
+			snprintf(what, sizeof(what), "%s+0x%lx", info.dli_sname, (unsigned long)off);
+		else
+			snprintf(what, sizeof(what), "%s", info.dli_sname);
+	}
+	snprintf(buf, n, "%.*s[rip + %s%s", (int)(r - op_str), op_str, what, end);
+}
+
 void ls_code_line(const void *ip, struct ls_buf *b)
 {
 #ifdef CS_ARCH_HOST
@@ -144,7 +183,7 @@ void ls_code_line(const void *ip, struct ls_buf *b)
 				else
 					snprintf(op, sizeof(op), "%s", o);
 			} else {
-				snprintf(op, sizeof(op), "%s", o);
+				name_rip_operand(o, insn[i].address + insn[i].size, op, sizeof(op));
 			}
 			ls_buf_printf(b, " %s%s%s%s%s;", i == at ? "<" : "", insn[i].mnemonic,
 				      op[0] ? " " : "", op, i == at ? ">" : "");
