@@ -16,23 +16,12 @@
  * deterministic, so a finding has no trace to replay: replay and minimize are the simulator's.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <inttypes.h>
-#include <linux/futex.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "../../sched/native.h"
-#include "../../targets/targets.h"
+#include "../campaign/stress.h"
 
 struct stress_opts {
 	double time_s;
@@ -41,62 +30,69 @@ struct stress_opts {
 	bool json, quiet;
 };
 
-static bool in_tree(const struct ls_target *t)
+static void on_summary(void *arg, const struct ls_stress_result *r)
 {
-	for (int i = 0; i < ls_ntargets; i++)
-		if (ls_targets[i] == t)
-			return true;
-	return false;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
-static pid_t spawn(const char *exe, int fd, const struct ls_target *t, int variant,
-		   uint64_t seed)
-{
-	char fds[16], vs[16], ss[32];
-	snprintf(fds, sizeof(fds), "%d", fd);
-	snprintf(vs, sizeof(vs), "%d", variant);
-	snprintf(ss, sizeof(ss), "%" PRIu64, seed);
-	fflush(stdout);
-	fflush(stderr);
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0)
-		ls_die(LS_EXIT_INTERNAL, "stress: fork: %s", strerror(errno));
-	if (pid == 0) {
-		/* Ctrl-C stops the run through the parent (it sets the stop flag and reports), not
-		 * by killing the child, which would read as a crash; and the child dies with the
-		 * parent.  Ignored signals stay ignored across exec. */
-		signal(SIGINT, SIG_IGN);
-		signal(SIGTERM, SIG_IGN);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(LS_NATIVE_EXIT_ERROR);
-		char *argv[] = { (char *)exe, fds, (char *)t->name, vs, ss, NULL };
-		execv(exe, argv);
-		fprintf(stderr, "lockstep: stress: cannot run %s: %s\n", exe, strerror(errno));
-		_exit(LS_NATIVE_EXIT_ERROR);
+	const struct stress_opts *fr = arg;
+	const struct ls_native_shared *sh = r->sh;
+	const struct ls_variant *v = &r->t->variants[r->variant];
+	if (r->text && !fr->quiet) {
+		if (r->hang)
+			printf("hang: no round finished for %.1f s (watchdog) since %.2f s, in round "
+			       "%" PRIu64 "\n", r->hang_period, r->hang_since, r->found_round);
+		fputs(r->text, stdout);
 	}
-	return pid;
-}
+	double rate = r->elapsed_s > 0 ? (double)r->rounds / r->elapsed_s : 0;
+	printf("stress %s:%s: %d threads (%d pinned), %" PRIu64 " rounds in %.2f s (%.0f/s): ",
+	       r->t->name, v->name, sh->threads, sh->pinned, r->rounds, r->elapsed_s, rate);
+	if (r->kind != LS_KIND_NONE)
+		printf("%s %s at %.2f s (round %" PRIu64 ")\n", ls_kind_name(r->kind),
+		       r->found ? "found" : "seen (not a bug for this variant)", r->found_s,
+		       r->found_round);
+	else
+		printf("nothing found\n");
+	if (sh->stalls_discarded)
+		printf("  (%" PRIu64 " stall%s not reported: the host descheduled a thread for at "
+		       "least half the wait)\n", sh->stalls_discarded,
+		       sh->stalls_discarded == 1 ? "" : "s");
 
-/* Asks the child's reporter where everything is; false if it does not answer in time. */
-static bool ask_report(struct ls_native_shared *sh)
-{
-	__atomic_store_n(&sh->report_done, 0, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&sh->report_req, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &sh->report_req, FUTEX_WAKE, 1, NULL, NULL, 0);
-	for (int i = 0; i < 300; i++) {
-		if (__atomic_load_n(&sh->report_done, __ATOMIC_ACQUIRE))
-			return true;
-		sleep_ms(10);
+	if (fr->json) {
+		struct ls_buf j = { 0 };
+		ls_buf_printf(&j, "{\"command\":\"stress\",\"target\":");
+		ls_json_str(&j, r->t->name);
+		ls_buf_printf(&j, ",\"variant\":");
+		ls_json_str(&j, v->name);
+		ls_buf_printf(&j, ",\"engine\":\"stress\",\"seed\":%" PRIu64 ",\"threads\":%d,"
+				  "\"pinned\":%d,\"watchdog_s\":%g,\"time_s\":%g,\"elapsed_s\":%.6f,"
+				  "\"rounds\":%" PRIu64 ",\"rounds_per_s\":%.0f,"
+				  "\"stopped_by_signal\":%s",
+			      fr->seed, sh->threads, sh->pinned, fr->watchdog_s, fr->time_s, r->elapsed_s,
+			      r->rounds,
+			      rate, ls_stop_signal ? "true" : "false");
+		if (r->found) {
+			ls_buf_printf(&j, ",\"first_bug_kind\":\"%s\",\"first_bug_s\":%.6f,"
+					  "\"first_bug_round\":%" PRIu64 ",\"signature\":",
+				      ls_kind_name(r->kind), r->found_s, r->found_round);
+			ls_json_str(&j, r->signature);
+		} else {
+			ls_buf_printf(&j, ",\"first_bug_kind\":null,\"first_bug_s\":null,"
+					  "\"first_bug_round\":null,\"signature\":null");
+		}
+		if (r->hang)
+			ls_buf_printf(&j, ",\"hang_since_s\":%.6f,\"watchdog_period_s\":%.3f",
+				      r->hang_since, r->hang_period);
+		ls_buf_printf(&j, ",\"stalls_discarded\":%" PRIu64, sh->stalls_discarded);
+		ls_buf_printf(&j, ",\"other\":{");
+		bool first = true;
+		for (int k = 1; k < LS_KIND_COUNT; k++)
+			if (sh->other[k]) {
+				ls_buf_printf(&j, "%s\"%s\":%" PRIu64, first ? "" : ",",
+					      ls_kind_name((enum ls_kind)k), sh->other[k]);
+				first = false;
+			}
+		ls_buf_printf(&j, "}}\n");
+		fputs(j.s, stdout);
+		ls_buf_finish(&j);
 	}
-	return false;
 }
 
 int ls_cmd_stress(int argc, char **argv)
@@ -122,174 +118,7 @@ int ls_cmd_stress(int argc, char **argv)
 	if (!(o.time_s > 0) || !(o.watchdog_s > 0))
 		ls_die(LS_EXIT_USAGE, "stress: --time and --watchdog must be positive");
 
-	const struct ls_target *t;
-	int variant;
-	char err[512];
-	if (!ls_target_spec(pos[0], &t, &variant, err, sizeof(err)))
-		ls_die(LS_EXIT_USAGE, "%s", err);
-	if (!in_tree(t))
-		ls_die(LS_EXIT_USAGE, "stress: %s is not an in-tree target; stress runs the targets "
-				      "built into lockstep-stress (lockstep list)", pos[0]);
-	const struct ls_variant *v = &t->variants[variant];
-
-	char exe[4200];
-	if (!ls_internal_exe("lockstep-stress", NULL, exe, sizeof(exe)))
-		ls_die(LS_EXIT_INTERNAL, "stress: lockstep-stress is neither beside lockstep nor "
-					 "installed at %s", exe);
-
-	int fd = memfd_create("lockstep-stress", 0);
-	if (fd < 0 || ftruncate(fd, sizeof(struct ls_native_shared)) != 0)
-		ls_die(LS_EXIT_INTERNAL, "stress: shared page: %s", strerror(errno));
-	struct ls_native_shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED,
-					   fd, 0);
-	if (sh == MAP_FAILED)
-		ls_die(LS_EXIT_INTERNAL, "stress: shared page: %s", strerror(errno));
-
-	ls_catch_stop_signals();
-	double start = ls_wall_s();
-	pid_t pid = spawn(exe, fd, t, variant, o.seed);
-	close(fd);
-
-	uint64_t last_rounds = 0;
-	double last_progress = start, stop_sent = 0;
-	int status = 0, found = 0;
-	bool exited = false, hang = false, unanswered = false;
-	double found_s = 0, hang_since = 0, hang_period = 0;
-	uint64_t found_round = 0;
-	while (!exited) {
-		sleep_ms(10);
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		double now = ls_wall_s();
-		if (w == pid) {
-			exited = true;
-			break;
-		}
-		uint64_t r = __atomic_load_n(&sh->rounds, __ATOMIC_ACQUIRE);
-		if (r != last_rounds || !sh->start_ns) {
-			last_rounds = r;
-			last_progress = now;
-		}
-		if (!stop_sent && (now - start >= o.time_s || ls_stop_signal)) {
-			__atomic_store_n(&sh->stop, 1, __ATOMIC_SEQ_CST);
-			stop_sent = now;
-		}
-		/* The watchdog period stretches to 4x the longest round seen, so slow targets
-		 * (mdelay()s, 250 ms timeouts) are not hangs by construction. */
-		double period = o.watchdog_s, longest = (double)sh->max_round_ns / 1e9;
-		if (4 * longest > period)
-			period = 4 * longest;
-		if (now - last_progress >= period) {
-			unanswered = !ask_report(sh);
-			/* The child may have ended by itself (a finding, --time) or finished the
-			 * round while the report was taken: then it was no hang. */
-			if (waitpid(pid, &status, WNOHANG) == pid) {
-				exited = true;
-				break;
-			}
-			if (__atomic_load_n(&sh->rounds, __ATOMIC_ACQUIRE) != r)
-				continue;
-			hang = true;
-			hang_period = period;
-			hang_since = last_progress - start;
-			found_s = ls_wall_s() - start;
-			found_round = r + 1;
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			exited = true;
-		}
-	}
-	double elapsed = ls_wall_s() - start;
-	uint64_t rounds = __atomic_load_n(&sh->rounds, __ATOMIC_ACQUIRE);
-
-	const char *text = NULL;
-	enum ls_kind kind = LS_KIND_NONE;
-	char crash[256] = "";
-	if (hang) {
-		kind = unanswered ? LS_KIND_DEADLOCK : (enum ls_kind)sh->report_kind;
-		text = unanswered ? "deadlock: the child did not answer the watchdog's report "
-				    "request\n" : sh->report;
-	} else if (WIFSIGNALED(status)) {
-		kind = LS_KIND_CRASH;
-		found_s = elapsed;
-		found_round = rounds + 1;
-		snprintf(crash, sizeof(crash), "crash: lockstep-stress died of signal %d (%s)\n",
-			 WTERMSIG(status), strsignal(WTERMSIG(status)));
-		text = crash;
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) == LS_NATIVE_EXIT_FOUND && sh->kind) {
-		kind = (enum ls_kind)sh->kind;
-		found_s = (double)sh->found_ns / 1e9;
-		found_round = sh->found_round + 1;
-		text = sh->text;
-	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != LS_NATIVE_EXIT_CLEAN) {
-		ls_die(LS_EXIT_INTERNAL, "stress: lockstep-stress failed (exit %d)%s%s",
-		       WIFEXITED(status) ? WEXITSTATUS(status) : -1, sh->text[0] ? ": " : "",
-		       sh->text);
-	}
-	found = kind != LS_KIND_NONE && ls_variant_bug(v, kind);
-
-	/* The signature: the report's first line. */
-	char sig[512] = "";
-	if (text) {
-		size_t n = strcspn(text, "\n");
-		snprintf(sig, sizeof(sig), "%.*s", (int)(n < sizeof(sig) - 1 ? n : sizeof(sig) - 1),
-			 text);
-	}
-	if (text && !o.quiet) {
-		if (hang)
-			printf("hang: no round finished for %.1f s (watchdog) since %.2f s, in round "
-			       "%" PRIu64 "\n", hang_period, hang_since, found_round);
-		fputs(text, stdout);
-	}
-	double rate = elapsed > 0 ? (double)rounds / elapsed : 0;
-	printf("stress %s:%s: %d threads (%d pinned), %" PRIu64 " rounds in %.2f s (%.0f/s): ",
-	       t->name, v->name, sh->threads, sh->pinned, rounds, elapsed, rate);
-	if (kind != LS_KIND_NONE)
-		printf("%s %s at %.2f s (round %" PRIu64 ")\n", ls_kind_name(kind),
-		       found ? "found" : "seen (not a bug for this variant)", found_s, found_round);
-	else
-		printf("nothing found\n");
-	if (sh->stalls_discarded)
-		printf("  (%" PRIu64 " stall%s not reported: the host descheduled a thread for at "
-		       "least half the wait)\n", sh->stalls_discarded,
-		       sh->stalls_discarded == 1 ? "" : "s");
-
-	if (o.json) {
-		struct ls_buf j = { 0 };
-		ls_buf_printf(&j, "{\"command\":\"stress\",\"target\":");
-		ls_json_str(&j, t->name);
-		ls_buf_printf(&j, ",\"variant\":");
-		ls_json_str(&j, v->name);
-		ls_buf_printf(&j, ",\"engine\":\"stress\",\"seed\":%" PRIu64 ",\"threads\":%d,"
-				  "\"pinned\":%d,\"watchdog_s\":%g,\"time_s\":%g,\"elapsed_s\":%.6f,"
-				  "\"rounds\":%" PRIu64 ",\"rounds_per_s\":%.0f,"
-				  "\"stopped_by_signal\":%s",
-			      o.seed, sh->threads, sh->pinned, o.watchdog_s, o.time_s, elapsed, rounds,
-			      rate, ls_stop_signal ? "true" : "false");
-		if (found) {
-			ls_buf_printf(&j, ",\"first_bug_kind\":\"%s\",\"first_bug_s\":%.6f,"
-					  "\"first_bug_round\":%" PRIu64 ",\"signature\":",
-				      ls_kind_name(kind), found_s, found_round);
-			ls_json_str(&j, sig);
-		} else {
-			ls_buf_printf(&j, ",\"first_bug_kind\":null,\"first_bug_s\":null,"
-					  "\"first_bug_round\":null,\"signature\":null");
-		}
-		if (hang)
-			ls_buf_printf(&j, ",\"hang_since_s\":%.6f,\"watchdog_period_s\":%.3f",
-				      hang_since, hang_period);
-		ls_buf_printf(&j, ",\"stalls_discarded\":%" PRIu64, sh->stalls_discarded);
-		ls_buf_printf(&j, ",\"other\":{");
-		bool first = true;
-		for (int k = 1; k < LS_KIND_COUNT; k++)
-			if (sh->other[k]) {
-				ls_buf_printf(&j, "%s\"%s\":%" PRIu64, first ? "" : ",",
-					      ls_kind_name((enum ls_kind)k), sh->other[k]);
-				first = false;
-			}
-		ls_buf_printf(&j, "}}\n");
-		fputs(j.s, stdout);
-		ls_buf_finish(&j);
-	}
-	munmap(sh, sizeof(*sh));
-	return found ? LS_EXIT_FOUND : LS_EXIT_CLEAN;
+	struct ls_stress_opts so = { pos[0], o.time_s, o.watchdog_s, o.seed };
+	struct ls_stress_hooks h = { &o, on_summary };
+	return ls_stress_run(&so, &h);
 }
