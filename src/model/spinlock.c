@@ -188,7 +188,12 @@ void ls_raw_spin_lock_nested(raw_spinlock_t *lock, unsigned subclass, const stru
 		      ls_trace_contention_probed();
 	if (queued && ls_trace_contention_begin(lock, LCB_F_SPIN))
 		ls_point(LS_OP_RMW, &lock->val, site);
-	/* Take a ticket: next += 1 (one fetch-and-add in the kernel's ticket locks). */
+	/* Take a ticket: next += 1 (one fetch-and-add in the kernel's ticket locks).  The ticket
+	 * is marked this context's before the add as well as after it: on real threads
+	 * (lockstep-stress) an NMI can land between the add and the mark, and if it then spins on
+	 * this lock forever, the report would name whoever held the ticket's slot last.  Here
+	 * nothing runs between the three, so the first mark is the second's. */
+	draw(lock, tickets_next((unsigned)LS_RD(&lock->val.counter)));
 	unsigned old = LS_FETCH_ADD((unsigned *)&lock->val.counter, 1u << TICKET_SHIFT);
 	unsigned ticket = tickets_next(old);
 	draw(lock, ticket);
@@ -216,6 +221,8 @@ int ls_raw_spin_trylock(raw_spinlock_t *lock, const struct ls_site *site)
 	ls_point(LS_OP_RMW, &lock->val, site);
 	unsigned old = (unsigned)LS_RD(&lock->val.counter);
 	unsigned nv = (((tickets_next(old) + 1) & TICKET_MASK) << TICKET_SHIFT) | tickets_owner(old);
+	if (tickets_next(old) == tickets_owner(old))
+		draw(lock, tickets_next(old));	/* before the exchange too, as in lock */
 	if (tickets_next(old) != tickets_owner(old) ||
 	    (unsigned)LS_CMPXCHG(&lock->val.counter, (int)old, (int)nv) != old) {
 		ls_preempt_enable();
