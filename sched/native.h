@@ -1,4 +1,4 @@
-/* The native runtime's interface to `lockstep stress` (src/cli/stress.c).
+/* The native runtime's interface to `lockstep stress` (src/campaign/stress.c).
  *
  * The stress command forks a child that runs a target on real threads (native.c) and watches it
  * from the parent.  They share one page, struct ls_native_shared: the child counts the rounds it
