@@ -5,16 +5,21 @@
 # (--base), checked out as a detached git worktree in a fresh temporary directory, configured
 # debugoptimized and built there (only the lockstep executable); the worktree and the directory
 # are removed on exit, so the repository is left as it was.  Every variant `lockstep list` of the
-# current build names runs `lockstep fuzz --engine random --jobs 1 --time S` with each build, the
-# two builds taking turns (before, after, before, after, ...) so that drift of the machine
-# touches both alike; each cell is the median of the repetitions' "execs_per_s".  Only options
-# both builds accept are passed (not --p-slow or --slow, which REV lacks), and each run writes
-# its findings into its own directory under the temporary one.  Rates depend on the machine.
+# current build names (or only those --only names, TARGET:VARIANT each, comma-separated) runs
+# `lockstep fuzz --engine random --jobs J --time S` with each build, for each worker count J of
+# --jobs (comma-separated; 1 by default), the two builds taking turns (before, after, before,
+# after, ...) so that drift of the machine touches both alike; each cell is the median of the
+# repetitions' "execs_per_s".  Unless --jobs is just 1, the table has a jobs column (a row per
+# variant and count) and a geometric mean per count.  Only options both builds accept are passed
+# (not --p-slow or --slow, which REV lacks), and each run writes its findings into its own
+# directory under the temporary one.  Rates depend on the machine.
 #
 # Usage: compare_bench.sh BUILD_DIR [--base REV] [--quick] [--seconds S] [--csv FILE]
+#                        [--jobs N,N...] [--only TARGET:VARIANT,...]
 set -euo pipefail
 
 usage="usage: compare_bench.sh BUILD_DIR [--base REV] [--quick] [--seconds S] [--csv FILE]"
+usage="$usage [--jobs N,N...] [--only TARGET:VARIANT,...]"
 die() {
 	echo "compare_bench: $*" >&2
 	exit 2
@@ -25,12 +30,16 @@ BASE=de5810e
 SECS=
 QUICK=
 CSV=
+JOBS=1
+ONLY=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--base) [ $# -ge 2 ] || die "$usage"; BASE=$2; shift ;;
 	--quick) QUICK=1 ;;
 	--seconds) [ $# -ge 2 ] || die "$usage"; SECS=$2; shift ;;
 	--csv) [ $# -ge 2 ] || die "$usage"; CSV=$2; shift ;;
+	--jobs) [ $# -ge 2 ] || die "$usage"; JOBS=$2; shift ;;
+	--only) [ $# -ge 2 ] || die "$usage"; ONLY=$2; shift ;;
 	-h | --help) echo "$usage"; exit 0 ;;
 	-*) die "unknown option '$1'; $usage" ;;
 	*) [ -z "$BUILD" ] || die "$usage"; BUILD=$1 ;;
@@ -51,6 +60,16 @@ if awk -v s="$SECS" -v n="$secs_int" 'BEGIN { exit !(s + 0 != n) }'; then
 	echo "compare_bench: lockstep fuzz --time takes whole seconds: $SECS s becomes $secs_int s" >&2
 fi
 SECS=$secs_int
+# Worker counts, one per line in jobs_list; a jobs column unless the list is today's "1".
+jobs_list=$(printf '%s\n' "$JOBS" | tr ',' '\n')
+for j in $jobs_list; do
+	case $j in '' | *[!0-9]* | 0*) die "--jobs expects worker counts like 1,2, got '$JOBS'" ;; esac
+done
+[ "$(printf '%s\n' "$jobs_list" | sort -u | wc -l)" -eq "$(printf '%s\n' "$jobs_list" | wc -l)" ] ||
+	die "--jobs names a count twice: '$JOBS'"
+JOBS_COL=
+[ "$JOBS" = 1 ] || JOBS_COL=1
+case ,$ONLY, in *,,*) [ -z "$ONLY" ] || die "--only expects TARGET:VARIANT,..., got '$ONLY'" ;; esac
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO=$(git -C "$REPO" rev-parse --show-toplevel) || die "$REPO is not in a git repository"
@@ -120,19 +139,19 @@ variants() {
 		target != "" && $2 == "expect" { print target ":" $1 }'
 }
 
-# Prints the execs_per_s of one campaign of lockstep binary $1 on $2, or "error" (and on stderr
-# why, naming the build $3).  A finding (exit 1) is normal here.
+# Prints the execs_per_s of one campaign of lockstep binary $1 on $2 with $4 workers, or "error"
+# (and on stderr why, naming the build $3).  A finding (exit 1) is normal here.
 rate() {
-	local bin=$1 spec=$2 side=$3 out rc=0 r
+	local bin=$1 spec=$2 side=$3 jobs=$4 out rc=0 r
 	out=$(mktemp -d "$tmp/out.XXXXXX")
-	"$bin" fuzz "$spec" --engine random --jobs 1 --time "$SECS" --out "$out" --quiet --json \
+	"$bin" fuzz "$spec" --engine random --jobs "$jobs" --time "$SECS" --out "$out" --quiet --json \
 		>"$tmp/stdout" 2>"$tmp/stderr" </dev/null || rc=$?
 	rm -rf "$out"
-	r=$( (grep '^{' "$tmp/stdout" || true) | tail -n 1 |
-		sed -n 's/.*"execs_per_s":\([0-9][0-9.]*\).*/\1/p')
+	r=$( (grep '^{' "$tmp/stdout" || true) | tail -n 1 | python3 -c \
+		'import json, sys; print(json.load(sys.stdin)["execs_per_s"])' 2>/dev/null || true)
 	if [ "$rc" -gt 1 ] || [ -z "$r" ]; then
 		[ -n "$r" ] || rc="$rc, no JSON"
-		echo "compare_bench: $side $spec: exit $rc: $(tail -n 1 "$tmp/stderr")" >&2
+		echo "compare_bench: $side $spec --jobs $jobs: exit $rc: $(tail -n 1 "$tmp/stderr")" >&2
 		echo error
 	else
 		echo "$r"
@@ -165,46 +184,78 @@ t0=$(date +%s)
 mkdir "$tmp/after"
 cp "$AFTER" "$tmp/after/lockstep"
 AFTER=$tmp/after/lockstep
+variants "$AFTER" >"$tmp/variants" || die "$BUILD/lockstep list failed"
+[ -s "$tmp/variants" ] || die "$BUILD/lockstep list names no variants"
+if [ -n "$ONLY" ]; then
+	# The variants --only names, in its order; each must be one the current build lists.
+	printf '%s\n' "$ONLY" | tr ',' '\n' >"$tmp/only"
+	while read -r spec; do
+		grep -qxF "$spec" "$tmp/variants" || die "--only: $BUILD/lockstep list names no '$spec'"
+	done <"$tmp/only"
+	mv "$tmp/only" "$tmp/variants"
+fi
 echo "compare_bench: building $base_hash in $tmp ..." >&2
 build_base
 BEFORE=$tmp/build/lockstep
 variants "$BEFORE" >"$tmp/base-variants" || die "$base_hash: lockstep list failed"
-variants "$AFTER" >"$tmp/variants" || die "$BUILD/lockstep list failed"
-[ -s "$tmp/variants" ] || die "$BUILD/lockstep list names no variants"
 
 cpu=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2>/dev/null | head -n 1)
 cpu=${cpu:-unknown CPU}
 if [ "$REPS" -eq 1 ]; then reps_text="1 repetition"; else reps_text="median of $REPS repetitions"; fi
 
-[ -z "$CSV" ] || echo "target_variant,before_execs_per_s,after_execs_per_s,after_over_before" >"$CSV"
+# With a jobs column, the rows carry one more field after the variant: the worker count.
+if [ -n "$JOBS_COL" ]; then
+	csv_head="target_variant,jobs,before_execs_per_s,after_execs_per_s,after_over_before"
+	md_head="| target:variant | jobs | before execs/s | after execs/s | after/before |"
+	md_rule="|---|---:|---:|---:|---:|"
+else
+	csv_head="target_variant,before_execs_per_s,after_execs_per_s,after_over_before"
+	md_head="| target:variant | before execs/s | after execs/s | after/before |"
+	md_rule="|---|---:|---:|---:|"
+fi
+[ -z "$CSV" ] || echo "$csv_head" >"$CSV"
 echo "# lockstep compare benchmark"
 echo
-echo "- $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $cpu; before: $base_hash, after: $head_hash; $SECS s per cell, $reps_text, before and after interleaved; lockstep fuzz --engine random --jobs 1"
+echo "- $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $cpu; before: $base_hash, after: $head_hash; $SECS s per cell, $reps_text, before and after interleaved; lockstep fuzz --engine random --jobs $JOBS"
 echo
-echo "| target:variant | before execs/s | after execs/s | after/before |"
-echo "|---|---:|---:|---:|"
+echo "$md_head"
+echo "$md_rule"
 : >"$tmp/ratios"
 while read -r spec; do
-	befores=()
-	afters=()
 	known=
 	grep -qxF "$spec" "$tmp/base-variants" && known=1
-	for _ in $(seq "$REPS"); do
-		[ -z "$known" ] || befores+=("$(rate "$BEFORE" "$spec" before)")
-		afters+=("$(rate "$AFTER" "$spec" after)")
+	for jobs in $jobs_list; do
+		befores=()
+		afters=()
+		for _ in $(seq "$REPS"); do
+			[ -z "$known" ] || befores+=("$(rate "$BEFORE" "$spec" before "$jobs")")
+			afters+=("$(rate "$AFTER" "$spec" after "$jobs")")
+		done
+		b=$(median "${befores[@]+"${befores[@]}"}")
+		a=$(median "${afters[@]}")
+		ratio=-
+		if is_num "$b" && is_num "$a" && [ "$b" -gt 0 ]; then
+			ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
+			awk -v a="$a" -v b="$b" -v j="$jobs" 'BEGIN { printf "%s %.17g\n", j, a / b }' \
+				>>"$tmp/ratios"
+		fi
+		cell=$spec
+		[ -z "$JOBS_COL" ] || cell="$spec | $jobs"
+		echo "| $cell | $(thousands "$b") | $(thousands "$a") | $ratio |"
+		[ -z "$CSV" ] || echo "${cell/ | /,},$b,$a,$ratio" >>"$CSV"
 	done
-	b=$(median "${befores[@]+"${befores[@]}"}")
-	a=$(median "${afters[@]}")
-	ratio=-
-	if is_num "$b" && is_num "$a" && [ "$b" -gt 0 ]; then
-		ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
-		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.17g\n", a / b }' >>"$tmp/ratios"
-	fi
-	echo "| $spec | $(thousands "$b") | $(thousands "$a") | $ratio |"
-	[ -z "$CSV" ] || echo "$spec,$b,$a,$ratio" >>"$CSV"
 done <"$tmp/variants"
 echo
-awk 'NF && $1 > 0 { s += log($1); n++ } END {
-	if (n) printf "Geometric mean of after/before over %d rows with both figures: %.2f\n", n, exp(s / n)
-	else print "Geometric mean of after/before: - (no row has both figures)" }' "$tmp/ratios"
+if [ -z "$JOBS_COL" ]; then
+	awk 'NF && $2 > 0 { s += log($2); n++ } END {
+		if (n) printf "Geometric mean of after/before over %d rows with both figures: %.2f\n", n, exp(s / n)
+		else print "Geometric mean of after/before: - (no row has both figures)" }' "$tmp/ratios"
+else
+	for jobs in $jobs_list; do
+		awk -v j="$jobs" '$1 == j && $2 > 0 { s += log($2); n++ } END {
+			printf "Geometric mean of after/before with --jobs %s", j
+			if (n) printf " over %d rows with both figures: %.2f\n", n, exp(s / n)
+			else print ": - (no row has both figures)" }' "$tmp/ratios"
+	done
+fi
 echo "compare_bench: $(($(date +%s) - t0)) s" >&2

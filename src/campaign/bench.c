@@ -52,7 +52,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fnmatch.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -80,22 +79,6 @@ struct ls_bench_run *ls_bench_run_at(const struct ls_bench *b, int v, int e, uin
 }
 
 /* ---- running a child ---------------------------------------------------------------------- */
-
-/* The last line of the file at path (a child's last word on stderr), after `prefix`. */
-static void last_line(const char *path, const char *prefix, char *out, size_t n)
-{
-	size_t len;
-	char *s = ls_read_file(path, &len);
-	snprintf(out, n, "%s", prefix);
-	if (!s)
-		return;
-	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r'))
-		s[--len] = 0;
-	const char *p = strrchr(s, '\n') ? strrchr(s, '\n') + 1 : s;
-	size_t k = strlen(out);
-	snprintf(out + k, n - k, "%s%s", k && *p ? ": " : "", p);
-	free(s);
-}
 
 /* One run: to the first bug within the cap, or (rate) a throughput run of --rate seconds that
  * does not stop at bugs (stress always stops at its first). */
@@ -151,7 +134,7 @@ static void bench_run(struct ls_bench *b, int v, enum ls_bench_engine e, uint64_
 	double first_s, exec, elapsed, execs;
 	if (r->exit_code == LS_EXIT_USAGE) {
 		r->status = RUN_NA;
-		last_line(errpath, "", r->note, sizeof(r->note));
+		ls_last_line(errpath, "", r->note, sizeof(r->note));
 	} else if (r->exit_code == -1 || (r->exit_code != LS_EXIT_CLEAN &&
 					   r->exit_code != LS_EXIT_FOUND) || !j) {
 		r->status = RUN_ERROR;
@@ -162,7 +145,7 @@ static void bench_run(struct ls_bench *b, int v, enum ls_bench_engine e, uint64_
 		else
 			snprintf(what, sizeof(what), "exit %d%s", r->exit_code,
 				 j ? "" : " without a JSON summary");
-		last_line(errpath, what, r->note, sizeof(r->note));
+		ls_last_line(errpath, what, r->note, sizeof(r->note));
 	} else {
 		bool is_stress = e == E_STRESS;
 		if (ls_json_number(j, "elapsed_s", &elapsed))
@@ -356,15 +339,6 @@ struct ls_bench_cell ls_bench_cell(const struct ls_bench *b, int v, int e)
 
 /* ---- the command -------------------------------------------------------------------------- */
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 static void measure_steps(struct ls_bench *b, bool small)
 {
 	double v[LS_BENCH_STEP_REPS];
@@ -454,7 +428,7 @@ void ls_bench_measure(struct ls_bench *b, const struct ls_bench_hooks *h)
 
 void ls_bench_finish(struct ls_bench *b)
 {
-	nftw(b->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	ls_remove_tree(b->tmp);
 	free(b->runs);
 	free(b->var);
 	free(b->rate_execs);

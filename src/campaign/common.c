@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -220,4 +221,33 @@ int ls_run_child(char *const *argv, const char *dir, double limit_s, const char 
 	if (killed || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+void ls_last_line(const char *path, const char *prefix, char *out, size_t n)
+{
+	size_t len;
+	char *s = ls_read_file(path, &len);
+	snprintf(out, n, "%s", prefix);
+	if (!s)
+		return;
+	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		s[--len] = 0;
+	const char *p = strrchr(s, '\n') ? strrchr(s, '\n') + 1 : s;
+	size_t k = strlen(out);
+	snprintf(out + k, n - k, "%s%s", k && *p ? ": " : "", p);
+	free(s);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void ls_remove_tree(const char *dir)
+{
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -55,4 +55,10 @@ char *ls_input_or_die(const char *path, size_t *len);
 /* Whether an input's text is a trace (it starts as one) rather than a raw fuzzer input. */
 bool ls_input_is_trace(const char *text, size_t len);
 
+/* The last line of the file at path (a child's last word on stderr), after prefix and ": ";
+ * just prefix if the file is empty or unreadable. */
+void ls_last_line(const char *path, const char *prefix, char *out, size_t n);
+/* Removes dir and everything below it (a scratch directory); errors are ignored. */
+void ls_remove_tree(const char *dir);
+
 #endif

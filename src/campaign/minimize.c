@@ -474,23 +474,6 @@ static bool pass_place_injection(struct minimizer *mz)
 	return progress;
 }
 
-void ls_minimize_remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[4400];
-	while ((e = readdir(d)) != NULL) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 /* An input that shows no bug is refused like a trace whose bug does not reproduce. */
 void ls_minimize_raw_to_trace(const char *target, bool no_lockdep, bool compat, const char *input,
 			 const char *dir, const char *trace)
@@ -529,7 +512,7 @@ void ls_minimize_raw_to_trace(const char *target, bool no_lockdep, bool compat, 
 		;
 	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 3;
 	if (rc != 1)
-		ls_minimize_remove_dir(dir);
+		ls_remove_tree(dir);
 	if (rc == 0)
 		ls_die(LS_EXIT_FOUND, "minimize: %s shows no bug for %s: nothing to minimize", input,
 		       target);

@@ -53,7 +53,5 @@ int ls_minimize_run(const struct ls_minimize_opts *o, const struct ls_minimize_h
  * trace; dies with exit 1 if the input shows no bug. */
 void ls_minimize_raw_to_trace(const char *target, bool no_lockdep, bool compat, const char *input,
 			      const char *dir, const char *trace);
-/* Removes a scratch directory of plain files. */
-void ls_minimize_remove_dir(const char *dir);
 
 #endif

@@ -126,34 +126,6 @@ static int campaign(struct check *c, const char *spec, const char *outdir, struc
 	return ls_run_child((char *const *)argv, NULL, 1e9, errpath, out, &wall);
 }
 
-/* The last line of a file, for a campaign that failed. */
-static void last_line(const char *path, char *out, size_t n)
-{
-	out[0] = 0;
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	char line[380];
-	while (fgets(line, sizeof(line), f))
-		if (line[0] != '\n')
-			snprintf(out, n, "%s", line);
-	fclose(f);
-	out[strcspn(out, "\n")] = 0;
-}
-
-static void remove_tree(const char *dir)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		execlp("rm", "rm", "-rf", dir, (char *)NULL);
-		_exit(127);
-	}
-	int status;
-	if (pid > 0)
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-}
-
 int ls_cmd_check(int argc, char **argv)
 {
 	const struct ls_cmd *cmd = ls_cmd_lookup("check");
@@ -232,10 +204,9 @@ int ls_cmd_check(int argc, char **argv)
 			snprintf(text, sizeof(text), "%s", expectation);
 		const char *mark;
 		if (!ran) {
-			char why[400];
-			last_line(errpath, why, sizeof(why));
-			snprintf(text, sizeof(text), "the campaign did not run (exit %d)%s%s", rc,
-				 why[0] ? ": " : "", why);
+			char what[48];
+			snprintf(what, sizeof(what), "the campaign did not run (exit %d)", rc);
+			ls_last_line(errpath, what, text, sizeof(text));
 			mark = "ERROR";
 			broken++;
 		} else if (json_is_true(verdict)) {
@@ -276,7 +247,7 @@ int ls_cmd_check(int argc, char **argv)
 	if (failed || broken)
 		printf("check: not as declared: %s; findings kept in %s\n", fails.s, c.tmp);
 	else
-		remove_tree(c.tmp);
+		ls_remove_tree(c.tmp);
 	if (c.json) {
 		struct ls_buf j = { 0 };
 		ls_buf_printf(&j, "{\"command\":\"check\",\"budget\":%" PRIu64 ",\"seed\":%" PRIu64

@@ -140,7 +140,7 @@ int ls_cmd_minimize(int argc, char **argv)
 		file = rawtrace;
 		free(text);
 		text = ls_input_or_die(file, &len);
-		ls_minimize_remove_dir(rawdir);	/* the trace is read: the scratch finding goes */
+		ls_remove_tree(rawdir);	/* the trace is read: the scratch finding goes */
 	}
 	char defpath[4200];
 	if (!out_path) {
