@@ -33,7 +33,10 @@ build() { # dir [meson options...]
 build build
 
 case "$mode" in
-build) ;;
+build)
+	echo "setup: built build/lockstep; run it from there, or install it on PATH with" \
+		"'meson install -C build'"
+	;;
 demo)
 	echo "setup: fuzzing demo/abba:buggy (two CPUs, two spinlocks, opposite orders)"
 	set +e
@@ -42,6 +45,8 @@ demo)
 	set -e
 	# Exit 1 means "bug found", which is what this demo is for.
 	[ "$rc" -eq 1 ] || { echo "setup: expected the campaign to find the deadlock (exit $rc)"; exit 1; }
+	echo "setup: lockstep is build/lockstep (or on PATH after 'meson install -C build');" \
+		"the finding is in crashes/, which git ignores"
 	;;
 test)
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false \

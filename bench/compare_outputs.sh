@@ -6,7 +6,7 @@
 # (so that a rebuild while this runs cannot change one halfway), run the same way from a
 # directory of its own, the two at the same time, and what they write is compared byte for byte:
 #
-#   replay  each crashes/*.trace of this repository: `lockstep replay TRACE`.  Stdout and the exit
+#   replay  each tests/findings/*.trace of this repository: `lockstep replay TRACE`.  Stdout and the exit
 #           code must be the same.  Stderr is captured too; a difference there is printed as a
 #           note under the line and does not count.
 #   fuzz    each variant `OLD_LOCKSTEP list` names, three campaigns: `--engine random --jobs 1`,
@@ -73,8 +73,8 @@ EXECS=2000
 [ -z "$QUICK" ] || EXECS=300
 SEED=7
 
-CRASHES=$(cd "$(dirname "${BASH_SOURCE[0]}")/../crashes" && pwd) ||
-	die "no crashes/ directory next to bench/"
+CRASHES=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/findings" && pwd) ||
+	die "no tests/findings/ directory next to bench/"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-outputs.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -178,7 +178,7 @@ for trace in "$CRASHES"/*.trace; do
 	both replay "$trace"
 	diff -u --label "old stdout" --label "new stdout" "$tmp/old.out" "$tmp/new.out" \
 		>"$tmp/diff" 2>&1 || true
-	verdict "replay crashes/${trace##*/}"
+	verdict "replay tests/findings/${trace##*/}"
 	if ! cmp -s "$tmp/old.err" "$tmp/new.err"; then
 		echo "    note: stderr differs (not counted):"
 		diff -u --label "old stderr" --label "new stderr" "$tmp/old.err" "$tmp/new.err" |

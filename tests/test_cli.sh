@@ -45,6 +45,11 @@ mkdir -p "$tmp/starting"
 : >"$tmp/starting/.deadlock-0123456789ab.txt.tmp.4242"
 expect_rc 1 "a directory another campaign is starting in is accepted" -- \
 	"$LS" fuzz demo/abba:buggy --execs 100 --out "$tmp/starting" --quiet
+# A directory that keeps findings out of a repository, as this one's crashes/ does.
+mkdir -p "$tmp/ignored"
+printf '*\n!.gitignore\n' >"$tmp/ignored/.gitignore"
+expect_rc 1 "a directory holding only a .gitignore is accepted" -- \
+	"$LS" fuzz demo/abba:buggy --execs 100 --out "$tmp/ignored" --quiet
 
 # A control character in a name is written as \xNN: no terminal escape, one line.
 expect_rc 2 "an escape sequence in a target name" -- "$LS" run "$(printf 'demo/\033[31mabba')"
@@ -252,18 +257,18 @@ else
 		fail "re-recorded kptr trace differs from the original"
 fi
 
-# The findings the repository ships in crashes/ replay in this build (from the source tree, where
-# their README's commands run).
+# The findings the repository ships in tests/findings/ replay in this build (from the source tree,
+# where their README's commands run).
 if [ -n "$SRC" ] && [ -d "$SRC/crashes" ]; then
 	shipped=0
-	for t in "$SRC"/crashes/*.trace; do
+	for t in "$SRC"/tests/findings/*.trace; do
 		[ -e "$t" ] || continue
 		shipped=$((shipped + 1))
-		(cd "$SRC" && "$LS" replay "crashes/$(basename "$t")" >>"$tmp/shipped.out" 2>"$tmp/err") ||
+		(cd "$SRC" && "$LS" replay "tests/findings/$(basename "$t")" >>"$tmp/shipped.out" 2>"$tmp/err") ||
 			fail "shipped finding $(basename "$t") does not replay: $(head -1 "$tmp/err")"
 	done
-	[ "$shipped" -gt 0 ] || fail "no findings shipped in crashes/"
-	echo "ok   the $shipped findings shipped in crashes/ replay"
+	[ "$shipped" -gt 0 ] || fail "no findings shipped in tests/findings/"
+	echo "ok   the $shipped findings shipped in tests/findings/ replay"
 	# Reports are the same from every build: a Code: line names what an instruction addresses
 	# relative to the instruction pointer, never the displacement, which moves with the code
 	# around it.
@@ -273,6 +278,34 @@ if [ -n "$SRC" ] && [ -d "$SRC/crashes" ]; then
 		fail "a Code: line holds a build-dependent displacement: $(grep -E '\[rip [-+] 0x' "$tmp/shipped.out" | head -1)"
 	else
 		echo "ok   Code: lines name rip-relative data instead of their displacement"
+	fi
+fi
+
+# Commands run from a copy of the source tree, with their default outputs, leave nothing git would
+# show: findings go to crashes/ and minimized traces beside their input, both ignored.
+if [ -n "$SRC" ] && git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
+	tree=$tmp/tree
+	mkdir "$tree"
+	(cd "$SRC" && git ls-files -z | xargs -0 cp --parents -t "$tree" 2>/dev/null) ||
+		fail "copying the source tree"
+	(cd "$tree" && git init -q && git add -A && git -c user.name=t -c user.email=t@t \
+		commit -qm tree) || fail "committing the copy of the tree"
+	(cd "$tree" &&
+		"$LS" fuzz demo/abba:buggy --execs 2000 --jobs 2 --quiet >/dev/null 2>&1
+		"$LS" run demo/nmi-aa:buggy --seed 15 --quiet >/dev/null 2>&1
+		"$LS" explore demo/abba:buggy --preemptions 1 --quiet >/dev/null 2>&1
+		"$LS" replay crashes/deadlock-9897ee4b79c1.trace >/dev/null 2>&1
+		"$LS" minimize crashes/deadlock-9897ee4b79c1.trace >/dev/null 2>&1
+		"$LS" minimize tests/findings/deadlock-5863c16e5e67.trace >/dev/null 2>&1
+		"$LS" check demo/abba --budget 500 >/dev/null 2>&1
+		true)
+	[ -e "$tree/crashes/deadlock-9897ee4b79c1.trace" ] ||
+		fail "the campaign in the copy of the tree wrote no crashes/deadlock-9897ee4b79c1.trace"
+	dirty=$(cd "$tree" && git status --porcelain --untracked-files=all)
+	if [ -z "$dirty" ]; then
+		ok "fuzz, run, explore, replay, minimize and check from the source tree leave it clean"
+	else
+		fail "commands left the source tree dirty: $(echo "$dirty" | head -5 | tr '\n' ' ')"
 	fi
 fi
 

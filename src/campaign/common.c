@@ -64,7 +64,8 @@ void ls_out_dir_or_die(const char *dir, bool force)
 		return;
 	/* A findings directory: empty, holding findings (an index or a trace), or holding only
 	 * what a campaign writes on its way there (another campaign starting in it at the same
-	 * time): reports, README.md, the index lock, temporary files. */
+	 * time): reports, README.md, the index lock, temporary files; and a .gitignore, which keeps
+	 * findings out of a repository (this one's crashes/ has one). */
 	DIR *dh = opendir(dir);
 	if (!dh)
 		ls_die(LS_EXIT_USAGE, "--out %s: %s", dir, strerror(errno));
@@ -78,6 +79,7 @@ void ls_out_dir_or_die(const char *dir, bool force)
 		if (strcmp(n, "index.tsv") == 0 || (len > 6 && strcmp(n + len - 6, ".trace") == 0))
 			ours = true;
 		else if (!(strcmp(n, "README.md") == 0 || strcmp(n, ".index.lock") == 0 ||
+			   strcmp(n, ".gitignore") == 0 ||
 			   (len > 4 && strcmp(n + len - 4, ".txt") == 0) ||
 			   (n[0] == '.' && strstr(n, ".tmp."))))
 			other = true;

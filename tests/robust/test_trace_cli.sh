@@ -44,7 +44,7 @@ done
 # Every line-boundary truncation of a shipped trace, and every 37th byte: all refused but the
 # whole file and the file without its last newline.
 bad=0
-src=$SRC/crashes/deadlock-9897ee4b79c1.trace
+src=$SRC/tests/findings/deadlock-9897ee4b79c1.trace
 size=$(wc -c <"$src")
 cuts=$(awk '{ n += length($0) + 1; print n - 1; print n }' "$src"; seq 0 37 "$size")
 n=0

@@ -1,6 +1,6 @@
 /* Suite `robust`, trace-mutants: the trace parser and replay on damaged input.
  *
- * Inputs are the traces the repository ships (crashes/, tests/semantics/format2.trace): every
+ * Inputs are the traces the repository ships (tests/findings/, tests/semantics/format2.trace): every
  * truncation of each, byte by byte, and MUTANTS mutants drawn with a fixed seed, each one to
  * three edits (a byte changed, a line deleted, doubled, swapped or replaced by another trace's,
  * a number replaced by an awkward one, a line made very long, the checksum line dropped so that
@@ -231,7 +231,7 @@ static int check_input(const char *what, const char *s, size_t len)
 static int load_inputs(const char *src)
 {
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/crashes", src);
+	snprintf(path, sizeof(path), "%s/tests/findings", src);
 	DIR *d = opendir(path);
 	CHECKF(d, "cannot open %s", path);
 	struct dirent *e;
@@ -253,7 +253,7 @@ static int load_inputs(const char *src)
 			}
 	for (int i = 0; i <= n; i++) {
 		if (i < n)
-			snprintf(path, sizeof(path), "%s/crashes/%s", src, names[i]);
+			snprintf(path, sizeof(path), "%s/tests/findings/%s", src, names[i]);
 		else
 			snprintf(path, sizeof(path), "%s/tests/semantics/format2.trace", src);
 		inputs[ninputs] = ls_read_file(path, &input_len[ninputs]);
@@ -262,7 +262,7 @@ static int load_inputs(const char *src)
 		if (i < n)
 			free(names[i]);
 	}
-	CHECKF(ninputs >= 2, "no shipped traces in %s/crashes", src);
+	CHECKF(ninputs >= 2, "no shipped traces in %s/tests/findings", src);
 	return TEST_PASS;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Suite `timeline`: `lockstep replay TRACE --html FILE` on the shipped findings in crashes/: the
+# Suite `timeline`: `lockstep replay TRACE --html FILE` on the shipped findings in tests/findings/: the
 # replay's output and exit status unchanged, two renders byte-identical, nothing fetched from
 # anywhere, the page's report what replay printed; then, in headless Chromium, one lane per CPU,
 # the NMI's band, and the highlighted wait-for cycle naming its locks, in the DOM after the page's
@@ -12,10 +12,10 @@ SRC=${2:?usage: test_timeline.sh LOCKSTEP SOURCE_DIR}
 # shellcheck source=/dev/null
 . "$(dirname "$0")/../lib.sh"
 
-ABBA=$SRC/crashes/deadlock-9897ee4b79c1.trace		# demo/abba: ABBA deadlock, 2 CPUs
-NMI=$SRC/crashes/deadlock-5863c16e5e67.trace		# demo/nmi-aa: NMI AA deadlock
-KPTR=$SRC/crashes/deadlock-877941c8138a.trace		# kptr/dtor-nmi:inline: NMI AA on a per-CPU lock
-LOCKDEP=$SRC/crashes/ABBA-2d8c8342bce8.trace		# demo/abba: the validator's ABBA, no hang
+ABBA=$SRC/tests/findings/deadlock-9897ee4b79c1.trace		# demo/abba: ABBA deadlock, 2 CPUs
+NMI=$SRC/tests/findings/deadlock-5863c16e5e67.trace		# demo/nmi-aa: NMI AA deadlock
+KPTR=$SRC/tests/findings/deadlock-877941c8138a.trace		# kptr/dtor-nmi:inline: NMI AA on a per-CPU lock
+LOCKDEP=$SRC/tests/findings/ABBA-2d8c8342bce8.trace		# demo/abba: the validator's ABBA, no hang
 names="abba nmi kptr lockdep"
 trace_of() {
 	case $1 in
