@@ -44,7 +44,7 @@ demo)
 	rc=$?
 	set -e
 	# Exit 1 means "bug found", which is what this demo is for.
-	[ "$rc" -eq 1 ] || { echo "setup: expected the campaign to find the deadlock (exit $rc)"; exit 1; }
+	[ "$rc" -eq 1 ] || { echo "setup: expected the campaign to find the deadlock (exit $rc)" >&2; exit 1; }
 	echo "setup: lockstep is build/lockstep (or on PATH after 'meson install -C build');" \
 		"the finding is in crashes/, which git ignores"
 	;;
