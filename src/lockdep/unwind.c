@@ -86,6 +86,46 @@ static void symbolize_entry(unsigned long long target, char *buf, size_t n)
 		snprintf(buf, n, "%s+0x%lx", name, (unsigned long)(off - 1));
 }
 
+/* A call from a shared object goes through its PLT: a stub with no symbol of its own (the
+ * nearest one before it is _init, hence "call _init+0x30").  The stub jumps through a slot of the
+ * object's GOT: "jmp qword ptr [rip + disp]" (ff 25), with a bnd prefix (f2) and after an
+ * endbr64 (f3 0f 1e fa) when the object is built for IBT.  Returns 1 with *fn the function the
+ * slot holds, 0 if target is no such stub, -1 if it is one whose slot is not bound yet (lazy
+ * binding: it still points into the PLT), which names nothing. */
+static int plt_target(uint64_t target, uint64_t *fn)
+{
+#if defined(__x86_64__)
+	Dl_info at, slot_info;
+	if (!dladdr((const void *)(uintptr_t)target, &at))
+		return 0;
+	const unsigned char *p = (const unsigned char *)(uintptr_t)target;
+	if (p[0] == 0xf3 && p[1] == 0x0f && p[2] == 0x1e && p[3] == 0xfa)
+		p += 4;	/* endbr64 */
+	if (p[0] == 0xf2)
+		p++;	/* bnd */
+	if (p[0] != 0xff || p[1] != 0x25)
+		return 0;
+	int32_t disp;
+	memcpy(&disp, p + 2, sizeof(disp));
+	uintptr_t slot = (uintptr_t)(p + 6) + (uintptr_t)(intptr_t)disp;
+	if (!dladdr((const void *)slot, &slot_info) || slot_info.dli_fbase != at.dli_fbase)
+		return 0;
+	uint64_t f;
+	memcpy(&f, (const void *)slot, sizeof(f));
+	Dl_info fi;
+	if (f >= target && f < target + 32)
+		return -1;	/* not bound yet: back into its own stub */
+	if (!dladdr((const void *)(uintptr_t)f, &fi) || fi.dli_saddr != (void *)(uintptr_t)f)
+		return -1;
+	*fn = f;
+	return 1;
+#else
+	(void)target;
+	(void)fn;
+	return 0;
+#endif
+}
+
 void ls_backtrace_print(const struct ls_backtrace *bt, struct ls_buf *b)
 {
 	char sym[LS_MAX_FRAMES][160];
@@ -178,8 +218,12 @@ void ls_code_line(const void *ip, struct ls_buf *b)
 			if (hex[0] == '0' && hex[1] == 'x' && !strpbrk(hex, " ,[")) {
 				char *end;
 				unsigned long long target = strtoull(hex, &end, 16);
-				if (!*end)
-					symbolize_entry(target, op, sizeof(op));
+				uint64_t fn;
+				int plt = *end ? 0 : plt_target(target, &fn);
+				if (plt < 0)
+					snprintf(op, sizeof(op), "?");
+				else if (!*end)
+					symbolize_entry(plt ? fn : target, op, sizeof(op));
 				else
 					snprintf(op, sizeof(op), "%s", o);
 			} else {
