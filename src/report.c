@@ -2,7 +2,8 @@
  *
  * A kernel-style header names the outcome; then the wait-for cycle, each CPU's context stack as it
  * ended (bottom first, with interrupt state and the operation each context was at), the last steps
- * as a timeline with one column per CPU, and the command that replays it.  Everything printed is a
+ * of the contexts the finding is about (a deadlock's cycle, a stall's chain) as a timeline with
+ * one column per CPU, and the command that replays it.  Everything printed is a
  * function of the execution: no addresses, no wall time. */
 #include "report.h"
 
@@ -14,7 +15,6 @@
 #include <string.h>
 
 #define TIMELINE_STEPS 24
-#define COLUMN 36
 
 static void rule(struct ls_buf *b, char c, size_t n)
 {
@@ -149,22 +149,90 @@ static void event_text(const struct ls_machine *m, const struct ls_step_rec *r, 
 	}
 }
 
-static void timeline(struct ls_buf *b, const struct ls_machine *m)
+/* The contexts a report's event window follows: for a deadlock, those on the wait-for cycle; for
+ * a stall the model reported, the stalled context and the chain of contexts it waits for.  Returns
+ * how many, 0 for every context (no cycle, a limit's stall, an invariant, a validator report). */
+static int focus(const struct ls_machine *m, enum ls_kind kind, bool *in)
 {
-	uint64_t n = m->nring < TIMELINE_STEPS ? m->nring : TIMELINE_STEPS;
-	ls_buf_printf(b, "last %" PRIu64 " events, each at the step it ran (~> marks a scheduler decision):\n"
-		      "  %8s %12s", n, "step", "time(ns)");
+	struct ls_wait w[LS_MAX_CTX];
+	memset(in, 0, sizeof(bool) * LS_MAX_CTX);
+	int start = -1;
+	if (kind == LS_KIND_DEADLOCK || kind == LS_KIND_STALL)
+		ls_wait_graph(m, w);
+	if (kind == LS_KIND_DEADLOCK)
+		start = ls_wait_cycle_start(w, m->nctx);
+	else if (kind == LS_KIND_STALL && m->stall.set)
+		start = m->stall.ctx;
+	int n = 0;
+	for (int c = start; c >= 0 && c < m->nctx && !in[c]; c = w[c].next, n++)
+		in[c] = true;
+	return n;
+}
+
+/* The last TIMELINE_STEPS events of the contexts the finding is about (focus()), one column per
+ * CPU, each column as wide as its longest event so no name is cut; the events of other contexts
+ * in between are counted, not shown. */
+static void timeline(struct ls_buf *b, const struct ls_machine *m, enum ls_kind kind)
+{
+	bool in[LS_MAX_CTX];
+	int nfocus = focus(m, kind, in);
+	uint64_t first = m->nring > LS_RING ? m->nring - LS_RING : 0;
+	uint64_t from = m->nring, shown = 0, hidden = 0;
+	while (from > first && shown < TIMELINE_STEPS) {
+		const struct ls_step_rec *r = &m->ring[(from - 1) % LS_RING];
+		from--;
+		if (!nfocus || r->op == LS_OP_TIME || in[r->ctx])
+			shown++;
+		else
+			hidden++;
+	}
+	/* Each CPU's column: as wide as its widest event, at least its heading. */
+	int width[LS_MAX_CPUS];
+	char cell[256];
+	for (int c = 0; c < m->ncpus; c++)
+		width[c] = 4;
+	for (uint64_t i = from; i < m->nring; i++) {
+		const struct ls_step_rec *r = &m->ring[i % LS_RING];
+		if (r->op == LS_OP_TIME || (nfocus && !in[r->ctx]))
+			continue;
+		event_text(m, r, cell, sizeof(cell));
+		int cpu = m->ctx[r->ctx].cpu, len = (int)strlen(cell);
+		if (len > width[cpu])
+			width[cpu] = len;
+	}
+	if (nfocus) {
+		ls_buf_printf(b, "last %" PRIu64 " events of ", shown);
+		int k = 0;
+		for (int c = 0; c < m->nctx; c++)
+			if (in[c])
+				ls_buf_printf(b, "%s%s", k++ ? (k == nfocus ? " and " : ", ") : "",
+					      m->ctx[c].name);
+		ls_buf_printf(b, ", the context%s %s, each at the step it ran (~> marks a "
+			      "scheduler decision)", nfocus == 1 ? "" : "s",
+			      kind == LS_KIND_DEADLOCK ? "in the cycle"
+						       : "that stalled and what it waits for");
+		if (hidden)
+			ls_buf_printf(b, "; %" PRIu64 " event%s of other contexts in between not "
+				      "shown", hidden, hidden == 1 ? "" : "s");
+		ls_buf_printf(b, ":\n");
+	} else {
+		ls_buf_printf(b, "last %" PRIu64 " events, each at the step it ran (~> marks a "
+			      "scheduler decision):\n", shown);
+	}
+	ls_buf_printf(b, "  %8s %12s", "step", "time(ns)");
 	for (int c = 0; c < m->ncpus; c++) {
 		char h[16];
 		snprintf(h, sizeof(h), "CPU%d", c);
-		ls_buf_printf(b, "  %-*s", COLUMN, h);
+		ls_buf_printf(b, "  %-*s", width[c], h);
 	}
 	while (b->len && b->s[b->len - 1] == ' ')
 		b->s[--b->len] = 0;
 	ls_buf_printf(b, "\n");
-	for (uint64_t i = m->nring - n; i < m->nring; i++) {
+	for (uint64_t i = from; i < m->nring; i++) {
 		const struct ls_step_rec *r = &m->ring[i % LS_RING];
 		const struct ls_ctx *c = &m->ctx[r->ctx];
+		if (r->op != LS_OP_TIME && nfocus && !in[r->ctx])
+			continue;
 		ls_buf_printf(b, "  %8" PRIu64 " %12" PRIu64, r->step, r->clock);
 		if (r->op == LS_OP_TIME) {
 			/* No CPU runs: one line across the columns. */
@@ -173,11 +241,9 @@ static void timeline(struct ls_buf *b, const struct ls_machine *m)
 						 : "every context waits until the next deadline");
 			continue;
 		}
-		char cell[128];
 		event_text(m, r, cell, sizeof(cell));
-		cell[COLUMN] = 0;
 		for (int col = 0; col < m->ncpus; col++)
-			ls_buf_printf(b, "  %-*s", COLUMN, col == c->cpu ? cell : "");
+			ls_buf_printf(b, "  %-*s", width[col], col == c->cpu ? cell : "");
 		/* Trailing spaces make diffs noisy. */
 		while (b->len && b->s[b->len - 1] == ' ')
 			b->s[--b->len] = 0;
@@ -187,7 +253,7 @@ static void timeline(struct ls_buf *b, const struct ls_machine *m)
 			ls_choice_format(m, &r->choice, ch, sizeof(ch));
 			ls_buf_printf(b, "  %8s %12s", "", "");
 			for (int col = 0; col < c->cpu; col++)
-				ls_buf_printf(b, "  %-*s", COLUMN, "");
+				ls_buf_printf(b, "  %-*s", width[col], "");
 			ls_buf_printf(b, "    ~> %s\n", ch);
 		}
 	}
@@ -251,7 +317,7 @@ void ls_report_write(const struct ls_session *s, const struct ls_result *r, cons
 	ls_buf_printf(b, "\n");
 	cpu_stacks(b, m);
 	ls_buf_printf(b, "\n");
-	timeline(b, m);
+	timeline(b, m, r->kind);
 	if (r->kind == LS_KIND_DEADLOCK)
 		ls_buf_printf(b, "\n *** DEADLOCK ***\n");
 	if (replay_path) {

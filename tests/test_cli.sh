@@ -309,4 +309,21 @@ if [ -n "$SRC" ] && git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
 	fi
 fi
 
+# A minimized deadlock's report leads with the bug: its event window holds every step of the
+# contexts in the cycle (here the task and the NMI that interrupted it, from the task's start),
+# and no event is cut short, whatever the width of its column.
+if [ -n "$SRC" ]; then
+	expect_rc 0 "minimize the shipped kptr deadlock" -- \
+		"$LS" minimize "$SRC/tests/findings/deadlock-877941c8138a.trace" -o "$tmp/kptr.min.trace"
+	sed -n '/^last [0-9]* events/,/DEADLOCK/p' "$tmp/out" >"$tmp/window"
+	for want in "^last [0-9]* events of prog0 and nmi@cpu0, the contexts in the cycle" \
+		" prog0 starts$" " prog0: raw_spin_lock(&rcu_data\\[cpu\\].nocb_lock)$" \
+		" >> nmi@cpu0 enters$" " \\[NMI\\]: wait raw_spin_lock(&rcu_data\\[cpu\\].nocb_lock)$"; do
+		grep -q -- "$want" "$tmp/window" ||
+			fail "the minimized deadlock's event window lacks '$want': $(head -3 "$tmp/window")"
+	done
+	grep -q "prog1" "$tmp/window" && fail "the event window shows prog1, which is not in the cycle"
+	ok "a minimized deadlock's report shows every step of the cycle's contexts, uncut"
+fi
+
 finish cli
