@@ -13,6 +13,7 @@
 #include "session.h"
 
 #define LS_FUZZ_MAX_JOBS 256
+#define LS_FUZZ_SAMPLE_S 0.1	/* how often the sample hook is called */
 
 struct ls_fuzz_opts {
 	struct ls_exec_opts o;		/* o.out: the findings directory */
@@ -90,6 +91,8 @@ struct ls_fuzz_hooks {
 	void (*finding)(void *arg, const struct ls_fuzz_finding *f, bool fresh, uint64_t exec,
 			uint64_t was, const char *report, size_t rlen);
 	void (*progress)(void *arg, const struct ls_fuzz_result *r);
+	/* The campaign as it stands every LS_FUZZ_SAMPLE_S of wall time, and once at its end. */
+	void (*sample)(void *arg, const struct ls_fuzz_result *r);
 	void (*summary)(void *arg, const struct ls_fuzz_result *r);
 	/* An external campaign: a crash input made a new finding (out: replay's output, its
 	 * report), or had none. */

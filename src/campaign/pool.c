@@ -182,6 +182,15 @@ static void progress(struct parent *p, double elapsed)
 	p->h->progress(p->h->arg, &r);
 }
 
+static void sample(struct parent *p, double elapsed)
+{
+	if (!p->h->sample)
+		return;
+	struct ls_fuzz_result r;
+	result_of(p, elapsed, false, &r);
+	p->h->sample(p->h->arg, &r);
+}
+
 int ls_fuzz_run(const struct ls_fuzz_opts *fo, const struct ls_fuzz_hooks *h)
 {
 	static const struct ls_fuzz_hooks none;
@@ -223,7 +232,7 @@ int ls_fuzz_run(const struct ls_fuzz_opts *fo, const struct ls_fuzz_hooks *h)
 	ls_catch_stop_signals();
 
 	double start = ls_wall_s(), last = start;
-	double period = p.tty ? 0.25 : 5.0;
+	double period = p.tty ? 0.25 : 5.0, last_sample = start;
 	p.start = start;
 	for (uint64_t j = 0; j < cp.jobs; j++) {
 		p.w[j].slot = (int)j;
@@ -295,6 +304,10 @@ int ls_fuzz_run(const struct ls_fuzz_opts *fo, const struct ls_fuzz_hooks *h)
 				}
 			}
 		}
+		if (t - last_sample >= LS_FUZZ_SAMPLE_S) {
+			sample(&p, t - start);
+			last_sample = t;
+		}
 		if (t - last >= period) {
 			progress(&p, t - start);
 			last = t;
@@ -303,6 +316,7 @@ int ls_fuzz_run(const struct ls_fuzz_opts *fo, const struct ls_fuzz_hooks *h)
 	}
 	double elapsed = ls_wall_s() - start;
 	progress(&p, elapsed);
+	sample(&p, elapsed);
 	if (p.tty)
 		fputc('\n', stderr);
 	ls_fuzz_dir_update(&p, true);

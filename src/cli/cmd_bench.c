@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "svg.h"
 #include "version.h"
 #include "../campaign/bench.h"
 #include "../findings.h"
@@ -307,6 +308,46 @@ static void write_file(const char *path, const struct ls_buf *text)
 		ls_die(LS_EXIT_INTERNAL, "bench: cannot write %s: %s", path, strerror(errno));
 }
 
+/* --svg FILE: the time table as bars, one per engine that ran, the median time to the first bug
+ * (missed: to the cap; not measured: none). */
+static void write_svg(const struct ls_bench *b, const char *path)
+{
+	const char *rows[b->nvar > 0 ? b->nvar : 1];
+	const char *cols[E_COUNT];
+	int ecol[E_COUNT], ncols = 0;
+	for (int e = 0; e < E_COUNT; e++)
+		if (b->engine_on[e])
+			ecol[ncols++] = e;
+	double *value = calloc((size_t)(b->nvar * ncols + 1), sizeof(*value));
+	if (!value)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	char (*labels)[64] = calloc((size_t)ncols + 1, sizeof(*labels));
+	if (!labels)
+		ls_die(LS_EXIT_INTERNAL, "out of memory");
+	for (int c = 0; c < ncols; c++) {
+		int e = ecol[c];
+		snprintf(labels[c], sizeof(labels[c]), "%s%s%s%s", ls_bench_engine_names[e],
+			 b->avail[e] ? " (" : "", b->avail[e] ? b->avail[e] : "", b->avail[e] ? ")" : "");
+		cols[c] = labels[c];
+	}
+	for (int v = 0; v < b->nvar; v++) {
+		rows[v] = b->var[v].name;
+		for (int c = 0; c < ncols; c++) {
+			struct ls_bench_cell cell = ls_bench_cell(b, v, ecol[c]);
+			value[v * ncols + c] = cell.unavailable || !cell.measured ? NAN : cell.median_s;
+		}
+	}
+	char title[200];
+	snprintf(title, sizeof(title), "lockstep bench: median time to the first bug (%" PRIu64
+		 " run%s per cell, cap %" PRIu64 " s)", b->seeds, b->seeds == 1 ? "" : "s", b->cap);
+	struct ls_buf svg = { 0 };
+	ls_svg_log_bars(&svg, title, rows, b->nvar, cols, ncols, value, (double)b->cap);
+	write_file(path, &svg);
+	ls_buf_finish(&svg);
+	free(value);
+	free(labels);
+}
+
 static void on_start(void *arg, const struct ls_bench *b, int total)
 {
 	fprintf(stderr, "bench: %d variant%s, %d runs of at most %" PRIu64 " s, in %s\n", b->nvar,
@@ -346,6 +387,7 @@ int ls_cmd_bench(int argc, char **argv)
 	b.seeds = 5;
 	b.cap = 10;
 	const char *pattern = NULL, *engines = NULL, *md_path = NULL, *csv_path = NULL;
+	const char *svg_path = NULL;
 	bool json = false, shortmode = false, seeds_seen = false, cap_seen = false, rate_seen = false;
 	b.rate_s = 2;
 	const struct ls_opt opts[] = {
@@ -367,6 +409,8 @@ int ls_cmd_bench(int argc, char **argv)
 		  "seed, cap 3 s, rate runs of 1 s, stress watchdog 0.5 s, smaller step-cost runs",
 		  &shortmode, NULL },
 		{ "md", LS_OPT_STR, "FILE", "also write the Markdown report to FILE", &md_path, NULL },
+		{ "svg", LS_OPT_STR, "FILE", "also draw the time-to-first-bug table in FILE: variants "
+		  "by engines, on a log scale", &svg_path, NULL },
 		{ "csv", LS_OPT_STR, "FILE", "also write one CSV row per run to FILE", &csv_path,
 		  NULL },
 		{ "json", LS_OPT_FLAG, NULL, "print a JSON summary as the last line of output", &json,
@@ -377,6 +421,7 @@ int ls_cmd_bench(int argc, char **argv)
 	char *pos[MAX_POS];
 	int npos = ls_parse(ls_cmd_lookup("bench"), opts, argc, argv, pos, MAX_POS);
 	ls_output_or_die("bench", "--md", md_path);
+	ls_output_or_die("bench", "--svg", svg_path);
 	ls_output_or_die("bench", "--csv", csv_path);
 	if (shortmode) {
 		if (!seeds_seen)
@@ -425,6 +470,8 @@ int ls_cmd_bench(int argc, char **argv)
 	printf("%s", md.s);
 	if (md_path)
 		write_file(md_path, &md);
+	if (svg_path)
+		write_svg(&b, svg_path);
 	if (csv_path)
 		write_file(csv_path, &csv);
 	if (json) {

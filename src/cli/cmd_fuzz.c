@@ -3,14 +3,18 @@
  * line on stderr, each finding's report as it is filed, and the summary (--json: its JSON line
  * last). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "svg.h"
 #include "../campaign/fuzz.h"
+#include "../findings.h"
 
 #define EXT_TIME_S 60		/* --engine libfuzzer|afl without --time: seconds */
 
@@ -18,7 +22,55 @@ struct front {
 	bool quiet, json, tty, stop_on_bug;
 	uint64_t seed;
 	const char *engine;
+	/* --plot: the samples, one every LS_FUZZ_SAMPLE_S. */
+	size_t n, cap;
+	double *t, *execs, *inter, *finds;
 };
+
+static void add_sample(struct front *fr, double t, double execs, double inter, double finds)
+{
+	if (fr->n == fr->cap) {
+		fr->cap = fr->cap ? 2 * fr->cap : 256;
+		double **v[] = { &fr->t, &fr->execs, &fr->inter, &fr->finds };
+		for (int i = 0; i < 4; i++)
+			if (!(*v[i] = realloc(*v[i], fr->cap * sizeof(double))))
+				ls_die(LS_EXIT_INTERNAL, "out of memory");
+	}
+	fr->t[fr->n] = t;
+	fr->execs[fr->n] = execs;
+	fr->inter[fr->n] = inter;
+	fr->finds[fr->n] = finds;
+	fr->n++;
+}
+
+static void on_sample(void *arg, const struct ls_fuzz_result *r)
+{
+	struct front *fr = arg;
+	if (fr->n == 0)
+		add_sample(fr, 0, 0, 0, 0);	/* nothing ran at 0 s */
+	add_sample(fr, r->elapsed_s, (double)r->executions, (double)r->interleavings, r->nf);
+}
+
+/* --plot FILE: executions, distinct interleavings and findings over the campaign's time. */
+static void write_plot(struct front *fr, const char *spec, const char *path)
+{
+	const struct ls_svg_series s[] = {
+		{ "executions", fr->t, fr->execs, fr->n, false },
+		{ "distinct interleavings", fr->t, fr->inter, fr->n, false },
+		{ "distinct findings", fr->t, fr->finds, fr->n, true },
+	};
+	char title[400];
+	snprintf(title, sizeof(title), "lockstep fuzz %s", spec);
+	struct ls_buf b = { 0 };
+	ls_svg_time_panels(&b, title, s, 3);
+	if (!ls_write_atomic(path, b.s, b.len))
+		ls_die(LS_EXIT_INTERNAL, "fuzz: cannot write %s: %s", path, strerror(errno));
+	ls_buf_finish(&b);
+	free(fr->t);
+	free(fr->execs);
+	free(fr->inter);
+	free(fr->finds);
+}
 
 static void on_finding(void *arg, const struct ls_fuzz_finding *f, bool fresh, uint64_t exec,
 		       uint64_t was, const char *report, size_t rlen)
@@ -236,7 +288,8 @@ int ls_cmd_fuzz(int argc, char **argv)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	fo.jobs = cores < 1 ? 1 : cores > LS_FUZZ_MAX_JOBS ? LS_FUZZ_MAX_JOBS : (uint64_t)cores;
 	bool execs_seen = false, time_seen = false;
-		ls_exec_opts_default(o);
+	const char *plot = NULL;
+	ls_exec_opts_default(o);
 	const struct ls_opt opts[] = {
 		LS_ENGINE_OPTS(*o),
 		{ "execs", LS_OPT_U64, "N", "stop after N executions in all (default 100000 without "
@@ -246,6 +299,8 @@ int ls_cmd_fuzz(int argc, char **argv)
 		  &time_seen },
 		{ "jobs", LS_OPT_U64, "N", "worker processes, one per online core by default (execution i runs in worker i mod N)", &fo.jobs,
 		  NULL },
+		{ "plot", LS_OPT_STR, "FILE", "write an SVG of executions, distinct interleavings and "
+		  "findings over the campaign's time to FILE (random and pct)", &plot, NULL },
 		{ "minimize", LS_OPT_FLAG, NULL, "minimize each new bug this campaign saves (lockstep "
 		  "minimize; KIND-HASH.min.trace beside it)", &fo.minimize, NULL },
 		{ "seeds", LS_OPT_STR, "DIR", "--engine libfuzzer or afl: the starting corpus, e.g. "
@@ -260,12 +315,15 @@ int ls_cmd_fuzz(int argc, char **argv)
 	if (ls_parse(ls_cmd_lookup("fuzz"), opts, argc, argv, pos, 1) != 1)
 		ls_die(LS_EXIT_USAGE, "fuzz: expected TARGET[:VARIANT] (see --help)");
 	ls_exec_opts_check(o);
+	ls_output_or_die("fuzz", "--plot", plot);
 	fo.spec = pos[0];
 	struct front fr = { o->quiet, o->json, isatty(STDERR_FILENO), fo.stop_on_bug, o->seed,
-			    o->engine };
-	struct ls_fuzz_hooks h = { &fr, fr.tty, on_finding, on_progress, on_summary, on_ext_input,
-				   on_ext_summary };
+			    o->engine, 0, 0, NULL, NULL, NULL, NULL };
+	struct ls_fuzz_hooks h = { &fr, fr.tty, on_finding, on_progress, plot ? on_sample : NULL,
+				   on_summary, on_ext_input, on_ext_summary };
 	if (strcmp(o->engine, "libfuzzer") == 0 || strcmp(o->engine, "afl") == 0) {
+		if (plot)
+			ls_die(LS_EXIT_USAGE, "fuzz: --plot is for --engine random or pct");
 		if (execs_seen)
 			ls_die(LS_EXIT_USAGE, "fuzz: --engine %s runs for --time S, not --execs",
 			       o->engine);
@@ -290,5 +348,8 @@ int ls_cmd_fuzz(int argc, char **argv)
 	if (fo.jobs < 1 || fo.jobs > LS_FUZZ_MAX_JOBS)
 		ls_die(LS_EXIT_USAGE, "fuzz: --jobs must be between 1 and %d", LS_FUZZ_MAX_JOBS);
 	fo.time_s = time_s;
-	return ls_fuzz_run(&fo, &h);
+	int code = ls_fuzz_run(&fo, &h);
+	if (plot)
+		write_plot(&fr, pos[0], plot);
+	return code;
 }

@@ -27,7 +27,7 @@ crashes_before=$(ls -A "$SRC/crashes" 2>/dev/null | sort)
 top_before=$(ls -A "$SRC" | sort)
 start=$(date +%s)
 (cd "$SRC" && TMPDIR="$tmp/tmpdir" "$LS" bench --short --md "$tmp/bench.md" --csv "$tmp/bench.csv" \
-	--json >"$tmp/out" 2>"$tmp/err")
+	--svg "$tmp/bench.svg" --json >"$tmp/out" 2>"$tmp/err")
 rc=$?
 took=$(($(date +%s) - start))
 if [ "$rc" -ne 0 ]; then
@@ -78,6 +78,33 @@ for r in rnd:
         sys.exit("random on demo/abba:buggy: first_bug_exec %s, execs_per_s %s"
                  % (r["first_bug_exec"], r["execs_per_s"]))
 print("ok   bench --csv: %d rows, the expected columns, random finds demo/abba:buggy on every seed" % len(rows))
+PY
+# --svg draws what the CSV says: with one seed per cell, each bar is its run's time to the first
+# bug, a missed run a bar to the cap ("inf"), a run that measured nothing no bar.
+python3 - "$tmp/bench.csv" "$tmp/bench.svg" <<'PY' || fail "bench --svg: see above"
+import csv, math, sys
+import xml.etree.ElementTree as ET
+rows = list(csv.DictReader(open(sys.argv[1])))
+bars = {}
+for r in ET.parse(sys.argv[2]).getroot().iter("{http://www.w3.org/2000/svg}rect"):
+    if r.get("data-row") is not None:
+        bars[(r.get("data-row"), r.get("data-col").split(" ")[0])] = r.get("data-s")
+want = {}
+for r in rows:
+    key = (r["variant"], r["engine"])
+    if r["status"] == "found":
+        want[key] = float(r["first_bug_s"])
+    elif r["status"] == "missed":
+        want[key] = math.inf
+if set(bars) != set(want):
+    sys.exit("bars for %s, want %s" % (sorted(bars), sorted(want)))
+for key, s in want.items():
+    got = float(bars[key])
+    if not (got == s or abs(got - s) <= 1e-5 * s):
+        sys.exit("%s: bar %s s, the CSV says %s s" % (key, bars[key], s))
+if not any(s > 0 and math.isfinite(s) for s in want.values()):
+    sys.exit("no bar of a bug found: the picture shows nothing")
+print("ok   bench --svg: a bar per measured run, each its time to the first bug (%d bars)" % len(bars))
 PY
 line=$(grep -m1 '^Scheduler: ' "$tmp/out")
 if [[ "$line" =~ ^Scheduler:\ ([0-9.]+)\ ns\ per\ step\ staying\ on\ a\ task,\ ([0-9.]+)\ ns\ per\ step\ switching\ tasks,\ bare\ fiber\ switch\ ([0-9.]+)\ ns ]] &&

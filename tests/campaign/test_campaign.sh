@@ -188,6 +188,27 @@ done
 expect_rc 1 "fuzz --engine pct finds the demo deadlock" -- \
 	"$LS" fuzz demo/abba:buggy --engine pct --execs 2000 --jobs 2 --out pct --quiet
 grep -q "^pct: n=" "$tmp/out" || fail "--engine pct printed no bound: $(tail -2 "$tmp/out")"
+# --plot draws the campaign: executions, distinct interleavings and findings over its time, each
+# series ending at what the summary counts.
+expect_rc 1 "fuzz --plot" -- "$LS" fuzz demo/abba:buggy --execs 20000 --jobs 2 --out plot \
+	--plot plot.svg --quiet --json
+python3 - "$tmp/out" plot.svg <<'PY' && ok "fuzz --plot: three series, ending at the summary's counts" || fail "fuzz --plot: see above"
+import json, sys
+import xml.etree.ElementTree as ET
+j = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+series = {p.get("data-series"): p for p in
+          ET.parse(sys.argv[2]).getroot().iter("{http://www.w3.org/2000/svg}polyline")}
+want = {"executions": j["execs"], "distinct interleavings": j["interleavings"],
+        "distinct findings": len(j["findings"])}
+if set(series) != set(want):
+    sys.exit("series %s, want %s" % (sorted(series), sorted(want)))
+for name, last in want.items():
+    points = series[name].get("points").split()
+    if len(points) < 2 or float(series[name].get("data-last")) != last:
+        sys.exit("%s: %d points ending at %s, want %s" % (name, len(points), series[name].get("data-last"), last))
+PY
+expect_rc 2 "fuzz --plot with an external engine is refused" -- \
+	"$LS" fuzz demo/abba:buggy --engine afl --plot p.svg
 expect_rc 2 "fuzz --engine bogus is refused" -- "$LS" fuzz demo/abba:buggy --engine bogus
 expect_rc 2 "fuzz --jobs 0 is refused" -- "$LS" fuzz demo/abba:buggy --jobs 0
 
