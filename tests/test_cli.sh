@@ -259,7 +259,7 @@ fi
 
 # The findings the repository ships in tests/findings/ replay in this build (from the source tree,
 # where their README's commands run).
-if [ -n "$SRC" ] && [ -d "$SRC/crashes" ]; then
+if [ -n "$SRC" ] && [ -d "$SRC/tests/findings" ]; then
 	shipped=0
 	for t in "$SRC"/tests/findings/*.trace; do
 		[ -e "$t" ] || continue

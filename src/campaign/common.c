@@ -249,7 +249,8 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return 0;
 }
 
-void ls_remove_tree(const char *dir)
+bool ls_remove_tree(const char *dir)
 {
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return access(dir, F_OK) != 0;
 }

@@ -58,7 +58,7 @@ bool ls_input_is_trace(const char *text, size_t len);
 /* The last line of the file at path (a child's last word on stderr), after prefix and ": ";
  * just prefix if the file is empty or unreadable. */
 void ls_last_line(const char *path, const char *prefix, char *out, size_t n);
-/* Removes dir and everything below it (a scratch directory); errors are ignored. */
-void ls_remove_tree(const char *dir);
+/* Removes dir and everything below it (a scratch directory); false if dir is still there. */
+bool ls_remove_tree(const char *dir);
 
 #endif

@@ -458,7 +458,8 @@ int ls_fuzz_external_run(const struct ls_fuzz_opts *fo, const struct ls_fuzz_hoo
 		free(files[i].path);
 	free(files);
 	/* The raw inputs are now traces in --out; the fuzzer's directory goes. */
-	ls_remove_tree(x.work);
+	if (!ls_remove_tree(x.work))
+		fprintf(stderr, "fuzz: cannot remove %s\n", x.work);
 	ls_session_finish(&s);
 	return bugs ? LS_EXIT_FOUND : LS_EXIT_CLEAN;
 }

@@ -15,12 +15,14 @@
 
 #include <string.h>
 
-/* The length of the valid UTF-8 sequence at s (1 to 4), or 0 if s does not start one. */
-static int utf8_len(const unsigned char *s)
+int ls_utf8_len(const unsigned char *s)
 {
 	if (s[0] < 0x80)
 		return 1;
-	int n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+	int n = s[0] >= 0xf0 && s[0] <= 0xf4   ? 4
+		: s[0] >= 0xe0 && s[0] <= 0xef ? 3
+		: s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+					       : 0;	/* 80-C1: continuation, overlong; F5-FF */
 	if (n == 4 && s[0] == 0xf0 && s[1] < 0x90)
 		return 0;	/* overlong */
 	if (n == 4 && s[0] == 0xf4 && s[1] >= 0x90)
@@ -41,7 +43,7 @@ void ls_json_str(struct ls_buf *b, const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
 		unsigned char c = *p;
-		int n = utf8_len(p);
+		int n = ls_utf8_len(p);
 		if (c == '"' || c == '\\')
 			ls_buf_printf(b, "\\%c", c);
 		else if (c < 0x20)
@@ -70,7 +72,9 @@ json_t *ls_json_last_object(const char *text)
 	if (!line)
 		return NULL;
 	json_error_t err;
-	json_t *j = json_loadb(line, strcspn(line, "\n"), 0, &err);
+	/* Seeds are 64-bit unsigned: read every integer as a real, which jansson takes at any size
+	 * (its integers stop at INT64_MAX); the readers use numbers as doubles anyway. */
+	json_t *j = json_loadb(line, strcspn(line, "\n"), JSON_DECODE_INT_AS_REAL, &err);
 	if (j && !json_is_object(j)) {
 		json_decref(j);
 		return NULL;

@@ -8,6 +8,9 @@
 
 #include "../buf.h"
 
+/* The length of the valid UTF-8 sequence at s (1 to 4; 1 for ASCII, NUL included), or 0 if s
+ * does not start one (RFC 3629: no overlongs, surrogates or code points above U+10FFFF). */
+int ls_utf8_len(const unsigned char *s);
 /* s as a JSON string, quotes included (json.c says how it escapes). */
 void ls_json_str(struct ls_buf *b, const char *s);
 /* The last line of a command's output that starts with '{' (its --json summary); NULL if none. */

@@ -22,13 +22,27 @@ struct front {
 	bool quiet, json, tty, stop_on_bug;
 	uint64_t seed;
 	const char *engine;
-	/* --plot: the samples, one every LS_FUZZ_SAMPLE_S. */
-	size_t n, cap;
+	/* --plot: the samples, one every LS_FUZZ_SAMPLE_S, then thinned (add_sample()). */
+	size_t n, cap, every, seen;
+	double last[4];			/* the newest sample, kept or not: the campaign's end */
 	double *t, *execs, *inter, *finds;
 };
 
+#define MAX_SAMPLES 4096	/* a long campaign's plot keeps every other sample, again and again */
+
 static void add_sample(struct front *fr, double t, double execs, double inter, double finds)
 {
+	if (fr->n == MAX_SAMPLES) {
+		/* Keep the even ones (the origin included), and from now on one in twice as many. */
+		for (size_t i = 0; 2 * i < fr->n; i++) {
+			fr->t[i] = fr->t[2 * i];
+			fr->execs[i] = fr->execs[2 * i];
+			fr->inter[i] = fr->inter[2 * i];
+			fr->finds[i] = fr->finds[2 * i];
+		}
+		fr->n = (fr->n + 1) / 2;
+		fr->every *= 2;
+	}
 	if (fr->n == fr->cap) {
 		fr->cap = fr->cap ? 2 * fr->cap : 256;
 		double **v[] = { &fr->t, &fr->execs, &fr->inter, &fr->finds };
@@ -46,14 +60,21 @@ static void add_sample(struct front *fr, double t, double execs, double inter, d
 static void on_sample(void *arg, const struct ls_fuzz_result *r)
 {
 	struct front *fr = arg;
-	if (fr->n == 0)
+	if (fr->n == 0) {
+		fr->every = 1;
 		add_sample(fr, 0, 0, 0, 0);	/* nothing ran at 0 s */
-	add_sample(fr, r->elapsed_s, (double)r->executions, (double)r->interleavings, r->nf);
+	}
+	double v[4] = { r->elapsed_s, (double)r->executions, (double)r->interleavings, r->nf };
+	memcpy(fr->last, v, sizeof(v));
+	if (fr->seen++ % fr->every == 0)
+		add_sample(fr, v[0], v[1], v[2], v[3]);
 }
 
 /* --plot FILE: executions, distinct interleavings and findings over the campaign's time. */
 static void write_plot(struct front *fr, const char *spec, const char *path)
 {
+	if (fr->n && fr->t[fr->n - 1] < fr->last[0])	/* the end, if thinning skipped it */
+		add_sample(fr, fr->last[0], fr->last[1], fr->last[2], fr->last[3]);
 	const struct ls_svg_series s[] = {
 		{ "executions", fr->t, fr->execs, fr->n, false },
 		{ "distinct interleavings", fr->t, fr->inter, fr->n, false },
@@ -318,7 +339,7 @@ int ls_cmd_fuzz(int argc, char **argv)
 	ls_output_or_die("fuzz", "--plot", plot);
 	fo.spec = pos[0];
 	struct front fr = { o->quiet, o->json, isatty(STDERR_FILENO), fo.stop_on_bug, o->seed,
-			    o->engine, 0, 0, NULL, NULL, NULL, NULL };
+			    o->engine, 0, 0, 0, 0, { 0 }, NULL, NULL, NULL, NULL };
 	struct ls_fuzz_hooks h = { &fr, fr.tty, on_finding, on_progress, plot ? on_sample : NULL,
 				   on_summary, on_ext_input, on_ext_summary };
 	if (strcmp(o->engine, "libfuzzer") == 0 || strcmp(o->engine, "afl") == 0) {

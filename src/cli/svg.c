@@ -15,6 +15,8 @@
  * Numbers are written with %g and a fixed precision, so the same measurements give the same bytes. */
 #include "svg.h"
 
+#include "../campaign/json.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,14 +30,23 @@
 
 void ls_svg_escape(struct ls_buf *b, const char *text)
 {
-	for (const char *p = text; *p; p++) {
+	const unsigned char *p = (const unsigned char *)text;
+	while (*p) {
+		int n = ls_utf8_len(p);
 		switch (*p) {
 		case '&': ls_buf_printf(b, "&amp;"); break;
 		case '<': ls_buf_printf(b, "&lt;"); break;
 		case '>': ls_buf_printf(b, "&gt;"); break;
 		case '"': ls_buf_printf(b, "&quot;"); break;
-		default: ls_buf_printf(b, "%c", *p); break;
+		default:
+			/* XML takes no control characters and only well-formed UTF-8. */
+			if (n == 0 || *p < 0x20)
+				ls_buf_printf(b, "?");
+			else
+				ls_buf_printf(b, "%.*s", n, (const char *)p);
+			break;
 		}
+		p += n ? n : 1;
 	}
 }
 
@@ -96,7 +107,7 @@ void ls_svg_time_panels(struct ls_buf *b, const char *title, const struct ls_svg
 			      y0 + PANEL_H);
 		ls_buf_printf(b, "<polyline data-series=\"");
 		ls_svg_escape(b, s[i].name);
-		ls_buf_printf(b, "\" data-last=\"%.6g\" fill=\"none\" stroke=\"#1f5fa8\" stroke-width=\"1.5\" "
+		ls_buf_printf(b, "\" data-last=\"%.17g\" fill=\"none\" stroke=\"#1f5fa8\" stroke-width=\"1.5\" "
 				 "points=\"", s[i].n ? s[i].y[s[i].n - 1] : 0.0);
 		double px = 0, py = 0;
 		for (size_t k = 0; k < s[i].n; k++) {
@@ -114,7 +125,7 @@ void ls_svg_time_panels(struct ls_buf *b, const char *title, const struct ls_svg
 	int axis_y = TOP + ns * (PANEL_H + GAP) - GAP / 2;
 	for (int t = 0; t <= 4; t++) {
 		double sec = xmax * t / 4;
-		ls_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.2g s</text>\n",
+		ls_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.3g s</text>\n",
 			      LEFT + (double)plot_w * t / 4, axis_y + 14, sec);
 	}
 	ls_buf_printf(b, "</svg>\n");

@@ -26,7 +26,7 @@ void ls_svg_time_panels(struct ls_buf *b, const char *title, const struct ls_svg
 void ls_svg_log_bars(struct ls_buf *b, const char *title, const char *const *rows, int nrows,
 		     const char *const *cols, int ncols, const double *value, double cap);
 
-/* text with &, <, > and quotes escaped. */
+/* text with &, <, > and quotes escaped, control characters and bytes that are not UTF-8 as '?'. */
 void ls_svg_escape(struct ls_buf *b, const char *text);
 
 #endif

@@ -96,7 +96,10 @@ static int plt_target(uint64_t target, uint64_t *fn)
 {
 #if defined(__x86_64__)
 	Dl_info at, slot_info;
-	if (!dladdr((const void *)(uintptr_t)target, &at))
+	/* A stub has no symbol of its own; a function that starts with such a jump (a -fno-plt
+	 * thunk) does. */
+	if (!dladdr((const void *)(uintptr_t)target, &at) ||
+	    at.dli_saddr == (void *)(uintptr_t)target)
 		return 0;
 	const unsigned char *p = (const unsigned char *)(uintptr_t)target;
 	if (p[0] == 0xf3 && p[1] == 0x0f && p[2] == 0x1e && p[3] == 0xfa)
@@ -154,8 +157,9 @@ void ls_backtrace_print(const struct ls_backtrace *bt, struct ls_buf *b)
 /* An operand that addresses memory relative to the instruction pointer ("[rip + 0x25428]") holds
  * a displacement that changes whenever code between the instruction and its datum changes, so a
  * report would differ between two builds of the same target: the datum is named instead, by the
- * symbol that covers it ("[rip + lock_a]", "[rip + locks+0x40]"), or "?" when none does (a string
- * literal, a static variable of a stripped object).  Writes op_str with that done into buf. */
+ * dynamic symbol that covers it ("[rip + ls_rss_limit_mb]", "[rip + table+0x40]"), or "?" when
+ * none does: string literals and file-static variables, which is most of a target's data (the
+ * dynamic symbol table holds only what an object exports).  Writes op_str so rewritten into buf. */
 static void name_rip_operand(const char *op_str, uint64_t next, char *buf, size_t n)
 {
 	const char *r = strstr(op_str, "[rip ");

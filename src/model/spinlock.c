@@ -100,6 +100,30 @@ static void draw(raw_spinlock_t *lock, unsigned ticket)
 	lock->ls_tickets[ticket % LS_TICKET_SLOTS] = (unsigned char)(ls_ctx_id() + 1);
 }
 
+/* Marks, before a fetch-and-add, the ticket it is expected to draw, from the word read just
+ * before (see the lock path): only if the slot still holds what it held then, so a mark another
+ * context made meanwhile for the same ticket (it drew it first) is never overwritten.  Returns
+ * the slot's previous content for unmark(). */
+static unsigned char premark(raw_spinlock_t *lock, unsigned expected)
+{
+	unsigned char *slot = &lock->ls_tickets[expected % LS_TICKET_SLOTS];
+	unsigned char was = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	unsigned char mine = (unsigned char)(ls_ctx_id() + 1);
+	if (!__atomic_compare_exchange_n(slot, &was, mine, false, __ATOMIC_RELAXED,
+					 __ATOMIC_RELAXED))
+		return mine;	/* taken meanwhile: nothing to undo */
+	return was;
+}
+
+/* After the add drew another ticket than expected: puts back the expected ticket's slot, unless
+ * its drawer has marked it since. */
+static void unmark(raw_spinlock_t *lock, unsigned expected, unsigned char was)
+{
+	unsigned char *slot = &lock->ls_tickets[expected % LS_TICKET_SLOTS];
+	unsigned char mine = (unsigned char)(ls_ctx_id() + 1);
+	__atomic_compare_exchange_n(slot, &mine, was, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
 /* A waiter waits for whoever drew the ticket before its newest one: the context served (the
  * holder) or a waiter queued ahead. */
 static struct ls_blocker spin_blocker(const void *obj, const void *addr, int waiter)
@@ -191,11 +215,16 @@ void ls_raw_spin_lock_nested(raw_spinlock_t *lock, unsigned subclass, const stru
 	/* Take a ticket: next += 1 (one fetch-and-add in the kernel's ticket locks).  The ticket
 	 * is marked this context's before the add as well as after it: on real threads
 	 * (lockstep-stress) an NMI can land between the add and the mark, and if it then spins on
-	 * this lock forever, the report would name whoever held the ticket's slot last.  Here
-	 * nothing runs between the three, so the first mark is the second's. */
-	draw(lock, tickets_next((unsigned)LS_RD(&lock->val.counter)));
+	 * this lock forever, the report would name whoever held the ticket's slot last.  The first
+	 * mark is a guess from the word read before the add, made and undone so that it never
+	 * overwrites another context's mark (premark()).  Here nothing runs between the three, so
+	 * the guess is the ticket drawn. */
+	unsigned expected = tickets_next((unsigned)LS_RD(&lock->val.counter));
+	unsigned char was = premark(lock, expected);
 	unsigned old = LS_FETCH_ADD((unsigned *)&lock->val.counter, 1u << TICKET_SHIFT);
 	unsigned ticket = tickets_next(old);
+	if (ticket != expected)
+		unmark(lock, expected, was);
 	draw(lock, ticket);
 	/* Every store to the word wakes its watchers, as a cache-line change is seen by every
 	 * spinner: a waiter woken by a later arrival re-reads the word and parks again. */
@@ -221,10 +250,13 @@ int ls_raw_spin_trylock(raw_spinlock_t *lock, const struct ls_site *site)
 	ls_point(LS_OP_RMW, &lock->val, site);
 	unsigned old = (unsigned)LS_RD(&lock->val.counter);
 	unsigned nv = (((tickets_next(old) + 1) & TICKET_MASK) << TICKET_SHIFT) | tickets_owner(old);
-	if (tickets_next(old) == tickets_owner(old))
-		draw(lock, tickets_next(old));	/* before the exchange too, as in lock */
-	if (tickets_next(old) != tickets_owner(old) ||
-	    (unsigned)LS_CMPXCHG(&lock->val.counter, (int)old, (int)nv) != old) {
+	if (tickets_next(old) != tickets_owner(old)) {
+		ls_preempt_enable();
+		return 0;
+	}
+	unsigned char was = premark(lock, tickets_next(old));	/* before the exchange, as in lock */
+	if ((unsigned)LS_CMPXCHG(&lock->val.counter, (int)old, (int)nv) != old) {
+		unmark(lock, tickets_next(old), was);
 		ls_preempt_enable();
 		return 0;
 	}

@@ -151,6 +151,11 @@ static int test_json_strings_replace_bytes_that_are_not_utf8(void)
 	CHECK(json_round_trip("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd") == TEST_PASS);
 	CHECK(json_round_trip("\xf4\x90\x80\x80",
 			      "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd") == TEST_PASS);
+	/* Bytes that never start a sequence: F5 to FF. */
+	CHECK(json_round_trip("\xf8\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd") == TEST_PASS);
+	CHECK(json_round_trip("\xff\xbf", "\xef\xbf\xbd\xef\xbf\xbd") == TEST_PASS);
+	CHECK(json_round_trip("\xf5\x80\x80\x80",
+			      "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd") == TEST_PASS);
 	return TEST_PASS;
 }
 
@@ -173,6 +178,12 @@ static int test_json_summary_is_the_last_object_line(void)
 	CHECK(!ls_json_last_object("{not json\n"));
 	CHECK(!ls_json_last_object("{\"a\":1}\n{\"b\":\n"));	/* cut short */
 	CHECK(!ls_json_last_object(NULL));
+	/* A seed is a 64-bit unsigned number, above jansson's integers. */
+	j = ls_json_last_object("{\"seed\":18446744073709551615,\"execs\":12}\n");
+	CHECK(j);
+	CHECK(ls_json_number(j, "seed", &n) && n == 18446744073709551615.0);
+	CHECK(ls_json_number(j, "execs", &n) && n == 12);
+	json_decref(j);
 	return TEST_PASS;
 }
 
