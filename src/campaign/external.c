@@ -38,12 +38,9 @@ static void ext_locate(struct ext *x)
 			"(see fuzz/README.md)", x->engine, name);
 }
 
-/* Runs the harness once with $LOCKSTEP_HARNESS_CHECK set: it loads the target named by
- * $LOCKSTEP_TARGET and exits.  libFuzzer's fork mode takes a harness that cannot load it (an
- * object with a symbol the harness does not export, say) for a crashing child and goes on, and
- * the campaign would end "clean" without one execution; this refuses it first, with the
- * harness's own last line. */
-static void ext_check(const struct ext *x, const char *spec)
+/* Runs argv (argv[0] a path) with its stdout, and with merge_stderr its stderr too, collected
+ * into out; its stderr otherwise goes where ours does.  Returns its wait status. */
+static int capture(char *const *argv, bool merge_stderr, struct ls_buf *out)
 {
 	int fd[2];
 	if (pipe(fd) != 0)
@@ -54,41 +51,56 @@ static void ext_check(const struct ext *x, const char *spec)
 		ls_die(LS_EXIT_INTERNAL, "fuzz: fork: %s", strerror(errno));
 	if (pid == 0) {
 		dup2(fd[1], STDOUT_FILENO);
-		dup2(fd[1], STDERR_FILENO);
+		if (merge_stderr)
+			dup2(fd[1], STDERR_FILENO);
 		close(fd[0]);
 		close(fd[1]);
-		setenv("LOCKSTEP_HARNESS_CHECK", "1", 1);	/* fuzz/harness.h */
-		execl(x->harness, x->harness, (char *)NULL);
-		fprintf(stderr, "cannot run %s: %s\n", x->harness, strerror(errno));
+		execv(argv[0], argv);
+		fprintf(stderr, "fuzz: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	close(fd[1]);
-	/* The tail of what it printed: the harness's reason is its last line. */
-	char out[4096];
-	size_t len = 0;
-	ssize_t r;
-	while ((r = read(fd[0], out + len, sizeof(out) - 1 - len)) != 0) {
-		if (r < 0 && errno == EINTR)
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
+		if (n <= 0)
 			break;
-		len += (size_t)r;
-		if (len == sizeof(out) - 1) {
-			memmove(out, out + len / 2, len - len / 2);
-			len -= len / 2;
-		}
+		ls_buf_printf(out, "%.*s", (int)n, chunk);
 	}
 	close(fd[0]);
-	while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
-		len--;
-	out[len] = 0;
-	const char *last = strrchr(out, '\n') ? strrchr(out, '\n') + 1 : out;
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			ls_die(LS_EXIT_INTERNAL, "fuzz: waitpid: %s", strerror(errno));
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	return status;
+}
+
+/* Runs the harness once with $LOCKSTEP_HARNESS_CHECK set: it loads the target named by
+ * $LOCKSTEP_TARGET and exits.  libFuzzer's fork mode takes a harness that cannot load it (an
+ * object with a symbol the harness does not export, say) for a crashing child and goes on, and
+ * the campaign would end "clean" without one execution; this refuses it first, with the
+ * harness's own last line. */
+static void ext_check(const struct ext *x, const char *spec)
+{
+	setenv("LOCKSTEP_HARNESS_CHECK", "1", 1);	/* fuzz/harness.h */
+	char *const argv[] = { (char *)x->harness, NULL };
+	struct ls_buf b = { 0 };
+	int status = capture(argv, true, &b);
+	unsetenv("LOCKSTEP_HARNESS_CHECK");
+	/* The harness's reason is the last line it printed. */
+	ls_buf_printf(&b, "%s", "");	/* a buffer even if it printed nothing */
+	size_t len = b.len;
+	char *out = b.s;
+	while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
+		len--;
+	out[len] = 0;
+	const char *last = strrchr(out, '\n') ? strrchr(out, '\n') + 1 : out;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		ls_buf_finish(&b);
 		return;
+	}
 	const char *why = last;
 	if (strncmp(why, "lockstep harness: ", 18) == 0)
 		why += 18;
@@ -165,51 +177,23 @@ static bool ext_wait(struct ext *x, bool stop_on_bug)
 static enum ls_kind ext_convert(struct ext *x, const char *spec, const struct ls_exec_opts *o,
 				const char *input, const struct ls_fuzz_hooks *h)
 {
-	int fd[2];
-	if (pipe(fd) != 0)
-		ls_die(LS_EXIT_INTERNAL, "fuzz: pipe: %s", strerror(errno));
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		ls_die(LS_EXIT_INTERNAL, "fuzz: fork: %s", strerror(errno));
-	if (pid == 0) {
-		dup2(fd[1], STDOUT_FILENO);
-		close(fd[0]);
-		close(fd[1]);
-		const char *argv[16];
-		int n = 0;
-		argv[n++] = x->self;
-		argv[n++] = "replay";
-		argv[n++] = "--target";
-		argv[n++] = spec;
-		if (o->no_lockdep)
-			argv[n++] = "--no-lockdep";
-		if (o->lockdep_compat)
-			argv[n++] = "--lockdep-compat";
-		argv[n++] = "--out";
-		argv[n++] = o->out;
-		argv[n++] = "--json";
-		argv[n++] = input;
-		argv[n] = NULL;
-		execv(x->self, (char *const *)argv);
-		fprintf(stderr, "fuzz: cannot run %s: %s\n", x->self, strerror(errno));
-		_exit(LS_EXIT_INTERNAL);
-	}
-	close(fd[1]);
+	const char *argv[16];
+	int n = 0;
+	argv[n++] = x->self;
+	argv[n++] = "replay";
+	argv[n++] = "--target";
+	argv[n++] = spec;
+	if (o->no_lockdep)
+		argv[n++] = "--no-lockdep";
+	if (o->lockdep_compat)
+		argv[n++] = "--lockdep-compat";
+	argv[n++] = "--out";
+	argv[n++] = o->out;
+	argv[n++] = "--json";
+	argv[n++] = input;
+	argv[n] = NULL;
 	struct ls_buf b = { 0 };
-	char chunk[65536];
-	for (;;) {
-		ssize_t n = read(fd[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		ls_buf_printf(&b, "%.*s", (int)n, chunk);
-	}
-	close(fd[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	int status = capture((char *const *)argv, false, &b);
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : LS_EXIT_INTERNAL;
 	if (code != LS_EXIT_CLEAN && code != LS_EXIT_FOUND)
 		ls_die(LS_EXIT_INTERNAL, "fuzz: lockstep replay --target %s %s failed (exit %d)",
