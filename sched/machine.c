@@ -134,6 +134,7 @@ struct ls_machine *ls_machine_create(const struct ls_target *t, const struct ls_
 	for (int i = 0; i < m->nctx; i++) {
 		struct ls_ctx *c = &m->ctx[i];
 		c->id = i;
+		c->src = -1;
 		if (i < t->ntasks) {
 			c->kind = LS_CTX_TASK;
 			c->cpu = t->tasks[i].cpu;
@@ -160,12 +161,20 @@ struct ls_machine *ls_machine_create(const struct ls_target *t, const struct ls_
 			c->name = c->namebuf;
 			if (!ctx_stacks(c, 2))
 				goto oom;
+			const struct ls_irq_decl *d = c->kind == LS_CTX_NMI ? t->nmis : t->irqs;
+			int nd = c->kind == LS_CTX_NMI ? t->nnmis : t->nirqs;
+			for (int s = 0; s < nd; s++)
+				snprintf(c->srclabel[s], sizeof(c->srclabel[s]), "%s@cpu%d",
+					 d[s].name, c->cpu);
 			if (c->kind == LS_CTX_NMI)
 				m->cpu[c->cpu].nmi = c;
 			else
 				m->cpu[c->cpu].hardirq = c;
 		}
 	}
+
+	for (int i = 0; i < m->nctx; i++)
+		m->ctx[i].label = m->ctx[i].name;
 
 	/* One decision per step at most; untouched pages of the mapping cost nothing. */
 	m->caplog = cfg->step_limit + 1;
@@ -226,6 +235,7 @@ static void push_interrupt(struct ls_machine *m, struct ls_ctx *c, int src)
 	struct ls_cpu *cpu = &m->cpu[c->cpu];
 	c->below = cpu->top;
 	c->src = src;
+	c->label = c->kind != LS_CTX_SOFTIRQ && src >= 0 ? c->srclabel[src] : c->name;
 	c->state = LS_READY;
 	c->irqs_off = c->kind != LS_CTX_SOFTIRQ;
 	c->preempt = 0;
@@ -641,6 +651,7 @@ enum ls_kind ls_machine_run(struct ls_machine *m, struct ls_strategy *s, uint64_
 		c->addr = NULL;
 		c->site = NULL;
 		c->src = -1;
+		c->label = c->name;
 		if (c->kind == LS_CTX_TASK) {
 			c->state = LS_READY;
 			c->fsel = 0;
@@ -711,7 +722,7 @@ const char *ls_ctx_name(int id)
 {
 	if (!ls_running || id < 0 || id >= ls_running->nctx)
 		return "none";
-	return ls_running->ctx[id].name;
+	return ls_running->ctx[id].label;
 }
 
 unsigned long ls_irq_save(void)

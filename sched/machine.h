@@ -34,7 +34,10 @@ struct ls_ctx {
 	int cpu;
 	enum ls_ctx_kind kind;
 	enum ls_ctx_state state;
-	const char *name;
+	const char *name;		/* stable: choices ("run nmi@cpu0") and traces use it */
+	/* What reports call it: the name, or for an interrupt context entered from a declared
+	 * source, the source's name on this CPU ("perf@cpu0"), kept after it returns. */
+	const char *label;
 	void (*fn)(void *arg);
 	void *arg;
 	int src;			/* interrupt source being run, -1 for raised-only hardirqs */
@@ -53,6 +56,7 @@ struct ls_ctx {
 	uint64_t park_step;
 	bool timed_out;
 	char namebuf[24];
+	char srclabel[LS_MAX_IRQ_SOURCES][40];	/* interrupt contexts: "SOURCE@cpuN" */
 };
 
 struct ls_cpu {
@@ -90,6 +94,7 @@ struct ls_step_rec {
 	const struct ls_site *site;
 	uint8_t ctx;
 	uint8_t op;
+	int8_t src;			/* the interrupt source the context was running, or -1 */
 	bool decided;			/* the first record of a non-default choice: `choice` */
 	struct ls_choice choice;
 };
@@ -175,6 +180,13 @@ struct ls_machine *ls_machine_current(void);
  * whom the model names for the word it waits on (*how "held by", "queued behind", ...; *addr the
  * word).  -1 when it waits for nobody the machine or the model can name. */
 int ls_machine_waits_for(const struct ls_machine *m, int ctx, const void **addr, const char **how);
+
+/* What a step record's context was called when it ran: its source's label for an interrupt. */
+static inline const char *ls_rec_label(const struct ls_machine *m, const struct ls_step_rec *r)
+{
+	const struct ls_ctx *c = &m->ctx[r->ctx];
+	return r->src >= 0 ? c->srclabel[r->src] : c->name;
+}
 
 /* The model hooks' name for addr; false (and "an unnamed word") when unknown: never an address. */
 bool ls_machine_describe(const struct ls_machine *m, const void *addr, char *buf, unsigned n);

@@ -18,6 +18,7 @@ static inline void ls_ring_add(struct ls_machine *m, const struct ls_ctx *c, enu
 	r->clock = m->clock;
 	r->ctx = (uint8_t)c->id;
 	r->op = (uint8_t)op;
+	r->src = (int8_t)(c->kind == LS_CTX_SOFTIRQ ? -1 : c->src);
 	r->addr = addr;
 	r->site = site;
 	r->decided = m->mark;

@@ -20,6 +20,7 @@
 #include "model/model.h"
 
 #include "buf.h"
+#include "bug.h"
 #include "../sched/cycle.h"
 
 bool ls_session_init(struct ls_session *s, const struct ls_target *t, int variant,
@@ -80,12 +81,12 @@ static void edge_text(const struct ls_machine *m, const struct ls_ctx *c, const 
 		ls_buf_printf(b, "waits in %s on %s", c->site ? c->site->what : "?", obj);
 		if (w->next >= 0) {
 			const struct ls_ctx *n = &m->ctx[w->next];
-			ls_buf_printf(b, " %s %s", w->how, n->name);
+			ls_buf_printf(b, " %s %s", w->how, n->label);
 			if (n->state == LS_DONE)
 				ls_buf_printf(b, ", which returned");
 		}
 	} else {
-		ls_buf_printf(b, "%s %s", w->how, m->ctx[w->next].name);
+		ls_buf_printf(b, "%s %s", w->how, m->ctx[w->next].label);
 	}
 }
 
@@ -105,7 +106,7 @@ bool ls_wait_cycle(const struct ls_machine *m, char *out, size_t n)
 	if (start < 0)
 		return false;
 	struct ls_buf b = { 0 };
-	ls_buf_printf(&b, "%s ", m->ctx[start].name);
+	ls_buf_printf(&b, "%s ", m->ctx[start].label);
 	int x = start;
 	do {
 		if (x != start)
@@ -140,7 +141,7 @@ static void wait_set(const struct ls_machine *m, struct ls_buf *b)
 			edge_text(m, c, &w[i], &e);
 		else
 			ls_buf_printf(&e, "runs %s", c->site ? c->site->func : "?");
-		snprintf(lines[n], sizeof(lines[n]), "%s %s", c->name, e.s);
+		snprintf(lines[n], sizeof(lines[n]), "%s %s", c->label, e.s);
 		ls_buf_finish(&e);
 		sorted[n] = lines[n];
 		n++;
@@ -188,6 +189,8 @@ static void signature(const struct ls_machine *m, enum ls_kind kind, struct ls_r
 	snprintf(r->signature, sizeof(r->signature), "%s", b.s);
 	r->hash = ls_fnv1a(r->signature, strlen(r->signature));
 	ls_buf_finish(&b);
+	r->kind = kind;
+	ls_bug_identify(m, r);
 }
 
 /* The shape and the cited executions of a validator finding. */
@@ -281,6 +284,8 @@ enum ls_kind ls_session_run(struct ls_session *s, struct ls_strategy *st, uint64
 	} else {
 		r->signature[0] = 0;
 		r->hash = 0;
+		r->bug[0] = r->title[0] = 0;
+		r->bug_hash = 0;
 	}
 	if ((kind == LS_KIND_LOCKDEP || kind == LS_KIND_AVERTED) && ld)
 		validator_finding(r, ld);

@@ -32,9 +32,13 @@ struct ls_result {
 	uint64_t seed;
 	uint64_t steps;
 	uint64_t clock;
-	/* Filled for findings: the normalized signature and its hash. */
+	/* Filled for findings: the placement (the normalized signature, which a replay must meet)
+	 * and its hash; the bug it is a placement of (src/bug.c), its hash and its one-line title. */
 	char signature[1024];
 	unsigned long long hash;
+	char bug[768];
+	unsigned long long bug_hash;
+	char title[256];
 	/* Named by shape: "deadlock", "stall", "invariant", or the validator's "AA", "ABBA",
 	 * "cycle", "irq-inversion", "nmi-inversion", "unlock-balance", prefixed "averted-". */
 	char shape[40];

@@ -16,13 +16,16 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "bug.h"
 #include "report.h"
 #include "trace.h"
 
 void ls_finding_stem(const char *dir, const struct ls_result *r, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s/%s-%012llx", dir, r->shape[0] ? r->shape : ls_kind_name(r->kind),
-		 r->hash & 0xffffffffffffull);
+	char family[40];
+	ls_bug_family(r->bug[0] ? r->bug : r->signature, family, sizeof(family));
+	snprintf(buf, n, "%s/%s-%012llx", dir, family,
+		 (r->bug[0] ? r->bug_hash : r->hash) & 0xffffffffffffull);
 }
 
 bool ls_mkdirs(const char *dir)
@@ -324,6 +327,11 @@ static bool read_row(const struct ls_finding_dir *d, const char *file, struct ls
 		snprintf(row->target, sizeof(row->target), "%s", t.target);
 		snprintf(row->variant, sizeof(row->variant), "%s", t.variant);
 		snprintf(row->signature, sizeof(row->signature), "%s", t.signature);
+		snprintf(row->bug, sizeof(row->bug), "%s", t.bug);
+		snprintf(row->title, sizeof(row->title), "%s", t.title);
+		row->kind = t.kind;
+		row->decisions = t.nsteps;
+		row->steps = t.nsteps_run;
 		row->seed = t.seed;
 		ls_trace_free(&t);
 	}
@@ -360,6 +368,13 @@ static int cmp_row(const void *a, const void *b)
 	if (!c)
 		c = strcmp(x->variant, y->variant);
 	return c ? c : strcmp(x->file, y->file);
+}
+
+static int cmp_place(const void *a, const void *b)
+{
+	const struct ls_finding_place *x = a, *y = b;
+	int c = strcmp(x->file, y->file);
+	return c ? c : strcmp(x->signature, y->signature);
 }
 
 /* ".NAME.tmp.PID", ls_write_atomic()'s temporary file, left behind when PID was killed before
@@ -416,6 +431,14 @@ bool ls_finding_dir_load(struct ls_finding_dir *d, const char *dir)
 			next = line + strlen(line);
 		char file[256], first[32];
 		unsigned long long hits;
+		int sig = 0;
+		if (line[0] == '+' && sscanf(line, "+\t%255[^\t]\t%llu\t%n", file, &hits, &sig) == 2 &&
+		    sig > 0) {
+			struct ls_finding_place *pl;
+			if (find_row(d, file) && (pl = ls_finding_dir_place(d, file, line + sig)))
+				pl->hits = pl->hits_on_disk = hits;
+			continue;
+		}
 		if (line[0] == '#' || sscanf(line, "%255[^\t]\t%llu\t%31s", file, &hits, first) != 3)
 			continue;
 		struct ls_finding_row *row = find_row(d, file);
@@ -443,6 +466,62 @@ struct ls_finding_row *ls_finding_dir_get(struct ls_finding_dir *d, const char *
 		return NULL;
 	qsort(d->rows, (size_t)d->n, sizeof(*d->rows), cmp_row);
 	return find_row(d, file);
+}
+
+bool ls_finding_kept_over(const char *path, enum ls_kind kind, uint64_t decisions, uint64_t steps)
+{
+	size_t len;
+	char *text = ls_read_file(path, &len);
+	if (!text)
+		return false;
+	struct ls_trace t;
+	char err[256];
+	bool kept = false;
+	if (!memchr(text, 0, len) && ls_trace_parse(text, len, &t, err, sizeof(err))) {
+		int rk = ls_bug_rank(kind), rt = ls_bug_rank(t.kind);
+		kept = rt != rk ? rt < rk : t.nsteps != decisions ? t.nsteps < decisions :
+		       t.nsteps_run <= steps;
+		ls_trace_free(&t);
+	}
+	free(text);
+	return kept;
+}
+
+struct ls_finding_row *ls_finding_dir_refresh(struct ls_finding_dir *d, const char *path)
+{
+	struct ls_finding_row *row = ls_finding_dir_get(d, path), fresh;
+	if (!row || !read_row(d, row->file, &fresh))
+		return NULL;
+	fresh.first_exec = row->first_exec;
+	fresh.hits = row->hits;
+	fresh.hits_on_disk = row->hits_on_disk;
+	*row = fresh;
+	return row;
+}
+
+struct ls_finding_place *ls_finding_dir_place(struct ls_finding_dir *d, const char *path,
+					      const char *signature)
+{
+	const char *file = base_of(path);
+	for (int i = 0; i < d->npl; i++)
+		if (strcmp(d->pl[i].file, file) == 0 && strcmp(d->pl[i].signature, signature) == 0)
+			return &d->pl[i];
+	if (d->npl == d->cappl) {
+		int cap = d->cappl ? 2 * d->cappl : 16;
+		struct ls_finding_place *pl = realloc(d->pl, (size_t)cap * sizeof(*pl));
+		if (!pl)
+			return NULL;
+		d->pl = pl;
+		d->cappl = cap;
+	}
+	struct ls_finding_place *pl = &d->pl[d->npl];
+	memset(pl, 0, sizeof(*pl));
+	snprintf(pl->file, sizeof(pl->file), "%s", file);
+	pl->signature = strdup(signature);
+	if (!pl->signature)
+		return NULL;
+	d->npl++;
+	return pl;
 }
 
 /* Text for a Markdown table cell inside a code span: no pipes, no backticks, one line. */
@@ -500,9 +579,24 @@ bool ls_finding_dir_write(struct ls_finding_dir *d)
 		r->hits = r->hits_on_disk = w->hits;
 		w->hits_on_disk = w->hits;
 	}
+	for (int i = 0; ok && i < d->npl; i++) {
+		struct ls_finding_place *r = &d->pl[i], *w;
+		if (!find_row(&now, r->file))
+			continue;
+		if (!(w = ls_finding_dir_place(&now, r->file, r->signature))) {
+			errno = ENOMEM;
+			ok = false;
+			break;
+		}
+		w->hits += r->hits - r->hits_on_disk;
+		r->hits = r->hits_on_disk = w->hits;
+		w->hits_on_disk = w->hits;
+	}
 	if (ok) {
 		if (now.n)
 			qsort(now.rows, (size_t)now.n, sizeof(*now.rows), cmp_row);
+		if (now.npl)
+			qsort(now.pl, (size_t)now.npl, sizeof(*now.pl), cmp_place);
 		ok = write_files(&now);
 	}
 	int e = errno;
@@ -517,41 +611,49 @@ static bool write_files(const struct ls_finding_dir *d)
 	struct ls_buf md = { 0 }, idx = { 0 };
 	ls_buf_printf(&md, "# Findings\n\n"
 			   "Written by `lockstep fuzz`, `run` and `explore` whenever they add a finding "
-			   "here: one row per\n`*.trace` file, the first trace of each distinct "
-			   "signature (`KIND-HASH.trace`, with its report in\n`KIND-HASH.txt`). Hits "
-			   "count every execution that reached the finding, over all the campaigns\n"
-			   "and runs that wrote here; \"first seen\" is where the kept trace was found: "
-			   "its execution\nwithin its campaign and its seed.  The replay command "
-			   "re-executes it (for the random walk,\n`lockstep run TARGET --seed SEED` "
-			   "with the trace's options does too).\n`" INDEX_NAME "` keeps the hits and "
-			   "executions between campaigns; the rest comes from the traces.\n\n");
+			   "here: one row per\nbug (`KIND-HASH.trace`, with its report in "
+			   "`KIND-HASH.txt`), holding the smallest trace of it\nfound so far: a hang "
+			   "over the lock validator's prediction of it, then the fewest\ndecisions, "
+			   "then the fewest steps.  A bug is what went wrong whatever the CPUs and "
+			   "contexts\n(its title); each way it showed up is a placement, listed under "
+			   "the table.  Hits count every\nexecution that reached the bug, over all the "
+			   "campaigns and runs that wrote here; \"kept\" is\nwhere the kept trace was "
+			   "found: its execution within its campaign and its seed.  The replay\n"
+			   "command re-executes it.  `" INDEX_NAME "` keeps the hits, executions and "
+			   "placements between\ncampaigns; the rest comes from the traces.\n\n");
 	if (!d->n)
 		ls_buf_printf(&md, "No findings yet.\n");
 	else
-		ls_buf_printf(&md, "| kind | signature | target | first seen | hits | trace | replay |\n"
-				   "|---|---|---|---|--:|---|---|\n");
+		ls_buf_printf(&md, "| kind | bug | target | placements | hits | kept | trace | "
+				   "replay |\n|---|---|---|--:|--:|---|---|---|\n");
 	ls_buf_printf(&idx, "# lockstep findings index (README.md is made from it and the traces):\n"
 			    "# trace file, hits, execution of the kept trace in its campaign (- if "
-			    "unknown)\n");
+			    "unknown);\n# then \"+\", the file, hits and signature of each placement "
+			    "of its bug\n");
 	for (int i = 0; i < d->n; i++) {
 		const struct ls_finding_row *r = &d->rows[i];
+		int npl = 0;
+		for (int j = 0; j < d->npl; j++)
+			npl += strcmp(d->pl[j].file, r->file) == 0;
 		ls_buf_printf(&md, "| %s | ", r->shape);
 		if (r->readable) {
-			cell_code(&md, r->signature);
-			ls_buf_printf(&md, " | %s:%s | ", r->target, r->variant);
-			if (r->first_exec != LS_NO_EXEC)
-				ls_buf_printf(&md, "execution %" PRIu64 ", seed %" PRIu64,
-					      r->first_exec, r->seed);
-			else
-				ls_buf_printf(&md, "seed %" PRIu64, r->seed);
+			cell_code(&md, r->title[0] ? r->title : r->signature);
+			ls_buf_printf(&md, " | %s:%s | %d | ", r->target, r->variant, npl ? npl : 1);
 		} else {
-			ls_buf_printf(&md, "(the trace does not parse) | ? | ?");
+			ls_buf_printf(&md, "(the trace does not parse) | ? | ? | ");
 		}
-		ls_buf_printf(&md, " | ");
 		if (r->hits)
 			ls_buf_printf(&md, "%" PRIu64, r->hits);
 		else
 			ls_buf_printf(&md, "-");
+		ls_buf_printf(&md, " | ");
+		if (r->readable) {
+			if (r->first_exec != LS_NO_EXEC)
+				ls_buf_printf(&md, "execution %" PRIu64 ", ", r->first_exec);
+			ls_buf_printf(&md, "seed %" PRIu64 ", %" PRIu64 " decision%s, %" PRIu64
+					   " steps", r->seed, r->decisions,
+				      r->decisions == 1 ? "" : "s", r->steps);
+		}
 		char path[4400];
 		snprintf(path, sizeof(path), "%s/%s", d->dir, r->file);
 		ls_buf_printf(&md, " | [%s](%s) | `", r->file, r->file);
@@ -562,6 +664,30 @@ static bool write_files(const struct ls_finding_dir *d)
 			ls_buf_printf(&idx, "%" PRIu64 "\n", r->first_exec);
 		else
 			ls_buf_printf(&idx, "-\n");
+		for (int j = 0; j < d->npl; j++)
+			if (strcmp(d->pl[j].file, r->file) == 0)
+				ls_buf_printf(&idx, "+\t%s\t%" PRIu64 "\t%s\n", r->file, d->pl[j].hits,
+					      d->pl[j].signature);
+	}
+	if (d->npl) {
+		ls_buf_printf(&md, "\n## Placements\n\nEach bug's placements: the contexts and CPUs "
+				   "it showed up with, and how many executions reached each.\n");
+		for (int i = 0; i < d->n; i++) {
+			const struct ls_finding_row *r = &d->rows[i];
+			bool head = false;
+			for (int j = 0; j < d->npl; j++) {
+				const struct ls_finding_place *pl = &d->pl[j];
+				if (strcmp(pl->file, r->file) != 0)
+					continue;
+				if (!head)
+					ls_buf_printf(&md, "\n[%s](%s):\n\n", r->file, r->file);
+				head = true;
+				ls_buf_printf(&md, "- ");
+				cell_code(&md, pl->signature);
+				ls_buf_printf(&md, " (%" PRIu64 " hit%s)\n", pl->hits,
+					      pl->hits == 1 ? "" : "s");
+			}
+		}
 	}
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/README.md", d->dir);
@@ -578,6 +704,10 @@ static bool write_files(const struct ls_finding_dir *d)
 void ls_finding_dir_finish(struct ls_finding_dir *d)
 {
 	free(d->rows);
+	for (int i = 0; i < d->npl; i++)
+		free(d->pl[i].signature);
+	free(d->pl);
 	d->rows = NULL;
-	d->n = d->cap = 0;
+	d->pl = NULL;
+	d->n = d->cap = d->npl = d->cappl = 0;
 }

@@ -43,12 +43,14 @@ char *ls_read_input(const char *path, size_t max, size_t *len, char *why, size_t
 
 /* ---- the directory's table of findings: README.md and index.tsv -------------------------------
  *
- * A findings directory lists what it holds in README.md: a row per *.trace file (kind, signature,
- * target, first seen, hits, the file and its replay command).  The trace files are the truth:
+ * A findings directory lists what it holds in README.md: a row per *.trace file, one per bug
+ * (its title, target, placements, hits, the kept trace and its replay command), then each bug's
+ * placements with their hits.  The trace files are the truth:
  * each row's kind, signature, target and seed come from its trace's header, so a trace copied in
  * gets a row and a trace deleted by hand loses its row at the next update.  What a trace does
  * not say, index.tsv keeps: the hits, summed over every campaign and run that wrote to the
- * directory, and the execution index within its campaign at which the kept trace was found.
+ * directory, the execution index within its campaign at which the kept trace was found, and the
+ * placements seen under the bug with their hits ("+" lines after the row's).
  * Both files are rewritten atomically, under an flock() of DIR/.index.lock, from what the
  * directory holds at that moment: the writer's rows are merged into a fresh load, its hits as the
  * increase since it last loaded or wrote them, so campaigns, runs and explores writing to one
@@ -64,7 +66,10 @@ struct ls_finding_row {
 	char file[256];			/* "deadlock-9897ee4b79c1.trace" */
 	char shape[40];			/* the file name's kind: "deadlock", "ABBA", "crash", ... */
 	char target[64], variant[64];
-	char signature[1024];
+	char signature[1024];		/* the kept trace's placement */
+	char bug[768], title[256];	/* "" for a trace written before bug identities */
+	enum ls_kind kind;
+	uint64_t decisions, steps;	/* of the kept trace */
 	uint64_t seed;
 	uint64_t first_exec;		/* LS_NO_EXEC: not known (`run`, or no index entry) */
 	uint64_t hits;			/* 0: not known */
@@ -72,10 +77,19 @@ struct ls_finding_row {
 	bool readable;			/* the trace parsed; otherwise only file and shape are set */
 };
 
+/* A placement seen under a row's bug: its signature and hits, kept in index.tsv. */
+struct ls_finding_place {
+	char file[256];			/* the row's */
+	char *signature;
+	uint64_t hits, hits_on_disk;
+};
+
 struct ls_finding_dir {
 	char dir[4096];			/* as given, without trailing slashes */
 	struct ls_finding_row *rows;
 	int n, cap;
+	struct ls_finding_place *pl;
+	int npl, cappl;
 };
 
 /* Reads dir's traces and index.tsv (a missing directory is empty).  False with errno set if the
@@ -84,6 +98,17 @@ bool ls_finding_dir_load(struct ls_finding_dir *d, const char *dir);
 /* The row of the trace file at path (only its base name counts), added from the file's header
  * if it has none; NULL if the file cannot be read.  Valid until the next call. */
 struct ls_finding_row *ls_finding_dir_get(struct ls_finding_dir *d, const char *path);
+/* Whether the trace at path parses and is at least as small a trace of its bug as one of kind
+ * with that many decisions and steps (ls_bug_rank(), then decisions, then steps): a bug keeps its
+ * smallest trace. */
+bool ls_finding_kept_over(const char *path, enum ls_kind kind, uint64_t decisions, uint64_t steps);
+/* The row of path read again from its trace (after it was replaced by a smaller one); NULL if
+ * the file cannot be read. */
+struct ls_finding_row *ls_finding_dir_refresh(struct ls_finding_dir *d, const char *path);
+/* The placement `signature` of the row of the trace at path, added with no hits if new; NULL
+ * out of memory.  Valid until the next call. */
+struct ls_finding_place *ls_finding_dir_place(struct ls_finding_dir *d, const char *path,
+					      const char *signature);
 /* Merges d into the directory as it is now and writes README.md and index.tsv (the directory
  * is created if needed), each atomically; d's rows then hold the merged hits.  False with errno
  * set on failure. */

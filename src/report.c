@@ -77,7 +77,7 @@ static void ctx_line(struct ls_buf *b, const struct ls_machine *m, const struct 
 		snprintf(state, sizeof(state), "idle");
 		break;
 	}
-	ls_buf_printf(b, "  %-7s %-10s %s, irqs %s, preempt %d\n", kind_word(c->kind), c->name, state,
+	ls_buf_printf(b, "  %-7s %-10s %s, irqs %s, preempt %d\n", kind_word(c->kind), c->label, state,
 		      c->irqs_off ? "off" : "on", c->preempt);
 	if (c->state != LS_DONE && c->site) {
 		site_text(m, c->addr, c->site, at, sizeof(at));
@@ -118,18 +118,19 @@ static void event_text(const struct ls_machine *m, const struct ls_step_rec *r, 
 		       size_t n)
 {
 	const struct ls_ctx *c = &m->ctx[r->ctx];
+	const char *name = ls_rec_label(m, r);
 	char obj[64];
 	/* A CPU has one NMI and one hardirq context: the column and the mark name it. */
 	const char *who = c->kind == LS_CTX_NMI ? "[NMI]" : c->kind == LS_CTX_HARDIRQ ? "[IRQ]" :
-			  c->kind == LS_CTX_SOFTIRQ ? "[SOFTIRQ]" : c->name;
+			  c->kind == LS_CTX_SOFTIRQ ? "[SOFTIRQ]" : name;
 	const char *what = r->site ? r->site->what : "?";
 	bool named = r->addr && ls_machine_describe(m, r->addr, obj, sizeof(obj));
 	switch (r->op) {
 	case LS_OP_ENTER:
-		snprintf(cell, n, c->kind == LS_CTX_TASK ? "%s starts" : ">> %s enters", c->name);
+		snprintf(cell, n, c->kind == LS_CTX_TASK ? "%s starts" : ">> %s enters", name);
 		break;
 	case LS_OP_EXIT:
-		snprintf(cell, n, "<< %s returns", c->name);
+		snprintf(cell, n, "<< %s returns", name);
 		break;
 	case LS_OP_RESUME:
 		snprintf(cell, n, "%s: %s%s", who, r->addr ? "wakes in " : "resumes after ", what);
@@ -206,7 +207,7 @@ static void timeline(struct ls_buf *b, const struct ls_machine *m, enum ls_kind 
 		for (int c = 0; c < m->nctx; c++)
 			if (in[c])
 				ls_buf_printf(b, "%s%s", k++ ? (k == nfocus ? " and " : ", ") : "",
-					      m->ctx[c].name);
+					      m->ctx[c].label);
 		ls_buf_printf(b, ", the context%s %s, each at the step it ran (~> marks a "
 			      "scheduler decision)", nfocus == 1 ? "" : "s",
 			      kind == LS_KIND_DEADLOCK ? "in the cycle"
@@ -292,13 +293,15 @@ void ls_report_write(const struct ls_session *s, const struct ls_result *r, cons
 		      s->target->name, s->target->variants[s->variant].name, strategy, r->seed,
 		      r->steps, r->clock, m->nlog, m->nlog == 1 ? "" : "s", m->preemptions,
 		      m->injections);
-	if (r->kind != LS_KIND_NONE)
+	if (r->kind != LS_KIND_NONE) {
+		ls_buf_printf(b, "bug %012llx: %s\n", r->bug_hash & 0xffffffffffffull, r->title);
 		ls_buf_printf(b, "signature %012llx: %s\n", r->hash & 0xffffffffffffull, r->signature);
+	}
 
 	if (r->kind == LS_KIND_INVARIANT && m->out.site) {
 		char at[200];
 		site_text(m, NULL, m->out.site, at, sizeof(at));
-		ls_buf_printf(b, "\n%s failed at %s\n", m->out.ctx >= 0 ? m->ctx[m->out.ctx].name : "check",
+		ls_buf_printf(b, "\n%s failed at %s\n", m->out.ctx >= 0 ? m->ctx[m->out.ctx].label : "check",
 			      at);
 	}
 	if (r->kind == LS_KIND_DEADLOCK) {

@@ -36,6 +36,24 @@
  *              one), the holds it never got, and the open holds of what it last waited on;
  *   invariant: the failing context's last row.
  *
+ * Folding.  The participants are the contexts the highlight names (a validator report's classes
+ * may have holds in any context, so there only the contexts the report names), and for a stall
+ * also those holding what it waited on.  The other contexts' rows get the class "other", and each
+ * run of them is followed by a marker row ("... 12 rows of t2, softirq@cpu1 folded") drawn with
+ * the bands and holds that go on past it.  The static page hides the markers and nothing else; the
+ * script adds the class "folded" to the body, which swaps the two, and a button swaps them back.
+ * So without the script every row shows, and the HTML stays one function of the trace.
+ *
+ * Names.  Instances of one lock class get one name from the model (&rcu_data[cpu].nocb_lock).  When
+ * every instance sharing a name was used on one CPU only, no two on the same, each is named by its
+ * CPU ("(cpu1)"): an observation of this execution, not the lock's declaration.  Else they are
+ * numbered (#1, #2) in order of first hold.
+ *
+ * Layout.  Narrower than STACKED_PX, or whenever the script finds the timeline does not fit beside
+ * it, the report goes below the timeline; narrower than COMPACT_PX, the bars are named by key
+ * ("L3", listed with the locks) instead of by name; site and decision cells wrap; the timeline
+ * scrolls in its own box, so a page with many CPUs is never cut off, only scrolled.
+ *
  * Left out: memory contents, what a context does between two points (it runs as one step), and
  * holds the validator does not track (novalidate locks; NMIs under --lockdep-compat).  A page shows
  * the last MAX_ROWS rows, so a runaway execution ended by the step limit keeps where it ended. */
@@ -57,6 +75,9 @@
 #define MAX_ROWS 20000		/* rows a page shows: the last of the execution */
 #define MAX_SLOTS 64		/* lock-bar slots per CPU; a hold that finds none is not drawn */
 #define SLOT_PX 7
+#define STACKED_PX 1600		/* narrower pages put the report below the timeline (wider ones
+				 * too when the timeline does not fit beside it) */
+#define COMPACT_PX 1400		/* narrower pages name lock bars by key ("L3") */
 #define OPEN UINT64_MAX
 
 struct row {
@@ -91,6 +112,8 @@ struct lock_inst {
 	uint32_t name;
 	uint32_t nholds;
 	uint32_t nth;			/* among the instances of its name, from 1; 0: the only one */
+	int8_t only_cpu;		/* the CPU of every hold of it; -1: holds on several */
+	int8_t label_cpu;		/* named "(cpuN)" by this CPU instead of nth; -1: not */
 	bool hot;
 };
 
@@ -404,6 +427,8 @@ struct finding {
 	bool ctx_hot[LS_MAX_CTX];
 	uint32_t words[LS_MAX_CTX];	/* names (index + 1) of waited words that are not locks */
 	int nwords;
+	bool part[LS_MAX_CTX];		/* the participants: their rows are never folded */
+	bool fold;			/* some shown row is of a context that is not one */
 };
 
 static void hot_last_row(struct ls_timeline *tl, int ctx, int op, uint64_t step)
@@ -522,7 +547,8 @@ static void mark_lockdep(struct ls_timeline *tl, struct finding *f)
 	for (int i = 0; i < ld->nchain; i++) {
 		const char *who = ls_lockdep_dep(ld->chain[i])->origin.ctx;
 		for (int k = 0; who && k < tl->m->nctx; k++)
-			f->ctx_hot[k] |= strcmp(tl->m->ctx[k].name, who) == 0;
+			f->ctx_hot[k] |= strcmp(tl->m->ctx[k].name, who) == 0 ||
+					  strcmp(tl->m->ctx[k].label, who) == 0;
 	}
 	/* The acquiring context's first operation after the annotation. */
 	for (uint64_t i = first_shown(tl); i < tl->nrows; i++) {
@@ -567,6 +593,32 @@ static void mark_stall(struct ls_timeline *tl, struct finding *f)
 	hot_open_holds(tl, f, f->words, f->nwords, false);
 }
 
+/* A row the page folds: of a context that takes no part in the finding, neither highlighted nor
+ * the clock's. */
+static bool folded(const struct ls_timeline *tl, const struct finding *f, uint64_t i)
+{
+	const struct row *r = row_at(tl, i);
+	return f->fold && !f->part[r->ctx] && !r->hot && r->op != LS_OP_TIME;
+}
+
+/* The participants are the highlighted contexts and, for a stall, those whose holds of what it
+ * waited on are highlighted; a validator report's classes may have holds anywhere, so there only
+ * the contexts the report names take part.  With none, nothing is folded. */
+static void plan_folds(struct ls_timeline *tl, enum ls_kind kind, struct finding *f)
+{
+	bool any = false;
+	for (int i = 0; i < tl->m->nctx; i++)
+		any |= f->part[i] = f->ctx_hot[i];
+	for (size_t i = 0; kind == LS_KIND_STALL && i < tl->nholds; i++)
+		if (tl->holds[i].hot)
+			f->part[tl->holds[i].ctx] = true;
+	f->fold = any;
+	bool some = false;
+	for (uint64_t i = first_shown(tl); any && i < tl->nrows && !some; i++)
+		some = folded(tl, f, i);
+	f->fold = some;
+}
+
 static void mark_finding(struct ls_timeline *tl, const struct ls_result *r, struct finding *f)
 {
 	const struct ls_machine *m = tl->m;
@@ -592,30 +644,56 @@ static void mark_finding(struct ls_timeline *tl, const struct ls_result *r, stru
 	default:
 		break;
 	}
+	plan_folds(tl, r->kind, f);
 }
 
 static size_t label_len(const struct ls_timeline *tl, uint32_t lock)
 {
 	const struct lock_inst *l = &tl->locks[lock];
-	return strlen(tl->names[l->name]) + (l->nth ? 4 : 0);
+	return strlen(tl->names[l->name]) + (l->label_cpu >= 0 ? 7 : l->nth ? 4 : 0);
 }
 
+/* Tells apart the instances that share a name: by CPU when each was only used on one CPU and no
+ * two on the same one (the per-CPU instances of one lock), else numbered in order of first hold. */
 static void number_locks(struct ls_timeline *tl)
 {
+	enum { NONE_YET = -2, SEVERAL = -1 };
 	for (size_t i = 0; i < tl->nlocks; i++) {
-		uint32_t before = 0, same = 0;
-		for (size_t k = 0; k < tl->nlocks; k++)
-			if (tl->locks[k].name == tl->locks[i].name) {
-				same++;
-				before += k < i;
-			}
-		tl->locks[i].nth = same > 1 ? before + 1 : 0;
+		tl->locks[i].only_cpu = NONE_YET;
+		tl->locks[i].label_cpu = -1;
+	}
+	for (size_t i = 0; i < tl->nholds; i++) {
+		struct lock_inst *l = &tl->locks[tl->holds[i].lock];
+		int cpu = tl->m->ctx[tl->holds[i].ctx].cpu;
+		if (l->only_cpu == NONE_YET)
+			l->only_cpu = (int8_t)cpu;
+		else if (l->only_cpu != cpu)
+			l->only_cpu = SEVERAL;
+	}
+	for (size_t i = 0; i < tl->nlocks; i++) {
+		struct lock_inst *l = &tl->locks[i];
+		uint32_t before = 0, same = 0, cpus = 0;
+		bool by_cpu = true;
+		for (size_t k = 0; k < tl->nlocks; k++) {
+			const struct lock_inst *o = &tl->locks[k];
+			if (o->name != l->name)
+				continue;
+			same++;
+			before += k < i;
+			by_cpu &= o->only_cpu >= 0 && !(cpus & 1u << o->only_cpu);
+			if (o->only_cpu >= 0)
+				cpus |= 1u << o->only_cpu;
+		}
+		l->nth = same > 1 ? before + 1 : 0;
+		if (same > 1 && by_cpu)
+			l->label_cpu = l->only_cpu;
 	}
 }
 
-/* Gives each hold the first slot of its CPU free over its rows; returns the slots used and the
- * longest lock label per CPU. */
-static void assign_slots(struct ls_timeline *tl, int used[LS_MAX_CPUS], size_t label[LS_MAX_CPUS])
+/* Gives each hold the first slot of its CPU free over its rows; returns the slots used, the
+ * longest lock label and the longest lock key ("L12") per CPU. */
+static void assign_slots(struct ls_timeline *tl, int used[LS_MAX_CPUS], size_t label[LS_MAX_CPUS],
+			 size_t key[LS_MAX_CPUS])
 {
 	uint64_t end[LS_MAX_CPUS][MAX_SLOTS];
 	bool busy[LS_MAX_CPUS][MAX_SLOTS] = { { false } };
@@ -634,6 +712,9 @@ static void assign_slots(struct ls_timeline *tl, int used[LS_MAX_CPUS], size_t l
 					used[cpu] = s + 1;
 				if (label_len(tl, h->lock) > label[cpu])
 					label[cpu] = label_len(tl, h->lock);
+				size_t k = (size_t)snprintf(NULL, 0, "L%" PRIu32, h->lock);
+				if (k > key[cpu])
+					key[cpu] = k;
 				break;
 			}
 	}
@@ -661,12 +742,15 @@ static void esc(struct ls_buf *b, const char *s)
 	ls_buf_printf(b, "%s", run);
 }
 
-/* A lock's name, numbered when several instances share it ("&rcu_data[cpu].nocb_lock #2"). */
+/* A lock's name, told apart from the other instances of its name by the one CPU it was used on
+ * ("&rcu_data[cpu].nocb_lock (cpu1)") or by number ("&t->lock #2"); see number_locks(). */
 static void lock_label(struct ls_buf *b, const struct ls_timeline *tl, uint32_t lock)
 {
 	const struct lock_inst *l = &tl->locks[lock];
 	esc(b, tl->names[l->name]);
-	if (l->nth)
+	if (l->label_cpu >= 0)
+		ls_buf_printf(b, " (cpu%d)", l->label_cpu);
+	else if (l->nth)
 		ls_buf_printf(b, " #%" PRIu32, l->nth);
 }
 
@@ -694,7 +778,7 @@ static const char page_style[] =
 	".hot-word{background:#ffe0b2}\n"
 	".hot-ctx{font-family:monospace;font-weight:bold;margin-right:6px}\n"
 	"#main{display:flex;align-items:flex-start;gap:8px;padding:4px 12px 12px}\n"
-	"#tlwrap{flex:1 1 auto;overflow-x:auto}\n"
+	"#tlwrap{flex:1 1 auto;overflow:auto;max-height:100vh;background:#fff}\n"
 	"#report{flex:0 0 36%;max-width:36%;position:sticky;top:0;max-height:100vh;overflow:auto;"
 	"background:#fff;border:1px solid #ddd}\n"
 	"#report h2{padding:4px 6px}\n"
@@ -705,7 +789,8 @@ static const char page_style[] =
 	"#tl th small{font-weight:normal;color:#666}\n"
 	"#tl td{padding:0 6px;white-space:nowrap;height:18px;border-bottom:1px solid #f0f0f0}\n"
 	"#tl td.n,#tl td.t{text-align:right;color:#666}\n"
-	"#tl td.ln{position:relative;padding-left:38px;min-width:110px;border-left:1px solid #ccc;"
+	"#tl td.st,#tl td.dec{white-space:normal}#tl td.st span{display:inline-block}\n"
+	"#tl td.ln{position:relative;padding-left:38px;min-width:80px;border-left:1px solid #ccc;"
 	"border-bottom:0}\n"
 	"#tl td.lk{position:relative;padding:0;border-bottom:0;overflow:hidden}\n"
 	".b{position:absolute;top:0;bottom:0}\n"
@@ -730,10 +815,18 @@ static const char page_style[] =
 	".sel{outline:2px solid #f9a825}\n"
 	".dec{color:#6a1b9a}\n"
 	"#tl tr.skip td{color:#777;font-style:italic}\n"
-	"#tl tr.time td{color:#555;background:#f3f3f3;font-style:italic}\n";
+	"#tl tr.time td{color:#555;background:#f3f3f3;font-style:italic}\n"
+	"#tl tr.fold,body.folded #tl tr.other{display:none}\n"
+	"body.folded #tl tr.fold{display:table-row;cursor:pointer}\n"
+	"#tl tr.fold td{color:#555;background:#f3f3f3;font-style:italic}\n"
+	"#tl tr.fold:hover td.fm{text-decoration:underline}\n"
+	"#foldctl button{font:inherit;margin-right:6px}\n"
+	".hn .ky,.lkn .ky{display:none}.lkn .ky{color:#666}\n";
 
 /* Hovering a lock (a bar, its name) marks every bar and row of its holds; the summary is filled
- * in here, so a page whose summary says "lanes" ran its script. */
+ * in here, so a page whose summary says "lanes" ran its script.  It folds the rows of contexts
+ * outside the finding (#all in the address: not at first) behind a "show all contexts" button,
+ * and stacks the report below the timeline when they do not fit side by side. */
 static const char page_script[] =
 	"(function(){\n"
 	"var q=function(s){return Array.prototype.slice.call(document.querySelectorAll(s));};\n"
@@ -744,8 +837,32 @@ static const char page_script[] =
 	"s.setAttribute('data-nmi-bands',q('#tl .bn').length);\n"
 	"s.setAttribute('data-hot-rows',q('#tl tr.hot').length);\n"
 	"s.setAttribute('data-hot-bars',q('#tl .h.hot').length);\n"
-	"s.textContent=lanes+' CPU lanes, '+rows+' rows shown, '+q('#locks .lkn').length+' locks'+\n"
+	"s.textContent=lanes+' CPU lanes, '+rows+' rows, '+q('#locks .lkn').length+' locks'+\n"
 	"  (hot.length?'; highlighted: '+hot.join(', '):'')+'. Hover a lock to mark its holds.';\n"
+	"var main=document.getElementById('main'),wrap=document.getElementById('tlwrap');\n"
+	"var fit=function(){document.body.classList.remove('stack');\n"
+	"  if(getComputedStyle(main).display==='flex'&&wrap.scrollWidth>wrap.clientWidth)\n"
+	"    document.body.classList.add('stack');};\n"
+	"window.addEventListener('resize',fit);\n"
+	"var others=q('#tl tr.other');\n"
+	"if(others.length){\n"
+	"  var ctl=document.createElement('p'),btn=document.createElement('button'),\n"
+	"    note=document.createElement('span'),folded=function(){\n"
+	"      return document.body.classList.contains('folded');};\n"
+	"  var fold=function(on){document.body.classList.toggle('folded',on);\n"
+	"    btn.textContent=on?'show all contexts':'fold other contexts';\n"
+	"    note.textContent=on?others.length+' rows of contexts that take no part in the '+\n"
+	"      'finding are folded':'every context is shown';\n"
+	"    s.setAttribute('data-folded',on?others.length:0);fit();};\n"
+	"  ctl.id='foldctl';btn.id='fold-toggle';btn.type='button';\n"
+	"  ctl.appendChild(btn);ctl.appendChild(note);\n"
+	"  document.getElementById('finding').appendChild(ctl);\n"
+	"  btn.addEventListener('click',function(){fold(!folded());});\n"
+	"  q('#tl tr.fold').forEach(function(tr){tr.title='click to show every context';\n"
+	"    tr.addEventListener('click',function(){fold(false);\n"
+	"      document.getElementById(tr.getAttribute('data-from')).scrollIntoView({block:'center'});});});\n"
+	"  fold(location.hash!=='#all');\n"
+	"} else fit();\n"
 	"document.body.setAttribute('data-js','ran');\n"
 	"var cur=null;\n"
 	"function mark(id,on){q('[data-lock=\"'+id+'\"]').forEach(function(e){\n"
@@ -815,7 +932,7 @@ static void render_finding(struct ls_buf *b, const struct ls_timeline *tl,
 			continue;
 		ls_buf_printf(b, "%s<span class=\"hot-ctx %s\">", any ? "" : "<p>contexts: ",
 			      kind_class(m->ctx[i].kind));
-		esc(b, m->ctx[i].name);
+		esc(b, m->ctx[i].label);
 		ls_buf_printf(b, "</span>");
 		any = true;
 	}
@@ -831,8 +948,11 @@ static void render_locks(struct ls_buf *b, const struct ls_timeline *tl)
 		ls_buf_printf(b, "<p>no lock the validator tracks was taken</p>\n");
 	for (size_t i = 0; tl && i < tl->nlocks; i++) {
 		const struct lock_inst *l = &tl->locks[i];
-		ls_buf_printf(b, "<span class=\"lkn%s\" data-lock=\"L%zu\" title=\"%" PRIu32 " hold%s\">",
+		ls_buf_printf(b, "<span class=\"lkn%s\" data-lock=\"L%zu\" title=\"%" PRIu32 " hold%s",
 			      l->hot ? " hot" : "", i, l->nholds, l->nholds == 1 ? "" : "s");
+		if (l->only_cpu >= 0)
+			ls_buf_printf(b, ", %son cpu%d", l->nholds == 1 ? "" : "all ", l->only_cpu);
+		ls_buf_printf(b, "\"><span class=\"ky\">L%zu </span>", i);
 		lock_label(b, tl, (uint32_t)i);
 		ls_buf_printf(b, "</span>\n");
 	}
@@ -849,7 +969,7 @@ static void render_head(struct ls_buf *b, const struct ls_machine *m)
 		for (int i = 0; i < m->nctx; i++)
 			if (m->ctx[i].kind == LS_CTX_TASK && m->ctx[i].cpu == cpu) {
 				ls_buf_printf(b, "%s", first ? "" : ", ");
-				esc(b, m->ctx[i].name);
+				esc(b, m->ctx[i].label);
 				first = false;
 			}
 		ls_buf_printf(b, "</small></th>");
@@ -862,7 +982,7 @@ static void hold_title(struct ls_buf *b, const struct ls_timeline *tl, const str
 {
 	lock_label(b, tl, h->lock);
 	ls_buf_printf(b, ": ");
-	esc(b, tl->m->ctx[h->ctx].name);
+	esc(b, tl->m->ctx[h->ctx].label);
 	if (h->owned == OPEN)
 		ls_buf_printf(b, " waits from step %" PRIu64 " and never gets it", h->from_step);
 	else if (h->owned != h->from)
@@ -880,22 +1000,17 @@ static void hold_title(struct ls_buf *b, const struct ls_timeline *tl, const str
 		ls_buf_printf(b, " to the end");
 }
 
-static void render_row(struct ls_buf *b, struct ls_timeline *tl, uint64_t i, uint64_t first,
-		       int64_t active[LS_MAX_CPUS][MAX_SLOTS])
+/* The lane cells of row i, or of the marker of the folded rows lo..i: each CPU's bands (of its
+ * stack `bands`, the one `runner` runs in drawn darker) and the holds in `active`, each named at
+ * the first shown row of it: where it starts, at the top if it started before the page. */
+static void render_lanes(struct ls_buf *b, const struct ls_timeline *tl, uint32_t all_bands,
+			 const struct ls_ctx *runner, const struct row *r, uint64_t lo, uint64_t i,
+			 uint64_t first, int64_t active[LS_MAX_CPUS][MAX_SLOTS])
 {
 	const struct ls_machine *m = tl->m;
-	const struct row *r = row_at(tl, i);
-	const struct ls_ctx *c = &m->ctx[r->ctx];
-	ls_buf_printf(b, "<tr class=\"row%s%s\" id=\"r%" PRIu64 "\" data-step=\"%" PRIu64
-			 "\" data-ctx=\"", r->hot ? " hot" : "", r->op == LS_OP_TIME ? " time" : "", i,
-		      r->step);
-	esc(b, c->name);
-	ls_buf_printf(b, "\"><td class=\"n\">%" PRIu64 "</td><td class=\"t\">%" PRIu64 "</td>",
-		      r->step, r->clock);
-	bool time = r->op == LS_OP_TIME;
 	for (int cpu = 0; cpu < m->ncpus; cpu++) {
-		uint32_t bands = r->bands >> (4 * cpu);
-		bool here = c->cpu == cpu && !time;
+		uint32_t bands = all_bands >> (4 * cpu);
+		bool here = runner && runner->cpu == cpu;
 		ls_buf_printf(b, "<td class=\"ln\">");
 		/* Drawn outermost first: task, softirq, hardirq, NMI. */
 		static const enum ls_ctx_kind order[4] = { LS_CTX_TASK, LS_CTX_SOFTIRQ, LS_CTX_HARDIRQ,
@@ -903,11 +1018,11 @@ static void render_row(struct ls_buf *b, struct ls_timeline *tl, uint64_t i, uin
 		for (int k = 0; k < 4; k++)
 			if (bands & (1u << order[k]))
 				ls_buf_printf(b, "<i class=\"b %s%s\"></i>", band_class(order[k]),
-					      here && c->kind == order[k] ? " r" : "");
+					      here && runner->kind == order[k] ? " r" : "");
 		if (here) {
-			ls_buf_printf(b, "<span class=\"who %s\">%s", kind_class(c->kind),
+			ls_buf_printf(b, "<span class=\"who %s\">%s", kind_class(runner->kind),
 				      r->op == LS_OP_ENTER ? "&gt;&gt; " : r->op == LS_OP_EXIT ? "&lt;&lt; " : "");
-			esc(b, c->name);
+			esc(b, runner->label);
 			ls_buf_printf(b, "</span>");
 		}
 		ls_buf_printf(b, "</td><td class=\"lk k%d\">", cpu);
@@ -915,8 +1030,7 @@ static void render_row(struct ls_buf *b, struct ls_timeline *tl, uint64_t i, uin
 			if (active[cpu][s] < 0)
 				continue;
 			const struct hold *h = &tl->holds[active[cpu][s]];
-			/* Named where it starts, or at the top if it started before the page. */
-			bool start = h->from == i || (i == first && h->from < first);
+			bool start = (h->from >= lo && h->from <= i) || (lo == first && h->from < first);
 			ls_buf_printf(b, "<i class=\"h s%d%s%s%s%s\" data-lock=\"L%" PRIu32 "\"", s,
 				      start ? " a" : "", h->to == i ? " e" : "",
 				      h->owned == OPEN || i < h->owned ? " w" : "",
@@ -925,32 +1039,52 @@ static void render_row(struct ls_buf *b, struct ls_timeline *tl, uint64_t i, uin
 				ls_buf_printf(b, " title=\"");
 				hold_title(b, tl, h);
 				ls_buf_printf(b, "\"></i>");
-				ls_buf_printf(b, "<span class=\"hn%s\" data-lock=\"L%" PRIu32 "\">",
+				ls_buf_printf(b, "<span class=\"hn%s\" data-lock=\"L%" PRIu32 "\" title=\"",
 					      h->hot ? " hot" : "", h->lock);
 				lock_label(b, tl, h->lock);
-				ls_buf_printf(b, "</span>");
+				ls_buf_printf(b, "\"><span class=\"nm\">");
+				lock_label(b, tl, h->lock);
+				ls_buf_printf(b, "</span><span class=\"ky\">L%" PRIu32 "</span></span>",
+					      h->lock);
 			} else {
 				ls_buf_printf(b, "></i>");
 			}
 		}
 		ls_buf_printf(b, "</td>");
 	}
-	ls_buf_printf(b, "<td>%s</td><td>", ls_op_name((enum ls_op)r->op));
+}
+
+static void render_row(struct ls_buf *b, struct ls_timeline *tl, uint64_t i, uint64_t first,
+		       bool other, int64_t active[LS_MAX_CPUS][MAX_SLOTS])
+{
+	const struct ls_machine *m = tl->m;
+	const struct row *r = row_at(tl, i);
+	const struct ls_ctx *c = &m->ctx[r->ctx];
+	bool time = r->op == LS_OP_TIME;
+	ls_buf_printf(b, "<tr class=\"row%s%s%s\" id=\"r%" PRIu64 "\" data-step=\"%" PRIu64
+			 "\" data-ctx=\"", r->hot ? " hot" : "", time ? " time" : "",
+		      other ? " other" : "", i, r->step);
+	esc(b, c->label);
+	ls_buf_printf(b, "\"><td class=\"n\">%" PRIu64 "</td><td class=\"t\">%" PRIu64 "</td>",
+		      r->step, r->clock);
+	render_lanes(b, tl, r->bands, time ? NULL : c, r, i, i, first, active);
+	ls_buf_printf(b, "<td>%s</td><td class=\"o\">", ls_op_name((enum ls_op)r->op));
 	if (r->obj)
 		esc(b, tl->names[r->obj - 1]);
-	ls_buf_printf(b, "</td><td>");
+	ls_buf_printf(b, "</td><td class=\"st\">");
 	if (time) {
 		ls_buf_printf(b, r->decided ? "time passes: the running CPUs are slow until the next "
 					      "deadline"
 					    : "time passes: every context waits for the next deadline");
 	} else if (r->site) {
-		ls_buf_printf(b, "<b>");
+		/* Two halves, each a block in the line: a narrow page wraps between them first. */
+		ls_buf_printf(b, "<span><b>");
 		esc(b, r->site->what ? r->site->what : "?");
 		ls_buf_printf(b, "</b> in ");
 		esc(b, r->site->func ? r->site->func : "?");
-		ls_buf_printf(b, " (");
+		ls_buf_printf(b, "</span> <span>(");
 		esc(b, r->site->file ? ls_site_file(r->site->file) : "?");
-		ls_buf_printf(b, ":%d)", r->site->line);
+		ls_buf_printf(b, ":%d)</span>", r->site->line);
 	}
 	ls_buf_printf(b, "</td><td class=\"dec\">");
 	if (r->decided) {
@@ -962,7 +1096,38 @@ static void render_row(struct ls_buf *b, struct ls_timeline *tl, uint64_t i, uin
 	ls_buf_printf(b, "</td></tr>\n");
 }
 
-static void render_rows(struct ls_buf *b, struct ls_timeline *tl)
+/* Where rows lo..i were folded: "... 3 rows of t1, nmi@cpu1 folded", with the bands both
+ * neighbours show and the holds that go on past it, as if it were a row after row i.  Hidden
+ * unless the page's script folds the rows; a click on it shows them. */
+static void render_fold(struct ls_buf *b, const struct ls_timeline *tl, uint64_t lo, uint64_t i,
+			uint64_t first, int64_t active[LS_MAX_CPUS][MAX_SLOTS])
+{
+	const struct ls_machine *m = tl->m;
+	bool of[LS_MAX_CTX] = { false };
+	for (uint64_t k = lo; k <= i; k++)
+		of[row_at(tl, k)->ctx] = true;
+	uint32_t bands = row_at(tl, i)->bands;
+	if (lo > first)
+		bands &= row_at(tl, lo - 1)->bands;
+	if (i + 1 < tl->nrows)
+		bands &= row_at(tl, i + 1)->bands;
+	ls_buf_printf(b, "<tr class=\"fold\" data-from=\"r%" PRIu64 "\" data-rows=\"%" PRIu64
+			 "\"><td class=\"n\">&#8230;</td><td class=\"t\"></td>", lo, i - lo + 1);
+	render_lanes(b, tl, bands, NULL, NULL, lo, i, first, active);
+	ls_buf_printf(b, "<td colspan=\"4\" class=\"fm\">&#8230; %" PRIu64 " row%s of ", i - lo + 1,
+		      i == lo ? "" : "s");
+	bool any = false;
+	for (int c = 0; c < m->nctx; c++) {
+		if (!of[c])
+			continue;
+		ls_buf_printf(b, "%s", any ? ", " : "");
+		esc(b, m->ctx[c].label);
+		any = true;
+	}
+	ls_buf_printf(b, " folded</td></tr>\n");
+}
+
+static void render_rows(struct ls_buf *b, struct ls_timeline *tl, const struct finding *f)
 {
 	const struct ls_machine *m = tl->m;
 	int64_t active[LS_MAX_CPUS][MAX_SLOTS];
@@ -977,6 +1142,7 @@ static void render_rows(struct ls_buf *b, struct ls_timeline *tl)
 				 "left out: a page shows the last %d</td></tr>\n", cols, first,
 			      MAX_ROWS);
 	size_t next = 0;
+	uint64_t run = 0;		/* the first row of the folded rows up to this one */
 	for (uint64_t i = first; i < tl->nrows; i++) {
 		for (; next < tl->nholds && tl->holds[next].from <= i; next++) {
 			const struct hold *h = &tl->holds[next];
@@ -984,7 +1150,10 @@ static void render_rows(struct ls_buf *b, struct ls_timeline *tl)
 			if (h->slot < MAX_SLOTS && to >= i)
 				active[m->ctx[h->ctx].cpu][h->slot] = (int64_t)next;
 		}
-		render_row(b, tl, i, first, active);
+		bool other = folded(tl, f, i);
+		if (other && (i == first || !folded(tl, f, i - 1)))
+			run = i;
+		render_row(b, tl, i, first, other, active);
 		for (int cpu = 0; cpu < m->ncpus; cpu++)
 			for (int s = 0; s < MAX_SLOTS; s++) {
 				if (active[cpu][s] < 0)
@@ -993,6 +1162,8 @@ static void render_rows(struct ls_buf *b, struct ls_timeline *tl)
 				if ((h->to == OPEN ? tl->nrows - 1 : h->to) <= i)
 					active[cpu][s] = -1;
 			}
+		if (other && (i + 1 == tl->nrows || !folded(tl, f, i + 1)))
+			render_fold(b, tl, run, i, first, active);
 	}
 }
 
@@ -1004,14 +1175,14 @@ void ls_timeline_render(struct ls_timeline *tl, const struct ls_session *s,
 	struct finding f;
 	memset(&f, 0, sizeof(f));
 	int used[LS_MAX_CPUS] = { 0 };
-	size_t label[LS_MAX_CPUS] = { 0 };
+	size_t label[LS_MAX_CPUS] = { 0 }, key[LS_MAX_CPUS] = { 0 };
 	if (tl && tl->m != m)
 		tl = NULL;
 	if (tl) {
 		flush(tl);
 		number_locks(tl);
 		mark_finding(tl, r, &f);
-		assign_slots(tl, used, label);
+		assign_slots(tl, used, label, key);
 	}
 	const char *variant = s->target->variants[s->variant].name;
 
@@ -1028,6 +1199,16 @@ void ls_timeline_render(struct ls_timeline *tl, const struct ls_session *s,
 		ls_buf_printf(b, "td.k%d{min-width:%dpx}td.k%d .hn{left:%dpx}\n", cpu,
 			      used[cpu] ? 10 + used[cpu] * SLOT_PX + 6 * (int)label[cpu] : 6, cpu,
 			      4 + used[cpu] * SLOT_PX);
+	ls_buf_printf(b, "@media (max-width:%dpx){#main{display:block}#report{position:static;"
+			 "max-width:none;max-height:80vh;margin-top:8px}}\n", STACKED_PX - 1);
+	ls_buf_printf(b, "body.stack #main{display:block}body.stack #report{position:static;"
+			 "max-width:none;max-height:80vh;margin-top:8px}\n");
+	ls_buf_printf(b, "@media (max-width:%dpx){.hn .nm{display:none}.hn .ky,.lkn .ky{display:inline}",
+		      COMPACT_PX - 1);
+	for (int cpu = 0; cpu < m->ncpus; cpu++)
+		ls_buf_printf(b, "td.k%d{min-width:%dpx}", cpu,
+			      used[cpu] ? 10 + used[cpu] * SLOT_PX + 6 * (int)key[cpu] : 6);
+	ls_buf_printf(b, "}\n");
 	ls_buf_printf(b, "</style>\n</head>\n<body>\n<header>\n<h1>lockstep timeline: ");
 	esc(b, s->target->name);
 	ls_buf_printf(b, ":");
@@ -1042,6 +1223,9 @@ void ls_timeline_render(struct ls_timeline *tl, const struct ls_session *s,
 	meta(b, "outcome", ls_kind_name(r->kind));
 	if (r->kind != LS_KIND_NONE) {
 		struct ls_buf sig = { 0 };
+		ls_buf_printf(&sig, "%012llx: %s", r->bug_hash & 0xffffffffffffull, r->title);
+		meta(b, "bug", sig.s);
+		ls_buf_reset(&sig);
 		ls_buf_printf(&sig, "%012llx: %s", r->hash & 0xffffffffffffull, r->signature);
 		meta(b, "signature", sig.s);
 		ls_buf_finish(&sig);
@@ -1059,7 +1243,7 @@ void ls_timeline_render(struct ls_timeline *tl, const struct ls_session *s,
 	render_head(b, m);
 	ls_buf_printf(b, "<tbody>\n");
 	if (tl)
-		render_rows(b, tl);
+		render_rows(b, tl, &f);
 	ls_buf_printf(b, "</tbody>\n</table>\n</div>\n<aside id=\"report\"><h2>report</h2><pre>");
 	esc(b, p->report ? p->report : "");
 	ls_buf_printf(b, "</pre></aside>\n</div>\n<script>\n%s</script>\n</body>\n</html>\n",

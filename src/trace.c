@@ -69,8 +69,11 @@ void ls_trace_write_execs(const struct ls_session *s, const struct ls_result *r,
 	ls_buf_printf(out, "seed %" PRIu64 "\n", main->seed);
 	write_decisions(m, "decisions", main, out);
 	ls_buf_printf(out, "outcome %s\n", ls_kind_name(r->kind));
-	if (r->kind != LS_KIND_NONE)
+	if (r->kind != LS_KIND_NONE) {
 		ls_buf_printf(out, "signature %s\n", r->signature);
+		ls_buf_printf(out, "bug %s\n", r->bug);
+		ls_buf_printf(out, "title %s\n", r->title);
+	}
 	ls_buf_printf(out, "steps %" PRIu64 "\n", r->steps);
 	ls_buf_printf(out, "checksum %016llx\n", ls_fnv1a(out->s + start, out->len - start));
 	ls_buf_printf(out, "end\n");
@@ -347,6 +350,17 @@ bool ls_trace_parse(const char *text, size_t len, struct ls_trace *t, char *err,
 		if (!(v = expect(&r, "signature")) ||
 		    !copy_value(&r, v, t->signature, sizeof(t->signature)))
 			goto bad;
+		/* Optional: traces written before bug identities have neither. */
+		static const char *const opt[] = { "bug", "title" };
+		char *dst[] = { t->bug, t->title };
+		size_t cap[] = { sizeof(t->bug), sizeof(t->title) };
+		for (int i = 0; i < 2; i++) {
+			size_t k = strlen(opt[i]);
+			if (r.end - r.p > (ptrdiff_t)k && strncmp(r.p, opt[i], k) == 0 &&
+			    r.p[k] == ' ' && (!(v = expect(&r, opt[i])) ||
+					      !copy_value(&r, v, dst[i], cap[i])))
+				goto bad;
+		}
 	}
 	if (!(v = expect(&r, "steps")) || !parse_u64(&r, v, &t->nsteps_run))
 		goto bad;
@@ -431,13 +445,41 @@ bool ls_trace_prior_decisions(const struct ls_trace *t, int i, const struct ls_m
 	return resolve(t->prior[i].steps, t->prior[i].nsteps, m, out, err, errlen);
 }
 
-enum ls_replay_status ls_trace_replay(struct ls_session *s, const struct ls_trace *t, struct ls_result *r,
+enum ls_replay_status ls_trace_replay(struct ls_session *s, struct ls_trace *t, struct ls_result *r,
 		     struct ls_buf *rerecord, char *why, size_t whylen)
 {
 	return ls_trace_replay_observed(s, t, r, rerecord, why, whylen, NULL, NULL);
 }
 
-enum ls_replay_status ls_trace_replay_observed(struct ls_session *s, const struct ls_trace *t,
+/* The upgrade ls_trace_replay() describes: each interrupt context's own name becomes its label. */
+static void upgrade_names(struct ls_trace *t, const struct ls_machine *m)
+{
+	if (t->bug[0] || t->kind == LS_KIND_NONE)
+		return;
+	for (int i = 0; i < m->nctx; i++) {
+		const struct ls_ctx *c = &m->ctx[i];
+		if (c->label == c->name)
+			continue;
+		char out[sizeof(t->signature)];
+		size_t o = 0, k = strlen(c->name), l = strlen(c->label);
+		for (const char *p = t->signature; *p;) {
+			if (strncmp(p, c->name, k) == 0 && !(p[k] >= '0' && p[k] <= '9') &&
+			    o + l < sizeof(out)) {
+				memcpy(out + o, c->label, l);
+				o += l;
+				p += k;
+			} else if (o + 1 < sizeof(out)) {
+				out[o++] = *p++;
+			} else {
+				break;
+			}
+		}
+		out[o] = 0;
+		memcpy(t->signature, out, o + 1);
+	}
+}
+
+enum ls_replay_status ls_trace_replay_observed(struct ls_session *s, struct ls_trace *t,
 					       struct ls_result *r, struct ls_buf *rerecord,
 					       char *why, size_t whylen, ls_replay_wrap wrap,
 					       void *arg)
@@ -487,6 +529,7 @@ enum ls_replay_status ls_trace_replay_observed(struct ls_session *s, const struc
 		st = LS_REPLAY_DIVERGED;
 		goto out;
 	}
+	upgrade_names(t, s->m);
 	bool validator = t->kind == LS_KIND_LOCKDEP || t->kind == LS_KIND_AVERTED;
 	if (validator && strcmp(r->signature, t->signature) != 0)
 		ls_session_select_report(s, r, t->signature);

@@ -23,7 +23,9 @@
  *   @14 run t1
  *   @17 nmi nmi cpu0
  *   outcome deadlock
- *   signature deadlock: ...
+ *   signature deadlock: ...         the placement, which a replay must reach again
+ *   bug deadlock: ...               optional (absent before bug identities, src/bug.c): the
+ *   title deadlock: ...             bug it is a placement of, and its one-line title
  *   steps 31
  *   checksum 0123456789abcdef      FNV-1a of every byte above this line; optional (delete it
  *   end                            after editing a trace by hand)
@@ -81,6 +83,7 @@ struct ls_trace {
 	size_t nsteps;
 	enum ls_kind kind;
 	char signature[1024];
+	char bug[768], title[256];	/* "" in a trace written before bug identities */
 	uint64_t nsteps_run;
 };
 
@@ -112,13 +115,16 @@ enum ls_replay_status {
 
 /* Replays a parsed trace in session s: resets the validator to the trace's mode, replays the
  * prior executions, then the execution itself into r.  With rerecord, writes the trace of what
- * was replayed, priors included. */
-enum ls_replay_status ls_trace_replay(struct ls_session *s, const struct ls_trace *t, struct ls_result *r,
+ * was replayed, priors included.  A trace written before bug identities (no bug line) names
+ * interrupt contexts "nmi@cpuN" and "irq@cpuN" in its signature; once replayed, its signature is
+ * upgraded in place to the names the machine gives them now, their source's ("perf@cpuN"), so
+ * it compares with the replay's. */
+enum ls_replay_status ls_trace_replay(struct ls_session *s, struct ls_trace *t, struct ls_result *r,
 		     struct ls_buf *rerecord, char *why, size_t whylen);
 /* The same with each execution's replay strategy passed through wrap (NULL: none), which returns
  * the strategy to run: an observer of the replay, such as crash.h's watch. */
 typedef struct ls_strategy *(*ls_replay_wrap)(void *arg, struct ls_strategy *replay);
-enum ls_replay_status ls_trace_replay_observed(struct ls_session *s, const struct ls_trace *t,
+enum ls_replay_status ls_trace_replay_observed(struct ls_session *s, struct ls_trace *t,
 					       struct ls_result *r, struct ls_buf *rerecord,
 					       char *why, size_t whylen, ls_replay_wrap wrap,
 					       void *arg);

@@ -294,13 +294,13 @@ if [ -n "$SRC" ] && git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
 		"$LS" fuzz demo/abba:buggy --execs 2000 --jobs 2 --quiet >/dev/null 2>&1
 		"$LS" run demo/nmi-aa:buggy --seed 15 --quiet >/dev/null 2>&1
 		"$LS" explore demo/abba:buggy --preemptions 1 --quiet >/dev/null 2>&1
-		"$LS" replay crashes/deadlock-9897ee4b79c1.trace >/dev/null 2>&1
-		"$LS" minimize crashes/deadlock-9897ee4b79c1.trace >/dev/null 2>&1
+		"$LS" replay crashes/deadlock-a077c0cb3e56.trace >/dev/null 2>&1
+		"$LS" minimize crashes/deadlock-a077c0cb3e56.trace >/dev/null 2>&1
 		"$LS" minimize tests/findings/deadlock-5863c16e5e67.trace >/dev/null 2>&1
 		"$LS" check demo/abba --budget 500 >/dev/null 2>&1
 		true)
-	[ -e "$tree/crashes/deadlock-9897ee4b79c1.trace" ] ||
-		fail "the campaign in the copy of the tree wrote no crashes/deadlock-9897ee4b79c1.trace"
+	[ -e "$tree/crashes/deadlock-a077c0cb3e56.trace" ] ||
+		fail "the campaign in the copy of the tree wrote no crashes/deadlock-a077c0cb3e56.trace"
 	dirty=$(cd "$tree" && git status --porcelain --untracked-files=all)
 	if [ -z "$dirty" ]; then
 		ok "fuzz, run, explore, replay, minimize and check from the source tree leave it clean"
@@ -316,9 +316,9 @@ if [ -n "$SRC" ]; then
 	expect_rc 0 "minimize the shipped kptr deadlock" -- \
 		"$LS" minimize "$SRC/tests/findings/deadlock-877941c8138a.trace" -o "$tmp/kptr.min.trace"
 	sed -n '/^last [0-9]* events/,/DEADLOCK/p' "$tmp/out" >"$tmp/window"
-	for want in "^last [0-9]* events of prog0 and nmi@cpu0, the contexts in the cycle" \
+	for want in "^last [0-9]* events of prog0 and nmi_handler@cpu0, the contexts in the cycle" \
 		" prog0 starts$" " prog0: raw_spin_lock(&rcu_data\\[cpu\\].nocb_lock)$" \
-		" >> nmi@cpu0 enters$" " \\[NMI\\]: wait raw_spin_lock(&rcu_data\\[cpu\\].nocb_lock)$"; do
+		" >> nmi_handler@cpu0 enters$" " \\[NMI\\]: wait raw_spin_lock(&rcu_data\\[cpu\\].nocb_lock)$"; do
 		grep -q -- "$want" "$tmp/window" ||
 			fail "the minimized deadlock's event window lacks '$want': $(head -3 "$tmp/window")"
 	done

@@ -69,9 +69,9 @@ check demo/abba:buggy '*.trace' 1 0
 	fail "demo/abba:buggy: want exactly 1 decision (one preemption)"
 abba_in=$last_in
 # The NMI's AA hangs (the validator reports AA only where the task held the lock, and then the
-# hang is the finding): "t0 is interrupted by nmi@cpu0, which waits in spin_lock on lock held by
+# hang is the finding): "t0 is interrupted by nmi_handler@cpu0, which waits in spin_lock on lock held by
 # t0", one NMI and no preemption.
-check demo/nmi-aa:buggy 'deadlock-5863c16e5e67.trace' 0 1
+check demo/nmi-aa:buggy 'deadlock-8d08c0e19587.trace' 0 1
 [ -n "$last_min" ] && grep -q '^@[0-9]* nmi ' "$last_min" ||
 	fail "demo/nmi-aa:buggy: the minimized trace injects no NMI"
 check kptr/dtor-nmi:inline 'deadlock-*.trace' 1 1

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "session.h"
+#include "../bug.h"
 #include "../report.h"
 #include "../trace.h"
 
@@ -538,6 +539,7 @@ void ls_crash_result(const struct ls_session *s, const struct ls_child *c, uint6
 	r->steps = c->page->step;
 	snprintf(r->signature, sizeof(r->signature), "crash: %s: %s", death, at);
 	r->hash = ls_fnv1a(r->signature, strlen(r->signature));
+	ls_bug_from_signature(r);
 	snprintf(r->shape, sizeof(r->shape), "crash");
 }
 

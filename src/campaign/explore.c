@@ -5,7 +5,7 @@
  * first bug: its report and trace are written as `run` writes them, and the command exits 1.  A
  * search that runs out (no bug) exits 0 and says within which bounds; one stopped by
  * --max-schedules or a signal says it is incomplete.  A finding the variant does not count as a
- * bug (an averted deadlock, say) is saved once per signature and the search goes on.
+ * bug (an averted deadlock, say) is saved once per bug (src/bug.c) and the search goes on.
  *
  * Execution i of a search runs with seed i.  A validator finding that cites earlier executions
  * needs their decisions in its trace; the search does not keep them, so they are recovered by
@@ -144,7 +144,7 @@ static bool save(struct ls_session *s, const struct ls_result *r, const char *sp
 	}
 	ls_buf_reset(report);
 	bool fresh = ls_save_finding(s, r, label, o->out, path, pathlen, report);
-	ls_note_finding(path, 1);	/* the directory's README.md and index.tsv */
+	ls_note_finding(path, r->signature, 1);	/* the directory's README.md and index.tsv */
 	s->strategy = search;
 	recall_free(&rc);
 	return fresh;
@@ -158,7 +158,7 @@ struct shared {
 	struct ls_dfs d;
 	struct ls_watch_page page;
 	double start;			/* ls_wall_s() when the search began */
-	uint64_t expected;		/* distinct expected-behaviour signatures, and theirs */
+	uint64_t expected;		/* distinct expected-behaviour bugs, and their hashes */
 	unsigned long long seen[MAX_EXPECTED];
 	bool found, limited;
 	bool rerun;			/* the next process runs the announced execution again */
@@ -223,15 +223,15 @@ static void search(const struct search_args *a, bool watched)
 				found = true;
 				break;
 			}
-			/* Expected behaviour for this variant: saved once per signature, the search
-			 * goes on. */
+			/* Expected behaviour for this variant: saved once per bug, the search goes
+			 * on. */
 			uint64_t n = sh->expected < MAX_EXPECTED ? sh->expected : MAX_EXPECTED, i = 0;
-			while (i < n && sh->seen[i] != r.hash)
+			while (i < n && sh->seen[i] != r.bug_hash)
 				i++;
 			if (i == n) {
 				char p[4200];
 				if (sh->expected < MAX_EXPECTED)
-					sh->seen[sh->expected] = r.hash;
+					sh->seen[sh->expected] = r.bug_hash;
 				sh->expected++;
 				save(s, &r, a->spec, a->o, a->cfg, &epoch, a->label, p, sizeof(p), &report);
 				if (!a->o->quiet)
@@ -366,7 +366,7 @@ static bool file_crash(struct ls_session *s, const struct ls_exec_opts *o, const
 	}
 	const char *path = i < cr->n ? cr->sig[i].path : "";
 	if (*path)
-		ls_note_finding(path, 1);
+		ls_note_finding(path, r.signature, 1);
 	if (cr->executions++ == 0) {
 		cr->first = r;
 		cr->first_exec = exec;

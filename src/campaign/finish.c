@@ -46,7 +46,10 @@ void ls_fuzz_judge(const struct ls_variant *var, const struct ls_fuzz_finding *f
 	for (int k = 0; k < LS_KIND_COUNT; k++)
 		first[k] = LS_EXPECT_NOT_FOUND;
 	for (int i = 0; i < nf; i++)
-		if (f[i].first_exec < first[f[i].kind])
-			first[f[i].kind] = f[i].first_exec;
+		for (int j = 0; j < f[i].npl; j++) {
+			const struct ls_fuzz_placement *pl = &f[i].pl[j];
+			if (pl->first_exec < first[pl->kind])
+				first[pl->kind] = pl->first_exec;
+		}
 	ls_expect_judge(var, first, executions, "execution", ex);
 }

@@ -26,14 +26,30 @@ struct ls_fuzz_opts {
 	const char *seeds;		/* external engines: the starting corpus, or NULL */
 };
 
-/* One distinct signature of a campaign by lockstep's engines. */
-struct ls_fuzz_finding {
-	enum ls_kind kind;
-	unsigned long long hash;
+/* One placement of a bug: a distinct signature (which contexts, on which CPUs). */
+struct ls_fuzz_placement {
 	char *signature;
+	enum ls_kind kind;
 	char shape[40];
 	uint64_t hits;			/* this campaign's, but for the live workers' shared counts */
-	uint64_t first_exec, first_seed;
+	uint64_t first_exec, first_seed;	/* the smallest execution index that reached it */
+	uint64_t written_hits;		/* this campaign's hits already merged into the directory */
+};
+
+/* One bug of a campaign by lockstep's engines (src/bug.c): its placements, and the one trace
+ * kept for it, the smallest (ls_bug_rank(), then decisions, then steps, then execution). */
+struct ls_fuzz_finding {
+	enum ls_kind kind;		/* of the kept trace */
+	unsigned long long hash;	/* the bug's */
+	char *bug, *title;
+	char shape[40];			/* the kept trace's */
+	uint64_t hits;			/* over its placements */
+	uint64_t first_exec, first_seed;	/* the smallest execution index that reached it */
+	uint64_t kept_exec, kept_seed;	/* the execution whose trace is kept (UINT64_MAX: none) */
+	uint64_t kept_decisions, kept_steps;
+	int kept_pl;			/* the placement the kept trace is of */
+	struct ls_fuzz_placement *pl;	/* in order of first execution */
+	int npl, cappl;
 	char path[4200];
 	bool ours;			/* this campaign wrote its files, so it may replace them */
 	bool unsaved;			/* its files could not be written (a full disk) */
@@ -86,10 +102,11 @@ struct ls_fuzz_ext_result {
 struct ls_fuzz_hooks {
 	void *arg;
 	bool tty;			/* progress rewrites one line of stderr */
-	/* A finding was filed: a new signature (fresh; report is its report), or an earlier
-	 * execution reached it (was: the execution it had). */
-	void (*finding)(void *arg, const struct ls_fuzz_finding *f, bool fresh, uint64_t exec,
-			uint64_t was, const char *report, size_t rlen);
+	/* A finding was filed under bug f: a new bug (fresh; report is its report), a new
+	 * placement pl of a known one (pl >= 0), or a smaller trace of it, from execution exec,
+	 * replacing the one from execution was (UINT64_MAX: none was kept). */
+	void (*finding)(void *arg, const struct ls_fuzz_finding *f, bool fresh, int pl,
+			uint64_t exec, uint64_t was, const char *report, size_t rlen);
 	void (*progress)(void *arg, const struct ls_fuzz_result *r);
 	/* The campaign as it stands every LS_FUZZ_SAMPLE_S of wall time, and once at its end. */
 	void (*sample)(void *arg, const struct ls_fuzz_result *r);

@@ -65,26 +65,36 @@ static void on_message(struct parent *p, struct worker *w, uint32_t type, const 
 		if (len < sizeof(m))
 			ls_die(LS_EXIT_INTERNAL, "worker %d: short message", w->slot);
 		memcpy(&m, b, sizeof(m));
-		const char *t[4];
+		const char *t[TX_COUNT];
 		size_t off = sizeof(m);
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < TX_COUNT; k++) {
 			t[k] = b + off;
 			off += m.len[k];
 		}
 		if (off != len)
 			ls_die(LS_EXIT_INTERNAL, "worker %d: malformed message", w->slot);
-		char *sig = strndup(t[0], m.len[0]), *path = strndup(t[1], m.len[1]);
-		if (!sig || !path)
-			ls_die(LS_EXIT_INTERNAL, "out of memory");
-		int i = ls_fuzz_find(p, m.hash, sig);
-		if (i < 0)
-			i = ls_fuzz_add(p, (enum ls_kind)m.kind, m.hash, sig, m.shape, path);
-		ls_fuzz_map_local(w, m.local, i);
-		if (m.local >= LOCAL_MAX)
-			p->f[i].hits++;
-		ls_fuzz_file(p, i, m.exec, m.seed, m.wall, t[2], m.len[2], t[3], m.len[3]);
-		free(sig);
-		free(path);
+		char *txt[TX_PATH + 1];
+		for (int k = 0; k <= TX_PATH; k++)
+			if (!(txt[k] = strndup(t[k], m.len[k])))
+				ls_die(LS_EXIT_INTERNAL, "out of memory");
+		struct arrival a = {
+			.kind = (enum ls_kind)m.kind, .shape = m.shape, .hash = m.hash,
+			.bug_hash = m.bug_hash, .signature = txt[TX_SIGNATURE], .bug = txt[TX_BUG],
+			.title = txt[TX_TITLE], .path = txt[TX_PATH], .exec = m.exec, .seed = m.seed,
+			.decisions = m.decisions, .steps = m.steps, .wall = m.wall,
+			.report = t[TX_REPORT], .rlen = m.len[TX_REPORT],
+			.trace = t[TX_TRACE], .tlen = m.len[TX_TRACE],
+		};
+		struct slot at = ls_fuzz_place(p, &a);
+		bool fresh_local = m.local >= w->nmap;
+		ls_fuzz_map_local(w, m.local, at);
+		if (fresh_local && m.local >= LOCAL_MAX) {
+			p->f[at.bug].hits++;
+			p->f[at.bug].pl[at.pl].hits++;
+		}
+		ls_fuzz_file(p, at, &a);
+		for (int k = 0; k <= TX_PATH; k++)
+			free(txt[k]);
 		break;
 	}
 	case MSG_HIT: {
@@ -94,7 +104,8 @@ static void on_message(struct parent *p, struct worker *w, uint32_t type, const 
 		memcpy(&local, b, sizeof(local));
 		if (local >= w->nmap)
 			ls_die(LS_EXIT_INTERNAL, "worker %d: hit of unknown finding %u", w->slot, local);
-		p->f[w->map[local]].hits++;
+		p->f[w->map[local].bug].hits++;
+		p->f[w->map[local].bug].pl[w->map[local].pl].hits++;
 		break;
 	}
 	case MSG_DONE:
@@ -338,8 +349,15 @@ int ls_fuzz_run(const struct ls_fuzz_opts *fo, const struct ls_fuzz_hooks *h)
 	const struct ls_variant *var = &cp.s.target->variants[cp.s.variant];
 	int bugs = 0;
 	for (int i = 0; i < p.nf; i++) {
-		bugs += ls_variant_bug(var, p.f[i].kind);
-		free(p.f[i].signature);
+		bool bug = false;
+		for (int j = 0; j < p.f[i].npl; j++) {
+			bug |= ls_variant_bug(var, p.f[i].pl[j].kind);
+			free(p.f[i].pl[j].signature);
+		}
+		bugs += bug;
+		free(p.f[i].pl);
+		free(p.f[i].bug);
+		free(p.f[i].title);
 	}
 	for (uint64_t j = 0; j < cp.jobs; j++) {
 		free(p.w[j].in);

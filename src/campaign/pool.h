@@ -37,13 +37,16 @@ struct msg_head {
 	uint32_t type, len;		/* len: bytes after the head */
 };
 
-/* MSG_FINDING: this, then the signature, path, report and trace texts, unterminated. */
+/* MSG_FINDING: this, then the texts (enum msg_text), unterminated.  A worker sends one for each
+ * placement it reaches first, and again for a placement whose execution is a smaller trace of
+ * its bug than any it sent (local: a number it gave before). */
+enum msg_text { TX_SIGNATURE, TX_BUG, TX_TITLE, TX_PATH, TX_REPORT, TX_TRACE, TX_COUNT };
 struct msg_finding {
-	uint32_t local, kind;		/* local: the worker's numbering of its findings */
-	uint64_t hash, exec, seed;
+	uint32_t local, kind;		/* local: the worker's numbering of its placements */
+	uint64_t hash, bug_hash, exec, seed, decisions, steps;
 	double wall;			/* ls_wall_s() when the execution ended */
 	char shape[40];
-	uint32_t len[4];
+	uint32_t len[TX_COUNT];
 };
 
 /* Everything a campaign is, in the parent and (copied by fork) in its workers. */
@@ -58,6 +61,10 @@ struct campaign {
 	bool stop_on_bug;		/* --stop-on-bug: the first bug for the variant ends it */
 };
 
+struct slot {
+	int bug, pl;
+};
+
 struct worker {
 	int slot;
 	pid_t pid;			/* 0: not running */
@@ -66,7 +73,7 @@ struct worker {
 	uint64_t start;			/* first execution of this incarnation */
 	char *in;			/* bytes read, not yet a whole message */
 	size_t inlen, incap;
-	int *map;			/* its local finding number -> index into the findings */
+	struct slot *map;		/* its local placement number -> bug and placement */
 	uint32_t nmap, capmap;
 	bool done_msg;			/* it said it finished */
 	bool hang;			/* killed: its execution outlasted the hang timeout */
@@ -106,15 +113,31 @@ struct parent {
 /* workers.c: a worker runs executions start, start+jobs, ... and reports them to fd. */
 int ls_fuzz_worker_main(struct campaign *cp, struct worker_page *wp, uint64_t start, int fd);
 
-/* dedup.c: the findings table, one row per signature, and the findings directory. */
+/* A finding as it reaches the parent: its placement, its bug, the execution and its files. */
+struct arrival {
+	enum ls_kind kind;
+	const char *shape;
+	unsigned long long hash, bug_hash;
+	const char *signature, *bug, *title, *path;
+	uint64_t exec, seed, decisions, steps;
+	double wall;
+	const char *report, *trace;
+	size_t rlen, tlen;
+};
+
+/* dedup.c: the findings table, one row per bug with its placements, and the findings
+ * directory. */
 uint64_t ls_fuzz_total_executions(const struct parent *p);
 void ls_fuzz_dir_update(struct parent *p, bool force);
-int ls_fuzz_find(const struct parent *p, unsigned long long hash, const char *signature);
-int ls_fuzz_add(struct parent *p, enum ls_kind kind, unsigned long long hash,
-		const char *signature, const char *shape, const char *path);
-void ls_fuzz_file(struct parent *p, int i, uint64_t exec, uint64_t seed, double wall,
-		  const char *report, size_t rlen, const char *trace, size_t tlen);
-void ls_fuzz_map_local(struct worker *w, uint32_t local, int idx);
+/* The bug and placement of a finding, added if new (their hits are not counted here). */
+struct slot ls_fuzz_place(struct parent *p, const struct arrival *a);
+/* Whether execution exec would be kept over the bug's present trace. */
+bool ls_fuzz_smaller(const struct parent *p, int bug, const struct arrival *a);
+/* Files an arrival at its slot: the placement's and the bug's first execution, and the trace
+ * if it is the bug's smallest (a trace from an earlier campaign is replaced only by a smaller
+ * one).  A bug for the variant is the campaign's first bug if nothing came before. */
+void ls_fuzz_file(struct parent *p, struct slot at, const struct arrival *a);
+void ls_fuzz_map_local(struct worker *w, uint32_t local, struct slot at);
 
 /* respawn.c: starting workers, and what happens when one is gone. */
 void ls_fuzz_spawn(struct parent *p, struct worker *w, uint64_t start);

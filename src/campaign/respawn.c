@@ -45,8 +45,10 @@ static void retire(struct parent *p, struct worker *w)
 {
 	struct worker_page *wp = w->page;
 	p->executions += wp->done;
-	for (uint32_t k = 0; k < w->nmap && k < LOCAL_MAX; k++)
-		p->f[w->map[k]].hits += wp->hits[k];
+	for (uint32_t k = 0; k < w->nmap && k < LOCAL_MAX; k++) {
+		p->f[w->map[k].bug].hits += wp->hits[k];
+		p->f[w->map[k].bug].pl[w->map[k].pl].hits += wp->hits[k];
+	}
 	if (wp->has_pct) {
 		if (wp->pct.n_max > p->n_max)
 			p->n_max = wp->pct.n_max;
@@ -115,15 +117,24 @@ static void file_crash(struct parent *p, uint64_t exec, int wstatus, int killed,
 	char stem[4096], path[4200];
 	ls_finding_stem(cp->o.out, &r, stem, sizeof(stem));
 	snprintf(path, sizeof(path), "%s.trace", stem);
-	int i = ls_fuzz_find(p, r.hash, r.signature);
-	if (i < 0)
-		i = ls_fuzz_add(p, LS_KIND_CRASH, r.hash, r.signature, r.shape, path);
-	p->f[i].hits++;
-	if (p->f[i].first_exec == UINT64_MAX || exec < p->f[i].first_exec) {
+	struct arrival a = {
+		.kind = LS_KIND_CRASH, .shape = r.shape, .hash = r.hash, .bug_hash = r.bug_hash,
+		.signature = r.signature, .bug = r.bug, .title = r.title, .path = path,
+		.exec = exec, .seed = seed, .decisions = rec.page->nlog, .steps = r.steps,
+		.wall = wall,
+	};
+	struct slot at = ls_fuzz_place(p, &a);
+	p->f[at.bug].hits++;
+	p->f[at.bug].pl[at.pl].hits++;
+	if (p->f[at.bug].pl[at.pl].first_exec == UINT64_MAX || ls_fuzz_smaller(p, at.bug, &a)) {
 		struct ls_buf report = { 0 }, trace = { 0 };
 		ls_crash_report(&cp->s, &shown, &r, e.label, note, path, &report);
 		ls_crash_trace(&cp->s, &rec, &r, e.label, &trace);
-		ls_fuzz_file(p, i, exec, seed, wall, report.s, report.len, trace.s, trace.len);
+		a.report = report.s;
+		a.rlen = report.len;
+		a.trace = trace.s;
+		a.tlen = trace.len;
+		ls_fuzz_file(p, at, &a);
 		ls_buf_finish(&report);
 		ls_buf_finish(&trace);
 	}
@@ -145,11 +156,14 @@ static bool known_hang(struct parent *p, uint64_t exec, int wstatus, int killed,
 	k.hang = true;
 	struct ls_result r;
 	ls_crash_result(&p->cp->s, &k, p->cp->o.seed + exec, &r);
-	int i = ls_fuzz_find(p, r.hash, r.signature);
-	if (i < 0)
-		return false;
-	p->f[i].hits++;
-	return true;
+	for (int i = 0; i < p->nf; i++)
+		for (int j = 0; j < p->f[i].npl; j++)
+			if (strcmp(p->f[i].pl[j].signature, r.signature) == 0) {
+				p->f[i].hits++;
+				p->f[i].pl[j].hits++;
+				return true;
+			}
+	return false;
 }
 
 void ls_fuzz_worker_gone(struct parent *p, struct worker *w, bool respawn)

@@ -139,7 +139,7 @@ void ls_write_finding(const char *path, const struct ls_buf *report, const struc
 		ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", path, strerror(errno));
 }
 
-void ls_note_finding(const char *path, uint64_t hits)
+void ls_note_finding(const char *path, const char *signature, uint64_t hits)
 {
 	char dir[4096];
 	const char *slash = strrchr(path, '/');
@@ -148,8 +148,12 @@ void ls_note_finding(const char *path, uint64_t hits)
 	if (!ls_finding_dir_load(&d, dir))
 		ls_die(LS_EXIT_INTERNAL, "cannot read %s: %s", dir, strerror(errno));
 	struct ls_finding_row *row = ls_finding_dir_get(&d, path);
-	if (row)
+	if (row) {
 		row->hits += hits;
+		struct ls_finding_place *pl = ls_finding_dir_place(&d, path, signature);
+		if (pl)
+			pl->hits += hits;
+	}
 	if (!ls_finding_dir_write(&d))
 		ls_die(LS_EXIT_INTERNAL, "cannot write the index of %s: %s", dir, strerror(errno));
 	ls_finding_dir_finish(&d);
@@ -163,17 +167,25 @@ bool ls_save_finding(struct ls_session *s, const struct ls_result *r, const char
 	snprintf(path, pathlen, "%s.trace", stem);
 	if (!ls_mkdirs(dir))
 		ls_die(LS_EXIT_INTERNAL, "cannot create %s: %s", dir, strerror(errno));
-	FILE *f = fopen(path, "r");
-	if (f) {
-		fclose(f);
+	if (ls_finding_kept_over(path, r->kind, s->m->nlog, r->steps)) {
 		ls_report_write(s, r, strategy, path, report);
-		return false;	/* the first trace of each signature is kept */
+		return false;	/* a bug keeps its smallest trace */
 	}
 	struct ls_buf trace = { 0 };
 	ls_render_finding(s, r, strategy, dir, path, pathlen, report, &trace);
 	ls_write_finding(path, report, &trace);
 	ls_buf_finish(&trace);
 	return true;
+}
+
+void ls_json_bug(struct ls_buf *b, const struct ls_result *r)
+{
+	if (r->kind == LS_KIND_NONE)
+		return;
+	ls_buf_printf(b, ",\"bug_hash\":\"%012llx\",\"title\":", r->bug_hash & 0xffffffffffffull);
+	ls_json_str(b, r->title);
+	ls_buf_printf(b, ",\"identity\":");
+	ls_json_str(b, r->bug);
 }
 
 void ls_json_lockdep(struct ls_buf *b, const struct ls_session *s, const struct ls_result *r)
@@ -183,17 +195,8 @@ void ls_json_lockdep(struct ls_buf *b, const struct ls_session *s, const struct 
 	ls_json_str(b, r->shape[0] ? r->shape : ls_kind_name(r->kind));
 	if (!ld)
 		return;
-	static const char *const bugs[] = {
-		[LS_BUG_CIRCULAR] = "possible circular locking dependency",
-		[LS_BUG_RECURSIVE] = "possible recursive locking",
-		[LS_BUG_INTERRUPT_AA] = "possible recursive locking through an interrupt",
-		[LS_BUG_USAGE] = "inconsistent lock state",
-		[LS_BUG_IRQ_ORDER] = "HARDIRQ-safe -> HARDIRQ-unsafe lock order",
-		[LS_BUG_INVERSION] = "possible irq lock inversion dependency",
-		[LS_BUG_UNLOCK] = "bad unlock balance",
-	};
 	ls_buf_printf(b, ",\"lockdep\":{\"mode\":\"%s\",\"bug\":", ls_lockdep_mode_name(s->lockdep));
-	ls_json_str(b, bugs[ld->bug]);
+	ls_json_str(b, ls_lockdep_bug_title(ld->bug));
 	ls_buf_printf(b, ",\"shape\":");
 	ls_json_str(b, ld->shape);
 	ls_buf_printf(b, ",\"averted\":%s,\"context\":", ld->averted ? "true" : "false");

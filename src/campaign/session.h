@@ -45,8 +45,8 @@ void ls_engine_init(struct ls_engine *e, const struct ls_exec_opts *o);
  * exit 2 or 3 on failure. */
 void ls_open_session(const char *spec, const struct ls_exec_opts *o, struct ls_session *s);
 
-/* Saves the session's last execution as a finding in dir unless that signature's trace is already
- * there.  Fills path with the trace path; the report is written to `report` (replay line
+/* Saves the session's last execution as a finding in dir unless the trace there of its bug is at
+ * least as small (ls_finding_kept_over()).  Fills path with the trace path; the report is written to `report` (replay line
  * included).  Returns true if new files were written.  Dies with exit 3 on I/O failure. */
 bool ls_save_finding(struct ls_session *s, const struct ls_result *r, const char *strategy,
 		     const char *dir, char *path, size_t pathlen, struct ls_buf *report);
@@ -63,8 +63,12 @@ void ls_write_finding(const char *path, const struct ls_buf *report, const struc
 bool ls_try_write_finding(const char *path, const struct ls_buf *report,
 			  const struct ls_buf *trace);
 /* Adds `hits` to the row of the trace at path in its directory's README.md and index.tsv
- * (findings.h), as `run` does for the finding it saved.  Dies with exit 3 on I/O failure. */
-void ls_note_finding(const char *path, uint64_t hits);
+ * (findings.h), and to its placement `signature`, as `run` does for the finding it saved.  Dies
+ * with exit 3 on I/O failure. */
+void ls_note_finding(const char *path, const char *signature, uint64_t hits);
+/* The JSON fields of a finding's bug (",\"bug_hash\":...,\"title\":...,\"identity\":..."), if
+ * it is one. */
+void ls_json_bug(struct ls_buf *b, const struct ls_result *r);
 /* The JSON fields of a finding's validator report (",\"lockdep\":{...}"), if it has one. */
 void ls_json_lockdep(struct ls_buf *b, const struct ls_session *s, const struct ls_result *r);
 

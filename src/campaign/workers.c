@@ -1,6 +1,7 @@
 /* A worker of `lockstep fuzz` (pool.c explains the campaign): it runs its share of the
- * executions in its own session and reports each signature the first time it reaches it, with its
- * report and trace; later hits are counts in the page it shares with the parent. */
+ * executions in its own session and reports each placement the first time it reaches it, and
+ * any execution that is a smaller trace of a bug than it sent before, with its report and trace;
+ * later hits are counts in the page it shares with the parent. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "pool.h"
+#include "../bug.h"
 
 static volatile sig_atomic_t worker_stop;
 
@@ -49,10 +51,30 @@ static void send_msg(int fd, uint32_t type, const void *a, size_t alen, const ch
 	free(buf);
 }
 
+/* A placement it reported, and the smallest trace of its bug it sent (ls_bug_rank(), decisions,
+ * steps), kept per placement: the parent compares across placements. */
 struct local_finding {
-	unsigned long long hash;
+	unsigned long long hash, bug_hash;
 	char *signature;
+	int rank;
+	uint64_t decisions, steps;
 };
+
+/* Whether this execution is a smaller trace of its bug than every one sent for it. */
+static bool smaller_than_sent(const struct local_finding *local, uint32_t n,
+			      const struct ls_result *r, uint64_t decisions)
+{
+	int rank = ls_bug_rank(r->kind);
+	for (uint32_t k = 0; k < n; k++) {
+		const struct local_finding *l = &local[k];
+		if (l->bug_hash != r->bug_hash)
+			continue;
+		if (l->rank != rank ? l->rank < rank : l->decisions != decisions ?
+		    l->decisions <= decisions : l->steps <= r->steps)
+			return false;
+	}
+	return true;
+}
 
 /* A worker: runs executions start, start+jobs, ... and reports to fd. */
 int ls_fuzz_worker_main(struct campaign *cp, struct worker_page *wp, uint64_t start, int fd)
@@ -99,11 +121,16 @@ int ls_fuzz_worker_main(struct campaign *cp, struct worker_page *wp, uint64_t st
 			while (k < nlocal && !(local[k].hash == r.hash &&
 					       strcmp(local[k].signature, r.signature) == 0))
 				k++;
-			if (k < nlocal && k < LOCAL_MAX) {
-				__atomic_add_fetch(&wp->hits[k], 1, __ATOMIC_RELAXED);
-			} else if (k < nlocal) {
-				send_msg(fd, MSG_HIT, &k, sizeof(k), NULL, NULL, 0);
-			} else {
+			uint64_t decisions = s->m->nlog;
+			bool known = k < nlocal;
+			if (known) {
+				if (k < LOCAL_MAX)
+					__atomic_add_fetch(&wp->hits[k], 1, __ATOMIC_RELAXED);
+				else
+					send_msg(fd, MSG_HIT, &k, sizeof(k), NULL, NULL, 0);
+			}
+			bool smaller = smaller_than_sent(local, nlocal, &r, decisions);
+			if (!known) {
 				if (nlocal == caplocal) {
 					caplocal = caplocal ? 2 * caplocal : 16;
 					local = realloc(local, caplocal * sizeof(*local));
@@ -111,10 +138,19 @@ int ls_fuzz_worker_main(struct campaign *cp, struct worker_page *wp, uint64_t st
 						ls_die(LS_EXIT_INTERNAL, "out of memory");
 				}
 				local[nlocal].hash = r.hash;
+				local[nlocal].bug_hash = r.bug_hash;
 				local[nlocal].signature = strdup(r.signature);
 				if (!local[nlocal].signature)
 					ls_die(LS_EXIT_INTERNAL, "out of memory");
+				local[nlocal].rank = INT32_MAX;
 				nlocal++;
+			}
+			if (!known || smaller) {
+				if (smaller) {
+					local[k].rank = ls_bug_rank(kind);
+					local[k].decisions = decisions;
+					local[k].steps = r.steps;
+				}
 				char path[4200];
 				ls_buf_reset(&report);
 				ls_buf_reset(&trace);
@@ -125,17 +161,24 @@ int ls_fuzz_worker_main(struct campaign *cp, struct worker_page *wp, uint64_t st
 				m.local = k;
 				m.kind = (uint32_t)kind;
 				m.hash = r.hash;
+				m.bug_hash = r.bug_hash;
 				m.exec = i;
 				m.seed = seed;
+				m.decisions = decisions;
+				m.steps = r.steps;
 				m.wall = wall;
 				snprintf(m.shape, sizeof(m.shape), "%s", r.shape);
-				const char *texts[4] = { r.signature, path, report.s, trace.s };
-				size_t lens[4];
-				for (int t = 0; t < 4; t++)
+				const char *texts[TX_COUNT] = {
+					[TX_SIGNATURE] = r.signature, [TX_BUG] = r.bug,
+					[TX_TITLE] = r.title, [TX_PATH] = path,
+					[TX_REPORT] = report.s, [TX_TRACE] = trace.s,
+				};
+				size_t lens[TX_COUNT];
+				for (int t = 0; t < TX_COUNT; t++)
 					m.len[t] = (uint32_t)(lens[t] = strlen(texts[t]));
-				if (k < LOCAL_MAX)
+				if (!known && k < LOCAL_MAX)
 					__atomic_store_n(&wp->hits[k], 1, __ATOMIC_RELAXED);
-				send_msg(fd, MSG_FINDING, &m, sizeof(m), texts, lens, 4);
+				send_msg(fd, MSG_FINDING, &m, sizeof(m), texts, lens, TX_COUNT);
 			}
 		}
 		if (pct) {

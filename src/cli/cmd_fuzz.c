@@ -93,21 +93,38 @@ static void write_plot(struct front *fr, const char *spec, const char *path)
 	free(fr->finds);
 }
 
-static void on_finding(void *arg, const struct ls_fuzz_finding *f, bool fresh, uint64_t exec,
-		       uint64_t was, const char *report, size_t rlen)
+static void on_finding(void *arg, const struct ls_fuzz_finding *f, bool fresh, int pl,
+		       uint64_t exec, uint64_t was, const char *report, size_t rlen)
 {
 	const struct front *fr = arg;
+	bool smaller = !fresh && f->kept_exec == exec;
+	if (!fresh && !smaller && fr->quiet)
+		return;
 	if (fr->tty)
 		fputc('\n', stderr);
 	if (fresh) {
 		if (!fr->quiet)
 			fwrite(report, 1, rlen, stdout);
-		printf("fuzz: new finding %s at execution %" PRIu64 " (seed %" PRIu64 "): %s\n",
-		       f->shape, exec, f->first_seed, f->path);
-	} else {
-		printf("fuzz: finding %s reached earlier, at execution %" PRIu64 " (seed %" PRIu64
-		       ") instead of %" PRIu64 ": %s%s\n",
-		       f->shape, exec, f->first_seed, was, f->path, f->ours ? " rewritten" : "");
+		printf("fuzz: new bug at execution %" PRIu64 " (seed %" PRIu64 "): %s\n      %s\n",
+		       exec, f->first_seed, f->title, f->path);
+	} else if (pl >= 0 && !fr->quiet) {
+		/* The first placement of its kind (the hang a validator report predicted): its
+		 * report too. */
+		bool seen = false;
+		for (int j = 0; j < f->npl; j++)
+			seen |= j != pl && f->pl[j].kind == f->pl[pl].kind;
+		if (!seen)
+			fwrite(report, 1, rlen, stdout);
+		printf("fuzz: another placement of %s at execution %" PRIu64 ": %s\n", f->path, exec,
+		       f->pl[pl].signature);
+	}
+	if (smaller) {
+		printf("fuzz: a smaller trace of %s at execution %" PRIu64 " (seed %" PRIu64 "): %"
+		       PRIu64 " decision%s, %" PRIu64 " steps", f->path, exec, f->kept_seed,
+		       f->kept_decisions, f->kept_decisions == 1 ? "" : "s", f->kept_steps);
+		if (was != UINT64_MAX)
+			printf(", replacing execution %" PRIu64 "'s", was);
+		printf("\n");
 	}
 	fflush(stdout);
 }
@@ -119,10 +136,10 @@ static void on_progress(void *arg, const struct ls_fuzz_result *r)
 	for (int i = 0; i < r->nf; i++)
 		by_kind[r->f[i].kind]++;
 	fprintf(stderr, "%sfuzz: %" PRIu64 " execs, %.0f execs/s, %s%" PRIu64 " interleavings, "
-			"%d findings",
+			"%d bug%s",
 		fr->tty ? "\r" : "", r->executions,
 		r->elapsed_s > 0 ? (double)r->executions / r->elapsed_s : 0.0,
-		r->interleavings_exact ? "" : "~", r->interleavings, r->nf);
+		r->interleavings_exact ? "" : "~", r->interleavings, r->nf, r->nf == 1 ? "" : "s");
 	bool any = false;
 	for (int k = 1; k < LS_KIND_COUNT; k++)
 		if (by_kind[k]) {
@@ -132,6 +149,43 @@ static void on_progress(void *arg, const struct ls_fuzz_result *r)
 		}
 	fprintf(stderr, "%s, %.1f s%s", any ? ")" : "", r->elapsed_s, fr->tty ? "   " : "\n");
 	fflush(stderr);
+}
+
+/* Placements listed under a bug in the summary; the findings directory's README.md has all. */
+#define SUMMARY_PLACEMENTS 8
+
+static void print_bug(const struct ls_variant *var, const struct ls_fuzz_finding *f)
+{
+	bool bug = false;
+	for (int j = 0; j < f->npl; j++)
+		bug |= ls_variant_bug(var, f->pl[j].kind);
+	printf("  %-13s %s\n", f->shape, f->title);
+	printf("      hits %" PRIu64 ", first at execution %" PRIu64 " (seed %" PRIu64 ")", f->hits,
+	       f->first_exec, f->first_seed);
+	if (f->kept_exec != UINT64_MAX)
+		printf("; kept: execution %" PRIu64 " (seed %" PRIu64 "), %" PRIu64 " decision%s, %"
+		       PRIu64 " steps", f->kept_exec, f->kept_seed, f->kept_decisions,
+		       f->kept_decisions == 1 ? "" : "s", f->kept_steps);
+	printf("\n      %s%s%s%s\n", f->path, f->unsaved ? " (not saved: " : "",
+	       f->unsaved ? strerror(f->unsaved_errno) : "", f->unsaved ? ")" : "");
+	if (!bug)
+		printf("      (expected behaviour: not a bug for this variant)\n");
+	printf("      %d placement%s:\n", f->npl, f->npl == 1 ? "" : "s");
+	/* Earliest first: the order workers reported them in depends on their timing. */
+	bool shown[SUMMARY_PLACEMENTS * 64] = { false };
+	for (int n = 0; n < f->npl && n < SUMMARY_PLACEMENTS; n++) {
+		int best = -1;
+		for (int j = 0; j < f->npl && j < (int)sizeof(shown); j++)
+			if (!shown[j] && (best < 0 || f->pl[j].first_exec < f->pl[best].first_exec))
+				best = j;
+		if (best < 0)
+			break;
+		shown[best] = true;
+		printf("      %8" PRIu64 "  %s\n", f->pl[best].hits, f->pl[best].signature);
+	}
+	if (f->npl > SUMMARY_PLACEMENTS)
+		printf("      ... and %d more (the findings directory's README.md lists them)\n",
+		       f->npl - SUMMARY_PLACEMENTS);
 }
 
 static void on_summary(void *arg, const struct ls_fuzz_result *r)
@@ -145,20 +199,15 @@ static void on_summary(void *arg, const struct ls_fuzz_result *r)
 	char jobs[32] = "";
 	if (r->jobs > 1)
 		snprintf(jobs, sizeof(jobs), ", %" PRIu64 " jobs", r->jobs);
-	printf("\nfuzz %s:%s: %" PRIu64 " executions in %.2f s (%.0f/s%s), %d distinct finding%s%s\n",
+	int npl = 0;
+	for (int i = 0; i < r->nf; i++)
+		npl += r->f[i].npl;
+	printf("\nfuzz %s:%s: %" PRIu64 " executions in %.2f s (%.0f/s%s), %d bug%s (%d "
+	       "placement%s)%s\n",
 	       s->target->name, var->name, n, elapsed, rate, jobs, r->nf, r->nf == 1 ? "" : "s",
-	       ls_stop_signal ? " (stopped by signal)" : "");
-	for (int i = 0; i < r->nf; i++) {
-		const struct ls_fuzz_finding *f = &r->f[i];
-		bool bug = ls_variant_bug(var, f->kind);
-		printf("  %-13s hits %-8" PRIu64 " first at execution %" PRIu64 " (seed %" PRIu64
-		       ")  %s%s%s%s\n      %s%s\n",
-		       f->shape, f->hits, f->first_exec, f->first_seed, f->path,
-		       f->unsaved ? " (not saved: " : "",
-		       f->unsaved ? strerror(f->unsaved_errno) : "", f->unsaved ? ")" : "",
-		       f->signature,
-		       bug ? "" : "\n      (expected behaviour: not a bug for this variant)");
-	}
+	       npl, npl == 1 ? "" : "s", ls_stop_signal ? " (stopped by signal)" : "");
+	for (int i = 0; i < r->nf; i++)
+		print_bug(var, &r->f[i]);
 	if (r->pct_bound[0])
 		printf("%s\n", r->pct_bound);
 	if (fr->stop_on_bug && r->bug)
@@ -196,17 +245,36 @@ static void on_summary(void *arg, const struct ls_fuzz_result *r)
 	ls_buf_printf(&j, ",\"findings\":[");
 	for (int i = 0; i < r->nf; i++) {
 		const struct ls_fuzz_finding *f = &r->f[i];
+		bool bug = false;
+		for (int k = 0; k < f->npl; k++)
+			bug |= ls_variant_bug(var, f->pl[k].kind);
 		ls_buf_printf(&j, "%s{\"kind\":\"%s\",\"shape\":", i ? "," : "",
 			      ls_kind_name(f->kind));
 		ls_json_str(&j, f->shape);
-		ls_buf_printf(&j, ",\"hash\":\"%012llx\",\"hits\":%" PRIu64 ",\"first_exec\":%" PRIu64
-				  ",\"seed\":%" PRIu64 ",\"trace\":",
-			      f->hash & 0xffffffffffffull, f->hits, f->first_exec, f->first_seed);
+		ls_buf_printf(&j, ",\"hash\":\"%012llx\",\"title\":", f->hash & 0xffffffffffffull);
+		ls_json_str(&j, f->title);
+		ls_buf_printf(&j, ",\"identity\":");
+		ls_json_str(&j, f->bug);
+		ls_buf_printf(&j, ",\"hits\":%" PRIu64 ",\"first_exec\":%" PRIu64 ",\"seed\":%"
+				  PRIu64, f->hits, f->first_exec, f->first_seed);
+		if (f->kept_exec != UINT64_MAX)
+			ls_buf_printf(&j, ",\"kept_exec\":%" PRIu64 ",\"kept_seed\":%" PRIu64
+					  ",\"decisions\":%" PRIu64 ",\"steps\":%" PRIu64 ",\"signature\":",
+				      f->kept_exec, f->kept_seed, f->kept_decisions, f->kept_steps);
+		else
+			ls_buf_printf(&j, ",\"kept_exec\":null,\"signature\":");
+		ls_json_str(&j, f->pl[f->kept_exec != UINT64_MAX ? f->kept_pl : 0].signature);
+		ls_buf_printf(&j, ",\"trace\":");
 		ls_json_str(&j, f->path);
-		ls_buf_printf(&j, ",\"signature\":");
-		ls_json_str(&j, f->signature);
-		ls_buf_printf(&j, ",\"bug\":%s,\"saved\":%s}",
-			      ls_variant_bug(var, f->kind) ? "true" : "false",
+		ls_buf_printf(&j, ",\"placements\":[");
+		for (int k = 0; k < f->npl; k++) {
+			ls_buf_printf(&j, "%s{\"kind\":\"%s\",\"hits\":%" PRIu64 ",\"first_exec\":%"
+					  PRIu64 ",\"signature\":", k ? "," : "",
+				      ls_kind_name(f->pl[k].kind), f->pl[k].hits, f->pl[k].first_exec);
+			ls_json_str(&j, f->pl[k].signature);
+			ls_buf_printf(&j, "}");
+		}
+		ls_buf_printf(&j, "],\"bug\":%s,\"saved\":%s}", bug ? "true" : "false",
 			      f->unsaved ? "false" : "true");
 	}
 	ls_buf_printf(&j, "]");

@@ -47,6 +47,7 @@ static void json_verdict(const struct replay_opts *ro, const struct ls_trace *t,
 	if (r->kind != LS_KIND_NONE) {
 		ls_buf_printf(&j, ",\"signature\":");
 		ls_json_str(&j, r->signature);
+		ls_json_bug(&j, r);
 	}
 	if (!reproduced) {
 		ls_buf_printf(&j, ",\"diverged\":");
@@ -106,7 +107,7 @@ static void write_html(const struct replay_opts *ro, struct ls_timeline *tl,
 }
 
 /* The replay itself, in the child: everything the command prints when nothing crashes. */
-static int replay_here(struct ls_session *s, const struct ls_trace *t,
+static int replay_here(struct ls_session *s, struct ls_trace *t,
 		       const struct replay_opts *ro, struct ls_watch *w)
 {
 	struct ls_result r;
@@ -142,6 +143,10 @@ static int replay_here(struct ls_session *s, const struct ls_trace *t,
 	else
 		ls_buf_printf(&verdict, "replay: diverged: %s", why);
 	printf("%s\n", verdict.s);
+	if (reproduced && r.kind != LS_KIND_NONE && !t->bug[0])
+		fprintf(stderr, "replay: %s was written before lockstep named bugs; it is a placement "
+				"of: %s (--trace FILE writes it with its bug)\n", ro->file,
+			r.title);
 	if (ro->json)
 		json_verdict(ro, t, &r, reproduced, why);
 	if (ro->html) {
@@ -190,6 +195,10 @@ static int replay_crashed(struct ls_session *s, const struct ls_trace *t,
 	else
 		ls_buf_printf(&verdict, "replay: diverged: %s", why);
 	printf("%s\n", verdict.s);
+	if (reproduced && r.kind != LS_KIND_NONE && !t->bug[0])
+		fprintf(stderr, "replay: %s was written before lockstep named bugs; it is a placement "
+				"of: %s (--trace FILE writes it with its bug)\n", ro->file,
+			r.title);
 	if (ro->json)
 		json_verdict(ro, t, &r, reproduced, why);
 	if (ro->html) {
@@ -217,7 +226,7 @@ static int raw_here(struct ls_session *s, const struct ls_exec_opts *o,
 	struct ls_buf report = { 0 }, verdict = { 0 };
 	if (r.kind != LS_KIND_NONE) {
 		ls_save_finding(s, &r, "bytes", o->out, path, sizeof(path), &report);
-		ls_note_finding(path, 1);
+		ls_note_finding(path, r.signature, 1);
 		if (!ro->quiet)
 			fputs(report.s, stdout);
 		ls_buf_printf(&verdict, "%s: %s, saved as %s", ro->file, ls_kind_name(r.kind), path);
@@ -298,7 +307,7 @@ static int replay_raw(const char *spec, struct ls_exec_opts *o, const struct rep
 		ls_crash_report(&s, &c, &r, "bytes", NULL, path, &report);
 		ls_crash_trace(&s, &c, &r, "bytes", &trace);
 		ls_write_finding(path, &report, &trace);
-		ls_note_finding(path, 1);
+		ls_note_finding(path, r.signature, 1);
 		if (ro->out_trace && !ls_write_atomic(ro->out_trace, trace.s, trace.len))
 			ls_die(LS_EXIT_INTERNAL, "cannot write %s: %s", ro->out_trace,
 			       strerror(errno));

@@ -45,7 +45,7 @@ static int run_here(struct ls_session *s, const struct ls_exec_opts *o, struct l
 	bool found = r.kind != LS_KIND_NONE;
 	if (found) {
 		ls_save_finding(s, &r, label, o->out, path, sizeof(path), &report);
-		ls_note_finding(path, 1);
+		ls_note_finding(path, r.signature, 1);
 	}
 	if (trace_path) {
 		struct ls_buf t = { 0 };
@@ -67,6 +67,7 @@ static int run_here(struct ls_session *s, const struct ls_exec_opts *o, struct l
 			ls_json_str(&j, r.signature);
 			ls_buf_printf(&j, ",\"hash\":\"%012llx\",\"trace\":", r.hash & 0xffffffffffffull);
 			ls_json_str(&j, path);
+			ls_json_bug(&j, &r);
 			ls_json_lockdep(&j, s, &r);
 		}
 		ls_buf_printf(&j, "}");
@@ -97,7 +98,7 @@ static int crashed(struct ls_session *s, const struct ls_exec_opts *o, const str
 		fclose(f);	/* the first trace of each signature is kept */
 	else
 		ls_write_finding(path, &report, &trace);
-	ls_note_finding(path, 1);
+	ls_note_finding(path, r.signature, 1);
 	if (trace_path)
 		write_trace_copy(trace_path, &trace);
 	if (!o->quiet)
@@ -109,6 +110,7 @@ static int crashed(struct ls_session *s, const struct ls_exec_opts *o, const str
 		ls_json_str(&j, r.signature);
 		ls_buf_printf(&j, ",\"hash\":\"%012llx\",\"trace\":", r.hash & 0xffffffffffffull);
 		ls_json_str(&j, path);
+		ls_json_bug(&j, &r);
 		ls_buf_printf(&j, ",\"shape\":\"crash\"}");
 		printf("%s\n", j.s);
 		ls_buf_finish(&j);

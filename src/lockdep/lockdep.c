@@ -1035,6 +1035,11 @@ void ls_lockdep_assert_irqs(bool disabled, const struct ls_site *site)
 			disabled ? "disabled" : "enabled");
 }
 
+bool ls_lockdep_classes_valid(void)
+{
+	return ld->mode != LS_VALIDATE_OFF && !ld->full;
+}
+
 int ls_lockdep_held(int ctx, const struct ls_held **held)
 {
 	if (ctx < 0 || ctx >= LS_MAX_CTX) {

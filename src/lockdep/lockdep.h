@@ -182,6 +182,9 @@ uint64_t ls_lockdep_acquisitions(void);
  * timeline); a blocking acquisition is on the stack from its annotation, in state TRYING or
  * WAITING until it is taken. */
 int ls_lockdep_held(int ctx, const struct ls_held **held);
+/* Whether the held stacks' class_id name classes: the validator is on and its class table did
+ * not fill up (off, entries are pushed with no class). */
+bool ls_lockdep_classes_valid(void);
 
 const struct ls_lock_class *ls_lockdep_class(int id);
 const char *ls_usage_name(int bit);
@@ -195,6 +198,8 @@ const struct ls_dep *ls_lockdep_dep(int id);
 /* The report in lockdep's layout (spec §4.1), then lockstep's concrete account. */
 void ls_lockdep_render(const struct ls_lockdep_report *r, const struct ls_machine *m,
 		       struct ls_buf *b);
+/* The kind of bug in lockdep's words, as its report's title has it, without "WARNING:". */
+const char *ls_lockdep_bug_title(enum ls_lockdep_bug bug);
 /* The dedup signature: the shape, the sorted classes and the sorted contexts. */
 void ls_lockdep_signature(const struct ls_lockdep_report *r, const struct ls_machine *m,
 			  struct ls_buf *b);

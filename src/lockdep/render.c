@@ -550,6 +550,24 @@ static void join(struct ls_buf *b, struct name_set *s)
 		ls_buf_printf(b, "%s%s", i ? ", " : "", s->v[i]);
 }
 
+const char *ls_lockdep_bug_title(enum ls_lockdep_bug bug)
+{
+	static const char *const titles[] = {
+		[LS_BUG_CIRCULAR] = "possible circular locking dependency",
+		[LS_BUG_RECURSIVE] = "possible recursive locking",
+		[LS_BUG_INTERRUPT_AA] = "possible recursive locking through an interrupt",
+		[LS_BUG_USAGE] = "inconsistent lock state",
+		[LS_BUG_IRQ_ORDER] = "irq-safe -> irq-unsafe lock order",
+		[LS_BUG_INVERSION] = "possible irq lock inversion dependency",
+		[LS_BUG_UNLOCK] = "bad unlock balance",
+		[LS_BUG_FREED] = "held lock freed",
+		[LS_BUG_HELD_AT_EXIT] = "lock held when the context ended",
+		[LS_BUG_WAIT_CONTEXT] = "invalid wait context",
+	};
+	return (unsigned)bug < sizeof(titles) / sizeof(titles[0]) && titles[bug] ? titles[bug]
+										  : "lock validator report";
+}
+
 void ls_lockdep_signature(const struct ls_lockdep_report *r, const struct ls_machine *m,
 			  struct ls_buf *b)
 {

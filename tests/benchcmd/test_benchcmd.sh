@@ -194,7 +194,7 @@ else
 	else
 		ok "fuzz --engine afl: afl-fuzz refused the crashing seed, which is the finding ($(json 'j["first_bug_s"]') s)"
 	fi
-	ls afl/ABBA-*.trace >/dev/null 2>&1 || fail "fuzz --engine afl: no ABBA trace in --out"
+	ls afl/deadlock-*.trace >/dev/null 2>&1 || fail "fuzz --engine afl: no trace of the ABBA bug in --out"
 fi
 if [ -z "$LIBFUZZER" ] || [ ! -x "$LIBFUZZER" ]; then
 	echo "SKIP (part): lockstep-libfuzzer not built: the libFuzzer --stop-on-bug check does not run"

@@ -36,11 +36,11 @@ static void spec_of(const char *variant, char *spec, size_t n)
 
 /* ---- reading a hang ----------------------------------------------------------------------- */
 
-/* The CPU of the context named at name ("irq@cpu2", "user"), or -1. */
+/* The CPU of the context named at name ("broadcast@cpu2", "user"), or -1. */
 static int cpu_of(const struct ls_session *s, const char *name, size_t len)
 {
 	for (int i = 0; i < s->m->nctx; i++) {
-		const char *n = s->m->ctx[i].name;
+		const char *n = s->m->ctx[i].label;
 		if (strlen(n) == len && strncmp(n, name, len) == 0)
 			return s->m->ctx[i].cpu;
 	}
@@ -120,6 +120,27 @@ static int test_every_variant_shows_its_expected_outcome(void)
 
 /* ---- v6.19 ----------------------------------------------------------------------------------- */
 
+/* A tick on CPU c as signatures name it: the hardirq context, called by the broadcast source
+ * that entered it last ("broadcast@cpu2"), or by its own name when only raised ("irq@cpu2"). */
+static const char *tick_text(char *text, size_t n, const char *fmt_tail, int c)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "broadcast@cpu%d", c);
+	snprintf(text, n, fmt_tail, name);
+	return text;
+}
+
+static const char *find_tick(const char *signature, char *text, size_t n, const char *fmt, int c)
+{
+	const char *w = strstr(signature, tick_text(text, n, fmt, c));
+	if (w)
+		return w;
+	char name[32];
+	snprintf(name, sizeof(name), "irq@cpu%d", c);
+	snprintf(text, n, fmt, name);
+	return strstr(signature, text);
+}
+
 /* The field's shape: both heads are ticks, one of them holds jiffies_lock, taken before its
  * contention_end ran the programs, and every other tick that has not returned spins on it. */
 static bool field_shaped(const char *signature, const int *cpus, char where[][512])
@@ -127,18 +148,16 @@ static bool field_shaped(const char *signature, const int *cpus, char where[][51
 	char text[96];
 	bool holder = false;
 	for (int h = 0; h < 2; h++) {
-		snprintf(text, sizeof(text), "irq@cpu%d waits in raw_res_spin_lock", cpus[h]);
-		if (!strstr(signature, text))
+		if (!find_tick(signature, text, sizeof(text), "%s waits in raw_res_spin_lock", cpus[h]))
 			return false;	/* a head in the user's syscall */
-		snprintf(text, sizeof(text), "jiffies_lock held by irq@cpu%d", cpus[h]);
-		holder |= strstr(signature, text) &&
+		holder |= find_tick(signature, text, sizeof(text), "jiffies_lock held by %s",
+				    cpus[h]) &&
 			  strstr(where[h], "contention_end(jiffies_lock)");
 	}
 	for (int c = 0; c < NCPUS && holder; c++) {
 		if (c == cpus[0] || c == cpus[1])
 			continue;
-		snprintf(text, sizeof(text), "irq@cpu%d waits", c);
-		const char *w = strstr(signature, text);
+		const char *w = find_tick(signature, text, sizeof(text), "%s waits", c);
 		if (w && strncmp(w + strlen(text), " in raw_spin_lock on jiffies_lock",
 				 strlen(" in raw_spin_lock on jiffies_lock")) != 0)
 			return false;

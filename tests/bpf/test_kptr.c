@@ -20,7 +20,7 @@ static int run_variant(const char *variant)
 static int test_inline_dtor_deadlocks_on_the_nocb_lock_through_the_nmi(void)
 {
 	CHECK(run_variant("inline") == TEST_PASS);
-	static const char *const words[] = { "nmi@", "nocb_lock" };
+	static const char *const words[] = { "nmi_handler@", "nocb_lock" };
 	uint64_t seed = first_seed("kptr/dtor-nmi:inline", LS_KIND_DEADLOCK, words, 2, 2000);
 	CHECKF(seed != UINT64_MAX, "no deadlock naming the NMI and the nocb lock in 2000 seeds");
 	return TEST_PASS;
@@ -32,7 +32,7 @@ static int test_inline_dtor_deadlocks_on_the_nocb_lock_through_the_nmi(void)
  * never says the task already held the lock: it did not. */
 static int test_inline_dtor_is_reported_by_the_validator_without_a_hang(void)
 {
-	static const char *const words[] = { "nmi-inversion", "nocb_lock", "nmi@" };
+	static const char *const words[] = { "nmi-inversion", "nocb_lock", "nmi_handler@" };
 	uint64_t report = first_seed("kptr/dtor-nmi:inline", LS_KIND_LOCKDEP, words, 3, 2000);
 	CHECKF(report != UINT64_MAX, "no validator report in 2000 seeds");
 	return TEST_PASS;

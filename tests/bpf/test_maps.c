@@ -145,7 +145,7 @@ static int test_queue_stack_raw_spinlock_nmi_deadlocks_aa(void)
 	/* The cycle through the NMI: it waits on the lock the task it interrupted holds.  (The
 	 * other deadlocks of this pair are an NMI queued behind its own task's ticket.) */
 	static const char *const words[] = {
-		"prog0 is interrupted by nmi@cpu0, which waits in raw_spin_lock_irqsave on &qs->lock "
+		"prog0 is interrupted by perf@cpu0, which waits in raw_spin_lock_irqsave on &qs->lock "
 		"held by prog0",
 	};
 	CHECK(first_deadlock("maps/queue-stack:raw-spinlock", words, 1) != UINT64_MAX);
@@ -178,8 +178,8 @@ static int test_lru_abba_raw_spinlock_nmis_deadlock_abba_past_map_locked(void)
 {
 	CHECK(run_variant("maps/lru-abba", "raw-spinlock") == TEST_PASS);
 	static const char *const words[] = {
-		"nmi@cpu0, which waits in raw_spin_lock on &lru_b->lockdep_key held by prog1",
-		"nmi@cpu1, which waits in raw_spin_lock on &lru_a->lockdep_key held by prog0",
+		"perf@cpu0, which waits in raw_spin_lock on &lru_b->lockdep_key held by prog1",
+		"perf@cpu1, which waits in raw_spin_lock on &lru_a->lockdep_key held by prog0",
 	};
 	uint64_t seed = first_deadlock("maps/lru-abba:raw-spinlock", words, 2);
 	CHECK(seed != UINT64_MAX);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Suite `campaign`: `lockstep fuzz` as a campaign of worker processes.
 #  - --jobs N runs the same executions as one worker and keeps the same traces (the smallest
-#    execution index of each signature), byte for byte;
+#    trace of each bug), byte for byte;
 #  - a target that crashes (abort, SIGSEGV or a sanitizer report) or hangs becomes a `crash`
 #    finding with hits, the campaign finishes its budget, and `replay` and `run --seed` of the
 #    crash reproduce it without crashing themselves;
@@ -53,7 +53,7 @@ for j in 1 2 3; do
 	[ "$(json 'j["jobs"]')" = "$j" ] || fail "--jobs $j: the JSON says jobs $(json 'j["jobs"]')"
 	grep -q "deadlock: t0 waits in spin_lock on lock_b held by t1" <<<"${sets[$j]}" ||
 		fail "--jobs $j: no demo deadlock among: ${sets[$j]}"
-	grep -Eq 'fuzz: 20000 execs, [0-9]+ execs/s, [0-9]+ interleavings, [0-9]+ findings' "$tmp/err" ||
+	grep -Eq 'fuzz: 20000 execs, [0-9]+ execs/s, [0-9]+ interleavings, [0-9]+ bugs?' "$tmp/err" ||
 		fail "--jobs $j: no progress line with interleavings: $(tail -2 "$tmp/err")"
 done
 for j in 2 3; do
@@ -91,7 +91,8 @@ grep -q '| demo/abba:buggy |' abba2/README.md && grep -q '| demo/nmi-aa:buggy |'
 expect_rc 1 "run --seed 15 into the same directory" -- \
 	"$LS" run demo/abba:buggy --seed 15 --out abba2 --quiet
 [ "$(hits abba2 "$deadlock")" = $((after + 1)) ] || fail "run did not count its hit in index.tsv"
-grep -q "execution 15, seed 15 | $((after + 1)) |" abba2/README.md ||
+# Its trace (seed 15, two decisions) is no smaller than the kept one: the row keeps that.
+grep -Eq "\| [0-9]+ \| $((after + 1)) \| execution 40, seed 40, 1 decision, 6 steps \|" abba2/README.md ||
 	fail "README.md row of $deadlock: $(grep "$deadlock" abba2/README.md)"
 check_readme abba2 "merged campaigns"
 
@@ -215,7 +216,7 @@ expect_rc 2 "fuzz --jobs 0 is refused" -- "$LS" fuzz demo/abba:buggy --jobs 0
 # Three campaigns writing one directory at the same time keep every row and every hit: the index
 # sums to what the same campaigns count in separate directories.
 hit_sum() {
-	awk -F'\t' '!/^#/ { s += $2 } END { print s + 0 }' "$1/index.tsv"
+	awk -F'\t' '!/^[#+]/ { s += $2 } END { print s + 0 }' "$1/index.tsv"
 }
 "$LS" fuzz demo/abba:buggy --execs 20000 --jobs 1 --quiet --out shared >/dev/null 2>&1 &
 a=$!
@@ -228,7 +229,7 @@ wait "$a" "$b" "$c"
 "$LS" fuzz demo/nmi-aa:buggy --execs 20000 --jobs 1 --quiet --out apart2 >/dev/null 2>&1
 "$LS" fuzz kptr/dtor-nmi:inline --execs 2000 --jobs 1 --quiet --out apart3 >/dev/null 2>&1
 traces=$(find shared -name '*.trace' | wc -l)
-rows=$(grep -vc '^#' shared/index.tsv)
+rows=$(grep -vc '^[#+]' shared/index.tsv)
 apart=$(($(hit_sum apart1) + $(hit_sum apart2) + $(hit_sum apart3)))
 if [ "$traces" -gt 0 ] && [ "$rows" -eq "$traces" ] && [ "$(hit_sum shared)" -eq "$apart" ]; then
 	ok "concurrent campaigns in one directory: $rows rows, $apart hits, as apart"

@@ -565,7 +565,7 @@ static int irqw_same_check(const struct ls_result *r)
 	if (r->kind == LS_KIND_NONE)
 		return TEST_PASS;
 	SEED_CHECK(r, irqw_variant == 0 && r->kind == LS_KIND_DEADLOCK &&
-			      strcmp(r->signature, "deadlock: t is interrupted by irq@cpu0, which "
+			      strcmp(r->signature, "deadlock: t is interrupted by reader_irq@cpu0, which "
 						   "waits in read_lock on irqw_lock held by t") == 0,
 		   "outcome %s: %s", ls_kind_name(r->kind), r->signature);
 	return TEST_PASS;

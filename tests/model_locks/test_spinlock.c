@@ -273,7 +273,7 @@ static int irq_check_spin_lock(const struct ls_result *r)
 	SEED_CHECK(r, r->kind == LS_KIND_NONE || r->kind == LS_KIND_DEADLOCK, "outcome %s: %s",
 		   ls_kind_name(r->kind), r->signature);
 	if (r->kind == LS_KIND_DEADLOCK)
-		SEED_CHECK(r, strstr(r->signature, "t0 is interrupted by irq@cpu0, which waits in "
+		SEED_CHECK(r, strstr(r->signature, "t0 is interrupted by handler@cpu0, which waits in "
 					"spin_lock on irq_lock held by t0"),
 			   "signature %s", r->signature);
 	return TEST_PASS;
