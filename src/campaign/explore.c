@@ -348,7 +348,7 @@ static bool file_crash(struct ls_session *s, const struct ls_exec_opts *o, const
 			if (!ls_mkdirs(o->out))
 				ls_die(LS_EXIT_INTERNAL, "cannot create %s: %s", o->out,
 				       strerror(errno));
-			if (access(path, F_OK) != 0)	/* the first trace of each signature is kept */
+			if (access(path, F_OK) != 0)	/* a crash's first trace is kept */
 				ls_write_finding(path, &report, &trace);
 			if (!o->quiet)
 				fputs(report.s, stdout);

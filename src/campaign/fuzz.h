@@ -1,6 +1,6 @@
 /* Fuzz campaigns: many executions of one target with consecutive seeds, by lockstep's own worker
  * processes (pool.c) or by an external fuzzer running the fuzz/ harness (external.c), keeping one
- * trace per distinct signature in a findings directory.  A front end fills struct ls_fuzz_opts,
+ * trace per bug (src/bug.c) in a findings directory.  A front end fills struct ls_fuzz_opts,
  * calls ls_fuzz_run() or ls_fuzz_external_run(), and prints what the hooks are given. */
 #ifndef LS_CAMPAIGN_FUZZ_H
 #define LS_CAMPAIGN_FUZZ_H

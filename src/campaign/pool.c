@@ -1,5 +1,5 @@
 /* lockstep fuzz: a campaign of executions with consecutive seeds, run by worker processes, keeping
- * one trace per distinct signature.
+ * one trace per bug (src/bug.c), its smallest.
  *
  * Work split.  Execution i runs with seed S+i, so any finding is also `lockstep run TARGET --seed
  * S+i` (for the random engine; pct learns its step range from earlier executions, so only the
@@ -12,13 +12,14 @@
  * and a report the validator makes once per session (an ABBA, say) counts up to N hits.  Every
  * other finding is a function of its execution alone.
  *
- * Deduplication.  Workers report a signature the first time they reach it, with its report and
- * trace, and count further hits in memory shared with the parent.  The parent keeps the trace of
- * the smallest execution index that reached each signature: a worker runs its executions in
- * increasing order, so its first report is its smallest, and when a report with a smaller index
- * arrives after a larger one the parent rewrites the trace and report (each atomically).  The
- * kept traces are therefore the same for any N and any timing, given the same executions.  A
- * trace already in the directory from an earlier campaign is kept and never replaced.
+ * Deduplication.  Workers report a placement (a signature) the first time they reach it, and any
+ * execution that is a smaller trace of its bug than they sent before, with its report and trace;
+ * further hits are counts in memory shared with the parent.  The parent files placements under
+ * their bug and keeps, per bug, the smallest trace by (ls_bug_rank(), decisions, steps,
+ * execution index), rewriting the trace and report (each atomically) when a smaller one arrives:
+ * a total order over executions, so the kept traces are the same for any N and any timing, given
+ * the same executions.  A trace an earlier campaign left in the directory is replaced only by a
+ * smaller one (dedup.c).
  *
  * Crashes.  Workers are forked and publish the execution they are running (crash.h).  When one
  * dies, the parent files a `crash` finding for that execution: it runs the execution again alone

@@ -70,7 +70,7 @@ static void on_sample(void *arg, const struct ls_fuzz_result *r)
 		add_sample(fr, v[0], v[1], v[2], v[3]);
 }
 
-/* --plot FILE: executions, distinct interleavings and findings over the campaign's time. */
+/* --plot FILE: executions, distinct interleavings and bugs over the campaign's time. */
 static void write_plot(struct front *fr, const char *spec, const char *path)
 {
 	if (fr->n && fr->t[fr->n - 1] < fr->last[0])	/* the end, if thinning skipped it */
@@ -78,7 +78,7 @@ static void write_plot(struct front *fr, const char *spec, const char *path)
 	const struct ls_svg_series s[] = {
 		{ "executions", fr->t, fr->execs, fr->n, false },
 		{ "distinct interleavings", fr->t, fr->inter, fr->n, false },
-		{ "distinct findings", fr->t, fr->finds, fr->n, true },
+		{ "bugs", fr->t, fr->finds, fr->n, true },
 	};
 	char title[400];
 	snprintf(title, sizeof(title), "lockstep fuzz %s", spec);
@@ -294,15 +294,14 @@ static void on_ext_input(void *arg, const char *input, const struct ls_fuzz_ext_
 	}
 	if (!fr->quiet)
 		fwrite(out, 1, outlen, stdout);
-	printf("fuzz: new finding %s from %s: %s\n", ls_kind_name(f->kind), input, f->trace);
+	printf("fuzz: %s from %s: %s\n", ls_kind_name(f->kind), input, f->trace);
 }
 
 static void on_ext_summary(void *arg, const struct ls_fuzz_ext_result *r)
 {
 	const struct front *fr = arg;
 	const struct ls_variant *var = &r->s->target->variants[r->s->variant];
-	printf("\nfuzz %s: %s, %" PRIu64 " job%s, %.2f s, %" PRIu64 " crash input%s, %d distinct "
-	       "finding%s%s\n", r->spec, r->engine, r->jobs, r->jobs == 1 ? "" : "s", r->elapsed_s,
+	printf("\nfuzz %s: %s, %" PRIu64 " job%s, %.2f s, %" PRIu64 " crash input%s, %d bug%s%s\n", r->spec, r->engine, r->jobs, r->jobs == 1 ? "" : "s", r->elapsed_s,
 	       r->inputs, r->inputs == 1 ? "" : "s", r->nf, r->nf == 1 ? "" : "s",
 	       ls_stop_signal ? " (stopped by signal)" : "");
 	for (int i = 0; i < r->nf; i++) {
@@ -389,7 +388,7 @@ int ls_cmd_fuzz(int argc, char **argv)
 		{ "jobs", LS_OPT_U64, "N", "worker processes, one per online core by default (execution i runs in worker i mod N)", &fo.jobs,
 		  NULL },
 		{ "plot", LS_OPT_STR, "FILE", "write an SVG of executions, distinct interleavings and "
-		  "findings over the campaign's time to FILE (random and pct)", &plot, NULL },
+		  "bugs over the campaign's time to FILE (random and pct)", &plot, NULL },
 		{ "minimize", LS_OPT_FLAG, NULL, "minimize each new bug this campaign saves (lockstep "
 		  "minimize; KIND-HASH.min.trace beside it)", &fo.minimize, NULL },
 		{ "seeds", LS_OPT_STR, "DIR", "--engine libfuzzer or afl: the starting corpus, e.g. "

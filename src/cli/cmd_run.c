@@ -95,7 +95,7 @@ static int crashed(struct ls_session *s, const struct ls_exec_opts *o, const str
 		ls_die(LS_EXIT_INTERNAL, "cannot create %s: %s", o->out, strerror(errno));
 	FILE *f = fopen(path, "r");
 	if (f)
-		fclose(f);	/* the first trace of each signature is kept */
+		fclose(f);	/* a crash's bug is its signature: its first trace is kept */
 	else
 		ls_write_finding(path, &report, &trace);
 	ls_note_finding(path, r.signature, 1);

@@ -11,7 +11,7 @@ static const struct ls_cmd commands[] = {
 	  ls_cmd_list },
 	{ "run", "TARGET[:VARIANT]", "Run one execution under the seeded random walk.", ls_cmd_run },
 	{ "fuzz", "TARGET[:VARIANT]",
-	  "Run many executions (seed, seed+1, ...) and keep the first trace of each distinct bug.",
+	  "Run many executions (seed, seed+1, ...) and keep the smallest trace of each bug.",
 	  ls_cmd_fuzz },
 	{ "explore", "TARGET[:VARIANT]",
 	  "Run every schedule within a preemption and NMI bound; stop at the first bug.",

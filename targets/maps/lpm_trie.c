@@ -46,7 +46,11 @@
  * Check (after an execution that did not hang): the trie is well formed (every intermediate node
  * has two children, each child extends its parent's prefix on the side its next bit names),
  * n_entries counts its real nodes, no freed node is reachable, each key is present exactly when
- * the operations' return values say so, and for rqspinlock the lock and held tables are idle. */
+ * the operations' return values say so, and for rqspinlock the lock and held tables are idle.
+ *
+ * Bugs per variant (src/bug.c), measured with bench/bug_counts.sh (20,000 executions, seed 0,
+ * --jobs 2): raw-spinlock 1, its one root cause.
+ */
 #include <errno.h>
 #include <string.h>
 

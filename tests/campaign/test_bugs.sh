@@ -98,6 +98,14 @@ check_one demo/abba:buggy 'possible circular locking dependency: lock_a -> lock_
 check_one demo/nmi-aa:buggy \
 	'deadlock: NMI nmi_handler spins on lock, which the task it interrupted holds or waits for'
 
+# In-tree variants with one root cause each are one bug (their headers give every count).
+for spec in kptr/dtor-nmi:inline bpf/task-vma:mmap-lock-held maps/queue-stack:raw-spinlock \
+	maps/lpm-trie:raw-spinlock; do
+	campaign "$spec" 1 "one-${spec//[\/:]/-}" --execs 20000 --jobs 2 || continue
+	[ "$(json 'len(j["findings"])')" = 1 ] && ok "$spec: one bug" ||
+		fail "$spec: $(json '[f["title"] for f in j["findings"]]'), want one bug"
+done
+
 # ---- traces written before bug identities ------------------------------------------------------
 old=$SRC/tests/findings/deadlock-5863c16e5e67.trace
 expect_rc 0 "an old trace replays" -- "$LS" replay "$old" --quiet --trace upgraded.trace

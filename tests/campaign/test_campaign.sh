@@ -189,7 +189,7 @@ done
 expect_rc 1 "fuzz --engine pct finds the demo deadlock" -- \
 	"$LS" fuzz demo/abba:buggy --engine pct --execs 2000 --jobs 2 --out pct --quiet
 grep -q "^pct: n=" "$tmp/out" || fail "--engine pct printed no bound: $(tail -2 "$tmp/out")"
-# --plot draws the campaign: executions, distinct interleavings and findings over its time, each
+# --plot draws the campaign: executions, distinct interleavings and bugs over its time, each
 # series ending at what the summary counts.
 expect_rc 1 "fuzz --plot" -- "$LS" fuzz demo/abba:buggy --execs 20000 --jobs 2 --out plot \
 	--plot plot.svg --quiet --json
@@ -200,7 +200,7 @@ j = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 series = {p.get("data-series"): p for p in
           ET.parse(sys.argv[2]).getroot().iter("{http://www.w3.org/2000/svg}polyline")}
 want = {"executions": j["execs"], "distinct interleavings": j["interleavings"],
-        "distinct findings": len(j["findings"])}
+        "bugs": len(j["findings"])}
 if set(series) != set(want):
     sys.exit("series %s, want %s" % (sorted(series), sorted(want)))
 for name, last in want.items():
