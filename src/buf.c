@@ -64,3 +64,14 @@ unsigned long long ls_fnv1a(const void *data, size_t len)
 {
 	return ls_fnv1a_more(LS_FNV1A_INIT, data, len);
 }
+
+void *ls_grow(void *v, int *cap, int n, size_t size)
+{
+	if (n < *cap)
+		return v;
+	int c = *cap ? 2 * *cap : 16;
+	void *p = realloc(v, (size_t)c * size);
+	if (p)
+		*cap = c;
+	return p;
+}

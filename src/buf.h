@@ -15,6 +15,10 @@ void ls_buf_reset(struct ls_buf *b);
 _Noreturn void ls_out_of_memory(const char *what);
 void ls_buf_finish(struct ls_buf *b);
 
+/* Makes room for one more element in v, an array of *cap elements of `size` bytes holding n:
+ * doubles it (from 16) when full.  Returns the array, or NULL (v still valid) out of memory. */
+void *ls_grow(void *v, int *cap, int n, size_t size);
+
 /* FNV-1a, 64 bits: signature hashes and trace checksums. */
 unsigned long long ls_fnv1a(const void *data, size_t len);
 /* The same over data given in pieces: start from LS_FNV1A_INIT, feed each piece in order. */

@@ -189,8 +189,15 @@ static void signature(const struct ls_machine *m, enum ls_kind kind, struct ls_r
 	snprintf(r->signature, sizeof(r->signature), "%s", b.s);
 	r->hash = ls_fnv1a(r->signature, strlen(r->signature));
 	ls_buf_finish(&b);
-	r->kind = kind;
-	ls_bug_identify(m, r);
+}
+
+/* The finding's bug, unless the session leaves that to its caller (defer_bug). */
+static void identify(const struct ls_session *s, struct ls_result *r)
+{
+	r->bug[0] = r->title[0] = 0;
+	r->bug_hash = 0;
+	if (!s->defer_bug)
+		ls_bug_identify(s->m, r);
 }
 
 /* The shape and the cited executions of a validator finding. */
@@ -214,6 +221,7 @@ bool ls_session_select_report(struct ls_session *s, struct ls_result *r, const c
 		r->kind = ld->averted ? LS_KIND_AVERTED : LS_KIND_LOCKDEP;
 		signature(s->m, r->kind, r);
 		if (strcmp(r->signature, want) == 0) {
+			identify(s, r);
 			validator_finding(r, ld);
 			return true;
 		}
@@ -223,6 +231,7 @@ bool ls_session_select_report(struct ls_session *s, struct ls_result *r, const c
 	const struct ls_lockdep_report *ld = ls_lockdep_report();
 	r->kind = ld->averted ? LS_KIND_AVERTED : LS_KIND_LOCKDEP;
 	signature(s->m, r->kind, r);
+	identify(s, r);
 	validator_finding(r, ld);
 	return false;
 }
@@ -280,6 +289,7 @@ enum ls_kind ls_session_run(struct ls_session *s, struct ls_strategy *st, uint64
 	r->shape[0] = 0;
 	if (kind != LS_KIND_NONE) {
 		signature(m, kind, r);
+		identify(s, r);
 		snprintf(r->shape, sizeof(r->shape), "%s", ls_kind_name(kind));
 	} else {
 		r->signature[0] = 0;

@@ -21,6 +21,9 @@ struct ls_session {
 	enum ls_lockdep_mode lockdep;	/* ls_session_set_lockdep(); LS_LOCKDEP_ON after init */
 	enum ls_lockdep_mode applied;	/* the mode the validator runs in; a run applies lockdep */
 	uint32_t executions;		/* executions run since the validator was reset */
+	/* Findings get no bug (src/bug.c) until the caller asks ls_bug_identify() for it: a fuzz
+	 * worker names the bug of a placement it has not met only. */
+	bool defer_bug;
 	struct ls_strategy *strategy;	/* of the last execution, for ls_session_rerun() */
 };
 

@@ -341,14 +341,10 @@ static bool read_row(const struct ls_finding_dir *d, const char *file, struct ls
 
 static struct ls_finding_row *add_row(struct ls_finding_dir *d, const struct ls_finding_row *row)
 {
-	if (d->n == d->cap) {
-		int cap = d->cap ? 2 * d->cap : 16;
-		struct ls_finding_row *rows = realloc(d->rows, (size_t)cap * sizeof(*rows));
-		if (!rows)
-			return NULL;
-		d->rows = rows;
-		d->cap = cap;
-	}
+	struct ls_finding_row *rows = ls_grow(d->rows, &d->cap, d->n, sizeof(*d->rows));
+	if (!rows)
+		return NULL;
+	d->rows = rows;
 	d->rows[d->n] = *row;
 	return &d->rows[d->n++];
 }
@@ -506,14 +502,10 @@ struct ls_finding_place *ls_finding_dir_place(struct ls_finding_dir *d, const ch
 	for (int i = 0; i < d->npl; i++)
 		if (strcmp(d->pl[i].file, file) == 0 && strcmp(d->pl[i].signature, signature) == 0)
 			return &d->pl[i];
-	if (d->npl == d->cappl) {
-		int cap = d->cappl ? 2 * d->cappl : 16;
-		struct ls_finding_place *pl = realloc(d->pl, (size_t)cap * sizeof(*pl));
-		if (!pl)
-			return NULL;
-		d->pl = pl;
-		d->cappl = cap;
-	}
+	struct ls_finding_place *grown = ls_grow(d->pl, &d->cappl, d->npl, sizeof(*d->pl));
+	if (!grown)
+		return NULL;
+	d->pl = grown;
 	struct ls_finding_place *pl = &d->pl[d->npl];
 	memset(pl, 0, sizeof(*pl));
 	snprintf(pl->file, sizeof(pl->file), "%s", file);

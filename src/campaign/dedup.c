@@ -119,12 +119,8 @@ struct slot ls_fuzz_place(struct parent *p, const struct arrival *a)
 		if (p->f[i].hash == a->bug_hash && strcmp(p->f[i].bug, a->bug) == 0)
 			at.bug = i;
 	if (at.bug < 0) {
-		if (p->nf == p->capf) {
-			p->capf = p->capf ? 2 * p->capf : 16;
-			p->f = realloc(p->f, (size_t)p->capf * sizeof(*p->f));
-			if (!p->f)
-				ls_die(LS_EXIT_INTERNAL, "out of memory");
-		}
+		if (!(p->f = ls_grow(p->f, &p->capf, p->nf, sizeof(*p->f))))
+			ls_die(LS_EXIT_INTERNAL, "out of memory");
 		struct ls_fuzz_finding *f = &p->f[p->nf];
 		memset(f, 0, sizeof(*f));
 		f->kind = a->kind;
@@ -141,12 +137,8 @@ struct slot ls_fuzz_place(struct parent *p, const struct arrival *a)
 		if (strcmp(f->pl[j].signature, a->signature) == 0)
 			at.pl = j;
 	if (at.pl < 0) {
-		if (f->npl == f->cappl) {
-			f->cappl = f->cappl ? 2 * f->cappl : 4;
-			f->pl = realloc(f->pl, (size_t)f->cappl * sizeof(*f->pl));
-			if (!f->pl)
-				ls_die(LS_EXIT_INTERNAL, "out of memory");
-		}
+		if (!(f->pl = ls_grow(f->pl, &f->cappl, f->npl, sizeof(*f->pl))))
+			ls_die(LS_EXIT_INTERNAL, "out of memory");
 		struct ls_fuzz_placement *pl = &f->pl[f->npl];
 		memset(pl, 0, sizeof(*pl));
 		pl->signature = xstrdup(a->signature);

@@ -60,14 +60,15 @@ struct local_finding {
 	uint64_t decisions, steps;
 };
 
-/* Whether this execution is a smaller trace of its bug than every one sent for it. */
+/* Whether this execution, of bug bug_hash, is a smaller trace of it than every one sent. */
 static bool smaller_than_sent(const struct local_finding *local, uint32_t n,
-			      const struct ls_result *r, uint64_t decisions)
+			      unsigned long long bug_hash, const struct ls_result *r,
+			      uint64_t decisions)
 {
 	int rank = ls_bug_rank(r->kind);
 	for (uint32_t k = 0; k < n; k++) {
 		const struct local_finding *l = &local[k];
-		if (l->bug_hash != r->bug_hash)
+		if (l->bug_hash != bug_hash)
 			continue;
 		if (l->rank != rank ? l->rank < rank : l->decisions != decisions ?
 		    l->decisions <= decisions : l->steps <= r->steps)
@@ -87,6 +88,8 @@ int ls_fuzz_worker_main(struct campaign *cp, struct worker_page *wp, uint64_t st
 
 	struct ls_session *s = &cp->s;
 	const struct ls_exec_opts *o = &cp->o;
+	/* A placement met before has its bug known: only a new one is identified. */
+	s->defer_bug = true;
 	struct ls_engine e;
 	ls_engine_init(&e, o);
 	bool pct = e.kind == LS_ENGINE_PCT;
@@ -129,7 +132,12 @@ int ls_fuzz_worker_main(struct campaign *cp, struct worker_page *wp, uint64_t st
 				else
 					send_msg(fd, MSG_HIT, &k, sizeof(k), NULL, NULL, 0);
 			}
-			bool smaller = smaller_than_sent(local, nlocal, &r, decisions);
+			if (!known)
+				ls_bug_identify(s->m, &r);
+			unsigned long long bug = known ? local[k].bug_hash : r.bug_hash;
+			bool smaller = smaller_than_sent(local, nlocal, bug, &r, decisions);
+			if (known && smaller)
+				ls_bug_identify(s->m, &r);
 			if (!known) {
 				if (nlocal == caplocal) {
 					caplocal = caplocal ? 2 * caplocal : 16;
