@@ -200,6 +200,7 @@ void ls_fuzz_file(struct parent *p, struct slot at, const struct arrival *a)
 	}
 	uint64_t was = f->kept_exec;
 	if (keep) {
+		struct ls_fuzz_finding before = *f;
 		f->kind = a->kind;
 		snprintf(f->shape, sizeof(f->shape), "%s", a->shape);
 		f->kept_exec = a->exec;
@@ -209,13 +210,24 @@ void ls_fuzz_file(struct parent *p, struct slot at, const struct arrival *a)
 		f->kept_pl = at.pl;
 		struct ls_buf r = { (char *)a->report, a->rlen, a->rlen };
 		struct ls_buf t = { (char *)a->trace, a->tlen, a->tlen };
-		f->unsaved = !ls_try_write_finding(f->path, &r, &t);
-		if (f->unsaved) {
-			f->unsaved_errno = errno;
-			if (p->tty)
-				fputc('\n', stderr);
+		bool saved = ls_try_write_finding(f->path, &r, &t);
+		int e = errno;
+		if (p->tty && !saved)
+			fputc('\n', stderr);
+		if (!saved && was != UINT64_MAX && !before.unsaved) {
+			/* The saved trace stays, and stays the kept one. */
+			*f = before;
+			keep = false;
+			fprintf(stderr, "fuzz: cannot save a smaller trace of %s (execution %" PRIu64
+					"): %s; the one from execution %" PRIu64 " stays\n", f->path, a->exec,
+				strerror(e), was);
+		} else if (!saved) {
+			f->unsaved = true;
+			f->unsaved_errno = e;
 			fprintf(stderr, "fuzz: cannot save %s: %s; the finding is reported here only\n",
-				f->path, strerror(errno));
+				f->path, strerror(e));
+		} else {
+			f->unsaved = false;
 		}
 		ls_finding_dir_refresh(&p->dir, f->path);
 	} else if (fresh) {

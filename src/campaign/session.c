@@ -120,17 +120,24 @@ bool ls_try_write_finding(const char *path, const struct ls_buf *report,
 		 (int)(n > 6 && strcmp(path + n - 6, ".trace") == 0 ? n - 6 : n), path);
 	if (!ls_mkdirs(dir))
 		return false;
-	if (!ls_write_atomic(report_path, report->s, report->len))
-		return false;
-	if (!ls_write_atomic(path, trace->s, trace->len)) {
-		/* No report without its trace (an earlier trace of the signature keeps its). */
+	/* Replacing a bug's trace with a smaller one: its report goes back if the trace fails. */
+	size_t oldlen = 0;
+	char *old = access(path, F_OK) == 0 ? ls_read_file(report_path, &oldlen) : NULL;
+	bool ok = ls_write_atomic(report_path, report->s, report->len);
+	if (ok && !ls_write_atomic(path, trace->s, trace->len)) {
+		/* No report without its trace, nor a trace with another execution's report. */
 		int e = errno;
-		if (access(path, F_OK) != 0)
+		if (old)
+			ls_write_atomic(report_path, old, oldlen);
+		else if (access(path, F_OK) != 0)
 			unlink(report_path);
 		errno = e;
-		return false;
+		ok = false;
 	}
-	return true;
+	int e = errno;
+	free(old);
+	errno = e;
+	return ok;
 }
 
 void ls_write_finding(const char *path, const struct ls_buf *report, const struct ls_buf *trace)
