@@ -211,7 +211,10 @@ static enum ls_kind ext_convert(struct ext *x, const char *spec, const struct ls
 	if (j) {
 		const char *v = ls_json_string(j, "trace");
 		trace = v ? strdup(v) : NULL;
-		v = ls_json_string(j, "signature");
+		/* The bug's title names it; a replay by an older lockstep gives the signature. */
+		v = ls_json_string(j, "title");
+		if (!v)
+			v = ls_json_string(j, "signature");
 		sig = v ? strdup(v) : NULL;
 		const char *outcome = ls_json_string(j, "outcome");
 		for (int k = 0; outcome && k < LS_KIND_COUNT; k++)
@@ -434,7 +437,7 @@ int ls_fuzz_external_run(const struct ls_fuzz_opts *fo, const struct ls_fuzz_hoo
 		h->ext_summary(h->arg, &r);
 	for (int i = 0; i < x.nf; i++) {
 		free(x.f[i].trace);
-		free(x.f[i].signature);
+		free(x.f[i].title);
 		free(x.f[i].input);
 	}
 	free(x.f);

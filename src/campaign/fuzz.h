@@ -77,7 +77,8 @@ struct ls_fuzz_result {
 
 /* A campaign by an external fuzzer, ended. */
 struct ls_fuzz_ext_finding {
-	char *trace, *signature, *input;	/* input: the first crash input's file name */
+	char *trace, *title, *input;	/* title: its bug's (a crash: its signature); input: the
+					 * first crash input's file name */
 	enum ls_kind kind;
 	uint64_t hits;
 };

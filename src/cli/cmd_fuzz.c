@@ -307,7 +307,7 @@ static void on_ext_summary(void *arg, const struct ls_fuzz_ext_result *r)
 	for (int i = 0; i < r->nf; i++) {
 		bool bug = ls_variant_bug(var, r->f[i].kind);
 		printf("  %-13s hits %-8" PRIu64 " %s\n      %s%s\n", ls_kind_name(r->f[i].kind),
-		       r->f[i].hits, r->f[i].trace, r->f[i].signature,
+		       r->f[i].hits, r->f[i].trace, r->f[i].title,
 		       bug ? "" : "\n      (expected behaviour: not a bug for this variant)");
 	}
 	if (r->unreproduced)
@@ -353,8 +353,8 @@ static void on_ext_summary(void *arg, const struct ls_fuzz_ext_result *r)
 		ls_buf_printf(&j, "%s{\"kind\":\"%s\",\"hits\":%" PRIu64 ",\"trace\":",
 			      i ? "," : "", ls_kind_name(r->f[i].kind), r->f[i].hits);
 		ls_json_str(&j, r->f[i].trace);
-		ls_buf_printf(&j, ",\"signature\":");
-		ls_json_str(&j, r->f[i].signature);
+		ls_buf_printf(&j, ",\"title\":");
+		ls_json_str(&j, r->f[i].title);
 		ls_buf_printf(&j, ",\"input\":");
 		ls_json_str(&j, r->f[i].input);
 		ls_buf_printf(&j, ",\"bug\":%s}",

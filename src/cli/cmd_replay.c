@@ -257,6 +257,7 @@ static int raw_here(struct ls_session *s, const struct ls_exec_opts *o,
 		if (r.kind != LS_KIND_NONE) {
 			ls_buf_printf(&j, ",\"signature\":");
 			ls_json_str(&j, r.signature);
+			ls_json_bug(&j, &r);
 			ls_buf_printf(&j, ",\"trace\":");
 			ls_json_str(&j, path);
 		}
