@@ -348,37 +348,24 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted, one line: the live contexts' kinds and what each waits for or runs. */
-static void live_set(const struct ls_machine *m, struct ls_buf *b)
+/* A live context's line of a bug without a cycle: its kind and what it waits for or runs. */
+static void kind_line(const struct ls_machine *m, int ctx, const struct ls_wait *w, char *out,
+		      size_t n)
 {
-	struct ls_wait w[LS_MAX_CTX];
-	ls_wait_graph(m, w);
-	static char lines[LS_MAX_CTX][256];
-	char *sorted[LS_MAX_CTX];
-	int n = 0;
-	for (int i = 0; i < m->nctx; i++) {
-		const struct ls_ctx *c = &m->ctx[i];
-		if (c->state == LS_IDLE || c->state == LS_DONE)
-			continue;
-		struct part p = { .what = PART_RUNS };
-		ctx_kind(m, i, p.kind, sizeof(p.kind));
-		if (w[i].addr) {
-			const void *inst;
-			p.what = PART_WAITS;
-			waited_lock(m, i, w[i].addr, p.obj, sizeof(p.obj), &inst);
-		} else if (w[i].next >= 0) {
-			p.what = w[i].how && strncmp(w[i].how, "waits for the CPU", 17) == 0 ?
-				 PART_CPU : PART_INTERRUPTED;
-		} else {
-			snprintf(p.obj, sizeof(p.obj), "%s", c->site ? c->site->func : "?");
-		}
-		part_text(&p, lines[n], sizeof(lines[n]));
-		sorted[n] = lines[n];
-		n++;
+	const struct ls_ctx *c = &m->ctx[ctx];
+	struct part p = { .what = PART_RUNS };
+	ctx_kind(m, ctx, p.kind, sizeof(p.kind));
+	if (w->addr) {
+		const void *inst;
+		p.what = PART_WAITS;
+		waited_lock(m, ctx, w->addr, p.obj, sizeof(p.obj), &inst);
+	} else if (w->next >= 0) {
+		p.what = w->how && strncmp(w->how, "waits for the CPU", 17) == 0 ? PART_CPU :
+										    PART_INTERRUPTED;
+	} else {
+		snprintf(p.obj, sizeof(p.obj), "%s", c->site ? c->site->func : "?");
 	}
-	qsort(sorted, (size_t)n, sizeof(sorted[0]), cmp_str);
-	for (int i = 0; i < n; i++)
-		ls_buf_printf(b, "%s%s", i ? "; " : "", sorted[i]);
+	part_text(&p, out, n);
 }
 
 /* The kind of the context a report calls `name` (a label, or a context's own name). */
@@ -490,7 +477,7 @@ void ls_bug_identify(const struct ls_machine *m, struct ls_result *r)
 			ring_title(false, &ring, &title);
 		} else {
 			ls_buf_printf(&key, "deadlock: ");
-			live_set(m, &key);
+			ls_live_set(m, kind_line, &key);
 			ls_buf_printf(&title, "%s", key.s);
 		}
 		break;
@@ -503,7 +490,7 @@ void ls_bug_identify(const struct ls_machine *m, struct ls_result *r)
 			break;
 		}
 		ls_buf_printf(&key, "stall: %s: ", m->out.detail);
-		live_set(m, &key);
+		ls_live_set(m, kind_line, &key);
 		ls_buf_printf(&title, "%s", key.s);
 		break;
 	}

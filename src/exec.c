@@ -124,8 +124,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The waits (deadlock) or positions (stall) of every live context, sorted, joined by "; ". */
-static void wait_set(const struct ls_machine *m, struct ls_buf *b)
+void ls_live_set(const struct ls_machine *m, ls_live_line line, struct ls_buf *b)
 {
 	struct ls_wait w[LS_MAX_CTX];
 	ls_wait_graph(m, w);
@@ -136,19 +135,27 @@ static void wait_set(const struct ls_machine *m, struct ls_buf *b)
 		const struct ls_ctx *c = &m->ctx[i];
 		if (c->state == LS_IDLE || c->state == LS_DONE)
 			continue;
-		struct ls_buf e = { 0 };
-		if (w[i].addr || w[i].next >= 0)
-			edge_text(m, c, &w[i], &e);
-		else
-			ls_buf_printf(&e, "runs %s", c->site ? c->site->func : "?");
-		snprintf(lines[n], sizeof(lines[n]), "%s %s", c->label, e.s);
-		ls_buf_finish(&e);
+		line(m, i, &w[i], lines[n], sizeof(lines[n]));
 		sorted[n] = lines[n];
 		n++;
 	}
 	qsort(sorted, (size_t)n, sizeof(sorted[0]), cmp_str);
 	for (int i = 0; i < n; i++)
 		ls_buf_printf(b, "%s%s", i ? "; " : "", sorted[i]);
+}
+
+/* A live context's line of a signature: its name and what it waits for or runs. */
+static void wait_line(const struct ls_machine *m, int ctx, const struct ls_wait *w, char *out,
+		      size_t n)
+{
+	const struct ls_ctx *c = &m->ctx[ctx];
+	struct ls_buf e = { 0 };
+	if (w->addr || w->next >= 0)
+		edge_text(m, c, w, &e);
+	else
+		ls_buf_printf(&e, "runs %s", c->site ? c->site->func : "?");
+	snprintf(out, n, "%s %s", c->label, e.s);
+	ls_buf_finish(&e);
 }
 
 static void signature(const struct ls_machine *m, enum ls_kind kind, struct ls_result *r)
@@ -161,7 +168,7 @@ static void signature(const struct ls_machine *m, enum ls_kind kind, struct ls_r
 		if (ls_wait_cycle(m, cycle, sizeof(cycle)))
 			ls_buf_printf(&b, "%s", cycle);
 		else
-			wait_set(m, &b);
+			ls_live_set(m, wait_line, &b);
 		break;
 	case LS_KIND_STALL:
 		/* A model stall is named by who stalled in what, never by how long. */
@@ -170,7 +177,7 @@ static void signature(const struct ls_machine *m, enum ls_kind kind, struct ls_r
 			break;
 		}
 		ls_buf_printf(&b, "%s: ", m->out.detail);
-		wait_set(m, &b);
+		ls_live_set(m, wait_line, &b);
 		break;
 	case LS_KIND_INVARIANT:
 		ls_buf_printf(&b, "%s", m->out.detail);

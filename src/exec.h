@@ -77,6 +77,12 @@ struct ls_wait {
 void ls_wait_graph(const struct ls_machine *m, struct ls_wait *w);
 /* The lowest context id on a cycle of the wait-for graph w, or -1 when there is none. */
 int ls_wait_cycle_start(const struct ls_wait *w, int nctx);
+/* Every live context's line (written by line, from its edge of the wait-for graph), sorted and
+ * joined by "; ": the waits (deadlock) or positions (stall) of a finding without a cycle. */
+struct ls_buf;
+typedef void (*ls_live_line)(const struct ls_machine *m, int ctx, const struct ls_wait *w,
+			     char *out, size_t n);
+void ls_live_set(const struct ls_machine *m, ls_live_line line, struct ls_buf *b);
 /* Writes the cycle through the wait-for graph, if any, as "t0 -> spin_lock(lock_b) -> t1 -> ...".
  * Returns false (and writes nothing) when there is none. */
 bool ls_wait_cycle(const struct ls_machine *m, char *buf, size_t n);
