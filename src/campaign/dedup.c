@@ -191,6 +191,7 @@ void ls_fuzz_file(struct parent *p, struct slot at, const struct arrival *a)
 		f->first_seed = a->seed;
 	}
 	bool keep = ls_fuzz_smaller(p, at.bug, a);
+	bool was_ours = f->ours;
 	if (keep && f->kept_exec == UINT64_MAX && !f->ours) {
 		/* The bug's first trace this campaign: an earlier campaign's stays if not larger. */
 		if (ls_finding_kept_over(f->path, a->kind, a->decisions, a->steps))
@@ -210,17 +211,20 @@ void ls_fuzz_file(struct parent *p, struct slot at, const struct arrival *a)
 		f->kept_pl = at.pl;
 		struct ls_buf r = { (char *)a->report, a->rlen, a->rlen };
 		struct ls_buf t = { (char *)a->trace, a->tlen, a->tlen };
+		bool had = access(f->path, F_OK) == 0;
 		bool saved = ls_try_write_finding(f->path, &r, &t);
 		int e = errno;
 		if (p->tty && !saved)
 			fputc('\n', stderr);
-		if (!saved && was != UINT64_MAX && !before.unsaved) {
-			/* The saved trace stays, and stays the kept one. */
+		if (!saved && had) {
+			/* The trace already there (this campaign's or an earlier one's) stays, with
+			 * its report, and stays the kept one. */
 			*f = before;
+			f->ours = was_ours;
 			keep = false;
 			fprintf(stderr, "fuzz: cannot save a smaller trace of %s (execution %" PRIu64
-					"): %s; the one from execution %" PRIu64 " stays\n", f->path, a->exec,
-				strerror(e), was);
+					"): %s; the trace already there stays\n", f->path, a->exec,
+				strerror(e));
 		} else if (!saved) {
 			f->unsaved = true;
 			f->unsaved_errno = e;

@@ -56,4 +56,27 @@ done <txts
 [ -s tmps ] && fail "temporary files left: $(cat tmps)"
 ok "full disk: $yes findings saved, $no reported only; exit 1, no report without its trace"
 
+# A bug's trace already saved, then the disk fills: a later campaign's smaller trace of it cannot
+# replace it, and the trace and report there stay as they were, a pair, and count as saved.
+"${inside[@]}" sh -c '
+	mount -t tmpfs -o size=64k tmpfs disk || exit 99
+	"$1" fuzz demo/nmi-aa:buggy --execs 9 --jobs 1 --out disk/c --quiet >/dev/null 2>&1
+	cp disk/c/*.trace before.trace && cp disk/c/*.txt before.txt
+	dd if=/dev/zero of=disk/filler bs=4096 >/dev/null 2>&1
+	"$1" fuzz demo/nmi-aa:buggy --execs 2000 --jobs 1 --out disk/c --quiet --json >out2 2>err2
+	echo $? >rc2
+	cmp -s disk/c/*.trace before.trace && echo trace >same
+	cmp -s disk/c/*.txt before.txt && echo report >>same
+	find disk -name ".*.tmp.*" >tmps2
+' sh "$LS"
+[ "$(cat rc2 2>/dev/null)" = 1 ] || fail "the second campaign exited $(cat rc2 2>/dev/null), want 1"
+grep -q "cannot save a smaller trace of .*No space left on device; the trace already there stays" err2 ||
+	fail "no smaller trace was refused (the test shows nothing): $(head -3 err2)"
+[ "$(tr '\n' ' ' <same 2>/dev/null)" = "trace report " ] ||
+	fail "the trace or report already there changed: $(cat same 2>/dev/null)"
+[ "$(json_in out2 'all(f["saved"] for f in j["findings"])' 2>/dev/null)" = True ] ||
+	fail "the bug whose trace stayed is not counted as saved: $(tail -1 out2)"
+[ -s tmps2 ] && fail "temporary files left: $(cat tmps2)"
+ok "full disk: a smaller trace that cannot replace the saved one leaves it and its report"
+
 finish robust-full-disk
