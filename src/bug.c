@@ -536,3 +536,14 @@ int ls_bug_rank(enum ls_kind kind)
 {
 	return kind == LS_KIND_LOCKDEP ? 1 : kind == LS_KIND_AVERTED ? 2 : 0;
 }
+
+int ls_bug_trace_cmp(enum ls_kind ka, uint64_t da, uint64_t sa, enum ls_kind kb, uint64_t db,
+		     uint64_t sb)
+{
+	int ra = ls_bug_rank(ka), rb = ls_bug_rank(kb);
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	if (da != db)
+		return da < db ? -1 : 1;
+	return sa < sb ? -1 : sa > sb;
+}

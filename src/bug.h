@@ -4,6 +4,7 @@
 #define LS_BUG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "exec.h"
 
@@ -22,5 +23,9 @@ void ls_bug_family(const char *key, char *buf, size_t n);
 /* Which trace of a bug is kept: a hang seen (0) before a validator's prediction (1) before an
  * averted one (2); then fewer decisions, then fewer steps. */
 int ls_bug_rank(enum ls_kind kind);
+/* Two traces of one bug in that order, each its kind, decisions and steps: negative if a is the
+ * one kept, positive if b is, 0 if they tie. */
+int ls_bug_trace_cmp(enum ls_kind ka, uint64_t da, uint64_t sa, enum ls_kind kb, uint64_t db,
+		     uint64_t sb);
 
 #endif

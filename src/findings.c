@@ -304,6 +304,20 @@ static const char *base_of(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* Reads and parses the trace at path: 1 parsed (ls_trace_free() t), 0 read but not a trace,
+ * -1 not readable. */
+static int read_trace(const char *path, struct ls_trace *t)
+{
+	size_t len;
+	char *text = ls_read_file(path, &len);
+	if (!text)
+		return -1;
+	char err[256];
+	int parsed = !memchr(text, 0, len) && ls_trace_parse(text, len, t, err, sizeof(err));
+	free(text);
+	return parsed;
+}
+
 /* A row from the trace file's header; false if the file cannot be read at all. */
 static bool read_row(const struct ls_finding_dir *d, const char *file, struct ls_finding_row *row)
 {
@@ -316,13 +330,11 @@ static bool read_row(const struct ls_finding_dir *d, const char *file, struct ls
 		 dash ? (int)(dash - file) : (int)(strlen(file) - 6), file);
 	row->first_exec = LS_NO_EXEC;
 	snprintf(path, sizeof(path), "%s/%s", d->dir, file);
-	size_t len;
-	char *text = ls_read_file(path, &len);
-	if (!text)
-		return false;
 	struct ls_trace t;
-	char err[256];
-	if (!memchr(text, 0, len) && ls_trace_parse(text, len, &t, err, sizeof(err))) {
+	int parsed = read_trace(path, &t);
+	if (parsed < 0)
+		return false;
+	if (parsed) {
 		row->readable = true;
 		snprintf(row->target, sizeof(row->target), "%s", t.target);
 		snprintf(row->variant, sizeof(row->variant), "%s", t.variant);
@@ -335,7 +347,6 @@ static bool read_row(const struct ls_finding_dir *d, const char *file, struct ls
 		row->seed = t.seed;
 		ls_trace_free(&t);
 	}
-	free(text);
 	return true;
 }
 
@@ -466,20 +477,11 @@ struct ls_finding_row *ls_finding_dir_get(struct ls_finding_dir *d, const char *
 
 bool ls_finding_kept_over(const char *path, enum ls_kind kind, uint64_t decisions, uint64_t steps)
 {
-	size_t len;
-	char *text = ls_read_file(path, &len);
-	if (!text)
-		return false;
 	struct ls_trace t;
-	char err[256];
-	bool kept = false;
-	if (!memchr(text, 0, len) && ls_trace_parse(text, len, &t, err, sizeof(err))) {
-		int rk = ls_bug_rank(kind), rt = ls_bug_rank(t.kind);
-		kept = rt != rk ? rt < rk : t.nsteps != decisions ? t.nsteps < decisions :
-		       t.nsteps_run <= steps;
-		ls_trace_free(&t);
-	}
-	free(text);
+	if (read_trace(path, &t) <= 0)
+		return false;
+	bool kept = ls_bug_trace_cmp(t.kind, t.nsteps, t.nsteps_run, kind, decisions, steps) <= 0;
+	ls_trace_free(&t);
 	return kept;
 }
 

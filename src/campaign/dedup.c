@@ -156,14 +156,9 @@ bool ls_fuzz_smaller(const struct parent *p, int bug, const struct arrival *a)
 	const struct ls_fuzz_finding *f = &p->f[bug];
 	if (f->kept_exec == UINT64_MAX)
 		return true;
-	int ra = ls_bug_rank(a->kind), rf = ls_bug_rank(f->kind);
-	if (ra != rf)
-		return ra < rf;
-	if (a->decisions != f->kept_decisions)
-		return a->decisions < f->kept_decisions;
-	if (a->steps != f->kept_steps)
-		return a->steps < f->kept_steps;
-	return a->exec < f->kept_exec;
+	int c = ls_bug_trace_cmp(a->kind, a->decisions, a->steps, f->kind, f->kept_decisions,
+				 f->kept_steps);
+	return c ? c < 0 : a->exec < f->kept_exec;
 }
 
 void ls_fuzz_file(struct parent *p, struct slot at, const struct arrival *a)

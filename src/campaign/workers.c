@@ -51,12 +51,13 @@ static void send_msg(int fd, uint32_t type, const void *a, size_t alen, const ch
 	free(buf);
 }
 
-/* A placement it reported, and the smallest trace of its bug it sent (ls_bug_rank(), decisions,
- * steps), kept per placement: the parent compares across placements. */
+/* A placement it reported, and the smallest trace of its bug it sent (ls_bug_trace_cmp()), if
+ * it was this placement's: the parent compares across placements. */
 struct local_finding {
 	unsigned long long hash, bug_hash;
 	char *signature;
-	int rank;
+	bool sent;
+	enum ls_kind kind;
 	uint64_t decisions, steps;
 };
 
@@ -65,13 +66,10 @@ static bool smaller_than_sent(const struct local_finding *local, uint32_t n,
 			      unsigned long long bug_hash, const struct ls_result *r,
 			      uint64_t decisions)
 {
-	int rank = ls_bug_rank(r->kind);
 	for (uint32_t k = 0; k < n; k++) {
 		const struct local_finding *l = &local[k];
-		if (l->bug_hash != bug_hash)
-			continue;
-		if (l->rank != rank ? l->rank < rank : l->decisions != decisions ?
-		    l->decisions <= decisions : l->steps <= r->steps)
+		if (l->sent && l->bug_hash == bug_hash &&
+		    ls_bug_trace_cmp(l->kind, l->decisions, l->steps, r->kind, decisions, r->steps) <= 0)
 			return false;
 	}
 	return true;
@@ -150,12 +148,13 @@ int ls_fuzz_worker_main(struct campaign *cp, struct worker_page *wp, uint64_t st
 				local[nlocal].signature = strdup(r.signature);
 				if (!local[nlocal].signature)
 					ls_die(LS_EXIT_INTERNAL, "out of memory");
-				local[nlocal].rank = INT32_MAX;
+				local[nlocal].sent = false;
 				nlocal++;
 			}
 			if (!known || smaller) {
 				if (smaller) {
-					local[k].rank = ls_bug_rank(kind);
+					local[k].sent = true;
+					local[k].kind = kind;
 					local[k].decisions = decisions;
 					local[k].steps = r.steps;
 				}
