@@ -152,6 +152,24 @@ void ls_harness_init(const char *spec)
 
 	struct ls_config cfg;
 	ls_config_default(&cfg);
+	/* The memory model, as `lockstep fuzz --memory-model ... --compiler-reorder` set it. */
+	const char *mm = getenv("LOCKSTEP_MEMORY_MODEL");
+	enum ls_memory_model model = LS_MEM_SC;
+	if (mm && *mm && !ls_memory_model_parse(mm, &model))
+		bad("LOCKSTEP_MEMORY_MODEL=%s: expected sc, tso or relaxed", mm);
+	cfg.memory_model = (uint8_t)model;
+	const char *cr = getenv("LOCKSTEP_COMPILER_REORDER");
+	if (cr && strcmp(cr, "0") && strcmp(cr, "1"))
+		bad("LOCKSTEP_COMPILER_REORDER=%s: expected 0 or 1", cr);
+	cfg.compiler_reorder = cr && !strcmp(cr, "1");
+	const char *rb = getenv("LOCKSTEP_REORDER_BUDGET");
+	if (rb && *rb) {
+		char *end;
+		unsigned long b = strtoul(rb, &end, 10);
+		if (*end || b > 255 || rb[0] == '-')
+			bad("LOCKSTEP_REORDER_BUDGET=%s: expected 0..255", rb);
+		cfg.reorder_budget = (uint32_t)b;
+	}
 	if (!ls_session_init(&h.s, t, variant, &cfg, err, sizeof(err))) {
 		fprintf(stderr, "lockstep harness: %s\n", err);
 		exit(3);

@@ -94,6 +94,8 @@ bool ls_park(const void *addr, uint64_t deadline, const struct ls_site *site)
 	struct ls_ctx *c;
 	if (!m || !(c = m->cur))
 		ls_machine_internal("ls_park called outside an execution");
+	if (m->mem.active)
+		ls_mem_model_point(m, c, LS_OP_PARK);
 	c->op = LS_OP_PARK;
 	c->addr = addr;
 	c->site = site;
@@ -110,6 +112,7 @@ bool ls_park(const void *addr, uint64_t deadline, const struct ls_site *site)
 		m->next_deadline = deadline;
 	if (m->clock >= m->next_deadline)
 		ls_clock_wake_expired(m);
+	ls_machine_age_stores(m);	/* now: a store that becomes visible wakes c */
 	ls_machine_decide(m, c, true);
 	ls_ring_add(m, c, LS_OP_RESUME, addr, site);
 	return !c->timed_out;

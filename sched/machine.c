@@ -37,9 +37,10 @@
  * no deadline is pending, the execution ends as a deadlock; the step and virtual-time limits end
  * runaway ones.
  *
- * Deliberately left out: memory-model reordering (every operation is sequentially consistent at
- * its point), real preemption of code between points, and ksoftirqd as a task of its own (a
- * softirq it would run later is run at the raiser's first preemptible instant).
+ * Memory models other than sequential consistency are sched/memory.c's; their choices come after
+ * every other kind.  Deliberately left out: real preemption of code between points, and ksoftirqd
+ * as a task of its own (a softirq it would run later is run at the raiser's first preemptible
+ * instant).
  */
 #define _GNU_SOURCE
 #include "machine_impl.h"
@@ -69,6 +70,7 @@ static const char *const op_names[LS_OP_COUNT] = {
 	[LS_OP_LOAD] = "load", [LS_OP_STORE] = "store", [LS_OP_RMW] = "rmw",
 	[LS_OP_FENCE] = "fence", [LS_OP_PARK] = "park", [LS_OP_ENTER] = "enter",
 	[LS_OP_EXIT] = "exit", [LS_OP_RESUME] = "resume", [LS_OP_TIME] = "time",
+	[LS_OP_DRAIN] = "drain",
 };
 
 const char *ls_op_name(enum ls_op op)
@@ -82,6 +84,9 @@ void ls_config_default(struct ls_config *cfg)
 	cfg->time_limit_ns = 60ull * 1000 * 1000 * 1000;
 	cfg->step_ns = 10;
 	cfg->slow_budget = 2;
+	cfg->memory_model = LS_MEM_SC;
+	cfg->compiler_reorder = false;
+	cfg->reorder_budget = 8;
 }
 
 _Noreturn void ls_machine_internal(const char *what)
@@ -384,12 +389,15 @@ static void add_injections(struct ls_machine *m, struct ls_point *pt)
 	}
 }
 
-/* After the runnable contexts (at least one): slow, if offered, then the injections. */
+/* After the runnable contexts (at least one): slow, if offered, then the injections, then under
+ * a weak memory model its choices (sched/memory.c). */
 static void finish_choices(struct ls_machine *m, struct ls_point *pt)
 {
 	if (ls_clock_can_slow(m))
 		add_choice(pt, LS_CH_SLOW, 0, 0, 0);	/* no CPU or context: all fall behind */
 	add_injections(m, pt);
+	if (m->mem.active)
+		ls_mem_add_choices(m, pt);
 }
 
 int ls_point_choices(struct ls_point *pt)
@@ -450,6 +458,37 @@ static void point_init(struct ls_point *pt, struct ls_machine *m, struct ls_ctx 
 	pt->n = -1;
 }
 
+static void record(struct ls_machine *m, const struct ls_choice *ch)
+{
+	struct ls_decision *d = &m->log[m->nlog++];
+	d->step = m->step;
+	d->choice = *ch;
+	m->mark = true;
+	m->mark_choice = *ch;
+}
+
+/* No context can run, or none is left, while stores wait in store buffers: one becomes visible,
+ * the oldest by default, another buffer's or a later drainable entry if the strategy says so
+ * (within cfg.reorder_budget).  A step of its own. */
+static void settle(struct ls_machine *m, struct ls_ctx *cur)
+{
+	struct ls_point pt;
+	point_init(&pt, m, cur, true);
+	pt.n = 0;
+	ls_mem_add_drains(m, &pt);
+	int idx = pt.n > 1 ? m->strategy->choose(m->strategy, &pt) : 0;
+	if (idx < 0 || idx >= pt.n)
+		ls_machine_internal("strategy chose outside the choice list");
+	const struct ls_choice *ch = &pt.choices[idx];
+	if (idx != 0) {
+		record(m, ch);
+		m->mem.used++;
+	}
+	ls_mem_drain(m, ch->cpu, ch->src);
+	ls_machine_tick(m);
+	ls_machine_age_stores(m);
+}
+
 /* Nobody can run: time must pass, unless an interrupt lands first (choice 0 is the jump).  Returns
  * the choice to apply, or -1 once the clock jumped. */
 static int idle(struct ls_machine *m, struct ls_ctx *cur, struct ls_point *pt)
@@ -476,6 +515,11 @@ void ls_machine_decide(struct ls_machine *m, struct ls_ctx *cur, bool forced)
 		if (pt.forced) {
 			pt.n = 0;
 			if (count_runnable(m, &pt, cur) == 0) {
+				/* Buffered stores become visible before anyone is called stuck. */
+				if (ls_mem_buffered(m)) {
+					settle(m, cur);
+					continue;
+				}
 				if ((idx = idle(m, cur, &pt)) < 0)
 					continue;
 			} else {
@@ -493,17 +537,25 @@ void ls_machine_decide(struct ls_machine *m, struct ls_ctx *cur, bool forced)
 			ls_machine_internal("strategy chose outside the choice list");
 		const struct ls_choice *ch = &pt.choices[idx];
 		if (idx != 0) {
-			struct ls_decision *d = &m->log[m->nlog++];
-			d->step = m->step;
-			d->choice = *ch;
-			m->mark = true;
-			m->mark_choice = *ch;
+			record(m, ch);
 			if (ch->kind == LS_CH_RUN && !pt.forced)
 				m->preemptions++;
 		}
 		if (ch->kind == LS_CH_SLOW) {
 			ls_clock_pass(m, cur, true);
 			continue;
+		}
+		if (ch->kind == LS_CH_DRAIN || ch->kind == LS_CH_EMIT) {
+			/* A step of its own, so that decisions keep increasing steps. */
+			ls_mem_apply(m, ch->kind, ch->cpu, ch->ctx, ch->src);
+			ls_machine_tick(m);
+			ls_machine_age_stores(m);
+			continue;
+		}
+		if (ch->kind == LS_CH_OLD) {
+			m->mem.used++;
+			cur->mem_old = ch->src;
+			return;
 		}
 		apply(m, cur, ch);
 		return;
@@ -520,11 +572,15 @@ void ls_point(enum ls_op op, const void *addr, const struct ls_site *site)
 	c->addr = addr;
 	c->site = site;
 	c->ip = __builtin_return_address(0);
+	c->mem_size = 0;
 	ls_machine_tick(m);
+	ls_machine_age_stores(m);
 	ls_machine_decide(m, c, false);
 	/* The operation runs now: at the step of the decision that let c go on.  It is still the
 	 * one c announced (read back: fewer registers to keep across the call). */
 	ls_ring_add(m, c, c->op, c->addr, c->site);
+	if (m->mem.active)
+		ls_mem_model_point(m, c, c->op);	/* a model's own access: a full barrier */
 }
 
 /* Every context's fiber starts here. */
@@ -568,6 +624,8 @@ static void ctx_main(void *arg)
 
 	if (m->hooks && m->hooks->ctx_exit)
 		m->hooks->ctx_exit();
+	if (m->mem.active)
+		ls_mem_ctx_exit(m, c);	/* the compiler emits what it held back */
 	c->op = LS_OP_EXIT;
 	c->addr = NULL;
 	c->site = NULL;
@@ -586,8 +644,13 @@ static void ctx_main(void *arg)
 		try_softirq(m, c->cpu, c->kind == LS_CTX_TASK);
 	/* A hardirq raised under an NMI is taken as it returns. */
 	try_deliver(m, c->cpu);
-	if (m->live == 0)
+	if (m->live == 0) {
+		/* Every context emitted what the compiler held back as it ended; the buffers land,
+		 * in an order that is a choice too. */
+		while (ls_mem_buffered(m))
+			settle(m, c);
 		end_execution(m, LS_KIND_NONE);
+	}
 	ls_machine_decide(m, c, true);
 	ls_machine_internal("a finished context was resumed");
 }
@@ -627,6 +690,7 @@ enum ls_kind ls_machine_run(struct ls_machine *m, struct ls_strategy *s, uint64_
 	m->out.what[0] = 0;
 	m->stall.set = false;
 	m->live = m->ntasks;
+	ls_mem_reset(m);
 
 	for (int i = 0; i < m->ncpus; i++) {
 		struct ls_cpu *cpu = &m->cpu[i];
@@ -672,6 +736,7 @@ enum ls_kind ls_machine_run(struct ls_machine *m, struct ls_strategy *s, uint64_
 	ls_fiber_switch(&m->main, &first->fiber[0]);
 	/* Back here when end_execution() switched to main. */
 	m->cur = NULL;
+	ls_mem_on = 0;
 	return m->out.kind;
 }
 
@@ -944,6 +1009,12 @@ int ls_choice_format(const struct ls_machine *m, const struct ls_choice *c, char
 		return snprintf(buf, n, "irq %s cpu%d", t->irqs[c->src].name, c->cpu);
 	case LS_CH_SLOW:
 		return snprintf(buf, n, "slow");
+	case LS_CH_DRAIN:
+		return snprintf(buf, n, "drain cpu%d %d", c->cpu, c->src);
+	case LS_CH_EMIT:
+		return snprintf(buf, n, "emit %s %d", m->ctx[c->ctx].name, c->src);
+	case LS_CH_OLD:
+		return snprintf(buf, n, "old %d", c->src);
 	}
 	return snprintf(buf, n, "?");
 }
@@ -989,6 +1060,34 @@ bool ls_choice_parse(const struct ls_machine *m, const char *s, struct ls_choice
 	if (strncmp(s, "irq ", 4) == 0) {
 		c->kind = LS_CH_IRQ;
 		return parse_src_cpu(t->irqs, t->nirqs, m->ncpus, s + 4, c);
+	}
+	int cpu, idx, len = 0;
+	if (sscanf(s, "drain cpu%d %d%n", &cpu, &idx, &len) == 2 && !s[len] && cpu >= 0 &&
+	    cpu < m->ncpus && idx >= 0 && idx < LS_MEM_BUF) {
+		c->kind = LS_CH_DRAIN;
+		c->cpu = (uint8_t)cpu;
+		c->src = (uint8_t)idx;
+		return true;
+	}
+	if (sscanf(s, "old %d%n", &idx, &len) == 1 && !s[len] && idx > 0 && idx <= LS_MEM_HIST) {
+		c->kind = LS_CH_OLD;
+		c->src = (uint8_t)idx;
+		return true;
+	}
+	if (strncmp(s, "emit ", 5) == 0) {
+		const char *sp = strrchr(s, ' ');
+		if (sp == s + 4 || sscanf(sp + 1, "%d%n", &idx, &len) != 1 || sp[1 + len] ||
+		    idx < 0 || idx >= LS_MEM_HELD)
+			return false;
+		for (int i = 0; i < m->nctx; i++)
+			if (strlen(m->ctx[i].name) == (size_t)(sp - s - 5) &&
+			    strncmp(m->ctx[i].name, s + 5, (size_t)(sp - s - 5)) == 0) {
+				c->kind = LS_CH_EMIT;
+				c->ctx = (uint8_t)i;
+				c->cpu = (uint8_t)m->ctx[i].cpu;
+				c->src = (uint8_t)idx;
+				return true;
+			}
 	}
 	return false;
 }

@@ -51,6 +51,8 @@ struct ls_ctx {
 	const struct ls_site *site;
 	const void *ip;			/* the code address that announced it, for Code: lines */
 	/* Parking: valid while state == LS_PARKED. */
+	uint8_t mem_size;		/* the announced access's size (ls_mem_point) */
+	uint8_t mem_old;			/* LS_CH_OLD: the announced load reads this older value */
 	uintptr_t park_word;
 	uint64_t deadline;
 	uint64_t park_step;
@@ -72,13 +74,31 @@ struct ls_cpu {
 	uint8_t irq_left[LS_MAX_IRQ_SOURCES];
 };
 
+/* The memory models (sched/memory.c). */
+enum ls_memory_model { LS_MEM_SC, LS_MEM_TSO, LS_MEM_RELAXED, LS_MEM_COUNT };
+const char *ls_memory_model_name(enum ls_memory_model mm);
+/* Parses "sc", "tso" or "relaxed"; false for anything else. */
+bool ls_memory_model_parse(const char *s, enum ls_memory_model *mm);
+
 /* The options that change what an execution does; traces record them. */
 struct ls_config {
 	uint64_t step_limit;
 	uint64_t time_limit_ns;
 	uint32_t step_ns;
 	uint32_t slow_budget;		/* "slow" choices an execution may take (sched/clock.c) */
+	uint8_t memory_model;		/* enum ls_memory_model */
+	bool compiler_reorder;		/* plain accesses may be reordered by the compiler */
+	uint32_t reorder_budget;	/* memory-model choices an execution may take */
 };
+
+/* Whether cfg runs anything but sequential consistency in program order. */
+static inline bool ls_config_weak(const struct ls_config *cfg)
+{
+	return cfg->memory_model != LS_MEM_SC || cfg->compiler_reorder;
+}
+
+#include "memory.h"
+
 void ls_config_default(struct ls_config *cfg);
 
 /* What ran at a step: the operation of the context the step's decision ran (recorded when it
@@ -150,6 +170,7 @@ struct ls_machine {
 	void (*raised_irq)(int cpu);
 	void (*softirq_fn)(unsigned nr);
 	const struct ls_model_hooks *hooks;
+	struct ls_mem mem;		/* store buffers and values (sched/memory.c) */
 };
 
 /* Creates the machine for a target: stacks for every context, the decision log.  Returns NULL

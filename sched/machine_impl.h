@@ -53,6 +53,14 @@ static inline void ls_machine_tick(struct ls_machine *m)
 	if (m->clock >= m->next_deadline)
 		ls_clock_wake_expired(m);
 }
+
+/* After a tick, where a store that becomes visible may wake a context: not inside ls_park()
+ * before the caller is parked, or the wake-up would be lost. */
+static inline void ls_machine_age_stores(struct ls_machine *m)
+{
+	if (m->mem.pending)
+		ls_mem_tick(m);
+}
 /* clock.c: the clock jumps to the earliest deadline, a step of its own; slow: some context
  * could have run (counted against the budget). */
 void ls_clock_pass(struct ls_machine *m, struct ls_ctx *cur, bool slow);

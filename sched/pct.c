@@ -251,7 +251,7 @@ static int pct_choose(struct ls_strategy *s, struct ls_point *pt)
 	struct ls_machine *m = pt->m;
 	if (pt->step > p->k_max)
 		p->k_max = pt->step;
-	int n = ls_point_choices(pt);
+	int all = ls_point_choices(pt), n = ls_first_memory_choice(pt);
 	if (!p->saw_time && n > 1 && pt->choices[0].kind != LS_CH_SLOW)
 		for (int i = 1; i < n; i++)
 			if (pt->choices[i].kind == LS_CH_SLOW) {
@@ -263,6 +263,16 @@ static int pct_choose(struct ls_strategy *s, struct ls_point *pt)
 		if (agents > p->n_max)
 			p->n_max = agents;
 		p->counted = true;
+	}
+	/* The memory model's choices are no agents: a draw of their own, from the salt and the
+	 * step, takes one of them at LS_MEM_CHOICE_P of the points that offer any (a point that
+	 * offers nothing else keeps its default otherwise). */
+	if (n < all) {
+		uint64_t x = ls_mix64(p->salt ^ (pt->step * 0x9e3779b97f4a7c15ull) ^ 0x6d656dull);
+		if ((x >> 11) * 0x1.0p-53 < LS_MEM_CHOICE_P)
+			return n + (int)((x & 0x7ff) % (uint64_t)(all - n));
+		if (n == 0)
+			return 0;
 	}
 	int best = highest(p, pt, n);
 	/* At change point i the agent that would run this step (the paper's thread that executes

@@ -35,11 +35,22 @@ static void random_begin(struct ls_strategy *s, uint64_t seed)
 static int random_choose(struct ls_strategy *s, struct ls_point *pt)
 {
 	struct ls_random *r = (struct ls_random *)s;
+	/* Under a weak memory model a draw of its own first: one of its choices (drain, emit, old)
+	 * at LS_MEM_CHOICE_P of the points that offer any.  Under sc no draw is made, so every
+	 * sequentially consistent schedule stays what it was. */
+	if (pt->m->mem.active) {
+		uint64_t y = rnd(r);
+		if ((y >> 11) * 0x1.0p-53 < LS_MEM_CHOICE_P) {
+			int all = ls_point_choices(pt), first = ls_first_memory_choice(pt);
+			if (first < all)
+				return first + below(r, all - first);
+		}
+	}
 	uint64_t x = rnd(r);
 	if (!pt->forced && x >= r->slow_threshold)
 		return 0;
 
-	int n = ls_point_choices(pt);
+	int n = ls_first_memory_choice(pt);
 	int first_run = pt->forced ? 0 : 1, runs = 0;
 	while (first_run + runs < n && pt->choices[first_run + runs].kind == LS_CH_RUN)
 		runs++;

@@ -26,6 +26,10 @@ enum ls_choice_kind {
 	LS_CH_NMI,	/* inject NMI source `src` on `cpu` */
 	LS_CH_IRQ,	/* inject hardirq source `src` on `cpu` */
 	LS_CH_SLOW,	/* the clock jumps to the next deadline before anything runnable runs */
+	/* Weak memory models only (sched/memory.c), after every other kind: */
+	LS_CH_DRAIN,	/* entry `src` of `cpu`'s store buffer becomes visible */
+	LS_CH_EMIT,	/* the compiler emits plain store `src` that context `ctx` holds back */
+	LS_CH_OLD,	/* the current context's load reads its `src`-th older value */
 };
 
 struct ls_choice {
@@ -50,13 +54,22 @@ static inline bool ls_choice_same(const struct ls_choice *a, const struct ls_cho
 		return a->ctx == b->ctx;
 	case LS_CH_NMI:
 	case LS_CH_IRQ:
+	case LS_CH_DRAIN:
 		return a->cpu == b->cpu && a->src == b->src;
+	case LS_CH_EMIT:
+		return a->ctx == b->ctx && a->src == b->src;
+	case LS_CH_OLD:
+		return a->src == b->src;
 	default:
 		return true;
 	}
 }
 
 #define LS_MAX_CHOICES 64
+
+/* How often the random and PCT strategies take one of the memory model's choices at a point that
+ * offers any. */
+#define LS_MEM_CHOICE_P 0.25
 
 struct ls_machine;
 
@@ -75,6 +88,15 @@ struct ls_point {
 
 /* The ordered choices at pt (computed once, on first call). */
 int ls_point_choices(struct ls_point *pt);
+
+/* The index of the first memory-model choice at pt (they come last), or the number of choices. */
+static inline int ls_first_memory_choice(struct ls_point *pt)
+{
+	int n = ls_point_choices(pt);
+	while (n > 0 && pt->choices[n - 1].kind >= LS_CH_DRAIN)
+		n--;
+	return n;
+}
 
 struct ls_strategy {
 	const char *name;

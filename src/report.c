@@ -135,6 +135,13 @@ static void event_text(const struct ls_machine *m, const struct ls_step_rec *r, 
 	case LS_OP_RESUME:
 		snprintf(cell, n, "%s: %s%s", who, r->addr ? "wakes in " : "resumes after ", what);
 		break;
+	case LS_OP_DRAIN:
+		/* A store issued earlier (weak memory models) reaches memory: every CPU sees it. */
+		if (named)
+			snprintf(cell, n, "%s: %s(%s) visible", who, what, obj);
+		else
+			snprintf(cell, n, "%s: %s visible", who, what);
+		break;
 	case LS_OP_PARK:
 		if (named)
 			snprintf(cell, n, "%s: wait %s(%s)", who, what, obj);

@@ -816,6 +816,7 @@ static const char page_style[] =
 	".dec{color:#6a1b9a}\n"
 	"#tl tr.skip td{color:#777;font-style:italic}\n"
 	"#tl tr.time td{color:#555;background:#f3f3f3;font-style:italic}\n"
+	"#tl tr.vis td.st{color:#7a3e00}\n"
 	"#tl tr.fold,body.folded #tl tr.other{display:none}\n"
 	"body.folded #tl tr.fold{display:table-row;cursor:pointer}\n"
 	"#tl tr.fold td{color:#555;background:#f3f3f3;font-style:italic}\n"
@@ -1060,10 +1061,10 @@ static void render_row(struct ls_buf *b, struct ls_timeline *tl, uint64_t i, uin
 	const struct ls_machine *m = tl->m;
 	const struct row *r = row_at(tl, i);
 	const struct ls_ctx *c = &m->ctx[r->ctx];
-	bool time = r->op == LS_OP_TIME;
-	ls_buf_printf(b, "<tr class=\"row%s%s%s\" id=\"r%" PRIu64 "\" data-step=\"%" PRIu64
+	bool time = r->op == LS_OP_TIME, vis = r->op == LS_OP_DRAIN;
+	ls_buf_printf(b, "<tr class=\"row%s%s%s%s\" id=\"r%" PRIu64 "\" data-step=\"%" PRIu64
 			 "\" data-ctx=\"", r->hot ? " hot" : "", time ? " time" : "",
-		      other ? " other" : "", i, r->step);
+		      vis ? " vis" : "", other ? " other" : "", i, r->step);
 	esc(b, c->label);
 	ls_buf_printf(b, "\"><td class=\"n\">%" PRIu64 "</td><td class=\"t\">%" PRIu64 "</td>",
 		      r->step, r->clock);
@@ -1077,8 +1078,9 @@ static void render_row(struct ls_buf *b, struct ls_timeline *tl, uint64_t i, uin
 					      "deadline"
 					    : "time passes: every context waits for the next deadline");
 	} else if (r->site) {
-		/* Two halves, each a block in the line: a narrow page wraps between them first. */
-		ls_buf_printf(b, "<span><b>");
+		/* Two halves, each a block in the line: a narrow page wraps between them first.  A
+		 * store that waited (weak memory models) has two rows: its issue, and this one. */
+		ls_buf_printf(b, "<span>%s<b>", vis ? "visible to every CPU: " : "");
 		esc(b, r->site->what ? r->site->what : "?");
 		ls_buf_printf(b, "</b> in ");
 		esc(b, r->site->func ? r->site->func : "?");

@@ -58,6 +58,13 @@ void ls_trace_write_execs(const struct ls_session *s, const struct ls_result *r,
 	ls_buf_printf(out, "time-limit-ns %" PRIu64 "\n", m->cfg.time_limit_ns);
 	ls_buf_printf(out, "step-ns %" PRIu32 "\n", m->cfg.step_ns);
 	ls_buf_printf(out, "slow-budget %" PRIu32 "\n", m->cfg.slow_budget);
+	if (ls_config_weak(&m->cfg)) {
+		/* Only then: a sequentially consistent trace keeps its bytes. */
+		ls_buf_printf(out, "memory-model %s\n", ls_memory_model_name(m->cfg.memory_model));
+		if (m->cfg.compiler_reorder)
+			ls_buf_printf(out, "compiler-reorder\n");
+		ls_buf_printf(out, "reorder-budget %" PRIu32 "\n", m->cfg.reorder_budget);
+	}
 	ls_buf_printf(out, "strategy %s\n", strategy);
 	ls_buf_printf(out, "lockdep %s\n", ls_lockdep_mode_name(s->lockdep));
 	if (nprior)
@@ -295,6 +302,37 @@ bool ls_trace_parse(const char *text, size_t len, struct ls_trace *t, char *err,
 	if (x > 255)
 		return fail(&r, "slow-budget out of range (0..255)");
 	t->cfg.slow_budget = (uint32_t)x;
+	t->cfg.memory_model = LS_MEM_SC;
+	t->cfg.compiler_reorder = false;
+	t->cfg.reorder_budget = 0;
+	at = r.p;
+	at_line = r.line;
+	if ((v = expect(&r, "memory-model")) != NULL) {
+		enum ls_memory_model mm;
+		if (!ls_memory_model_parse(v, &mm))
+			return fail(&r, "memory-model must be sc, tso or relaxed");
+		t->cfg.memory_model = (uint8_t)mm;
+		at = r.p;
+		at_line = r.line;
+		if ((v = expect(&r, "compiler-reorder")) != NULL && !*v) {
+			t->cfg.compiler_reorder = true;
+		} else if (r.broken) {
+			return false;
+		} else {
+			r.p = at;
+			r.line = at_line;
+		}
+		if (!(v = expect(&r, "reorder-budget")) || !parse_u64(&r, v, &x))
+			return false;
+		if (x > 255)
+			return fail(&r, "reorder-budget out of range (0..255)");
+		t->cfg.reorder_budget = (uint32_t)x;
+	} else if (r.broken) {
+		return false;
+	} else {
+		r.p = at;
+		r.line = at_line;
+	}
 	if (!(v = expect(&r, "strategy")) || !copy_value(&r, v, t->strategy, sizeof(t->strategy)))
 		return false;
 	if (!(v = expect(&r, "lockdep")))

@@ -1,11 +1,19 @@
-/* Atomics, ONCE accessors and barriers under their kernel names.
+/* Atomics, ONCE accessors, plain accesses and barriers under their kernel names.
  *
  * Each operation is one scheduling point announced with its kind (load, store, read-modify-write,
  * fence), the word it touches and the caller's site, and then runs atomically (LS_RD and friends
- * in runtime.h: plain accesses in the simulator, hardware atomics in the native build).  The machine is
- * sequentially consistent, so the _acquire/_release/_relaxed spellings and the barriers order
- * nothing extra; they exist so targets read like the kernel code they model, and a barrier is
- * still a point where another context may run.  A store wakes contexts parked on its word.
+ * in runtime.h: plain accesses in the simulator, hardware atomics in the native build).  Under the
+ * default memory model, sequential consistency, the _acquire/_release/_relaxed spellings and the
+ * barriers order nothing extra, and a barrier is still a point where another context may run.
+ * Under `--memory-model tso|relaxed` and `--compiler-reorder` (sched/memory.c) the data goes
+ * through the model, and the spelling is the ordering: the site's API name says _relaxed,
+ * _acquire, _release, or fully ordered (Documentation/atomic_t.txt).  A store wakes contexts
+ * parked on its word when it becomes visible.
+ *
+ * PLAIN_READ(x) and PLAIN_WRITE(x, v) are the plain C accesses `x` and `x = v` for code whose
+ * plain accesses matter (the compiler may reorder them, --compiler-reorder): under sequential
+ * consistency without compiler reordering they are plain accesses and no scheduling point, as a
+ * plain access in model code always was.  barrier() is likewise a point only then.
  *
  * Return conventions follow the kernel: fetch_* return the old value, *_return the new one,
  * cmpxchg the value it found, try_cmpxchg whether it succeeded (updating *old when it failed).
@@ -50,19 +58,78 @@ enum ls_atomic_op { LS_ATOMIC_ADD, LS_ATOMIC_OR, LS_ATOMIC_AND, LS_ATOMIC_ANDNOT
 	})
 #endif
 
+/* The memory model's entry points (runtime.h), or in the native build, where the hardware is the
+ * memory model, the plain ones.  Values cross as the low bytes of a u64 (little-endian hosts). */
+#ifdef LS_NATIVE
+#define LS_MEM_ON_ 0
+#define LS_MEMPOINT_(op, p, size, site) ls_point((op), (p), (site))
+#define LS_MEM_LOAD_(p) LS_RD(p)
+#define LS_MEM_STORE_(p, v)                                                                       \
+	do {                                                                                     \
+		LS_WR((p), (v));                                                                 \
+		ls_wrote(p);                                                                     \
+	} while (0)
+#define LS_MEM_RMW_BEGIN_(p) ((void)0)
+#define LS_MEM_RMW_END_(p, wrote)                                                                 \
+	do {                                                                                     \
+		if (wrote)                                                                       \
+			ls_wrote(p);                                                             \
+	} while (0)
+#else
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the memory models pass values as the low bytes of a u64: little-endian hosts only"
+#endif
+#define LS_MEM_ON_ __builtin_expect(ls_mem_on, 0)
+#define LS_MEMPOINT_(op, p, size, site) ls_mem_point((op), (p), (size), (site))
+#define LS_MEM_LOAD_(p)                                                                           \
+	(LS_MEM_ON_ ? ({                                                                          \
+		union {                                                                          \
+			__typeof__(*(p)) v;                                                      \
+			uint64_t w;                                                              \
+		} ls_mu_ = { .w = ls_mem_load((p), sizeof(*(p))) };                               \
+		ls_mu_.v;                                                                        \
+	}) : LS_RD(p))
+#define LS_MEM_STORE_(p, v)                                                                       \
+	do {                                                                                     \
+		__typeof__(*(p)) ls_ms_ = (v);                                                   \
+		if (LS_MEM_ON_) {                                                                 \
+			union {                                                                  \
+				__typeof__(*(p)) v;                                              \
+				uint64_t w;                                                      \
+			} ls_mu_ = { .w = 0 };                                                   \
+			ls_mu_.v = ls_ms_;                                                       \
+			ls_mem_store((p), sizeof(ls_ms_), ls_mu_.w);                              \
+		} else {                                                                         \
+			LS_WR((p), ls_ms_);                                                      \
+			ls_wrote(p);                                                             \
+		}                                                                                \
+	} while (0)
+#define LS_MEM_RMW_BEGIN_(p)                                                                      \
+	do {                                                                                     \
+		if (LS_MEM_ON_)                                                                   \
+			ls_mem_rmw_begin((p), sizeof(*(p)));                                      \
+	} while (0)
+#define LS_MEM_RMW_END_(p, wrote)                                                                 \
+	do {                                                                                     \
+		if (LS_MEM_ON_)                                                                   \
+			ls_mem_rmw_end((p), (wrote));                                             \
+		else if (wrote)                                                                  \
+			ls_wrote(p);                                                             \
+	} while (0)
+#endif
+
 /* Defines ls_<name>_{read,set,fetch_op,op_return,xchg,cmpxchg,try_cmpxchg} for one width.  The
  * arithmetic runs on the unsigned type so that wrapping is defined, as it is in the kernel. */
 #define LS_ATOMIC_FAMILY(name, type, val, uval)                                                  \
 	static inline val ls_##name##_read(const type *v, const struct ls_site *site)           \
 	{                                                                                        \
-		ls_point(LS_OP_LOAD, v, site);                                                   \
-		return LS_RD(&v->counter);                                                       \
+		LS_MEMPOINT_(LS_OP_LOAD, v, sizeof(v->counter), site);                            \
+		return LS_MEM_LOAD_(&v->counter);                                                 \
 	}                                                                                        \
 	static inline void ls_##name##_set(type *v, val i, const struct ls_site *site)          \
 	{                                                                                        \
-		ls_point(LS_OP_STORE, v, site);                                                  \
-		LS_WR(&v->counter, i);                                                           \
-		ls_wrote(v);                                                                     \
+		LS_MEMPOINT_(LS_OP_STORE, v, sizeof(v->counter), site);                           \
+		LS_MEM_STORE_(&v->counter, i);                                                    \
 	}                                                                                        \
 	static inline val ls_##name##_apply(val cur, enum ls_atomic_op op, val i)                \
 	{                                                                                        \
@@ -82,9 +149,10 @@ enum ls_atomic_op { LS_ATOMIC_ADD, LS_ATOMIC_OR, LS_ATOMIC_AND, LS_ATOMIC_ANDNOT
 	static inline val ls_##name##_fetch_op(type *v, enum ls_atomic_op op, val i,             \
 					       const struct ls_site *site)                       \
 	{                                                                                        \
-		ls_point(LS_OP_RMW, v, site);                                                    \
+		LS_MEMPOINT_(LS_OP_RMW, v, sizeof(v->counter), site);                             \
+		LS_MEM_RMW_BEGIN_(&v->counter);                                                   \
 		val cur = LS_APPLY_(&v->counter, ls_##name##_apply, op, i);                      \
-		ls_wrote(v);                                                                     \
+		LS_MEM_RMW_END_(&v->counter, true);                                               \
 		return cur;                                                                      \
 	}                                                                                        \
 	static inline val ls_##name##_op_return(type *v, enum ls_atomic_op op, val i,            \
@@ -94,19 +162,20 @@ enum ls_atomic_op { LS_ATOMIC_ADD, LS_ATOMIC_OR, LS_ATOMIC_AND, LS_ATOMIC_ANDNOT
 	}                                                                                        \
 	static inline val ls_##name##_xchg(type *v, val n, const struct ls_site *site)          \
 	{                                                                                        \
-		ls_point(LS_OP_RMW, v, site);                                                    \
+		LS_MEMPOINT_(LS_OP_RMW, v, sizeof(v->counter), site);                             \
+		LS_MEM_RMW_BEGIN_(&v->counter);                                                   \
 		val cur = LS_XCHG(&v->counter, n);                                               \
-		ls_wrote(v);                                                                     \
+		LS_MEM_RMW_END_(&v->counter, true);                                               \
 		return cur;                                                                      \
 	}                                                                                        \
 	static inline val ls_##name##_cmpxchg(type *v, val old, val n,                           \
 					      const struct ls_site *site)                        \
 	{                                                                                        \
 		/* A failed cmpxchg writes nothing, so it wakes nobody. */                       \
-		ls_point(LS_OP_RMW, v, site);                                                    \
+		LS_MEMPOINT_(LS_OP_RMW, v, sizeof(v->counter), site);                             \
+		LS_MEM_RMW_BEGIN_(&v->counter);                                                   \
 		val cur = LS_CMPXCHG(&v->counter, old, n);                                       \
-		if (cur == old)                                                                  \
-			ls_wrote(v);                                                             \
+		LS_MEM_RMW_END_(&v->counter, cur == old);                                         \
 		return cur;                                                                      \
 	}                                                                                        \
 	static inline bool ls_##name##_try_cmpxchg(type *v, val *old, val n,                     \
@@ -281,11 +350,12 @@ LS_ATOMIC_FAMILY(atomic_long, atomic_long_t, long, unsigned long)
 		__typeof__(ptr_) ls_cp_ = (ptr_);                                                 \
 		__typeof__(*ls_cp_) VAL;                                                          \
 		for (;;) {                                                                       \
-			ls_point(LS_OP_LOAD, ls_cp_, LS_SITE(what_));                             \
-			VAL = LS_RD(ls_cp_);                                                      \
+			LS_MEMPOINT_(LS_OP_LOAD, ls_cp_, sizeof(*ls_cp_), LS_SITE(what_));         \
+			VAL = LS_MEM_LOAD_(ls_cp_);                                                \
 			if (cond_expr)                                                           \
 				break;                                                           \
-			ls_park(ls_cp_, LS_NO_DEADLINE, LS_SITE(what_));                          \
+			if (!LS_MEM_ON_ || ls_mem_may_park(ls_cp_, sizeof(*ls_cp_)))                \
+				ls_park(ls_cp_, LS_NO_DEADLINE, LS_SITE(what_));                  \
 		}                                                                                \
 		VAL;                                                                             \
 	})
@@ -300,17 +370,16 @@ LS_ATOMIC_FAMILY(atomic_long, atomic_long_t, long, unsigned long)
 #define ls_load(x, what_)                                                                        \
 	({                                                                                       \
 		__typeof__(&(x)) ls_lp_ = &(x);                                                   \
-		ls_point(LS_OP_LOAD, ls_lp_, LS_SITE(what_));                                     \
-		LS_RD(ls_lp_);                                                                    \
+		LS_MEMPOINT_(LS_OP_LOAD, ls_lp_, sizeof(*ls_lp_), LS_SITE(what_));                 \
+		LS_MEM_LOAD_(ls_lp_);                                                              \
 	})
 
 #define ls_store(x, v, what_)                                                                    \
 	do {                                                                                     \
 		__typeof__(&(x)) ls_sp_ = &(x);                                                   \
 		__typeof__(x) ls_sv_ = (v);                                                       \
-		ls_point(LS_OP_STORE, ls_sp_, LS_SITE(what_));                                    \
-		LS_WR(ls_sp_, ls_sv_);                                                            \
-		ls_wrote(ls_sp_);                                                                 \
+		LS_MEMPOINT_(LS_OP_STORE, ls_sp_, sizeof(*ls_sp_), LS_SITE(what_));                \
+		LS_MEM_STORE_(ls_sp_, ls_sv_);                                                     \
 	} while (0)
 
 /* xchg(), cmpxchg() and try_cmpxchg() on any naturally aligned word, pointers included (the
@@ -320,9 +389,10 @@ LS_ATOMIC_FAMILY(atomic_long, atomic_long_t, long, unsigned long)
 	({                                                                                       \
 		__typeof__(&*(ptr)) ls_xp_ = (ptr);                                               \
 		__typeof__(*ls_xp_) ls_xv_ = (v);                                                 \
-		ls_point(LS_OP_RMW, ls_xp_, LS_SITE(what_));                                      \
+		LS_MEMPOINT_(LS_OP_RMW, ls_xp_, sizeof(*ls_xp_), LS_SITE(what_));                  \
+		LS_MEM_RMW_BEGIN_(ls_xp_);                                                         \
 		__typeof__(*ls_xp_) ls_xo_ = LS_XCHG(ls_xp_, ls_xv_);                             \
-		ls_wrote(ls_xp_);                                                                 \
+		LS_MEM_RMW_END_(ls_xp_, true);                                                     \
 		ls_xo_;                                                                           \
 	})
 
@@ -330,10 +400,10 @@ LS_ATOMIC_FAMILY(atomic_long, atomic_long_t, long, unsigned long)
 	({                                                                                       \
 		__typeof__(&*(ptr)) ls_cp_ = (ptr);                                               \
 		__typeof__(*ls_cp_) ls_co_ = (o), ls_cn_ = (n);                                   \
-		ls_point(LS_OP_RMW, ls_cp_, LS_SITE(what_));                                      \
+		LS_MEMPOINT_(LS_OP_RMW, ls_cp_, sizeof(*ls_cp_), LS_SITE(what_));                  \
+		LS_MEM_RMW_BEGIN_(ls_cp_);                                                         \
 		__typeof__(*ls_cp_) ls_cc_ = LS_CMPXCHG(ls_cp_, ls_co_, ls_cn_);                  \
-		if (ls_cc_ == ls_co_)                                                             \
-			ls_wrote(ls_cp_);                                                         \
+		LS_MEM_RMW_END_(ls_cp_, ls_cc_ == ls_co_);                                         \
 		ls_cc_;                                                                           \
 	})
 
@@ -352,23 +422,52 @@ LS_ATOMIC_FAMILY(atomic_long, atomic_long_t, long, unsigned long)
 #define xchg(ptr, v) ls_xchg((ptr), (v), "xchg")
 #define xchg_acquire(ptr, v) ls_xchg((ptr), (v), "xchg_acquire")
 #define xchg_release(ptr, v) ls_xchg((ptr), (v), "xchg_release")
+#define xchg_relaxed(ptr, v) ls_xchg((ptr), (v), "xchg_relaxed")
 #define cmpxchg(ptr, o, n) ls_cmpxchg((ptr), (o), (n), "cmpxchg")
 #define cmpxchg_acquire(ptr, o, n) ls_cmpxchg((ptr), (o), (n), "cmpxchg_acquire")
 #define cmpxchg_release(ptr, o, n) ls_cmpxchg((ptr), (o), (n), "cmpxchg_release")
+#define cmpxchg_relaxed(ptr, o, n) ls_cmpxchg((ptr), (o), (n), "cmpxchg_relaxed")
 #define try_cmpxchg(ptr, po, n) ls_try_cmpxchg((ptr), (po), (n), "try_cmpxchg")
+#define try_cmpxchg_acquire(ptr, po, n) ls_try_cmpxchg((ptr), (po), (n), "try_cmpxchg_acquire")
+#define try_cmpxchg_release(ptr, po, n) ls_try_cmpxchg((ptr), (po), (n), "try_cmpxchg_release")
+#define try_cmpxchg_relaxed(ptr, po, n) ls_try_cmpxchg((ptr), (po), (n), "try_cmpxchg_relaxed")
 
 #define READ_ONCE(x) ls_load(x, "READ_ONCE(" #x ")")
 #define WRITE_ONCE(x, v) ls_store(x, v, "WRITE_ONCE(" #x ")")
 #define smp_load_acquire(p) ls_load(*(p), "smp_load_acquire(" #p ")")
 #define smp_store_release(p, v) ls_store(*(p), v, "smp_store_release(" #p ")")
 
-#define smp_mb() ls_point(LS_OP_FENCE, NULL, LS_SITE("smp_mb"))
-#define smp_rmb() ls_point(LS_OP_FENCE, NULL, LS_SITE("smp_rmb"))
-#define smp_wmb() ls_point(LS_OP_FENCE, NULL, LS_SITE("smp_wmb"))
-#define smp_mb__before_atomic() ls_point(LS_OP_FENCE, NULL, LS_SITE("smp_mb__before_atomic"))
-#define smp_mb__after_atomic() ls_point(LS_OP_FENCE, NULL, LS_SITE("smp_mb__after_atomic"))
+#define smp_mb() LS_MEMPOINT_(LS_OP_FENCE, NULL, 0, LS_SITE("smp_mb"))
+#define smp_rmb() LS_MEMPOINT_(LS_OP_FENCE, NULL, 0, LS_SITE("smp_rmb"))
+#define smp_wmb() LS_MEMPOINT_(LS_OP_FENCE, NULL, 0, LS_SITE("smp_wmb"))
+#define smp_mb__before_atomic() LS_MEMPOINT_(LS_OP_FENCE, NULL, 0, LS_SITE("smp_mb__before_atomic"))
+#define smp_mb__after_atomic() LS_MEMPOINT_(LS_OP_FENCE, NULL, 0, LS_SITE("smp_mb__after_atomic"))
 /* A spin-wait body that does not park: each turn is a step, so a wait nobody ends runs into the
- * step limit and is reported as a stall. */
-#define cpu_relax() ls_point(LS_OP_FENCE, NULL, LS_SITE("cpu_relax"))
+ * step limit and is reported as a stall.  A compiler barrier, as in the kernel. */
+#define cpu_relax() LS_MEMPOINT_(LS_OP_FENCE, NULL, 0, LS_SITE("cpu_relax"))
+
+/* The compiler barrier: a point only when the compiler may reorder (see the top of the file). */
+#define barrier()                                                                                \
+	do {                                                                                     \
+		if (LS_MEM_ON_)                                                                   \
+			LS_MEMPOINT_(LS_OP_FENCE, NULL, 0, LS_SITE("barrier"));                   \
+	} while (0)
+
+/* `x` and `x = v` as the memory model sees them; see the top of the file. */
+#define PLAIN_READ(x)                                                                            \
+	({                                                                                       \
+		__typeof__(&(x)) ls_pp_ = &(x);                                                   \
+		if (LS_MEM_ON_)                                                                    \
+			LS_MEMPOINT_(LS_OP_LOAD, ls_pp_, sizeof(*ls_pp_), LS_SITE("plain read"));  \
+		LS_MEM_LOAD_(ls_pp_);                                                              \
+	})
+#define PLAIN_WRITE(x, v)                                                                        \
+	do {                                                                                     \
+		__typeof__(&(x)) ls_pw_ = &(x);                                                   \
+		__typeof__(x) ls_pv_ = (v);                                                       \
+		if (LS_MEM_ON_)                                                                    \
+			LS_MEMPOINT_(LS_OP_STORE, ls_pw_, sizeof(*ls_pw_), LS_SITE("plain write"));\
+		LS_MEM_STORE_(ls_pw_, ls_pv_);                                                     \
+	} while (0)
 
 #endif

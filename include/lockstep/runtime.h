@@ -135,6 +135,7 @@ enum ls_op {
 	LS_OP_RESUME,	/* a context goes on after a wait, or after an interrupt it took between
 			 * two points; it touches nothing before its next point */
 	LS_OP_TIME,	/* no context runs: the clock jumps to the next deadline */
+	LS_OP_DRAIN,	/* a buffered store becomes visible to every CPU (weak memory models) */
 	LS_OP_COUNT
 };
 
@@ -156,6 +157,25 @@ bool ls_park(const void *addr, uint64_t deadline, const struct ls_site *site);
 
 /* Wakes every context parked on the word holding addr.  Call after each store. */
 void ls_wrote(const void *addr);
+
+/* Memory models (sched/memory.c).  Under the default, sequential consistency, every access takes
+ * effect at its point.  Under `--memory-model tso|relaxed` and `--compiler-reorder` the accessors
+ * of atomic.h (and PLAIN_READ/PLAIN_WRITE) route their data through the model instead: stores may
+ * wait in a CPU's store buffer or in the compiler's hands, loads may forward from them or, under
+ * relaxed, read an older value.  ls_mem_on says whether that is so for the running execution; the
+ * calls below are what the accessors use, never model code.  Any other ls_point() (a model's own
+ * SC access) is a full barrier under a weak model: it drains the CPU's buffer first, so model
+ * code written for sequential consistency stays correct.  The announced size must be the
+ * access's (1, 2, 4 or 8 bytes, naturally aligned). */
+extern int ls_mem_on;
+void ls_mem_point(enum ls_op op, const void *addr, unsigned size, const struct ls_site *site);
+uint64_t ls_mem_load(const void *addr, unsigned size);
+void ls_mem_store(void *addr, unsigned size, uint64_t value);
+void ls_mem_rmw_begin(const void *addr, unsigned size);
+void ls_mem_rmw_end(const void *addr, bool wrote);
+/* After a load found its wait condition false: may the context park on addr (the value it read
+ * is the newest it can see), or must it look again (it read an older one)? */
+bool ls_mem_may_park(const void *addr, unsigned size);
 
 /* Virtual nanoseconds since the execution began. */
 uint64_t ls_now(void);

@@ -313,6 +313,11 @@ int ls_fuzz_external_run(const struct ls_fuzz_opts *fo, const struct ls_fuzz_hoo
 
 	setenv("LOCKSTEP_TARGET", spec, 1);
 	setenv("LOCKSTEP_LOCKDEP", o->no_lockdep ? "off" : o->lockdep_compat ? "compat" : "on", 1);
+	setenv("LOCKSTEP_MEMORY_MODEL", ls_memory_model_name(o->cfg.memory_model), 1);
+	setenv("LOCKSTEP_COMPILER_REORDER", o->cfg.compiler_reorder ? "1" : "0", 1);
+	char budget[16];
+	snprintf(budget, sizeof(budget), "%u", (unsigned)o->cfg.reorder_budget);
+	setenv("LOCKSTEP_REORDER_BUDGET", budget, 1);
 	ext_check(&x, spec);
 	const char *tmpdir = getenv("TMPDIR");
 	snprintf(x.work, sizeof(x.work), "%s/lockstep-fuzz-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");

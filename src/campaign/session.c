@@ -24,6 +24,8 @@ void ls_exec_opts_default(struct ls_exec_opts *o)
 	o->p_slow = 0.02;
 	o->p_irq = 0.05;
 	o->slow = o->cfg.slow_budget;
+	o->memory_model = ls_memory_model_name(o->cfg.memory_model);
+	o->reorder_budget = o->cfg.reorder_budget;
 	o->out = "crashes";
 	o->engine = "random";
 	o->pct_depth = 3;

@@ -19,6 +19,8 @@ struct ls_exec_opts {
 	uint64_t pct_depth;
 	uint64_t slow;		/* --slow: cfg.slow_budget, checked */
 	double hang_s;		/* an execution's wall-time limit, 0: ls_hang_timeout()'s default */
+	const char *memory_model;	/* --memory-model: cfg.memory_model, checked */
+	uint64_t reorder_budget;	/* --reorder-budget: cfg.reorder_budget, checked */
 };
 void ls_exec_opts_default(struct ls_exec_opts *o);
 

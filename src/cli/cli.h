@@ -41,6 +41,18 @@ int ls_parse(const struct ls_cmd *cmd, const struct ls_opt *opts, int argc, char
 /* Dies with exit 2 on a bad value; applies the ones parsed apart (--slow). */
 void ls_exec_opts_check(struct ls_exec_opts *o);
 
+/* The memory model (sched/memory.c), for every command that executes. */
+#define LS_MEMORY_OPTS(o)                                                                        \
+	{ "memory-model", LS_OPT_STR, "MODEL",                                                   \
+	  "sc (every access in order), tso (x86 store buffers) or relaxed (arm64-like, LKMM)",   \
+	  &(o).memory_model, NULL },                                                             \
+	{ "compiler-reorder", LS_OPT_FLAG, NULL,                                                 \
+	  "the compiler may hold back and reorder plain stores (PLAIN_WRITE)",                   \
+	  &(o).cfg.compiler_reorder, NULL },                                                     \
+	{ "reorder-budget", LS_OPT_U64, "N",                                                     \
+	  "at most N memory-model choices (drain, emit, old) per execution",                    \
+	  &(o).reorder_budget, NULL }
+
 #define LS_EXEC_OPTS(o)                                                                          \
 	{ "seed", LS_OPT_U64, "N", "seed of the (first) execution", &(o).seed, NULL },           \
 	{ "p-switch", LS_OPT_F64, "P", "random walk: probability of a switch at a point",        \
@@ -57,6 +69,7 @@ void ls_exec_opts_check(struct ls_exec_opts *o);
 	  &(o).cfg.step_limit, NULL },                                                           \
 	{ "time-limit-ns", LS_OPT_U64, "NS", "end an execution as a stall at this virtual time", \
 	  &(o).cfg.time_limit_ns, NULL },                                                        \
+	LS_MEMORY_OPTS(o),                                                                       \
 	{ "out", LS_OPT_STR, "DIR", "where findings are written", &(o).out, NULL },              \
 	{ "force", LS_OPT_FLAG, NULL,                                                            \
 	  "write findings into --out even when it is a non-empty directory of something else",   \
@@ -101,5 +114,6 @@ int ls_cmd_minimize(int argc, char **argv);
 int ls_cmd_stress(int argc, char **argv);
 int ls_cmd_bench(int argc, char **argv);
 int ls_cmd_check(int argc, char **argv);
+int ls_cmd_litmus(int argc, char **argv);
 
 #endif

@@ -195,6 +195,14 @@ void ls_exec_opts_check(struct ls_exec_opts *o)
 	if (o->slow > 255)
 		ls_die(LS_EXIT_USAGE, "--slow must be between 0 and 255");
 	o->cfg.slow_budget = (uint32_t)o->slow;
+	enum ls_memory_model mm;
+	if (!ls_memory_model_parse(o->memory_model, &mm))
+		ls_die(LS_EXIT_USAGE, "--memory-model must be sc, tso or relaxed, got '%s'",
+		       o->memory_model);
+	o->cfg.memory_model = (uint8_t)mm;
+	if (o->reorder_budget > 255)
+		ls_die(LS_EXIT_USAGE, "--reorder-budget must be between 0 and 255");
+	o->cfg.reorder_budget = (uint32_t)o->reorder_budget;
 	if (o->cfg.step_limit == 0 || o->cfg.step_limit > 1000000000)
 		ls_die(LS_EXIT_USAGE, "--step-limit must be between 1 and 1000000000");
 	if (o->cfg.time_limit_ns == 0)

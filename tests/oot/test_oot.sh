@@ -125,12 +125,13 @@ grep -Eq "^  buggy +expect deadlock " "$tmp/out" || fail "list: no 'buggy expect
 grep -Eq "^  fixed +expect never " "$tmp/out" || fail "list: no 'fixed expect never' line"
 grep -q "demo/abba" "$tmp/out" && fail "list ./mytarget.so also lists the in-tree targets"
 
-# A Code: line in the object's own code names what it calls through its PLT ("call ls_point"),
-# not the stub ("call _init+0x30"): these seeds stop contexts at the object's READ_ONCE()s.
+# A Code: line in the object's own code names what it calls through its PLT ("call
+# ls_mem_point", the accessors' point), not the stub ("call _init+0x30"): these seeds stop
+# contexts at the object's READ_ONCE()s.
 expect_rc 1 "fuzz ./mytarget.so:buggy for Code: lines in the object" -- \
 	"$LS" fuzz ./mytarget.so:buggy --seed 99 --execs 30000 --out plt --quiet
-if ! grep -hq '^ *Code: append+0x[0-9a-f]*:.*call ls_point' plt/*.txt 2>/dev/null; then
-	fail "no Code: line in the object's append() names ls_point: $(grep -h '^ *Code: append' plt/*.txt | head -1)"
+if ! grep -hq '^ *Code: append+0x[0-9a-f]*:.*call ls_mem_point' plt/*.txt 2>/dev/null; then
+	fail "no Code: line in the object's append() names ls_mem_point: $(grep -h '^ *Code: append' plt/*.txt | head -1)"
 elif grep -hq '^ *Code: .*call _init' plt/*.txt; then
 	fail "a Code: line names a PLT stub: $(grep -h '^ *Code: .*call _init' plt/*.txt | head -1)"
 else
