@@ -30,6 +30,7 @@
 #include "buf.h"
 
 #include "trace.h"
+#include "litmus/litmus.h"
 
 extern const struct ls_target ls_target_demo_abba;
 extern const struct ls_target ls_target_demo_nmi_aa;
@@ -51,6 +52,8 @@ extern const struct ls_target ls_target_maps_queue_stack;
 extern const struct ls_target ls_target_maps_lru_abba;
 extern const struct ls_target ls_target_contention_locks;
 extern const struct ls_target ls_target_bpf_contention_tracepoint;
+extern const struct ls_target ls_target_qspinlock_mcs;
+extern const struct ls_target ls_target_qspinlock_nmi_node;
 
 const struct ls_target *const ls_targets[] = {
 	&ls_target_demo_abba,
@@ -73,6 +76,8 @@ const struct ls_target *const ls_targets[] = {
 	&ls_target_maps_lru_abba,
 	&ls_target_contention_locks,
 	&ls_target_bpf_contention_tracepoint,
+	&ls_target_qspinlock_mcs,
+	&ls_target_qspinlock_nmi_node,
 };
 const int ls_ntargets = (int)(sizeof(ls_targets) / sizeof(ls_targets[0]));
 
@@ -98,6 +103,9 @@ static const struct ls_target *builtin_find(const char *name)
 	for (int i = 0; i < ls_ntargets; i++)
 		if (strcmp(ls_targets[i]->name, name) == 0)
 			return ls_targets[i];
+	const struct ls_litmus *lt = ls_litmus_find(name);
+	if (lt)
+		return lt->target;
 	return NULL;
 }
 

@@ -31,6 +31,10 @@ static const struct ls_cmd commands[] = {
 	  "Run each variant and compare what it shows with what it declares (exit 0: all as "
 	  "declared).",
 	  ls_cmd_check },
+	{ "litmus", "[PATTERN...]",
+	  "Explore the litmus tests under each memory model and compare every verdict with the one "
+	  "the test states (LKMM's under relaxed; exit 0: all as stated).",
+	  ls_cmd_litmus },
 	{ "bench", "[TARGET[:VARIANT]...]",
 	  "Time and executions to each buggy variant's first bug, per engine, side by side.",
 	  ls_cmd_bench },
