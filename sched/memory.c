@@ -63,7 +63,9 @@
  *
  * Orders come from the kernel's names (Documentation/atomic_t.txt): the site's API name says
  * _relaxed, _acquire, _release, or for read-modify-writes that return a value, fully ordered;
- * those that return nothing (atomic_inc()) are relaxed.
+ * those that return nothing (atomic_inc()) are relaxed.  A site that names no accessor of
+ * atomic.h is model code calling one under its own name (the mutex model's "mutex_lock"): like
+ * a model's own ls_point(), it is a full barrier and reads and writes memory directly.
  */
 #include "machine_impl.h"
 
@@ -111,9 +113,23 @@ static bool has(const char *what, const char *part)
 	return s && (!paren || s < paren);
 }
 
+/* Whether what names one of atomic.h's accessors.  Model code may call them under its own name
+ * ("mutex_lock"): such an access is the model's own, sequentially consistent and fully ordered. */
+static bool api_name(const char *what)
+{
+	static const char *const prefixes[] = {
+		"atomic_", "READ_ONCE", "WRITE_ONCE", "smp_", "xchg", "cmpxchg", "try_cmpxchg",
+		"plain", "barrier", "cpu_relax",
+	};
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(what, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
 static enum order classify(enum ls_op op, const char *what)
 {
-	if (!what)
+	if (!what || !api_name(what))
 		return O_FULL;
 	if (strncmp(what, "plain", 5) == 0)
 		return O_PLAIN;
@@ -352,6 +368,8 @@ static void before(struct ls_machine *m, struct ls_ctx *c, enum order o)
 	switch (o) {
 	case O_FULL:
 		drain_cpu(m, c->cpu);
+		if (mm->model == LS_MEM_RELAXED)
+			mm->cpu[c->cpu].floor = mm->g;	/* and catch up: nothing older is read */
 		break;
 	case O_WMB:
 		mm->cpu[c->cpu].epoch++;
@@ -530,6 +548,12 @@ void ls_mem_store(void *addr, unsigned size, uint64_t value)
 			emit_at(m, c, 0);
 		h->st[h->n++] = st;
 		m->mem.pending++;
+		return;
+	}
+	if (o == O_FULL) {
+		/* A model's own store: the buffer drained before it, and it is visible at once. */
+		commit(m, &st, c->cpu);
+		after(m, c, o);
 		return;
 	}
 	buffer_store(m, c->cpu, &st);
@@ -731,7 +755,8 @@ void ls_mem_add_choices(struct ls_machine *m, struct ls_point *pt)
 		}
 	}
 	const struct ls_ctx *c = &m->ctx[pt->ctx];
-	if (mm->model == LS_MEM_RELAXED && !pt->forced && c->op == LS_OP_LOAD && c->mem_size) {
+	if (mm->model == LS_MEM_RELAXED && !pt->forced && c->op == LS_OP_LOAD && c->mem_size &&
+	    site_order(LS_OP_LOAD, c->site) != O_FULL) {
 		int idx;
 		if (forward(m, c, (uintptr_t)c->addr, c->mem_size, &idx) != 0)
 			return;
