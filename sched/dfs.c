@@ -47,6 +47,11 @@
  *     timed park is pending or during which the clock jumped: a timeout fires at a point fixed in
  *     global time, so reordering anything around it changes who sees it.
  *
+ * Under a weak memory model (sched/memory.c) no two transitions are independent: a fence or a
+ * model's own access drains a store buffer, and a drain writes words no context announced, so
+ * the reduction is off there and the memory model's choices (drain, emit, old) are enumerated
+ * like the others, within cfg.reorder_budget.
+ *
  * Known gap: virtual time.  The clock advances with every step, and model code may read it
  * between points (ls_now() in rqspinlock's timeout and deadlock-check intervals, the rwsem
  * hand-off timer, mdelay()).  Moving an independent transition of another CPU changes the step,

@@ -119,7 +119,7 @@ static bool api_name(const char *what)
 {
 	static const char *const prefixes[] = {
 		"atomic_", "READ_ONCE", "WRITE_ONCE", "smp_", "xchg", "cmpxchg", "try_cmpxchg",
-		"plain", "barrier", "cpu_relax",
+		"PLAIN_", "barrier", "cpu_relax",
 	};
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (strncmp(what, prefixes[i], strlen(prefixes[i])) == 0)
@@ -131,7 +131,7 @@ static enum order classify(enum ls_op op, const char *what)
 {
 	if (!what || !api_name(what))
 		return O_FULL;
-	if (strncmp(what, "plain", 5) == 0)
+	if (strncmp(what, "PLAIN_", 6) == 0)
 		return O_PLAIN;
 	switch (op) {
 	case LS_OP_LOAD:

@@ -7,7 +7,8 @@
  * next deadline.  The list is: continue (if the context can go on), the runs, ordered by CPU from
  * the current one, then by context id; "slow" (time passes while the runnable contexts fall
  * behind, sched/clock.c) when a deadline is pending and the budget allows; NMI injections by CPU
- * then source; hardirq injections likewise.  Only choices other than 0 are recorded, so a
+ * then source; hardirq injections likewise; under a weak memory model, last, its drains, emits
+ * and older values (sched/memory.c).  Only choices other than 0 are recorded, so a
  * schedule is {seed, [(step, choice)]} and a short list means few preemptions.  Building the list
  * costs a little, so a strategy that keeps the default (most of the time) should not ask for it.
  */

@@ -458,7 +458,8 @@ LS_ATOMIC_FAMILY(atomic_long, atomic_long_t, long, unsigned long)
 	({                                                                                       \
 		__typeof__(&(x)) ls_pp_ = &(x);                                                   \
 		if (LS_MEM_ON_)                                                                    \
-			LS_MEMPOINT_(LS_OP_LOAD, ls_pp_, sizeof(*ls_pp_), LS_SITE("plain read"));  \
+			LS_MEMPOINT_(LS_OP_LOAD, ls_pp_, sizeof(*ls_pp_),                      \
+				     LS_SITE("PLAIN_READ(" #x ")"));                        \
 		LS_MEM_LOAD_(ls_pp_);                                                              \
 	})
 #define PLAIN_WRITE(x, v)                                                                        \
@@ -466,7 +467,8 @@ LS_ATOMIC_FAMILY(atomic_long, atomic_long_t, long, unsigned long)
 		__typeof__(&(x)) ls_pw_ = &(x);                                                   \
 		__typeof__(x) ls_pv_ = (v);                                                       \
 		if (LS_MEM_ON_)                                                                    \
-			LS_MEMPOINT_(LS_OP_STORE, ls_pw_, sizeof(*ls_pw_), LS_SITE("plain write"));\
+			LS_MEMPOINT_(LS_OP_STORE, ls_pw_, sizeof(*ls_pw_),                     \
+				     LS_SITE("PLAIN_WRITE(" #x ")"));                       \
 		LS_MEM_STORE_(ls_pw_, ls_pv_);                                                     \
 	} while (0)
 
