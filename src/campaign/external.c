@@ -177,7 +177,7 @@ static bool ext_wait(struct ext *x, bool stop_on_bug)
 static enum ls_kind ext_convert(struct ext *x, const char *spec, const struct ls_exec_opts *o,
 				const char *input, const struct ls_fuzz_hooks *h)
 {
-	const char *argv[16];
+	const char *argv[20];
 	int n = 0;
 	argv[n++] = x->self;
 	argv[n++] = "replay";
@@ -187,6 +187,16 @@ static enum ls_kind ext_convert(struct ext *x, const char *spec, const struct ls
 		argv[n++] = "--no-lockdep";
 	if (o->lockdep_compat)
 		argv[n++] = "--lockdep-compat";
+	char budget[16];
+	if (ls_config_weak(&o->cfg)) {
+		argv[n++] = "--memory-model";
+		argv[n++] = ls_memory_model_name(o->cfg.memory_model);
+		if (o->cfg.compiler_reorder)
+			argv[n++] = "--compiler-reorder";
+		snprintf(budget, sizeof(budget), "%u", (unsigned)o->cfg.reorder_budget);
+		argv[n++] = "--reorder-budget";
+		argv[n++] = budget;
+	}
 	argv[n++] = "--out";
 	argv[n++] = o->out;
 	argv[n++] = "--json";

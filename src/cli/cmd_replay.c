@@ -363,6 +363,15 @@ int ls_cmd_replay(int argc, char **argv)
 		  &o.no_lockdep, &raw_only },
 		{ "lockdep-compat", LS_OPT_FLAG, NULL,
 		  "--target: validate locks as the kernel's lockdep does", &o.lockdep_compat, &raw_only },
+		{ "memory-model", LS_OPT_STR, "MODEL",
+		  "--target: sc, tso or relaxed, as the fuzz campaign ran (a trace records its own)",
+		  &o.memory_model, &raw_only },
+		{ "compiler-reorder", LS_OPT_FLAG, NULL,
+		  "--target: the compiler may hold back plain stores, as the fuzz campaign ran",
+		  &o.cfg.compiler_reorder, &raw_only },
+		{ "reorder-budget", LS_OPT_U64, "N",
+		  "--target: at most N memory-model choices per execution, as the fuzz campaign ran",
+		  &o.reorder_budget, &raw_only },
 		{ 0 },
 	};
 	char *pos[1];

@@ -92,7 +92,10 @@ struct qnode {
 };
 
 static struct qnode qnodes[NCPUS][MAX_NODES];
-static struct qspinlock lock_l, lock_m;
+/* Each lock in an 8-byte word of its own: a waiter parks on the word holding the lock, so two
+ * locks the compiler happened to place in one word would wake each other's waiters, and a build
+ * by another compiler (the fuzz harnesses') would offer different choices. */
+static struct qspinlock lock_l __attribute__((aligned(8))), lock_m __attribute__((aligned(8)));
 static int variant;
 
 /* ---- the lock word ----------------------------------------------------------------------- */
