@@ -36,9 +36,11 @@
  *   buffering, LB, never shows: no load waits for a later store), an acquire or smp_rmb()
  *   catches up with all of memory rather than with what the read write carried, and a store
  *   drains more of the buffer than it strictly must ahead of a read-modify-write.
- *   Address dependencies are kept for pointers: a load whose address is a pointer-sized value
- *   its context loaded reads no older value than memory held when that value was written, so
- *   rcu_dereference()-style publication (MP+onceassign+derefonce) is ordered.
+ *   Address dependencies are kept for pointers: a load of the object a pointer-sized value its
+ *   context loaded points to (the first DEP_SPAN bytes from it) reads no older value than
+ *   memory held when that pointer was written, so rcu_dereference()-style publication
+ *   (MP+onceassign+derefonce, p->field) is ordered.  It is a heuristic on values: a load that
+ *   happens to land there without a dependency is ordered too (stronger, never weaker).
  *   Where it is weaker: a dependency through arithmetic (an array index) or a control
  *   dependency orders nothing.
  *
@@ -73,6 +75,9 @@
 #include <string.h>
 
 #define MAX_WAIT_STEPS 64
+/* A load within this many bytes after a pointer its context loaded depends on that load: a field
+ * of the object it points to (p->field, rcu_dereference(p)->field). */
+#define DEP_SPAN 256
 
 int ls_mem_on;
 
@@ -216,9 +221,24 @@ static void push_hist(struct ls_mem_loc *l, uint64_t val, uint64_t g)
 	l->hist[0].g = g;
 }
 
+/* The bytes of the 8-byte block holding [addr, addr+size) that a write there can change the
+ * value of: its own and those of every location overlapping it, each an object its accessors
+ * read at that size.  Other bytes of the block may lie outside any object: they stay 0. */
+static void snapshot(const struct ls_mem *mm, uintptr_t addr, unsigned size, uint8_t old[8])
+{
+	uintptr_t block = addr & ~(uintptr_t)7;
+	memset(old, 0, 8);
+	memcpy(old + (addr - block), (const void *)addr, size);
+	for (int i = mm->bucket[bucket_of(addr)]; i >= 0; i = mm->loc[i].next) {
+		const struct ls_mem_loc *l = &mm->loc[i];
+		if (overlaps(l->addr, l->size, addr, size))
+			memcpy(old + (l->addr - block), (const void *)l->addr, l->size);
+	}
+}
+
 /* Memory at [addr, addr+size) was just written (write number g, by cpu, -1 for none); old holds
- * the 8-byte block containing it as it was before.  Every location overlapping it keeps its
- * previous value; the exact one is created if there is room. */
+ * what snapshot() took of its block before.  Every location overlapping it keeps its previous
+ * value; the exact one is created if there is room. */
 static void note_write(struct ls_machine *m, uintptr_t addr, unsigned size, const uint8_t old[8],
 		       int cpu)
 {
@@ -257,9 +277,8 @@ static void note_write(struct ls_machine *m, uintptr_t addr, unsigned size, cons
 /* Makes a store visible: memory changes, the write gets its number, waiters wake. */
 static void commit(struct ls_machine *m, const struct ls_mem_store *st, int cpu)
 {
-	uintptr_t block = st->addr & ~(uintptr_t)7;
 	uint8_t old[8];
-	memcpy(old, (const void *)block, 8);
+	snapshot(&m->mem, st->addr, st->size, old);
 	memcpy((void *)st->addr, &st->val, st->size);
 	note_write(m, st->addr, st->size, old, cpu);
 	ls_wrote((const void *)st->addr);
@@ -422,7 +441,7 @@ static int candidates(const struct ls_machine *m, const struct ls_ctx *c, uintpt
 	uint64_t floor = mm->cpu[cpu].floor;
 	const struct ls_mem_held *h = &mm->held[c->id];
 	for (int i = 0; i < h->ndep; i++)
-		if (h->dep[i].val == addr && h->dep[i].g > floor)
+		if (addr - h->dep[i].val < DEP_SPAN && h->dep[i].g > floor)
 			floor = h->dep[i].g;
 	const struct ls_mem_loc *l = mm->model == LS_MEM_RELAXED ?
 				    find_loc((struct ls_mem *)mm, addr, size) : NULL;
@@ -581,7 +600,7 @@ void ls_mem_rmw_begin(const void *addr, unsigned size)
 	}
 	mm->rmw_addr = a;
 	mm->rmw_order = (uint8_t)o;
-	memcpy(mm->rmw_block, (const void *)(a & ~(uintptr_t)7), 8);
+	snapshot(mm, a, size, mm->rmw_block);
 }
 
 void ls_mem_rmw_end(const void *addr, bool wrote)

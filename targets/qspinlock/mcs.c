@@ -38,7 +38,7 @@
  *                          with that node.  Expected: found with --compiler-reorder (any model);
  *                          clean without it.
  * The weak-only variants expect nothing under sc (their `expect` is unsettled: the finding depends
- * on the memory model); tests/memory/test_qspinlock.sh pins each verdict per model and engine.
+ * on the memory model); tests/memory/test_memory_cli.sh pins each verdict per model and engine.
  */
 #include <lockstep/kernel.h>
 #include <lockstep/target.h>
