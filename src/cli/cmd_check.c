@@ -32,7 +32,8 @@ struct check {
 	char tmp[4096];
 	uint64_t budget, seed, jobs;
 	const char *engine;
-	bool no_lockdep, json, quiet, settled;
+	const char *memory_model;	/* passed to each campaign */
+	bool no_lockdep, json, quiet, settled, compiler_reorder;
 	char *specs[MAX_SPECS];
 	int nspecs;
 };
@@ -116,6 +117,10 @@ static int campaign(struct check *c, const char *spec, const char *outdir, struc
 	}
 	if (c->no_lockdep)
 		argv[a++] = "--no-lockdep";
+	argv[a++] = "--memory-model";
+	argv[a++] = c->memory_model;
+	if (c->compiler_reorder)
+		argv[a++] = "--compiler-reorder";
 	argv[a++] = "--out";
 	argv[a++] = outdir;
 	argv[a++] = "--json";
@@ -132,6 +137,7 @@ int ls_cmd_check(int argc, char **argv)
 	static struct check c;
 	c.budget = 20000;
 	c.engine = "random";
+	c.memory_model = "sc";
 	const struct ls_opt opts[] = {
 		{ "budget", LS_OPT_U64, "N",
 		  "executions per variant: a variant declared buggy must show its bug within them, "
@@ -150,6 +156,12 @@ int ls_cmd_check(int argc, char **argv)
 		{ "settled", LS_OPT_FLAG, NULL,
 		  "skip the unsettled variants, which are run and reported but never judged",
 		  &c.settled, NULL },
+		{ "memory-model", LS_OPT_STR, "MODEL",
+		  "run every campaign under sc, tso or relaxed: a variant declared clean must stay "
+		  "clean under it", &c.memory_model, NULL },
+		{ "compiler-reorder", LS_OPT_FLAG, NULL,
+		  "every campaign with the compiler's reordering of plain stores", &c.compiler_reorder,
+		  NULL },
 		{ 0 },
 	};
 	char *pos[MAX_SPECS];
@@ -158,6 +170,10 @@ int ls_cmd_check(int argc, char **argv)
 		ls_die(LS_EXIT_USAGE, "check: --budget must be at least 1");
 	if (strcmp(c.engine, "random") != 0 && strcmp(c.engine, "pct") != 0)
 		ls_die(LS_EXIT_USAGE, "check: --engine must be random or pct, got '%s'", c.engine);
+	enum ls_memory_model mm;
+	if (!ls_memory_model_parse(c.memory_model, &mm))
+		ls_die(LS_EXIT_USAGE, "check: --memory-model must be sc, tso or relaxed, got '%s'",
+		       c.memory_model);
 	if (npos == 0)
 		for (int i = 0; i < ls_ntargets; i++)
 			add_target(&c, ls_targets[i]->name, ls_targets[i]);
