@@ -568,17 +568,7 @@ void ls_point(enum ls_op op, const void *addr, const struct ls_site *site)
 	struct ls_ctx *c;
 	if (!m || !(c = m->cur))
 		return;
-	c->op = op;
-	c->addr = addr;
-	c->site = site;
-	c->ip = __builtin_return_address(0);
-	c->mem_size = 0;
-	ls_machine_tick(m);
-	ls_machine_age_stores(m);
-	ls_machine_decide(m, c, false);
-	/* The operation runs now: at the step of the decision that let c go on.  It is still the
-	 * one c announced (read back: fewer registers to keep across the call). */
-	ls_ring_add(m, c, c->op, c->addr, c->site);
+	ls_machine_point(m, c, op, addr, 0, site, __builtin_return_address(0));
 	if (m->mem.active)
 		ls_mem_model_point(m, c, c->op);	/* a model's own access: a full barrier */
 }

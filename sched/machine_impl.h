@@ -61,6 +61,27 @@ static inline void ls_machine_age_stores(struct ls_machine *m)
 	if (m->mem.pending)
 		ls_mem_tick(m);
 }
+/* A context reached a scheduling point (ls_point(), ls_mem_point()): it announces op on addr
+ * (size bytes, 0 when not the memory model's access) from site, called from code address ip;
+ * the step passes, then the strategy decides who runs, and when c runs again its operation is
+ * recorded at the step of the decision that let it go on. */
+static inline void ls_machine_point(struct ls_machine *m, struct ls_ctx *c, enum ls_op op,
+				    const void *addr, unsigned size, const struct ls_site *site,
+				    const void *ip)
+{
+	c->op = op;
+	c->addr = addr;
+	c->site = site;
+	c->ip = ip;
+	c->mem_size = (uint8_t)size;
+	c->mem_old = 0;
+	ls_machine_tick(m);
+	ls_machine_age_stores(m);
+	ls_machine_decide(m, c, false);
+	/* It is still the operation c announced (read back: fewer registers across the call). */
+	ls_ring_add(m, c, c->op, c->addr, c->site);
+}
+
 /* clock.c: the clock jumps to the earliest deadline, a step of its own; slow: some context
  * could have run (counted against the budget). */
 void ls_clock_pass(struct ls_machine *m, struct ls_ctx *cur, bool slow);

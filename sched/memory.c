@@ -482,16 +482,7 @@ void ls_mem_point(enum ls_op op, const void *addr, unsigned size, const struct l
 	struct ls_ctx *c;
 	if (!m || !(c = m->cur))
 		return;
-	c->op = op;
-	c->addr = addr;
-	c->site = site;
-	c->ip = __builtin_return_address(0);
-	c->mem_size = (uint8_t)size;
-	c->mem_old = 0;
-	ls_machine_tick(m);
-	ls_machine_age_stores(m);
-	ls_machine_decide(m, c, false);
-	ls_ring_add(m, c, c->op, c->addr, c->site);
+	ls_machine_point(m, c, op, addr, size, site, __builtin_return_address(0));
 	if (m->mem.active && op == LS_OP_FENCE) {
 		enum order o = site_order(op, site);
 		before(m, c, o);
