@@ -74,6 +74,12 @@ void ls_clock_wake_expired(struct ls_machine *m)
 
 void ls_clock_pass(struct ls_machine *m, struct ls_ctx *cur, bool slow)
 {
+	if (m->mem.active) {
+		ls_mem_time_passes(m);
+		/* A store that landed may have woken the only context with a deadline. */
+		if (m->next_deadline == LS_NO_DEADLINE)
+			return;
+	}
 	if (slow)
 		m->slowed_ns += m->next_deadline - m->clock;
 	m->clock = m->next_deadline;

@@ -470,7 +470,7 @@ static void record(struct ls_machine *m, const struct ls_choice *ch)
 /* No context can run, or none is left, while stores wait in store buffers: one becomes visible,
  * the oldest by default, another buffer's or a later drainable entry if the strategy says so
  * (within cfg.reorder_budget).  A step of its own. */
-static void settle(struct ls_machine *m, struct ls_ctx *cur)
+static void settle(struct ls_machine *m, struct ls_ctx *cur, bool ending)
 {
 	struct ls_point pt;
 	point_init(&pt, m, cur, true);
@@ -485,6 +485,13 @@ static void settle(struct ls_machine *m, struct ls_ctx *cur)
 		m->mem.used++;
 	}
 	ls_mem_drain(m, ch->cpu, ch->src);
+	if (ending) {
+		/* Every context is done: landing what they left is no step the limit counts. */
+		m->step++;
+		m->clock += m->cfg.step_ns;
+		m->mark = false;
+		return;
+	}
 	ls_machine_tick(m);
 	ls_machine_age_stores(m);
 }
@@ -517,7 +524,7 @@ void ls_machine_decide(struct ls_machine *m, struct ls_ctx *cur, bool forced)
 			if (count_runnable(m, &pt, cur) == 0) {
 				/* Buffered stores become visible before anyone is called stuck. */
 				if (ls_mem_buffered(m)) {
-					settle(m, cur);
+					settle(m, cur, false);
 					continue;
 				}
 				if ((idx = idle(m, cur, &pt)) < 0)
@@ -615,7 +622,7 @@ static void ctx_main(void *arg)
 	if (m->hooks && m->hooks->ctx_exit)
 		m->hooks->ctx_exit();
 	if (m->mem.active)
-		ls_mem_ctx_exit(m, c);	/* the compiler emits what it held back */
+		ls_mem_emit_held(m, c);	/* the compiler emits what it held back */
 	c->op = LS_OP_EXIT;
 	c->addr = NULL;
 	c->site = NULL;
@@ -638,7 +645,7 @@ static void ctx_main(void *arg)
 		/* Every context emitted what the compiler held back as it ended; the buffers land,
 		 * in an order that is a choice too. */
 		while (ls_mem_buffered(m))
-			settle(m, c);
+			settle(m, c, true);
 		end_execution(m, LS_KIND_NONE);
 	}
 	ls_machine_decide(m, c, true);
@@ -780,9 +787,19 @@ const char *ls_ctx_name(int id)
 	return ls_running->ctx[id].label;
 }
 
-unsigned long ls_irq_save(void)
+/* local_irq_*(), preempt_*() and local_bh_*() are compiler barriers in the kernel: the compiler
+ * emits the plain stores it held back before them (--compiler-reorder). */
+static inline struct ls_ctx *barrier_ctx(void)
 {
 	struct ls_ctx *c = cur_ctx();
+	if (c && ls_running->mem.active)
+		ls_mem_emit_held(ls_running, c);
+	return c;
+}
+
+unsigned long ls_irq_save(void)
+{
+	struct ls_ctx *c = barrier_ctx();
 	if (!c)
 		return 0;
 	unsigned long flags = c->irqs_off;
@@ -792,7 +809,7 @@ unsigned long ls_irq_save(void)
 
 void ls_irq_restore(unsigned long flags)
 {
-	struct ls_ctx *c = cur_ctx();
+	struct ls_ctx *c = barrier_ctx();
 	if (!c)
 		return;
 	bool was_off = c->irqs_off;
@@ -808,7 +825,7 @@ void ls_irq_restore(unsigned long flags)
 
 void ls_irq_disable(void)
 {
-	struct ls_ctx *c = cur_ctx();
+	struct ls_ctx *c = barrier_ctx();
 	if (c)
 		c->irqs_off = true;
 }
@@ -826,14 +843,14 @@ bool ls_irqs_disabled(void)
 
 void ls_preempt_disable(void)
 {
-	struct ls_ctx *c = cur_ctx();
+	struct ls_ctx *c = barrier_ctx();
 	if (c)
 		c->preempt++;
 }
 
 void ls_preempt_enable(void)
 {
-	struct ls_ctx *c = cur_ctx();
+	struct ls_ctx *c = barrier_ctx();
 	if (!c)
 		return;
 	if (c->preempt <= 0)
@@ -853,14 +870,14 @@ int ls_preempt_count(void)
 
 void ls_bh_disable(void)
 {
-	struct ls_ctx *c = cur_ctx();
+	struct ls_ctx *c = barrier_ctx();
 	if (c)
 		c->bh++;
 }
 
 void ls_bh_enable(void)
 {
-	struct ls_ctx *c = cur_ctx();
+	struct ls_ctx *c = barrier_ctx();
 	if (!c)
 		return;
 	if (c->bh <= 0)

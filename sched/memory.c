@@ -52,7 +52,9 @@
  *   them first, as does the end of the context.  Plain loads are not hoisted (only stores move).
  *
  * Bounds.  A store waits at most MAX_WAIT_STEPS steps in a store buffer, then becomes visible by
- * itself (hardware drains its buffers).  A store the compiler holds back waits for its own
+ * itself (hardware drains its buffers), and a relaxed load reads no value replaced more than
+ * MAX_WAIT_STEPS steps ago.  Before the clock jumps (a slow CPU, a delay) every buffered store
+ * lands and every CPU catches up: nothing stays invisible for microseconds.  A store the compiler holds back waits for its own
  * context's next compiler barrier however long that context is interrupted (the compiler only
  * moves code within the context), and at the latest for the context to park or end.  When no
  * context can run, the oldest waiting store becomes visible before the
@@ -212,13 +214,14 @@ static struct ls_mem_loc *find_loc(struct ls_mem *mm, uintptr_t addr, unsigned s
 	return NULL;
 }
 
-static void push_hist(struct ls_mem_loc *l, uint64_t val, uint64_t g)
+static void push_hist(struct ls_mem_loc *l, uint64_t val, uint64_t g, uint64_t until)
 {
 	if (l->nhist < LS_MEM_HIST)
 		l->nhist++;
 	memmove(&l->hist[1], &l->hist[0], (size_t)(l->nhist - 1) * sizeof(l->hist[0]));
 	l->hist[0].val = val;
 	l->hist[0].g = g;
+	l->hist[0].until = until;
 }
 
 /* The bytes of the 8-byte block holding [addr, addr+size) that a write there can change the
@@ -253,7 +256,7 @@ static void note_write(struct ls_machine *m, uintptr_t addr, unsigned size, cons
 			continue;
 		uint64_t was = 0;
 		memcpy(&was, old + (l->addr - block), l->size);
-		push_hist(l, was, l->g);
+		push_hist(l, was, l->g, m->step);
 		l->g = g;
 		if (cpu >= 0)
 			l->seen[cpu] = g;
@@ -265,12 +268,36 @@ static void note_write(struct ls_machine *m, uintptr_t addr, unsigned size, cons
 		l->addr = addr;
 		l->size = (uint8_t)size;
 		memcpy(&l->hist[0].val, old + (addr - block), size);
+		l->hist[0].until = m->step;
 		l->nhist = 1;	/* what it held before: write 0 */
 		l->g = g;
 		if (cpu >= 0)
 			l->seen[cpu] = g;
 		l->next = mm->bucket[b];
 		mm->bucket[b] = mm->nloc++;
+	}
+}
+
+/* cpu read (or wrote) the bytes [addr, addr+size) as write g left them: it may read no older
+ * value of any location sharing a byte with them than the one that location held after write g.
+ * Kept per location and CPU, so a byte read and a word read of the same lock stay coherent. */
+static void saw(struct ls_mem *mm, int cpu, uintptr_t addr, unsigned size, uint64_t g)
+{
+	for (int i = mm->bucket[bucket_of(addr)]; i >= 0; i = mm->loc[i].next) {
+		struct ls_mem_loc *l = &mm->loc[i];
+		if (!overlaps(l->addr, l->size, addr, size))
+			continue;
+		uint64_t then = l->g;	/* its newest value written no later than g */
+		if (then > g) {
+			then = 0;
+			for (int k = 0; k < l->nhist; k++)
+				if (l->hist[k].g <= g) {
+					then = l->hist[k].g;
+					break;
+				}
+		}
+		if (l->seen[cpu] < then)
+			l->seen[cpu] = then;
 	}
 }
 
@@ -462,8 +489,10 @@ static int candidates(const struct ls_machine *m, const struct ls_ctx *c, uintpt
 	}
 	if (at_floor > lo)
 		lo = at_floor;
+	/* A value replaced more than MAX_WAIT_STEPS steps ago has reached every CPU. */
 	int n = 1;
-	for (int i = 0; i < l->nhist && l->hist[i].g >= lo; i++)
+	for (int i = 0; i < l->nhist && l->hist[i].g >= lo &&
+			m->step - l->hist[i].until <= MAX_WAIT_STEPS; i++)
 		out[n++] = l->hist[i];
 	return n;
 }
@@ -490,12 +519,22 @@ void ls_mem_point(enum ls_op op, const void *addr, unsigned size, const struct l
 	}
 }
 
+/* The model takes naturally aligned accesses of 1, 2, 4 or 8 bytes (atomic.h asserts the size);
+ * an unaligned one is the model's own, sequentially consistent access. */
+static inline bool natural(uintptr_t a, unsigned size)
+{
+	return (size == 1 || size == 2 || size == 4 || size == 8) && !(a & (size - 1));
+}
+
 uint64_t ls_mem_load(const void *addr, unsigned size)
 {
 	struct ls_ctx *c = running();
 	uintptr_t a = (uintptr_t)addr;
-	if (!c)
+	if (!c || !natural(a, size)) {
+		if (c)
+			ls_mem_model_point(ls_running, c, LS_OP_LOAD);
 		return read_raw(a, size);
+	}
 	struct ls_machine *m = ls_running;
 	enum order o = site_order(LS_OP_LOAD, c->site);
 	before(m, c, o);
@@ -517,9 +556,7 @@ uint64_t ls_mem_load(const void *addr, unsigned size)
 		int k = c->mem_old < n ? c->mem_old : 0;
 		v = cand[k].val;
 		g = cand[k].g;
-		struct ls_mem_loc *l = n > 1 || cand[0].g ? find_loc(&m->mem, a, size) : NULL;
-		if (l && l->seen[c->cpu] < cand[k].g)
-			l->seen[c->cpu] = cand[k].g;
+		saw(&m->mem, c->cpu, a, size, cand[k].g);
 	}
 	c->mem_old = 0;
 	if (size == sizeof(void *) && m->mem.model == LS_MEM_RELAXED) {
@@ -539,7 +576,9 @@ void ls_mem_store(void *addr, unsigned size, uint64_t value)
 	struct ls_ctx *c = running();
 	struct ls_mem_store st = { (uintptr_t)addr, value, 0, NULL, 0, (uint8_t)size, 0, false,
 				  false };
-	if (!c) {
+	if (!c || !natural((uintptr_t)addr, size)) {
+		if (c)
+			ls_mem_model_point(ls_running, c, LS_OP_STORE);
 		memcpy(addr, &value, size);
 		ls_wrote(addr);
 		return;
@@ -574,6 +613,12 @@ void ls_mem_rmw_begin(const void *addr, unsigned size)
 	struct ls_ctx *c = running();
 	if (!c)
 		return;
+	if (!natural((uintptr_t)addr, size)) {
+		ls_mem_model_point(ls_running, c, LS_OP_RMW);
+		c->mem_size = 0;	/* ls_mem_rmw_end(): nothing to note */
+		ls_running->mem.rmw_addr = (uintptr_t)addr;
+		return;
+	}
 	struct ls_machine *m = ls_running;
 	struct ls_mem *mm = &m->mem;
 	uintptr_t a = (uintptr_t)addr;
@@ -607,14 +652,15 @@ void ls_mem_rmw_end(const void *addr, bool wrote)
 	uintptr_t a = (uintptr_t)addr;
 	if (mm->rmw_addr != a)
 		ls_machine_internal("ls_mem_rmw_end() without its ls_mem_rmw_begin()");
-	if (wrote) {
-		note_write(m, a, c->mem_size ? c->mem_size : 8, mm->rmw_block, c->cpu);
+	if (!c->mem_size) {
+		if (wrote)
+			ls_wrote(addr);
+	} else if (wrote) {
+		note_write(m, a, c->mem_size, mm->rmw_block, c->cpu);
 		ls_wrote(addr);
 	} else {
 		/* A failed compare read the newest value: the CPU saw it. */
-		struct ls_mem_loc *l = find_loc(mm, a, c->mem_size);
-		if (l && l->seen[c->cpu] < l->g)
-			l->seen[c->cpu] = l->g;
+		saw(mm, c->cpu, a, c->mem_size, mm->g);
 	}
 	after(m, c, (enum order)mm->rmw_order);
 	mm->rmw_addr = 0;
@@ -625,11 +671,13 @@ bool ls_mem_may_park(const void *addr, unsigned size)
 	struct ls_ctx *c = running();
 	if (!c)
 		return true;
-	struct ls_mem_loc *l = find_loc(&ls_running->mem, (uintptr_t)addr, size);
+	/* Only relaxed loads read older values; the others read the newest already. */
+	struct ls_mem_loc *l = ls_running->mem.model == LS_MEM_RELAXED ?
+			       find_loc(&ls_running->mem, (uintptr_t)addr, size) : NULL;
 	if (!l || l->seen[c->cpu] >= l->g)
 		return true;
-	l->seen[c->cpu] = l->g;	/* the next look reads the newest */
-	return false;
+	saw(&ls_running->mem, c->cpu, (uintptr_t)addr, size, ls_running->mem.g);
+	return false;	/* the next look reads the newest */
 }
 
 /* ---- the scheduler's side ---------------------------------------------------------------- */
@@ -653,6 +701,7 @@ void ls_mem_reset(struct ls_machine *m)
 	mm->model = m->cfg.memory_model;
 	mm->reorder = m->cfg.compiler_reorder;
 	ls_mem_on = mm->active;
+	mm->pending = 0;
 	if (!mm->active)
 		return;
 	mm->g = 0;
@@ -679,6 +728,25 @@ void ls_mem_tick(struct ls_machine *m)
 	for (int i = 0; i < m->ncpus; i++)
 		while (mm->cpu[i].n && m->step - mm->cpu[i].buf[0].step > MAX_WAIT_STEPS)
 			drain_at(m, i, 0);
+}
+
+void ls_mem_time_passes(struct ls_machine *m)
+{
+	/* Hardware drains a buffer in nanoseconds: nothing waits there across a jump of the clock
+	 * (a slow CPU, a delay), however few steps the jump takes.  Oldest first. */
+	int cpu;
+	do {
+		cpu = -1;
+		for (int i = 0; i < m->ncpus; i++)
+			if (m->mem.cpu[i].n &&
+			    (cpu < 0 || m->mem.cpu[i].buf[0].step < m->mem.cpu[cpu].buf[0].step))
+				cpu = i;
+		if (cpu >= 0)
+			drain_at(m, cpu, 0);
+	} while (cpu >= 0);
+	/* ... and every CPU sees everything written before it: no older value survives a jump. */
+	for (int i = 0; i < m->ncpus; i++)
+		m->mem.cpu[i].floor = m->mem.g;
 }
 
 bool ls_mem_buffered(const struct ls_machine *m)
@@ -721,7 +789,7 @@ void ls_mem_drain(struct ls_machine *m, int cpu, int idx)
 	drain_at(m, cpu, idx);
 }
 
-void ls_mem_ctx_exit(struct ls_machine *m, struct ls_ctx *c)
+void ls_mem_emit_held(struct ls_machine *m, struct ls_ctx *c)
 {
 	emit_all(m, c);
 }

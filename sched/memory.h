@@ -34,6 +34,7 @@ struct ls_mem_store {
 struct ls_mem_msg {
 	uint64_t val;
 	uint64_t g;
+	uint64_t until;			/* the step a newer write replaced it (older values) */
 };
 
 /* A location some store made visible, with its older values for relaxed loads. */
@@ -99,8 +100,12 @@ bool ls_mem_buffered(const struct ls_machine *m);
 void ls_mem_add_drains(struct ls_machine *m, struct ls_point *pt);
 /* Makes entry idx of cpu's buffer visible (it must be drainable). */
 void ls_mem_drain(struct ls_machine *m, int cpu, int idx);
-/* A context ends: the compiler emits what it held back. */
-void ls_mem_ctx_exit(struct ls_machine *m, struct ls_ctx *c);
+/* A compiler barrier in c (local_irq_*(), preempt_*(), local_bh_*()) or its end: the compiler
+ * emits what it held back. */
+void ls_mem_emit_held(struct ls_machine *m, struct ls_ctx *c);
+/* The clock is about to jump: every buffered store lands first, oldest first, and every CPU
+ * catches up with memory. */
+void ls_mem_time_passes(struct ls_machine *m);
 /* A model's own access or ls_park(): the barrier it implies, now that it runs. */
 void ls_mem_model_point(struct ls_machine *m, struct ls_ctx *c, enum ls_op op);
 /* Appends the memory-model choices of point pt (budget permitting). */

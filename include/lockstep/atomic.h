@@ -83,6 +83,7 @@ enum ls_atomic_op { LS_ATOMIC_ADD, LS_ATOMIC_OR, LS_ATOMIC_AND, LS_ATOMIC_ANDNOT
 #define LS_MEMPOINT_(op, p, size, site) ls_mem_point((op), (p), (size), (site))
 #define LS_MEM_LOAD_(p)                                                                           \
 	(LS_MEM_ON_ ? ({                                                                          \
+		_Static_assert(sizeof(*(p)) <= 8, "accessors take 1, 2, 4 or 8 bytes");          \
 		union {                                                                          \
 			__typeof__(*(p)) v;                                                      \
 			uint64_t w;                                                              \
@@ -92,6 +93,7 @@ enum ls_atomic_op { LS_ATOMIC_ADD, LS_ATOMIC_OR, LS_ATOMIC_AND, LS_ATOMIC_ANDNOT
 #define LS_MEM_STORE_(p, v)                                                                       \
 	do {                                                                                     \
 		__typeof__(*(p)) ls_ms_ = (v);                                                   \
+		_Static_assert(sizeof(ls_ms_) <= 8, "accessors take 1, 2, 4 or 8 bytes");        \
 		if (LS_MEM_ON_) {                                                                 \
 			union {                                                                  \
 				__typeof__(*(p)) v;                                              \

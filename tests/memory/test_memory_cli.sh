@@ -24,8 +24,9 @@
 # Usage: test_memory_cli.sh LOCKSTEP SOURCE_DIR
 set -u
 
-LS=$(realpath "${1:?usage: test_memory_cli.sh LOCKSTEP SOURCE_DIR}")
-SRC=$(realpath "${2:?usage: test_memory_cli.sh LOCKSTEP SOURCE_DIR}")
+LS=$(realpath "${1:?usage: test_memory_cli.sh LOCKSTEP SOURCE_DIR [FALSE_REPORTS.so]}")
+SRC=$(realpath "${2:?usage: test_memory_cli.sh LOCKSTEP SOURCE_DIR [FALSE_REPORTS.so]}")
+FALSE_REPORTS=${3:+$(realpath "$3")}
 # shellcheck source=/dev/null
 . "$(dirname "$0")/../lib.sh"
 
@@ -33,7 +34,7 @@ status_before=$(git -C "$SRC" status --porcelain 2>/dev/null)
 cd "$tmp" || exit 1
 
 FOUND_EXECS=5000	# no-node-init-barrier: found at 19 (random) and 376 (pct)
-REORDER_EXECS=20000	# no-count-barrier: found at 2,740 (random)
+REORDER_EXECS=100000	# no-count-barrier: found at 18,291 of seed 0 (random, --jobs 2)
 EXPLORE="--preemptions 0 --nmis 1 --reorder-budget 1 --slow 0"	# found after 29,982 schedules
 FIXED_EXECS=5000
 JOBS=2
@@ -145,10 +146,13 @@ done
 
 # ---- qspinlock/nmi-node:no-count-barrier: --compiler-reorder only ------------------------------
 BUG=qspinlock/nmi-node:no-count-barrier
+# The reused node shows as two queue heads: two owners at once (invariant) or a lost hand-over
+# (deadlock), whichever the interleaving reaches first.
 if fuzz reorder 1 "$BUG" --compiler-reorder --execs "$REORDER_EXECS"; then
-	[ "$(json 'j["first_bug_kind"]')" = deadlock ] &&
-		ok "$BUG, --compiler-reorder: deadlock at execution $(json 'j["first_bug_exec"]')" ||
-		fail "$BUG, --compiler-reorder: first bug '$(json 'j["first_bug_kind"]')', want a deadlock"
+	kind=$(json 'j["first_bug_kind"]')
+	[ "$kind" = deadlock ] || [ "$kind" = invariant ] &&
+		ok "$BUG, --compiler-reorder: $kind at execution $(json 'j["first_bug_exec"]')" ||
+		fail "$BUG, --compiler-reorder: first bug '$kind', want a deadlock or two owners"
 	trace=$(json 'j["findings"][0]["trace"]')
 	grep -qx 'compiler-reorder' "$trace" || fail "$BUG: the trace has no compiler-reorder line"
 	grep -qx 'memory-model sc' "$trace" || fail "$BUG: the trace has no 'memory-model sc' line"
@@ -177,6 +181,19 @@ for v in mutex mutex-trylock rwsem rwsem-trylock rwsem-downgrade spin raw-spin; 
 	fuzz "locks-$v" 0 "contention/locks:$v" --memory-model relaxed --compiler-reorder \
 		--execs "$FIXED_EXECS"
 done
+
+# ---- correct code the weak models once reported (false_reports.c) -----------------------------
+if [ -n "$FALSE_REPORTS" ]; then
+	for v in irq-enable byte-then-word word-then-byte time-jump; do
+		for mm in tso relaxed; do
+			for cr in "" --compiler-reorder; do
+				# shellcheck disable=SC2086
+				fuzz "false-$v-$mm$cr" 0 "$FALSE_REPORTS:$v" --memory-model "$mm" $cr \
+					--execs "$FIXED_EXECS"
+			done
+		done
+	done
+fi
 
 # ---- litmus ------------------------------------------------------------------------------------
 expect_rc 0 "litmus --memory-model tso 'SB*' 'MP*'" -- "$LS" litmus --memory-model tso 'SB*' 'MP*' &&
