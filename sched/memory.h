@@ -80,7 +80,8 @@ struct ls_mem {
 	struct ls_mem_loc loc[LS_MEM_LOCS];
 	int nloc;
 	int bucket[LS_MEM_HASH];
-	/* The RMW between ls_mem_rmw_begin() and _end(): its 8-byte block before the write. */
+	/* The RMW between ls_mem_rmw_begin() and _end(): its 8-byte block before the write, as
+	 * snapshot() reads it (only the bytes of the locations it touches). */
 	uintptr_t rmw_addr;
 	uint8_t rmw_block[8];
 	uint8_t rmw_order;
