@@ -340,7 +340,6 @@ static void drain_at(struct ls_machine *m, int cpu, int i)
 	struct ls_mem_store st = b->buf[i];
 	remove_at(b->buf, &b->n, i);
 	mm->pending--;
-	mm->drains++;
 	commit(m, &st, cpu);
 	ls_ring_add(m, &m->ctx[st.ctx], LS_OP_DRAIN, (const void *)st.addr, st.site);
 }
@@ -356,7 +355,6 @@ static void buffer_store(struct ls_machine *m, int cpu, const struct ls_mem_stor
 {
 	struct ls_mem *mm = &m->mem;
 	if (mm->model == LS_MEM_SC) {
-		mm->drains++;
 		commit(m, st, cpu);
 		if (st->plain)	/* an emitted held store: its visibility is a mark of its own */
 			ls_ring_add(m, &m->ctx[st->ctx], LS_OP_DRAIN, (const void *)st->addr,
@@ -706,7 +704,6 @@ void ls_mem_reset(struct ls_machine *m)
 		return;
 	mm->g = 0;
 	mm->used = 0;
-	mm->drains = 0;
 	mm->pending = 0;
 	for (int i = 0; i < m->ncpus; i++) {
 		mm->cpu[i].n = 0;

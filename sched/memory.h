@@ -73,7 +73,6 @@ struct ls_mem {
 	bool reorder;			/* compiler reordering of plain accesses */
 	uint64_t g;			/* writes made visible so far */
 	uint64_t used;			/* memory-model choices taken (cfg.reorder_budget) */
-	uint64_t drains;		/* stores made visible from a buffer or the compiler */
 	int pending;			/* stores in every buffer and held back, together */
 	struct ls_mem_cpu cpu[LS_MAX_CPUS];
 	struct ls_mem_held held[LS_MAX_TASKS + 3 * LS_MAX_CPUS];
