@@ -2,6 +2,7 @@
  * what the grammar says at that position, so a truncated or damaged file is refused with the
  * line that broke it rather than half-replayed. */
 #include "trace.h"
+#include "ksrc/ksrc.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -64,6 +65,12 @@ void ls_trace_write_execs(const struct ls_session *s, const struct ls_result *r,
 		if (m->cfg.compiler_reorder)
 			ls_buf_printf(out, "compiler-reorder\n");
 		ls_buf_printf(out, "reorder-budget %" PRIu32 "\n", m->cfg.reorder_budget);
+	}
+	const struct ls_ksrc_build *k = ls_ksrc_active();
+	if (k) {
+		/* Only then, as the memory model: a trace of the hand models keeps its bytes. */
+		ls_buf_printf(out, "kernel-tree %s\n", k->tree);
+		ls_buf_printf(out, "kernel-source %016llx\n", k->hash);
 	}
 	ls_buf_printf(out, "strategy %s\n", strategy);
 	ls_buf_printf(out, "lockdep %s\n", ls_lockdep_mode_name(s->lockdep));
@@ -327,6 +334,23 @@ bool ls_trace_parse(const char *text, size_t len, struct ls_trace *t, char *err,
 		if (x > 255)
 			return fail(&r, "reorder-budget out of range (0..255)");
 		t->cfg.reorder_budget = (uint32_t)x;
+	} else if (r.broken) {
+		return false;
+	} else {
+		r.p = at;
+		r.line = at_line;
+	}
+	t->has_kernel = false;
+	at = r.p;
+	at_line = r.line;
+	if ((v = expect(&r, "kernel-tree")) != NULL) {
+		if (!copy_value(&r, v, t->kernel_tree, sizeof(t->kernel_tree)))
+			return false;
+		if (!(v = expect(&r, "kernel-source")))
+			return false;
+		if (!parse_hex16(v, &t->kernel_hash))
+			return fail(&r, "kernel-source must be 16 hex digits");
+		t->has_kernel = true;
 	} else if (r.broken) {
 		return false;
 	} else {

@@ -77,6 +77,9 @@ struct ls_trace {
 	unsigned long long target_hash;
 	char variant[64];
 	struct ls_config cfg;
+	bool has_kernel;		/* kernel-tree and kernel-source lines: --kernel-tree ran */
+	char kernel_tree[256];
+	unsigned long long kernel_hash;
 	char strategy[128];
 	uint64_t seed;
 	struct ls_trace_step *steps;	/* malloc'd; ls_trace_free() */

@@ -45,6 +45,10 @@ int register_trace_contention_end(ls_contention_end_probe probe, void *data);
  * scheduling points, so what a model read before firing may have changed. */
 bool ls_trace_contention_begin(void *lock, unsigned int flags);
 void ls_trace_contention_end(void *lock, int ret);
+/* For kernel backends (kshim's trace/events/lock.h): the kernel's own tracepoint calls, which
+ * also tell the validator that a spin_lock() waits. */
+void ls_kernel_contention_begin(void *lock, unsigned int flags);
+void ls_kernel_contention_end(void *lock, int ret);
 /* For lock models: whether any contention probe is registered in this execution. */
 bool ls_trace_contention_probed(void);
 /* Forgets every probe: the model library's reset. */

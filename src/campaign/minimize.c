@@ -475,17 +475,22 @@ static bool pass_place_injection(struct minimizer *mz)
 }
 
 /* An input that shows no bug is refused like a trace whose bug does not reproduce. */
-void ls_minimize_raw_to_trace(const char *target, bool no_lockdep, bool compat, const char *input,
+void ls_minimize_raw_to_trace(const char *target, const char *kernel_tree, bool no_lockdep, bool compat,
+			      const char *input,
 			 const char *dir, const char *trace)
 {
 	char self[4096];
 	ls_self_exe(self, sizeof(self));
-	const char *argv[12];
+	const char *argv[14];
 	int a = 0;
 	argv[a++] = self;
 	argv[a++] = "replay";
 	argv[a++] = "--target";
 	argv[a++] = target;
+	if (kernel_tree) {
+		argv[a++] = "--kernel-tree";
+		argv[a++] = kernel_tree;
+	}
 	if (no_lockdep)
 		argv[a++] = "--no-lockdep";
 	if (compat)
@@ -578,7 +583,7 @@ int ls_minimize_run(const struct ls_minimize_opts *mo, const struct ls_minimize_
 	const struct ls_target *target;
 	int variant;
 	char err[1400];
-	ls_trace_open(file, mo->text, mo->len, mo->target, &t, &target, &variant);
+	ls_trace_open(file, mo->text, mo->len, mo->target, mo->kernel_tree, &t, &target, &variant);
 	free(mo->text);
 	if (t.kind == LS_KIND_CRASH)
 		ls_die(LS_EXIT_USAGE, "%s: crash traces cannot be minimized yet", file);

@@ -20,6 +20,7 @@ struct ls_minimize_opts {
 	char *text;			/* its text and length (ls_input_or_die()), freed by the run */
 	size_t len;
 	const char *target;		/* --target FILE.so[:VARIANT] for a trace of an object, or NULL */
+	const char *kernel_tree;	/* --kernel-tree for a trace recorded with one, or NULL */
 	const char *out_path;		/* where the minimized trace goes */
 	uint64_t max_attempts;		/* 0: no limit */
 	double time_s;			/* wall-time budget, 0: none */
@@ -51,7 +52,8 @@ int ls_minimize_run(const struct ls_minimize_opts *o, const struct ls_minimize_h
 /* Turns a raw fuzzer input into a trace with `lockstep replay --target` in a child (the same
  * decoding as the harness), its finding written into the scratch directory dir and its trace to
  * trace; dies with exit 1 if the input shows no bug. */
-void ls_minimize_raw_to_trace(const char *target, bool no_lockdep, bool compat, const char *input,
+void ls_minimize_raw_to_trace(const char *target, const char *kernel_tree, bool no_lockdep, bool compat,
+			      const char *input,
 			      const char *dir, const char *trace);
 
 #endif

@@ -2,6 +2,7 @@
  * saving what an execution found (a report and a trace, atomically) into a findings directory. */
 #define _GNU_SOURCE
 #include "session.h"
+#include "../ksrc/ksrc.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -251,14 +252,40 @@ void ls_json_lockdep(struct ls_buf *b, const struct ls_session *s, const struct 
 	ls_buf_printf(b, "]}");
 }
 
+/* The kernel tree a trace needs: given, loaded, and its files the ones the trace ran. */
+static void trace_kernel(const char *file, const struct ls_trace *t, const char *kernel_opt)
+{
+	char err[2048];
+	if (!t->has_kernel) {
+		if (kernel_opt)
+			ls_die(LS_EXIT_USAGE, "%s was recorded with lockstep's hand models, not a "
+			       "kernel tree: replay it without --kernel-tree", file);
+		return;
+	}
+	if (!kernel_opt)
+		ls_die(LS_EXIT_USAGE, "%s ran the kernel sources of %s (kernel-source %016llx), and "
+		       "lockstep never builds code because a trace names it: pass --kernel-tree %s",
+		       file, t->kernel_tree, t->kernel_hash, t->kernel_tree);
+	if (!ls_ksrc_load(kernel_opt, err, sizeof(err)))
+		ls_die(LS_EXIT_USAGE, "--kernel-tree: %s", err);
+	const struct ls_ksrc_build *k = ls_ksrc_active();
+	if (k->hash != t->kernel_hash)
+		ls_die(LS_EXIT_USAGE, "%s was recorded against other kernel sources: the files "
+		       "compiled from %s hash to %016llx, the trace's kernel-source is %016llx (from "
+		       "%s); replay refused", file, k->tree, k->hash, t->kernel_hash,
+		       t->kernel_tree);
+}
+
 void ls_trace_open(const char *file, const char *text, size_t len, const char *target_opt,
-		   struct ls_trace *t, const struct ls_target **target, int *variant)
+		   const char *kernel_opt, struct ls_trace *t, const struct ls_target **target,
+		   int *variant)
 {
 	char err[1400];
 	if (memchr(text, 0, len))
 		ls_die(LS_EXIT_USAGE, "%s: not a lockstep trace (binary data)", file);
 	if (!ls_trace_parse(text, len, t, err, sizeof(err)))
 		ls_die(LS_EXIT_USAGE, "%s: %s", file, err);
+	trace_kernel(file, t, kernel_opt);
 	char name[4096];
 	const char *want = NULL;
 	if (target_opt && !ls_target_spec_split(target_opt, name, sizeof(name), &want))

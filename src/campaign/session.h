@@ -21,6 +21,7 @@ struct ls_exec_opts {
 	double hang_s;		/* an execution's wall-time limit, 0: ls_hang_timeout()'s default */
 	const char *memory_model;	/* --memory-model: cfg.memory_model, checked */
 	uint64_t reorder_budget;	/* --reorder-budget: cfg.reorder_budget, checked */
+	const char *kernel_tree;	/* --kernel-tree: loaded by ls_exec_opts_check() */
 };
 void ls_exec_opts_default(struct ls_exec_opts *o);
 
@@ -79,8 +80,10 @@ struct ls_trace;
  * and one line on any error.  Nothing is loaded because the trace says so: a trace of a shared
  * object needs the object named by target_opt (--target FILE.so[:VARIANT]), whose content hash
  * must be the trace's target-hash; a trace of an in-tree target takes no --target but its own
- * name. */
+ * name.  Likewise a trace recorded with --kernel-tree needs kernel_opt, the tree, whose files
+ * must hash to the trace's kernel-source; a trace of the hand models refuses one. */
 void ls_trace_open(const char *file, const char *text, size_t len, const char *target_opt,
-		   struct ls_trace *t, const struct ls_target **target, int *variant);
+		   const char *kernel_opt, struct ls_trace *t, const struct ls_target **target,
+		   int *variant);
 
 #endif

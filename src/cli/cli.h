@@ -53,6 +53,12 @@ void ls_exec_opts_check(struct ls_exec_opts *o);
 	  "at most N memory-model choices (drain, emit, old) per execution",                    \
 	  &(o).reorder_budget, NULL }
 
+/* A kernel tree whose locking files replace the hand models (docs/kernel-source.md). */
+#define LS_KERNEL_OPTS(o)                                                                        \
+	{ "kernel-tree", LS_OPT_STR, "PATH",                                                     \
+	  "run the kernel's own qspinlock.c and llist.c from this source tree, compiled against " \
+	  "lockstep's shims", &(o).kernel_tree, NULL }
+
 #define LS_EXEC_OPTS(o)                                                                          \
 	{ "seed", LS_OPT_U64, "N", "seed of the (first) execution", &(o).seed, NULL },           \
 	{ "p-switch", LS_OPT_F64, "P", "random walk: probability of a switch at a point",        \
@@ -70,6 +76,7 @@ void ls_exec_opts_check(struct ls_exec_opts *o);
 	{ "time-limit-ns", LS_OPT_U64, "NS", "end an execution as a stall at this virtual time", \
 	  &(o).cfg.time_limit_ns, NULL },                                                        \
 	LS_MEMORY_OPTS(o),                                                                       \
+	LS_KERNEL_OPTS(o),                                                                       \
 	{ "out", LS_OPT_STR, "DIR", "where findings are written", &(o).out, NULL },              \
 	{ "force", LS_OPT_FLAG, NULL,                                                            \
 	  "write findings into --out even when it is a non-empty directory of something else",   \

@@ -77,6 +77,7 @@ int ls_cmd_minimize(int argc, char **argv)
 {
 	const char *out_path = NULL;
 	const char *raw_target = NULL;
+	const char *kernel_tree = NULL;
 	bool raw_no_lockdep = false, raw_compat = false;
 	uint64_t max_attempts = 0;
 	double time_s = 0;
@@ -101,6 +102,8 @@ int ls_cmd_minimize(int argc, char **argv)
 		{ "target", LS_OPT_STR, "TARGET[:VARIANT]", "for a trace of a shared object, the "
 		  "object (FILE.so), as replay --target; for a raw AFL++/libFuzzer input, its target "
 		  "(made a trace first, as replay --target does)", &raw_target, NULL },
+		{ "kernel-tree", LS_OPT_STR, "PATH", "the kernel tree the trace (or the fuzz campaign "
+		  "of a raw input) ran, as replay --kernel-tree", &kernel_tree, NULL },
 		{ "no-lockdep", LS_OPT_FLAG, NULL, "with --target: the harness ran without the lock "
 		  "validator (LOCKSTEP_LOCKDEP=off)", &raw_no_lockdep, NULL },
 		{ "lockdep-compat", LS_OPT_FLAG, NULL, "with --target: the harness ran the validator "
@@ -136,7 +139,7 @@ int ls_cmd_minimize(int argc, char **argv)
 		if (!mkdtemp(rawdir))
 			ls_die(LS_EXIT_INTERNAL, "minimize: mkdtemp: %s", strerror(errno));
 		snprintf(rawtrace, sizeof(rawtrace), "%s/input.trace", rawdir);
-		ls_minimize_raw_to_trace(raw_target, raw_no_lockdep, raw_compat, file, rawdir, rawtrace);
+		ls_minimize_raw_to_trace(raw_target, kernel_tree, raw_no_lockdep, raw_compat, file, rawdir, rawtrace);
 		file = rawtrace;
 		free(text);
 		text = ls_input_or_die(file, &len);
@@ -151,8 +154,8 @@ int ls_cmd_minimize(int argc, char **argv)
 	}
 	ls_output_or_die("minimize", "--output", out_path);
 
-	struct ls_minimize_opts mo = { file, text, len, raw_target, out_path, max_attempts, time_s,
-				       hang_opt };
+	struct ls_minimize_opts mo = { file, text, len, raw_target, kernel_tree, out_path,
+				       max_attempts, time_s, hang_opt };
 	struct front fr = { json, quiet };
 	struct ls_minimize_hooks h = { &fr, on_summary };
 	return ls_minimize_run(&mo, &h);

@@ -358,6 +358,9 @@ int ls_cmd_replay(int argc, char **argv)
 		  "for a trace of a shared object, the object (FILE.so): a trace never loads one by "
 		  "itself, and its hash must be the trace's; for a raw fuzzer input, its target: run "
 		  "it as the fuzz harness does and save its finding as run does", &raw_spec, NULL },
+		{ "kernel-tree", LS_OPT_STR, "PATH",
+		  "the kernel tree a trace was recorded with (its files must hash as they did), or, "
+		  "--target, the one the fuzz campaign ran", &o.kernel_tree, NULL },
 		{ "out", LS_OPT_STR, "DIR", "--target: where the finding is written", &o.out, &raw_only },
 		{ "no-lockdep", LS_OPT_FLAG, NULL, "--target: turn the lock validator off",
 		  &o.no_lockdep, &raw_only },
@@ -397,7 +400,7 @@ int ls_cmd_replay(int argc, char **argv)
 	struct ls_trace t;
 	const struct ls_target *target;
 	int variant;
-	ls_trace_open(ro.file, text, len, raw_spec, &t, &target, &variant);
+	ls_trace_open(ro.file, text, len, raw_spec, o.kernel_tree, &t, &target, &variant);
 	free(text);
 	char err[512];
 	struct ls_session s;

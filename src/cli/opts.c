@@ -2,6 +2,7 @@
  * the checks of the options every executing command takes. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "../ksrc/ksrc.h"
 #include "version.h"
 
 #include <errno.h>
@@ -203,6 +204,11 @@ void ls_exec_opts_check(struct ls_exec_opts *o)
 	if (o->reorder_budget > 255)
 		ls_die(LS_EXIT_USAGE, "--reorder-budget must be between 0 and 255");
 	o->cfg.reorder_budget = (uint32_t)o->reorder_budget;
+	if (o->kernel_tree) {
+		char err[2048];
+		if (!ls_ksrc_load(o->kernel_tree, err, sizeof(err)))
+			ls_die(LS_EXIT_USAGE, "--kernel-tree: %s", err);
+	}
 	if (o->cfg.step_limit == 0 || o->cfg.step_limit > 1000000000)
 		ls_die(LS_EXIT_USAGE, "--step-limit must be between 1 and 1000000000");
 	if (o->cfg.time_limit_ns == 0)

@@ -3,10 +3,17 @@
 
 #include <lockstep/kernel.h>
 
+#ifndef LS_NATIVE
+#include "../ksrc/ksrc.h"
+#endif
+
 void ls_model_reset(void)
 {
 	ls_objects_reset();
 	ls_objects_install();
+#ifndef LS_NATIVE
+	ls_ksrc_reset();	/* after the objects: it names the MCS nodes */
+#endif
 	ls_irq_work_reset();
 	ls_mm_reset();
 	ls_rqspinlock_reset();

@@ -17,4 +17,8 @@ void ls_mm_reset(void);
  * used rqspinlocks, empties every CPU's queue nodes and held-lock table (rqspinlock.c). */
 void ls_rqspinlock_reset(void);
 
+/* With a kernel backend: forgets which lock each context is acquiring and names each CPU's MCS
+ * nodes for reports (spinlock.c). */
+void ls_kspin_reset(void);
+
 #endif

@@ -32,8 +32,22 @@
  * Left out: CONFIG_DEBUG_SPINLOCK's checks other than unlocking a free lock (an AA simply hangs,
  * as without it), and qspinlock's pending bit and MCS tail, which change how waiting costs, not
  * the arrival order in which the lock is granted.
+ *
+ * With a kernel backend (--kernel-tree, <lockstep/kbackend.h>) the word is the kernel's struct
+ * qspinlock instead and every access to it and to the MCS nodes is the kernel's own
+ * queued_spin_lock() and slow path.  This file then keeps only what the kernel does around it
+ * (preemption, lockdep's annotations) and, for the wait-for graph, who holds the lock (ticket
+ * slot 0: context id + 1, written once the kernel's lock returns) and which lock each context is
+ * acquiring: a waiter spinning on the lock word or on its MCS node waits for the holder.
  */
 #include <lockstep/kernel.h>
+#include <lockstep/kbackend.h>
+#include <lockstep/target.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
 
 #define TICKET_SHIFT 16
 #define TICKET_MASK 0xffffu
@@ -124,11 +138,83 @@ static void unmark(raw_spinlock_t *lock, unsigned expected, unsigned char was)
 	__atomic_compare_exchange_n(slot, &mine, was, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
+/* ---- the kernel's qspinlock (see the top of the file) ------------------------------------- */
+
+#ifdef LS_NATIVE
+#define kspin ((const struct ls_kspin_ops *)NULL)
+#else
+#define kspin (ls_kbackend ? ls_kbackend->spin : NULL)
+#endif
+
+/* The lock each context is inside the kernel's queued_spin_lock() for, NULL otherwise. */
+static raw_spinlock_t *acquiring[LS_MAX_TASKS + 3 * LS_MAX_CPUS];
+
+static int kernel_holder(const raw_spinlock_t *lock)
+{
+	return (int)lock->ls_tickets[0] - 1;
+}
+
+static struct ls_blocker holder_blocker(const raw_spinlock_t *lock, int waiter)
+{
+	int holder = lock ? kernel_holder(lock) : -1;
+	if (holder < 0 || holder == waiter)
+		return (struct ls_blocker){ -1, LS_WAIT_NOBODY };
+	return (struct ls_blocker){ holder, LS_WAIT_HOLDER };
+}
+
+/* A context spinning on its MCS node waits for the holder of the lock it is acquiring. */
+static struct ls_blocker node_blocker(const void *obj, const void *addr, int waiter)
+{
+	bool valid = waiter >= 0 && waiter < (int)(sizeof(acquiring) / sizeof(acquiring[0]));
+	return holder_blocker(valid ? acquiring[waiter] : NULL, waiter);
+}
+
+static const char *const node_names[LS_MAX_CPUS] = {
+	"qnodes[cpu0]", "qnodes[cpu1]", "qnodes[cpu2]", "qnodes[cpu3]",
+	"qnodes[cpu4]", "qnodes[cpu5]", "qnodes[cpu6]", "qnodes[cpu7]",
+};
+
+void ls_kspin_reset(void)
+{
+	const struct ls_kspin_ops *k = kspin;
+	if (!k)
+		return;
+	memset(acquiring, 0, sizeof(acquiring));
+	for (int cpu = 0; cpu < LS_MAX_CPUS; cpu++) {
+		unsigned size;
+		void *nodes = k->nodes(cpu, &size);
+		ls_object_register(nodes, size, node_names[cpu], node_blocker);
+	}
+}
+
+void ls_kernel_contention_begin(void *lock, unsigned int flags)
+{
+	int me = ls_ctx_id();
+	raw_spinlock_t *l = me >= 0 ? acquiring[me] : NULL;
+	if (l && (void *)&l->val == lock)
+		ls_lock_contended(&l->dep_map, LS_SITE("contention_begin"));
+	ls_trace_contention_begin(lock, flags);
+}
+
+void ls_kernel_contention_end(void *lock, int ret)
+{
+	ls_trace_contention_end(lock, ret);
+}
+
+static void kernel_lock(const struct ls_kspin_ops *k, raw_spinlock_t *lock, unsigned subclass,
+			const struct ls_site *site);
+static int kernel_trylock(const struct ls_kspin_ops *k, raw_spinlock_t *lock,
+			  const struct ls_site *site);
+static void kernel_unlock(const struct ls_kspin_ops *k, raw_spinlock_t *lock,
+			  const struct ls_site *site);
+
 /* A waiter waits for whoever drew the ticket before its newest one: the context served (the
  * holder) or a waiter queued ahead. */
 static struct ls_blocker spin_blocker(const void *obj, const void *addr, int waiter)
 {
 	const raw_spinlock_t *lock = obj;
+	if (kspin)
+		return holder_blocker(lock, waiter);
 	unsigned v = (unsigned)lock->val.counter;
 	unsigned owner = tickets_owner(v);
 	for (unsigned t = tickets_next(v); ((t - owner) & TICKET_MASK) != 0; t--) {
@@ -197,6 +283,11 @@ void ls_raw_spin_lock(raw_spinlock_t *lock, const struct ls_site *site)
 
 void ls_raw_spin_lock_nested(raw_spinlock_t *lock, unsigned subclass, const struct ls_site *site)
 {
+	const struct ls_kspin_ops *k = kspin;
+	if (k) {
+		kernel_lock(k, lock, subclass, site);
+		return;
+	}
 	ls_preempt_disable();
 	prepare(lock, site);
 	ls_lock_acquire_nested(&lock->dep_map, subclass, 0, false, site);
@@ -245,6 +336,9 @@ void ls_raw_spin_lock_nested(raw_spinlock_t *lock, unsigned subclass, const stru
 
 int ls_raw_spin_trylock(raw_spinlock_t *lock, const struct ls_site *site)
 {
+	const struct ls_kspin_ops *k = kspin;
+	if (k)
+		return kernel_trylock(k, lock, site);
 	ls_preempt_disable();
 	prepare(lock, site);
 	ls_point(LS_OP_RMW, &lock->val, site);
@@ -268,6 +362,11 @@ int ls_raw_spin_trylock(raw_spinlock_t *lock, const struct ls_site *site)
 
 void ls_raw_spin_unlock(raw_spinlock_t *lock, const struct ls_site *site)
 {
+	const struct ls_kspin_ops *k = kspin;
+	if (k) {
+		kernel_unlock(k, lock, site);
+		return;
+	}
 	prepare(lock, site);
 	ls_lock_release(&lock->dep_map, site);
 	ls_point(LS_OP_STORE, &lock->val, site);
@@ -292,9 +391,56 @@ void ls_raw_spin_unlock(raw_spinlock_t *lock, const struct ls_site *site)
 int ls_raw_spin_is_locked(raw_spinlock_t *lock, const struct ls_site *site)
 {
 	prepare(lock, site);
+	if (kspin)
+		return kspin->is_locked(&lock->val);
 	ls_point(LS_OP_LOAD, &lock->val, site);
 	unsigned v = (unsigned)LS_RD(&lock->val.counter);
 	return tickets_next(v) != tickets_owner(v);
+}
+
+/* spin_lock() in the kernel: preemption off, lockdep's acquire, then the architecture's lock. */
+static void kernel_lock(const struct ls_kspin_ops *k, raw_spinlock_t *lock, unsigned subclass,
+			const struct ls_site *site)
+{
+	ls_preempt_disable();
+	prepare(lock, site);
+	ls_lock_acquire_nested(&lock->dep_map, subclass, 0, false, site);
+	int me = ls_ctx_id();
+	acquiring[me] = lock;
+	k->lock(&lock->val);
+	acquiring[me] = NULL;
+	lock->ls_tickets[0] = (unsigned char)(me + 1);
+	ls_lock_acquired(&lock->dep_map, site);
+}
+
+static int kernel_trylock(const struct ls_kspin_ops *k, raw_spinlock_t *lock,
+			  const struct ls_site *site)
+{
+	ls_preempt_disable();
+	prepare(lock, site);
+	if (!k->trylock(&lock->val)) {
+		ls_preempt_enable();
+		return 0;
+	}
+	lock->ls_tickets[0] = (unsigned char)(ls_ctx_id() + 1);
+	ls_lock_acquire(&lock->dep_map, 0, true, site);
+	return 1;
+}
+
+/* The holder is forgotten before the releasing store: from its point on the lock may be free. */
+static void kernel_unlock(const struct ls_kspin_ops *k, raw_spinlock_t *lock,
+			  const struct ls_site *site)
+{
+	prepare(lock, site);
+	ls_lock_release(&lock->dep_map, site);
+	if (kernel_holder(lock) < 0) {
+		ls_fail(site, "BUG: spinlock already unlocked on CPU#%d: %s", ls_cpu(),
+			lock->dep_map.name);
+		return;
+	}
+	lock->ls_tickets[0] = 0;
+	k->unlock(&lock->val);
+	ls_preempt_enable();
 }
 
 unsigned long ls_raw_spin_lock_irqsave(raw_spinlock_t *lock, const struct ls_site *site)

@@ -1,0 +1,57 @@
+/* The seam between lockstep's model library and a kernel backend: kernel source files compiled
+ * against the shims (include/lockstep/kshim/) into a shared object by `lockstep ksrc build`
+ * (src/ksrc/, docs/kernel-source.md).
+ *
+ * A backend object exports one symbol, lockstep_kbackend, a struct ls_kbackend.  Each primitive
+ * it was built with has an operations table; a NULL table leaves that primitive to the hand
+ * model.  The model library calls the tables from its own entry points (spin_lock(),
+ * llist_add(), irq_work_queue(), res_spin_lock()), keeps its own bookkeeping around them (the
+ * validator, who holds what for the wait-for graph) and leaves every access to the lock word, the
+ * list head or the work's flags to the kernel's code.
+ *
+ * The kernel's objects live inside lockstep's: a raw_spinlock_t's `val` is the kernel's struct
+ * qspinlock, an llist_head is the kernel's, and struct irq_work and rqspinlock_t keep the
+ * kernel's layout at their start.  The backend checks each size at build time.
+ */
+#ifndef LOCKSTEP_KBACKEND_H
+#define LOCKSTEP_KBACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Counts incompatible changes to this structure; a backend object of another ABI is rebuilt. */
+#define LS_KBACKEND_ABI 1
+
+/* kernel/locking/qspinlock.c: q points at a raw_spinlock_t's 4-byte word. */
+struct ls_kspin_ops {
+	void (*lock)(void *q);		/* queued_spin_lock() */
+	int (*trylock)(void *q);	/* queued_spin_trylock() */
+	void (*unlock)(void *q);	/* queued_spin_unlock() */
+	int (*is_locked)(void *q);	/* queued_spin_is_locked() */
+	/* The MCS nodes a waiter may spin on: cpu's per-CPU array, for the wait-for graph. */
+	void *(*nodes)(int cpu, unsigned *size);
+};
+
+/* lib/llist.c with include/linux/llist.h: nodes and heads are one pointer each. */
+struct ls_kllist_ops {
+	bool (*add_batch)(void *first, void *last, void *head);	/* llist_add_batch() */
+	void *(*del_first)(void *head);					/* llist_del_first() */
+	void *(*del_all)(void *head);					/* llist_del_all() */
+	void *(*reverse_order)(void *first);				/* llist_reverse_order() */
+};
+
+struct ls_kbackend {
+	int abi;				/* LS_KBACKEND_ABI */
+	const struct ls_kspin_ops *spin;
+	const struct ls_kllist_ops *llist;
+	/* Puts every per-CPU variable of the kernel files back to its initial value: called
+	 * before each execution, as each execution is a fresh boot. */
+	void (*reset)(void);
+	/* CPU cpu's copy of the kernel files' per-CPU data, for reports. */
+	void *(*percpu)(int cpu, unsigned *size);
+};
+
+/* The backend loaded by --kernel-tree, NULL for the hand models (src/ksrc/load.c). */
+extern const struct ls_kbackend *ls_kbackend;
+
+#endif

@@ -1,0 +1,5 @@
+/* <linux/compiler.h>: ls_kshim.h has what kernel files use of it. */
+#ifndef LS_KSHIM_LINUX_COMPILER_H
+#define LS_KSHIM_LINUX_COMPILER_H
+#include <ls_kshim.h>
+#endif

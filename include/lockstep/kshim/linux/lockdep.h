@@ -1,0 +1,5 @@
+/* <linux/lockdep.h>: ls_kshim.h has what kernel files use of it. */
+#ifndef LS_KSHIM_LINUX_LOCKDEP_H
+#define LS_KSHIM_LINUX_LOCKDEP_H
+#include <ls_kshim.h>
+#endif

@@ -1,0 +1,5 @@
+/* <linux/percpu-defs.h>: ls_kshim.h has what kernel files use of it. */
+#ifndef LS_KSHIM_LINUX_PERCPU_DEFS_H
+#define LS_KSHIM_LINUX_PERCPU_DEFS_H
+#include <ls_kshim.h>
+#endif

@@ -1,0 +1,5 @@
+/* <linux/prefetch.h>: ls_kshim.h has what kernel files use of it. */
+#ifndef LS_KSHIM_LINUX_PREFETCH_H
+#define LS_KSHIM_LINUX_PREFETCH_H
+#include <ls_kshim.h>
+#endif

@@ -1,0 +1,261 @@
+/* The kernel environment a kernel source file sees when `lockstep ksrc build` compiles it: the
+ * one header every shim under linux/, asm/ and trace/ includes.
+ *
+ * Each operation on shared memory that the kernel spells with an accessor (atomic_*, READ_ONCE,
+ * WRITE_ONCE, smp_load_acquire, smp_store_release, xchg/cmpxchg and their ordering forms,
+ * smp_cond_load_*, the this_cpu_* operations) is lockstep's accessor of the same name from
+ * <lockstep/atomic.h>: one scheduling point, announced with the kernel file's own line, ordered
+ * by its name under the weak memory models.  A spin on smp_cond_load_*() parks until a store
+ * touches the word.  Plain C accesses (`node->next = NULL`) are not points: between two points a
+ * context runs alone, so under sequential consistency that is exact; the compiler's freedom to
+ * reorder them (--compiler-reorder) is not modelled for kernel files.
+ *
+ * Per-CPU data keeps the kernel's offset scheme: DEFINE_PER_CPU puts the variable in the
+ * section ls_kpercpu, which is CPU 0's copy; the runtime (src/ksrc/glue/runtime.c) makes one
+ * copy per other CPU at load, and per_cpu_ptr(p, cpu) adds that CPU's offset, so
+ * `per_cpu_ptr(&qnodes[idx].mcs, cpu)` means what it means in the kernel.
+ *
+ * The configuration is a 64-bit SMP kernel with CONFIG_NR_CPUS of lockstep's largest machine and
+ * no debugging, paravirtualisation, lock statistics or PREEMPT_RT.  BUG_ON() and WARN_ON() end
+ * the execution as an invariant finding that names the kernel's line.
+ */
+#ifndef LS_KSHIM_H
+#define LS_KSHIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lockstep/runtime.h>
+#include <lockstep/atomic.h>
+
+/* ---- configuration ----------------------------------------------------------------------- */
+
+#define __KERNEL__ 1
+#define CONFIG_SMP 1
+#define CONFIG_64BIT 1
+#define CONFIG_NR_CPUS 8	/* LS_MAX_CPUS */
+#define NR_CPUS CONFIG_NR_CPUS
+#define BITS_PER_LONG 64
+#define __LITTLE_ENDIAN 1234
+#define L1_CACHE_BYTES 64
+#define SMP_CACHE_BYTES L1_CACHE_BYTES
+#define nr_cpu_ids ((unsigned int)NR_CPUS)
+
+/* ---- types ------------------------------------------------------------------------------- */
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int8_t s8;
+typedef int16_t s16;
+typedef int32_t s32;
+typedef int64_t s64;
+typedef u8 __u8;
+typedef u16 __u16;
+typedef u32 __u32;
+typedef u64 __u64;
+typedef s32 __s32;
+typedef s64 __s64;
+typedef long long ktime_t;
+typedef long ssize_t;
+typedef long loff_t;
+struct file;
+typedef unsigned int gfp_t;
+
+/* ---- compiler ---------------------------------------------------------------------------- */
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#undef __always_inline
+#define __always_inline inline __attribute__((__always_inline__))
+#define noinline __attribute__((__noinline__))
+#define __noinline noinline
+#define __pure __attribute__((__pure__))
+#define __aligned(x) __attribute__((__aligned__(x)))
+#define __packed __attribute__((__packed__))
+#define __maybe_unused __attribute__((__unused__))
+#define __always_unused __attribute__((__unused__))
+#define __used __attribute__((__used__))
+#define __must_check __attribute__((__warn_unused_result__))
+#define __noreturn __attribute__((__noreturn__))
+#define __cold __attribute__((__cold__))
+#define __weak __attribute__((__weak__))
+#define __visible
+#define __lockfunc
+#define notrace
+#define __init
+#define __initdata
+#define __read_mostly
+#define __ro_after_init
+#define __percpu
+#define __rcu
+#define __user
+#define __iomem
+#define __force
+#define __must_hold(x)
+#define __acquires(x)
+#define __releases(x)
+#define __cacheline_aligned __aligned(SMP_CACHE_BYTES)
+#define ____cacheline_aligned __aligned(SMP_CACHE_BYTES)
+#define __cacheline_aligned_in_smp __aligned(SMP_CACHE_BYTES)
+#define ____cacheline_aligned_in_smp __aligned(SMP_CACHE_BYTES)
+#define fallthrough __attribute__((__fallthrough__))
+#define __same_type(a, b) __builtin_types_compatible_p(__typeof__(a), __typeof__(b))
+#define BUILD_BUG_ON(cond) _Static_assert(!(cond), "BUILD_BUG_ON(" #cond ")")
+#define BUILD_BUG_ON_MSG(cond, msg) _Static_assert(!(cond), msg)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define EXPORT_SYMBOL(sym) extern int ls_kshim_export_unused_
+#define EXPORT_SYMBOL_GPL(sym) extern int ls_kshim_export_unused_
+#define prefetch(x) ((void)(x))
+#define prefetchw(x) ((void)(x))
+#ifndef container_of
+#define container_of(ptr, type, member)                                                         \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#endif
+#define min(a, b) ((a) < (b) ? (a) : (b))
+#define max(a, b) ((a) > (b) ? (a) : (b))
+#define IS_ENABLED(option) 0	/* every CONFIG_ the shims do not define above */
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+#define EPERM 1
+#define EAGAIN 11
+#define EBUSY 16
+#define EINVAL 22
+#define EDEADLK 35
+#define ETIMEDOUT 110
+
+/* An invariant finding at the kernel's line: lockstep's ls_fail() ends the execution. */
+#define BUG()                                                                                    \
+	ls_fail(LS_SITE("BUG"), "kernel BUG at %s:%d", __FILE__, __LINE__)
+#define BUG_ON(cond)                                                                             \
+	do {                                                                                     \
+		if (unlikely(cond))                                                              \
+			ls_fail(LS_SITE("BUG_ON"), "kernel BUG at %s:%d: BUG_ON(%s)", __FILE__,  \
+				__LINE__, #cond);                                                \
+	} while (0)
+#define WARN_ON(cond)                                                                            \
+	({                                                                                       \
+		bool ls_kw_ = !!(cond);                                                           \
+		if (unlikely(ls_kw_))                                                             \
+			ls_fail(LS_SITE("WARN_ON"), "WARNING: %s:%d: WARN_ON(%s)", __FILE__,     \
+				__LINE__, #cond);                                                \
+		ls_kw_;                                                                           \
+	})
+#define WARN_ON_ONCE(cond) WARN_ON(cond)
+#define WARN(cond, ...) WARN_ON(cond)
+#define WARN_ONCE(cond, ...) WARN_ON(cond)
+
+/* ---- per-CPU data (see the top of the file) ---------------------------------------------- */
+
+/* CPU cpu's offset from CPU 0's copy, filled at load by the runtime. */
+extern long ls_kshim_percpu_offset[CONFIG_NR_CPUS] __attribute__((visibility("hidden")));
+
+#define DEFINE_PER_CPU_SECTION(type, name, sec)                                                  \
+	__attribute__((section("ls_kpercpu"))) __typeof__(type) name
+#define DECLARE_PER_CPU(type, name) extern __typeof__(type) name
+#define DEFINE_PER_CPU(type, name) DEFINE_PER_CPU_SECTION(type, name, "")
+#define DEFINE_PER_CPU_ALIGNED(type, name)                                                       \
+	DEFINE_PER_CPU_SECTION(type, name, "") __aligned(SMP_CACHE_BYTES)
+#define DEFINE_PER_CPU_SHARED_ALIGNED(type, name) DEFINE_PER_CPU_ALIGNED(type, name)
+
+#define per_cpu_ptr(ptr, cpu)                                                                    \
+	((__typeof__(ptr))((char *)(ptr) + ls_kshim_percpu_offset[(cpu)]))
+#define raw_cpu_ptr(ptr) per_cpu_ptr(ptr, ls_cpu())
+#define this_cpu_ptr(ptr) per_cpu_ptr(ptr, ls_cpu())
+#define per_cpu(var, cpu) (*per_cpu_ptr(&(var), (cpu)))
+#define smp_processor_id() ls_cpu()
+#define raw_smp_processor_id() ls_cpu()
+#define get_cpu() ({ preempt_disable(); ls_cpu(); })
+#define put_cpu() preempt_enable()
+#define for_each_possible_cpu(cpu) for ((cpu) = 0; (cpu) < ls_ncpus(); (cpu)++)
+#define for_each_online_cpu(cpu) for_each_possible_cpu(cpu)
+#define cpu_online(cpu) ((cpu) >= 0 && (cpu) < ls_ncpus())
+#define num_online_cpus() ((unsigned int)ls_ncpus())
+
+/* Each this_cpu operation is one point, as the kernel's is one instruction an interrupt cannot
+ * split; the __this_cpu and raw_cpu forms too (their callers keep interrupts or preemption off). */
+#define ls_kpcpu_rmw(var, delta, what_)                                                          \
+	({                                                                                       \
+		__typeof__(&(var)) ls_kp_ = this_cpu_ptr(&(var));                                 \
+		__typeof__(var) ls_kd_ = (delta);                                                 \
+		LS_MEMPOINT_(LS_OP_RMW, ls_kp_, sizeof(*ls_kp_), LS_SITE(what_));                 \
+		LS_MEM_RMW_BEGIN_(ls_kp_);                                                         \
+		__typeof__(var) ls_kn_ = (__typeof__(var))(LS_RD(ls_kp_) + ls_kd_);               \
+		LS_WR(ls_kp_, ls_kn_);                                                             \
+		LS_MEM_RMW_END_(ls_kp_, true);                                                     \
+		ls_kn_;                                                                           \
+	})
+#define this_cpu_read(var) ls_load(*this_cpu_ptr(&(var)), "this_cpu_read(" #var ")")
+#define this_cpu_write(var, v) ls_store(*this_cpu_ptr(&(var)), (v), "this_cpu_write(" #var ")")
+#define this_cpu_add(var, i) ((void)ls_kpcpu_rmw(var, (i), "this_cpu_add(" #var ")"))
+#define this_cpu_sub(var, i) ((void)ls_kpcpu_rmw(var, -(i), "this_cpu_sub(" #var ")"))
+#define this_cpu_inc(var) ((void)ls_kpcpu_rmw(var, 1, "this_cpu_inc(" #var ")"))
+#define this_cpu_dec(var) ((void)ls_kpcpu_rmw(var, -1, "this_cpu_dec(" #var ")"))
+#define this_cpu_add_return(var, i) ls_kpcpu_rmw(var, (i), "this_cpu_add_return(" #var ")")
+#define this_cpu_inc_return(var) ls_kpcpu_rmw(var, 1, "this_cpu_inc_return(" #var ")")
+#define this_cpu_dec_return(var) ls_kpcpu_rmw(var, -1, "this_cpu_dec_return(" #var ")")
+#define __this_cpu_read(var) ls_load(*this_cpu_ptr(&(var)), "__this_cpu_read(" #var ")")
+#define __this_cpu_write(var, v) ls_store(*this_cpu_ptr(&(var)), (v), "__this_cpu_write(" #var ")")
+#define __this_cpu_add(var, i) ((void)ls_kpcpu_rmw(var, (i), "__this_cpu_add(" #var ")"))
+#define __this_cpu_sub(var, i) ((void)ls_kpcpu_rmw(var, -(i), "__this_cpu_sub(" #var ")"))
+#define __this_cpu_inc(var) ((void)ls_kpcpu_rmw(var, 1, "__this_cpu_inc(" #var ")"))
+#define __this_cpu_dec(var) ((void)ls_kpcpu_rmw(var, -1, "__this_cpu_dec(" #var ")"))
+#define __this_cpu_inc_return(var) ls_kpcpu_rmw(var, 1, "__this_cpu_inc_return(" #var ")")
+#define raw_cpu_read(var) __this_cpu_read(var)
+#define raw_cpu_write(var, v) __this_cpu_write(var, v)
+#define raw_cpu_inc(var) __this_cpu_inc(var)
+#define raw_cpu_dec(var) __this_cpu_dec(var)
+#define raw_cpu_add(var, i) __this_cpu_add(var, i)
+
+/* ---- contexts, interrupts, preemption ---------------------------------------------------- */
+
+#define in_nmi() (ls_ctx_kind() == LS_CTX_NMI)
+#define in_hardirq() (ls_ctx_kind() == LS_CTX_HARDIRQ)
+#define in_irq() in_hardirq()
+#define in_interrupt() ls_in_interrupt()
+#define in_softirq() ls_in_softirq()
+#define in_serving_softirq() ls_in_serving_softirq()
+#define in_task() (ls_ctx_kind() == LS_CTX_TASK)
+#define irqs_disabled() ls_irqs_disabled()
+#define local_irq_save(flags) do { (flags) = ls_irq_save(); } while (0)
+#define local_irq_restore(flags) ls_irq_restore(flags)
+#define local_irq_disable() ls_irq_disable()
+#define local_irq_enable() ls_irq_enable()
+#define raw_local_irq_save(flags) local_irq_save(flags)
+#define raw_local_irq_restore(flags) local_irq_restore(flags)
+#define preempt_disable() ls_preempt_disable()
+#define preempt_enable() ls_preempt_enable()
+#define preempt_disable_notrace() ls_preempt_disable()
+#define preempt_enable_notrace() ls_preempt_enable()
+#define preempt_enable_no_resched() ls_preempt_enable()
+#define preempt_count() ls_preempt_count()
+#define local_bh_disable() ls_bh_disable()
+#define local_bh_enable() ls_bh_enable()
+#define migrate_disable() ls_preempt_disable()
+#define migrate_enable() ls_preempt_enable()
+
+/* ---- lockdep annotations: the shims compile no lockdep of their own ---------------------- */
+
+#define lockdep_assert_irqs_disabled() ((void)0)
+#define lockdep_assert_irqs_enabled() ((void)0)
+#define lockdep_assert_preemption_disabled() ((void)0)
+#define lockdep_assert_in_irq() ((void)0)
+#define lockdep_assert_held(l) ((void)(l))
+#define might_sleep() ((void)0)
+#define cant_sleep() ((void)0)
+#define cant_migrate() ((void)0)
+
+/* ---- time: virtual ----------------------------------------------------------------------- */
+
+#define NSEC_PER_USEC 1000ull
+#define NSEC_PER_MSEC 1000000ull
+#define NSEC_PER_SEC 1000000000ull
+#define ktime_get_mono_fast_ns() ls_now()
+#define ktime_get_ns() ls_now()
+#define local_clock() ls_now()
+#define sched_clock() ls_now()
+
+#endif
