@@ -38,6 +38,9 @@ struct ls_kllist_ops {
 	void *(*del_first)(void *head);					/* llist_del_first() */
 	void *(*del_all)(void *head);					/* llist_del_all() */
 	void *(*reverse_order)(void *first);				/* llist_reverse_order() */
+	bool (*empty)(const void *head);				/* llist_empty() */
+	void (*init_node)(void *node);					/* init_llist_node() */
+	bool (*on_list)(const void *node);				/* llist_on_list() */
 };
 
 struct ls_kbackend {

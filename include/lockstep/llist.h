@@ -39,6 +39,13 @@
 #include <stddef.h>
 
 #include <lockstep/runtime.h>
+#include <lockstep/kbackend.h>
+#ifndef LS_NATIVE
+/* The kernel's lib/llist.c when --kernel-tree loaded it (kbackend.h), else NULL. */
+#define ls_kllist() (ls_kbackend ? ls_kbackend->llist : NULL)
+#else
+#define ls_kllist() ((const struct ls_kllist_ops *)NULL)
+#endif
 
 struct llist_node {
 	struct llist_node *next;	/* NULL ends a chain; pointing at itself: on no list */
@@ -102,11 +109,17 @@ static inline bool ls_llist_ptr_try_cmpxchg(struct llist_node **p, struct llist_
 /* Marks n as on no list (next points at itself), for llist_on_list(). */
 static inline void ls_init_llist_node(struct llist_node *n, const struct ls_site *site)
 {
+	if (ls_kllist()) {
+		ls_kllist()->init_node(n);
+		return;
+	}
 	ls_llist_ptr_set(&n->next, n, site);
 }
 
 static inline bool ls_llist_on_list(const struct llist_node *n, const struct ls_site *site)
 {
+	if (ls_kllist())
+		return ls_kllist()->on_list(n);
 	return ls_llist_ptr_read(&n->next, site) != n;
 }
 
@@ -136,6 +149,8 @@ static inline struct llist_node *ls_llist_next(struct llist_node *n, const struc
 static inline bool ls_llist_add_batch(struct llist_node *new_first, struct llist_node *new_last,
 				      struct llist_head *head, const struct ls_site *site)
 {
+	if (ls_kllist())
+		return ls_kllist()->add_batch(new_first, new_last, head);
 	struct llist_node *first = ls_llist_ptr_read(&head->first, site);
 	do {
 		new_last->next = first;
@@ -159,6 +174,8 @@ static inline bool ls_llist_add(struct llist_node *n, struct llist_head *head,
 static inline struct llist_node *ls_llist_del_all(struct llist_head *head,
 						  const struct ls_site *site)
 {
+	if (ls_kllist())
+		return ls_kllist()->del_all(head);
 	return ls_llist_ptr_xchg(&head->first, NULL, site);
 }
 
@@ -166,6 +183,8 @@ static inline struct llist_node *ls_llist_del_all(struct llist_head *head,
 static inline struct llist_node *ls_llist_del_first(struct llist_head *head,
 						    const struct ls_site *site)
 {
+	if (ls_kllist())
+		return ls_kllist()->del_first(head);
 	struct llist_node *entry = ls_llist_ptr_read(&head->first, site);
 	struct llist_node *next;
 	do {
@@ -188,6 +207,8 @@ static inline struct llist_node *ls_llist_del_first_init(struct llist_head *head
 /* A racy emptiness test: true means the list was empty at this point, nothing more. */
 static inline bool ls_llist_empty(const struct llist_head *head, const struct ls_site *site)
 {
+	if (ls_kllist())
+		return ls_kllist()->empty(head);
 	return ls_llist_ptr_read(&head->first, site) == NULL;
 }
 
@@ -199,6 +220,8 @@ static inline bool ls_llist_empty(const struct llist_head *head, const struct ls
 /* Reverses a detached chain (newest first becomes oldest first); returns its new first node. */
 static inline struct llist_node *llist_reverse_order(struct llist_node *head)
 {
+	if (ls_kllist())
+		return ls_kllist()->reverse_order(head);
 	struct llist_node *rev = NULL;
 	while (head) {
 		struct llist_node *n = head;

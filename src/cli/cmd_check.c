@@ -12,7 +12,13 @@
  * One line per variant, then a summary; exit 0 when every settled variant behaved as declared,
  * 1 when one did not (each is named), 3 when a campaign could not run (no JSON summary, or an
  * exit status other than 0 and 1), 2 for bad usage.  Findings go to a scratch directory, kept
- * and named when a variant failed, removed otherwise. */
+ * and named when a variant failed, removed otherwise.
+ *
+ * --kernel-tree runs every campaign on the tree's own locking files (docs/kernel-source.md).
+ * With --differential as well, each variant runs twice on the same seed, on the hand models and
+ * on the tree, and the two must agree: the same verdict, and the same kinds of bug found.  A
+ * disagreement is a failure (DIFF) to trace to the source: one of the model and the shims is
+ * wrong there. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <inttypes.h>
@@ -24,6 +30,7 @@
 
 #include "cli.h"
 #include "../../targets/targets.h"
+#include "../ksrc/ksrc.h"
 
 #define MAX_SPECS 4096
 
@@ -33,6 +40,8 @@ struct check {
 	uint64_t budget, seed, jobs;
 	const char *engine;
 	const char *memory_model;	/* passed to each campaign */
+	const char *kernel_tree;	/* --kernel-tree, checked by loading it here */
+	bool differential;
 	bool no_lockdep, json, quiet, settled, compiler_reorder;
 	char *specs[MAX_SPECS];
 	int nspecs;
@@ -93,8 +102,8 @@ static void expand(struct check *c, const char *arg)
 }
 
 /* Runs one campaign; returns its exit status (-1: it died), its stdout in out. */
-static int campaign(struct check *c, const char *spec, const char *outdir, struct ls_buf *out,
-		    const char *errpath)
+static int campaign(struct check *c, const char *spec, bool kernel, const char *outdir,
+		    struct ls_buf *out, const char *errpath)
 {
 	char execs[32], seed[32], jobs[32];
 	snprintf(execs, sizeof(execs), "%" PRIu64, c->budget);
@@ -121,6 +130,10 @@ static int campaign(struct check *c, const char *spec, const char *outdir, struc
 	argv[a++] = c->memory_model;
 	if (c->compiler_reorder)
 		argv[a++] = "--compiler-reorder";
+	if (kernel) {
+		argv[a++] = "--kernel-tree";
+		argv[a++] = c->kernel_tree;
+	}
 	argv[a++] = "--out";
 	argv[a++] = outdir;
 	argv[a++] = "--json";
@@ -129,6 +142,37 @@ static int campaign(struct check *c, const char *spec, const char *outdir, struc
 
 	double wall;
 	return ls_run_child((char *const *)argv, NULL, 1e9, errpath, out, &wall);
+}
+
+/* The kinds of bug a campaign's JSON summary lists, sorted, joined by ','; "none" if none. */
+static void found_kinds(const json_t *json, char *buf, size_t n)
+{
+	const char *kinds[32];
+	int nk = 0;
+	json_t *findings = json ? json_object_get(json, "findings") : NULL;
+	size_t i;
+	json_t *f;
+	json_array_foreach(findings, i, f) {
+		const char *k = ls_json_string(f, "kind");
+		bool seen = false;
+		for (int j = 0; j < nk && k; j++)
+			seen |= strcmp(kinds[j], k) == 0;
+		if (k && !seen && nk < 32)
+			kinds[nk++] = k;
+	}
+	for (int a = 0; a < nk; a++)
+		for (int b = a + 1; b < nk; b++)
+			if (strcmp(kinds[b], kinds[a]) < 0) {
+				const char *t = kinds[a];
+				kinds[a] = kinds[b];
+				kinds[b] = t;
+			}
+	size_t at = 0;
+	buf[0] = '\0';
+	for (int a = 0; a < nk && at < n; a++)
+		at += (size_t)snprintf(buf + at, n - at, "%s%s", a ? "," : "", kinds[a]);
+	if (!nk)
+		snprintf(buf, n, "none");
 }
 
 int ls_cmd_check(int argc, char **argv)
@@ -162,6 +206,12 @@ int ls_cmd_check(int argc, char **argv)
 		{ "compiler-reorder", LS_OPT_FLAG, NULL,
 		  "every campaign with the compiler's reordering of plain stores", &c.compiler_reorder,
 		  NULL },
+		{ "kernel-tree", LS_OPT_STR, "PATH",
+		  "every campaign on this kernel tree's qspinlock.c and llist.c instead of the hand "
+		  "models", &c.kernel_tree, NULL },
+		{ "differential", LS_OPT_FLAG, NULL,
+		  "with --kernel-tree: run each variant on the hand models and on the tree, same seed; "
+		  "their verdicts and the kinds of bug found must agree", &c.differential, NULL },
 		{ 0 },
 	};
 	char *pos[MAX_SPECS];
@@ -174,6 +224,15 @@ int ls_cmd_check(int argc, char **argv)
 	if (!ls_memory_model_parse(c.memory_model, &mm))
 		ls_die(LS_EXIT_USAGE, "check: --memory-model must be sc, tso or relaxed, got '%s'",
 		       c.memory_model);
+	if (c.differential && !c.kernel_tree)
+		ls_die(LS_EXIT_USAGE, "check: --differential compares against --kernel-tree PATH");
+	if (c.kernel_tree) {
+		/* Built once here, so each campaign finds it in the cache; a tree the shims cannot
+		 * compile is refused before any campaign runs. */
+		char err[2048];
+		if (!ls_ksrc_load(c.kernel_tree, err, sizeof(err)))
+			ls_die(LS_EXIT_USAGE, "check: --kernel-tree: %s", err);
+	}
 	if (npos == 0)
 		for (int i = 0; i < ls_ntargets; i++)
 			add_target(&c, ls_targets[i]->name, ls_targets[i]);
@@ -210,7 +269,7 @@ int ls_cmd_check(int argc, char **argv)
 		snprintf(outdir, sizeof(outdir), "%s/%d", c.tmp, i);
 		snprintf(errpath, sizeof(errpath), "%s/%d.err", c.tmp, i);
 		struct ls_buf out = { 0 };
-		int rc = campaign(&c, spec, outdir, &out, errpath);
+		int rc = campaign(&c, spec, c.kernel_tree && !c.differential, outdir, &out, errpath);
 		json_t *json = ls_json_last_object(out.s);
 		json_t *verdict = json ? json_object_get(json, "expectation_met") : NULL;
 		const char *expectation = ls_json_string(json, "expectation");
@@ -218,8 +277,39 @@ int ls_cmd_check(int argc, char **argv)
 		bool ran = (rc == 0 || rc == 1) && verdict && expectation;
 		if (ran)
 			snprintf(text, sizeof(text), "%s", expectation);
+		bool differs = false;
+		if (ran && c.differential) {
+			/* The same campaign on the tree: the second opinion. */
+			struct ls_buf kout = { 0 };
+			char kdir[4200], kerr[4200];
+			snprintf(kdir, sizeof(kdir), "%s/%d-kernel", c.tmp, i);
+			snprintf(kerr, sizeof(kerr), "%s/%d-kernel.err", c.tmp, i);
+			int krc = campaign(&c, spec, true, kdir, &kout, kerr);
+			json_t *kjson = ls_json_last_object(kout.s);
+			json_t *kverdict = kjson ? json_object_get(kjson, "expectation_met") : NULL;
+			if ((krc == 0 || krc == 1) && kverdict) {
+				char hk[128], kk[128];
+				found_kinds(json, hk, sizeof(hk));
+				found_kinds(kjson, kk, sizeof(kk));
+				differs = strcmp(hk, kk) != 0 || !json_equal(verdict, kverdict);
+				snprintf(text, sizeof(text), "hand %s%s, kernel %s%s", hk,
+					 json_is_false(verdict) ? " (not as declared)" : "", kk,
+					 json_is_false(kverdict) ? " (not as declared)" : "");
+				/* Judged on the tree from here on: the hand side only had to agree. */
+				verdict = kverdict;
+			} else {
+				ran = false;
+				snprintf(errpath, sizeof(errpath), "%s", kerr);
+				rc = krc;
+			}
+			json_decref(kjson);
+			ls_buf_finish(&kout);
+		}
 		const char *mark;
-		if (!ran) {
+		if (differs) {
+			mark = "DIFF";
+			failed++;
+		} else if (!ran) {
 			char what[48];
 			snprintf(what, sizeof(what), "the campaign did not run (exit %d)", rc);
 			ls_last_line(errpath, what, text, sizeof(text));
@@ -235,7 +325,7 @@ int ls_cmd_check(int argc, char **argv)
 			mark = "--";
 			unsettled++;
 		}
-		bool bad = !ran || strcmp(mark, "FAIL") == 0;
+		bool bad = !ran || strcmp(mark, "FAIL") == 0 || differs;
 		if (bad)
 			ls_buf_printf(&fails, "%s%s", fails.len ? ", " : "", spec);
 		if (!c.quiet || bad) {
@@ -246,7 +336,7 @@ int ls_cmd_check(int argc, char **argv)
 			ls_buf_printf(&js, "%s{\"variant\":", js.len ? "," : "");
 			ls_json_str(&js, spec);
 			ls_buf_printf(&js, ",\"result\":\"%s\",\"text\":",
-				      !ran ? "error" : strcmp(mark, "ok") == 0 ? "met"
+				      differs ? "differs" : !ran ? "error" : strcmp(mark, "ok") == 0 ? "met"
 						   : strcmp(mark, "FAIL") == 0	 ? "not met"
 										 : "unsettled");
 			ls_json_str(&js, text);

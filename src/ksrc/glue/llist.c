@@ -30,9 +30,27 @@ static void *reverse_order(void *first)
 	return llist_reverse_order(first);
 }
 
+static bool empty(const void *head)
+{
+	return llist_empty(head);
+}
+
+static void init_node(void *node)
+{
+	init_llist_node(node);
+}
+
+static bool on_list(const void *node)
+{
+	return llist_on_list(node);
+}
+
 __attribute__((visibility("hidden"))) const struct ls_kllist_ops ls_kglue_llist = {
 	.add_batch = add_batch,
 	.del_first = del_first,
 	.del_all = del_all,
 	.reverse_order = reverse_order,
+	.empty = empty,
+	.init_node = init_node,
+	.on_list = on_list,
 };
