@@ -146,7 +146,8 @@ static void unmark(raw_spinlock_t *lock, unsigned expected, unsigned char was)
 #define kspin (ls_kbackend ? ls_kbackend->spin : NULL)
 #endif
 
-/* The lock each context is inside the kernel's queued_spin_lock() for, NULL otherwise. */
+/* The lock each context is inside the kernel's queued_spin_lock() for (the innermost), NULL
+ * otherwise. */
 static raw_spinlock_t *acquiring[LS_MAX_TASKS + 3 * LS_MAX_CPUS];
 
 static int kernel_holder(const raw_spinlock_t *lock)
@@ -196,8 +197,14 @@ void ls_kernel_contention_begin(void *lock, unsigned int flags)
 	ls_trace_contention_begin(lock, flags);
 }
 
+/* The slow path fires contention_end once it holds the lock and before it returns: probes run
+ * there with the lock held, so it is held from here on in the wait-for graph. */
 void ls_kernel_contention_end(void *lock, int ret)
 {
+	int me = ls_ctx_id();
+	raw_spinlock_t *l = me >= 0 ? acquiring[me] : NULL;
+	if (l && (void *)&l->val == lock && ret == 0)
+		l->ls_tickets[0] = (unsigned char)(me + 1);
 	ls_trace_contention_end(lock, ret);
 }
 
@@ -236,6 +243,7 @@ static struct ls_blocker spin_blocker(const void *obj, const void *addr, int wai
 static void reset_word(raw_spinlock_t *lock)
 {
 	lock->val.counter = 0;
+	lock->ls_tickets[0] = 0;	/* the kernel backend's holder; ticket 0 is unused when free */
 }
 
 static void publish(raw_spinlock_t *lock)
@@ -405,10 +413,13 @@ static void kernel_lock(const struct ls_kspin_ops *k, raw_spinlock_t *lock, unsi
 	ls_preempt_disable();
 	prepare(lock, site);
 	ls_lock_acquire_nested(&lock->dep_map, subclass, 0, false, site);
+	/* A probe on the slow path's tracepoint may take another lock in this context: the
+	 * innermost acquisition is the one its waits belong to, then the outer one again. */
 	int me = ls_ctx_id();
+	raw_spinlock_t *outer = acquiring[me];
 	acquiring[me] = lock;
 	k->lock(&lock->val);
-	acquiring[me] = NULL;
+	acquiring[me] = outer;
 	lock->ls_tickets[0] = (unsigned char)(me + 1);
 	ls_lock_acquired(&lock->dep_map, site);
 }
