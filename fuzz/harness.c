@@ -35,6 +35,7 @@
 #include "harness.h"
 #include "strategy.h"
 #include "../targets/targets.h"
+#include "ksrc/ksrc.h"
 
 /* Wraps the bytes strategy to feed the counters at every point. */
 struct cover {
@@ -169,6 +170,17 @@ void ls_harness_init(const char *spec)
 		if (*end || b > 255 || rb[0] == '-')
 			bad("LOCKSTEP_REORDER_BUDGET=%s: expected 0..255", rb);
 		cfg.reorder_budget = (uint32_t)b;
+	}
+	/* The kernel tree, as `lockstep fuzz --kernel-tree` loaded it (built there: here it is
+	 * found in the cache). */
+	const char *tree = getenv("LOCKSTEP_KSRC_TREE");
+	if (tree && *tree) {
+		char kerr[2048];
+		if (!ls_ksrc_load(tree, kerr, sizeof(kerr)))
+			bad("LOCKSTEP_KSRC_TREE=%s: %s", tree, kerr);
+		static char opts[4200];
+		snprintf(opts, sizeof(opts), "%s --kernel-tree %s", h.replay_opts, tree);
+		h.replay_opts = opts;
 	}
 	if (!ls_session_init(&h.s, t, variant, &cfg, err, sizeof(err))) {
 		fprintf(stderr, "lockstep harness: %s\n", err);

@@ -25,6 +25,7 @@
 
 #include "external.h"
 #include "json.h"
+#include "../ksrc/ksrc.h"
 #include "../findings.h"
 
 /* The harness: BUILD/fuzz/lockstep-ENGINE beside BUILD/lockstep, or an installed one. */
@@ -197,6 +198,11 @@ static enum ls_kind ext_convert(struct ext *x, const char *spec, const struct ls
 		argv[n++] = "--reorder-budget";
 		argv[n++] = budget;
 	}
+	const struct ls_ksrc_build *tree = ls_ksrc_active();
+	if (tree) {
+		argv[n++] = "--kernel-tree";
+		argv[n++] = tree->tree;
+	}
 	argv[n++] = "--out";
 	argv[n++] = o->out;
 	argv[n++] = "--json";
@@ -328,6 +334,11 @@ int ls_fuzz_external_run(const struct ls_fuzz_opts *fo, const struct ls_fuzz_hoo
 	char budget[16];
 	snprintf(budget, sizeof(budget), "%u", (unsigned)o->cfg.reorder_budget);
 	setenv("LOCKSTEP_REORDER_BUDGET", budget, 1);
+	const struct ls_ksrc_build *tree = ls_ksrc_active();
+	if (tree)
+		setenv("LOCKSTEP_KSRC_TREE", tree->tree, 1);
+	else
+		unsetenv("LOCKSTEP_KSRC_TREE");
 	ext_check(&x, spec);
 	const char *tmpdir = getenv("TMPDIR");
 	snprintf(x.work, sizeof(x.work), "%s/lockstep-fuzz-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");

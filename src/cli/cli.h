@@ -121,6 +121,7 @@ int ls_cmd_minimize(int argc, char **argv);
 int ls_cmd_stress(int argc, char **argv);
 int ls_cmd_bench(int argc, char **argv);
 int ls_cmd_check(int argc, char **argv);
+int ls_cmd_ksrc(int argc, char **argv);
 int ls_cmd_litmus(int argc, char **argv);
 
 #endif

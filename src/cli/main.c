@@ -35,6 +35,10 @@ static const struct ls_cmd commands[] = {
 	  "Explore the litmus tests under each memory model and compare every verdict with the one "
 	  "the test states (LKMM's under relaxed; exit 0: all as stated).",
 	  ls_cmd_litmus },
+	{ "ksrc", "build --tree PATH [FILE...]",
+	  "Compile a kernel tree's locking files against lockstep's shims, as --kernel-tree does, "
+	  "and list what was compiled.",
+	  ls_cmd_ksrc },
 	{ "bench", "[TARGET[:VARIANT]...]",
 	  "Time and executions to each buggy variant's first bug, per engine, side by side.",
 	  ls_cmd_bench },

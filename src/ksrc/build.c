@@ -268,6 +268,10 @@ static bool compile(const char *cache, const char *tree, const char *name, const
 	snprintf(shims, sizeof(shims), "-I%s/src/include/lockstep/kshim", cache);
 	snprintf(inc, sizeof(inc), "-I%s/src/include", cache);
 	snprintf(copies, sizeof(copies), "-I%s/tree/include", cache);
+	/* -I, not -idirafter: a system directory's warnings, implicit declarations among them,
+	 * would pass in silence. */
+	char treeinc[PATH_MAX + 2];
+	snprintf(treeinc, sizeof(treeinc), "-I%s", tree);
 	snprintf(src, sizeof(src), "%s/src/%s", cache, glue);
 	snprintf(obj, sizeof(obj), "%s/%s.o", cache, name);
 	snprintf(dep, sizeof(dep), "%s/%s.d", cache, name);
@@ -277,7 +281,7 @@ static bool compile(const char *cache, const char *tree, const char *name, const
 		"-fno-strict-aliasing", "-fno-common", "-fstack-clash-protection",
 		"-Wno-pointer-sign", "-Werror=implicit-function-declaration",
 		"-Werror=implicit-int", "-Werror=incompatible-pointer-types", "-Werror=int-conversion",
-		shims, inc, copies, "-idirafter", tree, "-MD", "-MF", dep, "-c", src, "-o", obj,
+		shims, inc, copies, treeinc, "-MD", "-MF", dep, "-c", src, "-o", obj,
 		NULL,
 	};
 	int rc = run(argv, log);
