@@ -23,6 +23,36 @@ if ((${#missing[@]})); then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The kernel tree the kernel-source suite runs on (docs/kernel-source.md): Debian's 6.12 source,
+# of which only the files the kernel backends compile (src/ksrc/build.c) and their headers are
+# extracted, into the directory the package's own README would unpack it to.
+KERNEL_TREE=/usr/src/linux-source-6.12
+kernel_tree() {
+	local tarball=/usr/src/linux-source-6.12.tar.xz sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	if [ ! -f "$tarball" ]; then
+		echo "setup: installing linux-source-6.12 (the kernel tree of the kernel-source suite)"
+		$sudo apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+			linux-source-6.12 >/dev/null
+	fi
+	local files=(kernel/locking/qspinlock.c kernel/locking/mcs_spinlock.h
+		kernel/locking/qspinlock_stat.h kernel/locking/lock_events.h
+		kernel/locking/lock_events_list.h kernel/locking/qspinlock_paravirt.h
+		include/asm-generic/qspinlock.h include/asm-generic/qspinlock_types.h
+		include/asm-generic/mcs_spinlock.h lib/llist.c include/linux/llist.h
+		kernel/irq_work.c include/linux/irq_work.h include/linux/irq_work_types.h
+		include/linux/smp_types.h)
+	local f missing=()
+	for f in "${files[@]}"; do
+		[ -f "$KERNEL_TREE/$f" ] || missing+=("linux-source-6.12/$f")
+	done
+	if ((${#missing[@]})); then
+		echo "setup: extracting ${#missing[@]} files of $tarball into $KERNEL_TREE"
+		$sudo tar -xJf "$tarball" -C /usr/src "${missing[@]}"
+	fi
+}
+
 build() { # dir [meson options...]
 	local dir=$1
 	shift
@@ -49,6 +79,7 @@ demo)
 		"the finding is in crashes/, which git ignores"
 	;;
 test)
+	kernel_tree
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all
 	passed=0 failed=0 status=0

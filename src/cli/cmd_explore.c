@@ -136,6 +136,7 @@ int ls_cmd_explore(int argc, char **argv)
 		{ "max-depth", LS_OPT_U64, "D", "scheduling points an execution may have",
 		  &max_depth, NULL },
 		LS_MEMORY_OPTS(o),
+		LS_KERNEL_OPTS(o),
 		{ "step-limit", LS_OPT_U64, "N", "end an execution as a stall after N steps",
 		  &o.cfg.step_limit, NULL },
 		{ "time-limit-ns", LS_OPT_U64, "NS", "end an execution as a stall at this virtual time",
