@@ -36,6 +36,7 @@
 #define LOCKSTEP_IRQ_WORK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <lockstep/atomic.h>
 #include <lockstep/llist.h>
@@ -51,15 +52,18 @@ enum {
 	CSD_TYPE_IRQ_WORK = 0x20,	/* type tag the claim ORs in */
 };
 
-/* The kernel's struct __call_single_node, as far as irq_work uses it. */
+/* The kernel's struct __call_single_node, laid out as on 64-bit kernels: a kernel backend
+ * (--kernel-tree, <lockstep/kbackend.h>) runs kernel/irq_work.c on lockstep's works. */
 struct ls_call_single_node {
 	struct llist_node llist;	/* on a CPU's list while pending, NULL otherwise */
 	atomic_t a_flags;		/* IRQ_WORK_* and the type tag */
+	uint16_t src, dst;		/* CSD debugging's; unused */
 };
 
 struct irq_work {
 	struct ls_call_single_node node;
 	void (*func)(struct irq_work *);
+	void *irqwait;			/* the kernel's struct rcuwait (PREEMPT_RT); unused */
 };
 
 #define LS_IRQ_WORK_INIT_FLAGS(fn, flags)                                                         \

@@ -10,8 +10,7 @@
  * list head or the work's flags to the kernel's code.
  *
  * The kernel's objects live inside lockstep's: a raw_spinlock_t's `val` is the kernel's struct
- * qspinlock, an llist_head is the kernel's, and struct irq_work and rqspinlock_t keep the
- * kernel's layout at their start.  The backend checks each size at build time.
+ * qspinlock, an llist_head is the kernel's, and struct irq_work has the kernel's layout.  The backend checks each size at build time.
  */
 #ifndef LOCKSTEP_KBACKEND_H
 #define LOCKSTEP_KBACKEND_H
@@ -43,10 +42,23 @@ struct ls_kllist_ops {
 	bool (*on_list)(const void *node);				/* llist_on_list() */
 };
 
+/* kernel/irq_work.c: works are lockstep's struct irq_work, which has the kernel's layout. */
+struct ls_kirq_work_ops {
+	bool (*queue)(void *work);		/* irq_work_queue() */
+	bool (*queue_on)(void *work, int cpu);	/* irq_work_queue_on() */
+	void (*sync)(void *work);		/* irq_work_sync() */
+	void (*run)(void);			/* the interrupt: the call-single queue, irq_work_run() */
+	void (*tick)(void);			/* irq_work_tick() */
+	void (*single)(void *work);		/* irq_work_single() */
+	/* cpu's raised list (0), lazy list (1) and call-single queue (2), for reports. */
+	void *(*list)(int cpu, int which, unsigned *size);
+};
+
 struct ls_kbackend {
 	int abi;				/* LS_KBACKEND_ABI */
 	const struct ls_kspin_ops *spin;
 	const struct ls_kllist_ops *llist;
+	const struct ls_kirq_work_ops *irq_work;
 	/* Puts every per-CPU variable of the kernel files back to its initial value: called
 	 * before each execution, as each execution is a fresh boot. */
 	void (*reset)(void);

@@ -102,9 +102,10 @@ struct ls_target {
  * signature or meaning of the functions the public headers' macros and inlines call.  Whoever
  * makes such a change increments it.
  */
-#define LS_TARGET_ABI 5	/* 3: the blocker hook, ls_lock_acquired(), LS_OP_RESUME/TIME; 4: softirqs
+#define LS_TARGET_ABI 6	/* 3: the blocker hook, ls_lock_acquired(), LS_OP_RESUME/TIME; 4: softirqs
 			 * (spin_lock_bh() disables bottom halves), lockdep subclasses; 5: memory
-			 * models (atomic.h's accessors call ls_mem_*()) */
+			 * models (atomic.h's accessors call ls_mem_*()); 6: kernel backends
+			 * (struct irq_work in the kernel's layout, llist.h's calls) */
 
 #define LS_TARGET_VISIBLE __attribute__((visibility("default")))
 

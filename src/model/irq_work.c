@@ -32,8 +32,19 @@
  * configurations without a self-interrupt are left out.
  */
 #include <lockstep/kernel.h>
+#include <lockstep/kbackend.h>
+
+#include <stdio.h>
 
 #include "model.h"
+
+/* With a kernel backend (--kernel-tree), kernel/irq_work.c does all of the above on the same
+ * works: each entry point below hands over to it; the lists are then the kernel's. */
+#ifdef LS_NATIVE
+#define kirq ((const struct ls_kirq_work_ops *)NULL)
+#else
+#define kirq (ls_kbackend ? ls_kbackend->irq_work : NULL)
+#endif
 
 static DEFINE_PER_CPU(struct llist_head, raised_list);
 static DEFINE_PER_CPU(struct llist_head, lazy_list);
@@ -95,6 +106,8 @@ static void queue_local(struct irq_work *work, const struct ls_site *site)
 
 bool ls_irq_work_queue(struct irq_work *work, const struct ls_site *site)
 {
+	if (kirq)
+		return kirq->queue(work);
 	if (!irq_work_claim(work, site))
 		return false;
 	ls_preempt_disable();
@@ -105,6 +118,8 @@ bool ls_irq_work_queue(struct irq_work *work, const struct ls_site *site)
 
 bool ls_irq_work_queue_on(struct irq_work *work, int cpu, const struct ls_site *site)
 {
+	if (kirq && cpu >= 0 && cpu < LS_NR_CPUS)
+		return kirq->queue_on(work, cpu);
 	if (cpu < 0 || cpu >= LS_NR_CPUS) {
 		ls_fail(site, "irq_work_queue_on() to CPU %d, which does not exist", cpu);
 		return false;
@@ -128,6 +143,10 @@ bool ls_irq_work_queue_on(struct irq_work *work, int cpu, const struct ls_site *
 
 void irq_work_single(void *arg)
 {
+	if (kirq) {
+		kirq->single(arg);
+		return;
+	}
 	struct irq_work *work = arg;
 	/* PENDING is ours until this store: a plain read and set, as in the kernel. */
 	int flags = ls_atomic_read(&work->node.a_flags, LS_SITE("irq_work_single"));
@@ -161,18 +180,30 @@ static void irq_work_run_list(struct llist_head *list)
 
 void irq_work_run(void)
 {
+	if (kirq) {
+		kirq->run();
+		return;
+	}
 	irq_work_run_list(this_cpu_ptr(&raised_list));
 	irq_work_run_list(this_cpu_ptr(&lazy_list));
 }
 
 void irq_work_tick(void)
 {
+	if (kirq) {
+		kirq->tick();
+		return;
+	}
 	irq_work_run_list(this_cpu_ptr(&raised_list));
 	irq_work_run_list(this_cpu_ptr(&lazy_list));
 }
 
 void ls_irq_work_sync(struct irq_work *work, const struct ls_site *site)
 {
+	if (kirq) {
+		kirq->sync(work);
+		return;
+	}
 	if (!in_task())
 		ls_fail(site, "irq_work_sync() from %s context", in_nmi() ? "NMI" : "hardirq");
 	if (irqs_disabled())
@@ -199,4 +230,14 @@ void ls_irq_work_reset(void)
 	}
 	named_cpus = 0;
 	ls_set_raised_irq_handler(raised_irq);
+	static const char *const kinds[3] = { "raised_list", "lazy_list", "call_single_queue" };
+	static char names[3][LS_NR_CPUS][32];
+	for (int cpu = 0; kirq && cpu < LS_NR_CPUS; cpu++)
+		for (int which = 0; which < 3; which++) {
+			unsigned size;
+			void *list = kirq->list(cpu, which, &size);
+			snprintf(names[which][cpu], sizeof(names[which][cpu]), "%s@cpu%d", kinds[which],
+				 cpu);
+			ls_object_register(list, size, names[which][cpu], NULL);
+		}
 }

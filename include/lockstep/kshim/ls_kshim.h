@@ -34,6 +34,7 @@
 #define __KERNEL__ 1
 #define CONFIG_SMP 1
 #define CONFIG_64BIT 1
+#define CONFIG_IRQ_WORK 1
 #define CONFIG_NR_CPUS 8	/* LS_MAX_CPUS */
 #define NR_CPUS CONFIG_NR_CPUS
 #define BITS_PER_LONG 64
@@ -237,16 +238,51 @@ extern long ls_kshim_percpu_offset[CONFIG_NR_CPUS] __attribute__((visibility("hi
 #define migrate_disable() ls_preempt_disable()
 #define migrate_enable() ls_preempt_enable()
 
-/* ---- lockdep annotations: the shims compile no lockdep of their own ---------------------- */
+/* ---- lockdep annotations: lockstep's validator ------------------------------------------- */
 
-#define lockdep_assert_irqs_disabled() ((void)0)
-#define lockdep_assert_irqs_enabled() ((void)0)
+void ls_lockdep_assert_irqs(bool disabled, const struct ls_site *site);
+void ls_lockdep_irq_work_enter(bool config);
+void ls_lockdep_irq_work_exit(void);
+void ls_might_sleep(const struct ls_site *site);
+#define lockdep_assert_irqs_disabled()                                                          \
+	ls_lockdep_assert_irqs(true, LS_SITE("lockdep_assert_irqs_disabled"))
+#define lockdep_assert_irqs_enabled()                                                           \
+	ls_lockdep_assert_irqs(false, LS_SITE("lockdep_assert_irqs_enabled"))
+#define might_sleep() ls_might_sleep(LS_SITE("might_sleep"))
+/* lockdep's wait-type context of an irq_work callback: {3:3} locks unless IRQ_WORK_HARD_IRQ. */
+#define lockdep_irq_work_enter(flags) ls_lockdep_irq_work_enter(!((flags) & 0x08))
+#define lockdep_irq_work_exit(flags) ls_lockdep_irq_work_exit()
+/* Annotations the validator has no counterpart for: no check, as without CONFIG_LOCKDEP. */
 #define lockdep_assert_preemption_disabled() ((void)0)
 #define lockdep_assert_in_irq() ((void)0)
-#define lockdep_assert_held(l) ((void)(l))
-#define might_sleep() ((void)0)
 #define cant_sleep() ((void)0)
 #define cant_migrate() ((void)0)
+
+/* ---- scheduler, RCU and CPU hotplug, as far as the locking files name them ---------------- */
+
+/* Tasks are lockstep's contexts; a kernel file only passes task pointers around.  The paths that
+ * would wake or create one (PREEMPT_RT's irq_work threads) are compiled out by IS_ENABLED(). */
+struct task_struct;
+/* In <linux/types.h>, which irq_work_types.h relies on. */
+struct rcuwait {
+	struct task_struct *task;
+};
+#define TASK_UNINTERRUPTIBLE 2
+#define current ((struct task_struct *)NULL)
+#define wake_up_process(p) ((void)(p), 0)
+#define sched_set_fifo_low(p) ((void)(p))
+#define cpu_is_offline(cpu) (!cpu_online(cpu))
+/* No grace periods are modelled: an RCU read side is empty, a wait for readers returns. */
+#define rcu_read_lock() ((void)0)
+#define rcu_read_unlock() ((void)0)
+#define synchronize_rcu() ((void)0)
+static inline void ls_kshim_guard_rcu(void)
+{
+}
+#define guard(type) ls_kshim_guard_##type
+#define early_initcall(fn) static int (*const ls_kshim_initcall_##fn)(void) __used = (fn)
+#define _RET_IP_ ((unsigned long)__builtin_return_address(0))
+#define _THIS_IP_ ({ __label__ ls_here_; ls_here_: (unsigned long)&&ls_here_; })
 
 /* ---- time: virtual ----------------------------------------------------------------------- */
 

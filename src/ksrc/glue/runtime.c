@@ -21,6 +21,7 @@ extern char __start_ls_kpercpu[] HIDDEN;
 extern char __stop_ls_kpercpu[] HIDDEN;
 extern const struct ls_kspin_ops ls_kglue_spin __attribute__((weak)) HIDDEN;
 extern const struct ls_kllist_ops ls_kglue_llist __attribute__((weak)) HIDDEN;
+extern const struct ls_kirq_work_ops ls_kglue_irq_work __attribute__((weak)) HIDDEN;
 
 long ls_kshim_percpu_offset[CONFIG_NR_CPUS] HIDDEN;
 
@@ -47,6 +48,14 @@ __attribute__((constructor)) static void percpu_setup(void)
 	}
 }
 
+/* x86's arch_irq_work_raise(): the irq_work self-interrupt, over kernel/irq_work.c's weak
+ * default, which raises nothing. */
+void arch_irq_work_raise(void);
+void arch_irq_work_raise(void)
+{
+	ls_irq_raise(ls_cpu());
+}
+
 static void reset(void)
 {
 	memcpy(__start_ls_kpercpu, image, size);
@@ -64,6 +73,7 @@ __attribute__((visibility("default"))) const struct ls_kbackend lockstep_kbacken
 	.abi = LS_KBACKEND_ABI,
 	.spin = &ls_kglue_spin,
 	.llist = &ls_kglue_llist,
+	.irq_work = &ls_kglue_irq_work,
 	.reset = reset,
 	.percpu = percpu,
 };
