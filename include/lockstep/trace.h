@@ -49,6 +49,8 @@ void ls_trace_contention_end(void *lock, int ret);
  * also tell the validator that a spin_lock() waits. */
 void ls_kernel_contention_begin(void *lock, unsigned int flags);
 void ls_kernel_contention_end(void *lock, int ret);
+/* For kernel backends (ls_kshim.h's WRITE_ONCE()): a kernel file stored at addr. */
+void ls_kernel_stored(const void *addr);
 /* For lock models: whether any contention probe is registered in this execution. */
 bool ls_trace_contention_probed(void);
 /* Forgets every probe: the model library's reset. */

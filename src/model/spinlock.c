@@ -197,8 +197,20 @@ void ls_kernel_contention_begin(void *lock, unsigned int flags)
 	ls_trace_contention_begin(lock, flags);
 }
 
+/* A WRITE_ONCE() of the kernel's code (ls_kshim.h).  The only ones to the start of a lock word
+ * in the queued spinlock are set_locked() and clear_pending_set_locked(): the context that is
+ * acquiring that lock holds it from this store on. */
+void ls_kernel_stored(const void *addr)
+{
+	int me = ls_ctx_id();
+	raw_spinlock_t *l = me >= 0 ? acquiring[me] : NULL;
+	if (l && addr == (const void *)&l->val)
+		l->ls_tickets[0] = (unsigned char)(me + 1);
+}
+
 /* The slow path fires contention_end once it holds the lock and before it returns: probes run
- * there with the lock held, so it is held from here on in the wait-for graph. */
+ * there with the lock held, so it is held from here on in the wait-for graph (the stores above
+ * have said so already, except after a compare-and-exchange). */
 void ls_kernel_contention_end(void *lock, int ret)
 {
 	int me = ls_ctx_id();

@@ -149,6 +149,18 @@ typedef unsigned int gfp_t;
 #define WARN(cond, ...) WARN_ON(cond)
 #define WARN_ONCE(cond, ...) WARN_ON(cond)
 
+/* Every WRITE_ONCE() of a kernel file also tells the model library where it stored: the
+ * queued spinlock's slow path takes the lock with one (set_locked(), clear_pending_set_locked(),
+ * to the start of the lock word), and from that store on the lock has a holder for the wait-for
+ * graph (src/model/spinlock.c). */
+void ls_kernel_stored(const void *addr);
+#undef WRITE_ONCE
+#define WRITE_ONCE(x, v)                                                                         \
+	do {                                                                                     \
+		ls_store(x, v, "WRITE_ONCE(" #x ")");                                            \
+		ls_kernel_stored(&(x));                                                          \
+	} while (0)
+
 /* ---- per-CPU data (see the top of the file) ---------------------------------------------- */
 
 /* CPU cpu's offset from CPU 0's copy, filled at load by the runtime. */
