@@ -124,6 +124,20 @@ bool ls_park(const void *addr, uint64_t deadline, const struct ls_site *site)
 	return !c->timed_out;
 }
 
+/* Nobody writes it: a pause with no announced word before it waits for its deadline only. */
+static char relax_word;
+
+bool ls_relax(uint64_t ns, const struct ls_site *site)
+{
+	struct ls_machine *m = ls_running;
+	struct ls_ctx *c;
+	if (!m || !(c = m->cur))
+		ls_machine_internal("ls_relax called outside an execution");
+	const void *addr = c->addr ? c->addr : (const void *)&relax_word;
+	uint64_t until = m->clock + ns;
+	return ls_park(addr, until < m->clock ? LS_NO_DEADLINE : until, site);
+}
+
 void ls_wrote(const void *addr)
 {
 	struct ls_machine *m = ls_running;

@@ -338,6 +338,8 @@ static bool read_row(const struct ls_finding_dir *d, const char *file, struct ls
 		row->readable = true;
 		snprintf(row->target, sizeof(row->target), "%s", t.target);
 		snprintf(row->variant, sizeof(row->variant), "%s", t.variant);
+		snprintf(row->kernel_tree, sizeof(row->kernel_tree), "%s",
+			 t.has_kernel ? t.kernel_tree : "");
 		snprintf(row->signature, sizeof(row->signature), "%s", t.signature);
 		snprintf(row->bug, sizeof(row->bug), "%s", t.bug);
 		snprintf(row->title, sizeof(row->title), "%s", t.title);
@@ -651,7 +653,7 @@ static bool write_files(const struct ls_finding_dir *d)
 		char path[4400];
 		snprintf(path, sizeof(path), "%s/%s", d->dir, r->file);
 		ls_buf_printf(&md, " | [%s](%s) | `", r->file, r->file);
-		ls_replay_command(r->target, path, &md);
+		ls_replay_command(r->target, r->kernel_tree, path, &md);
 		ls_buf_printf(&md, "` |\n");
 		ls_buf_printf(&idx, "%s\t%" PRIu64 "\t", r->file, r->hits);
 		if (r->first_exec != LS_NO_EXEC)

@@ -66,6 +66,7 @@ struct ls_finding_row {
 	char file[256];			/* "deadlock-9897ee4b79c1.trace" */
 	char shape[40];			/* the file name's kind: "deadlock", "ABBA", "crash", ... */
 	char target[64], variant[64];
+	char kernel_tree[256];		/* the trace's kernel-tree, "" for the hand models */
 	char signature[1024];		/* the kept trace's placement */
 	char bug[768], title[256];	/* "" for a trace written before bug identities */
 	enum ls_kind kind;

@@ -6,6 +6,7 @@
  * one column per CPU, and the command that replays it.  Everything printed is a
  * function of the execution: no addresses, no wall time. */
 #include "report.h"
+#include "ksrc/ksrc.h"
 
 #include "lockdep/lockdep.h"
 #include "../targets/targets.h"
@@ -332,15 +333,19 @@ void ls_report_write(const struct ls_session *s, const struct ls_result *r, cons
 		ls_buf_printf(b, "\n *** DEADLOCK ***\n");
 	if (replay_path) {
 		ls_buf_printf(b, "\nreplay: ");
-		ls_replay_command(s->target->name, replay_path, b);
+		const struct ls_ksrc_build *k = ls_ksrc_active();
+		ls_replay_command(s->target->name, k ? k->tree : NULL, replay_path, b);
 		ls_buf_printf(b, "\n");
 	}
 }
 
-void ls_replay_command(const char *target, const char *path, struct ls_buf *b)
+void ls_replay_command(const char *target, const char *kernel_tree, const char *path,
+		       struct ls_buf *b)
 {
+	ls_buf_printf(b, "lockstep replay");
 	if (ls_target_names_object(target))
-		ls_buf_printf(b, "lockstep replay --target %s %s", target, path);
-	else
-		ls_buf_printf(b, "lockstep replay %s", path);
+		ls_buf_printf(b, " --target %s", target);
+	if (kernel_tree && *kernel_tree)
+		ls_buf_printf(b, " --kernel-tree %s", kernel_tree);
+	ls_buf_printf(b, " %s", path);
 }

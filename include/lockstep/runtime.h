@@ -155,6 +155,13 @@ void ls_point(enum ls_op op, const void *addr, const struct ls_site *site);
  * clock reaches deadline.  Returns true when woken by a write, false on the deadline. */
 bool ls_park(const void *addr, uint64_t deadline, const struct ls_site *site);
 
+/* A pause in a spin loop of kernel code (cpu_relax() in <ls_kshim.h>): parks the context on the
+ * word of its last scheduling point, the load the loop just made, until a store touches it or ns
+ * of virtual time pass; then the loop reads again.  So a spinner is not runnable while nothing
+ * it reads changes (explore and PCT see a wait, not a busy context), and a loop whose exit
+ * depends on another word, or on time, still gets to look again. */
+bool ls_relax(uint64_t ns, const struct ls_site *site);
+
 /* Wakes every context parked on the word holding addr.  Call after each store. */
 void ls_wrote(const void *addr);
 

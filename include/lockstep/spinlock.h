@@ -199,6 +199,10 @@ bool ls_lock_fresh(unsigned *gen);
 void ls_lock_mark_fresh(unsigned *gen);
 /* The class name for an init expression's text (see the class note above). */
 const char *ls_lock_class_name(const char *expr);
+/* The context holding lock, -1 if none: on the hand model, whoever drew the ticket now served
+ * (from the release store that served it on, before that context has run again); on a kernel
+ * backend, as src/model/spinlock.c records it. */
+int ls_raw_spin_holder(const raw_spinlock_t *lock);
 /* For a lock that was neither statically defined nor initialised: lockdep's complaint. */
 void ls_lock_uninitialised(struct ls_lockdep_map *map, const struct ls_site *site);
 

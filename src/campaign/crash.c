@@ -1,6 +1,7 @@
 /* Crashes: children that run target code, how they died, and the finding that makes (crash.h). */
 #define _GNU_SOURCE
 #include "crash.h"
+#include "../ksrc/ksrc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -599,7 +600,8 @@ void ls_crash_report(const struct ls_session *s, const struct ls_child *c,
 		ls_buf_printf(b, "\n%s\n", note);
 	if (replay_path) {
 		ls_buf_printf(b, "\nreplay: ");
-		ls_replay_command(s->target->name, replay_path, b);
+		const struct ls_ksrc_build *k = ls_ksrc_active();
+		ls_replay_command(s->target->name, k ? k->tree : NULL, replay_path, b);
 		ls_buf_printf(b, "\n");
 	}
 }

@@ -241,8 +241,13 @@ static enum ls_kind ext_convert(struct ext *x, const char *spec, const struct ls
 		const char *r = strstr(text, "replay: lockstep replay ");
 		if (r) {
 			r += strlen("replay: lockstep replay ");
-			if (strncmp(r, "--target ", 9) == 0 && strchr(r + 9, ' '))
-				r = strchr(r + 9, ' ') + 1;	/* ls_replay_command() */
+			/* ls_replay_command()'s options come before the path. */
+			while (!strncmp(r, "--target ", 9) || !strncmp(r, "--kernel-tree ", 14)) {
+				const char *next = strchr(strchr(r, ' ') + 1, ' ');
+				if (!next)
+					break;
+				r = next + 1;
+			}
 			trace = strndup(r, strcspn(r, "\n"));
 		}
 		sig = strdup("crash (see the report)");

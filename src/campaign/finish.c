@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "../ksrc/ksrc.h"
 
 /* fuzz --minimize: `lockstep minimize` on each bug this campaign saved, in a child process (a
  * candidate schedule that crashed the model would not take the campaign's summary with it); its
@@ -26,7 +27,9 @@ void ls_fuzz_minimize_saved(const struct ls_fuzz_finding *f, int nf, const struc
 			ls_die(LS_EXIT_INTERNAL, "fuzz: fork: %s", strerror(errno));
 		if (pid == 0) {
 			dup2(2, 1);
-			const char *argv[] = { self, "minimize", f->path, "--quiet", NULL };
+			const struct ls_ksrc_build *k = ls_ksrc_active();
+			const char *argv[] = { self, "minimize", f->path, "--quiet",
+					       k ? "--kernel-tree" : NULL, k ? k->tree : NULL, NULL };
 			execv(self, (char *const *)argv);
 			_exit(127);
 		}

@@ -68,19 +68,22 @@ static bool is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static void cache_base(char *buf, size_t n)
+/* The cache's base directory; false if its path does not fit in n bytes. */
+static bool cache_base(char *buf, size_t n)
 {
 	const char *dir = getenv("LOCKSTEP_CACHE_DIR");
 	const char *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
+	int len;
 	if (dir && *dir)
-		snprintf(buf, n, "%s", dir);
+		len = snprintf(buf, n, "%s", dir);
 	else if (xdg && *xdg)
-		snprintf(buf, n, "%s/lockstep", xdg);
+		len = snprintf(buf, n, "%s/lockstep", xdg);
 	else if (home && *home)
-		snprintf(buf, n, "%s/.cache/lockstep", home);
+		len = snprintf(buf, n, "%s/.cache/lockstep", home);
 	else
-		snprintf(buf, n, "/tmp/lockstep-cache-%u", (unsigned)getuid());
+		len = snprintf(buf, n, "/tmp/lockstep-cache-%u", (unsigned)getuid());
+	return len >= 0 && (size_t)len < n;
 }
 
 /* Writes data to dir/rel, creating the directories on the way. */
@@ -115,13 +118,55 @@ static bool hash_files(const char *tree, char **rel, int n, unsigned long long *
 	return true;
 }
 
+/* The shims and glue this lockstep compiles with, and the backend ABI: part of kernel-source,
+ * since the same tree files under other shims are other code. */
+static unsigned long long shims_hash(void)
+{
+	unsigned long long h = ls_fnv1a("lockstep-kshim", 14);
+	for (const struct ls_ksrc_file *f = ls_ksrc_files; f->path; f++) {
+		h = ls_fnv1a_more(h, f->path, strlen(f->path) + 1);
+		h = ls_fnv1a_more(h, f->data, f->len);
+	}
+	int abi = LS_KBACKEND_ABI;
+	return ls_fnv1a_more(h, &abi, sizeof(abi));
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Adds the tree files of a compiler dependency list (make syntax) to deps: paths under the
- * tree, and headers copied into the cache's tree/ directory, by their path in the tree. */
+/* Removes "." and ".." components of an absolute path in place, without resolving symlinks:
+ * the compiler writes "dir/../x.h" for a relative include, and a tree of symlinks (cp -rs) must
+ * still count as the tree. */
+static void normalize(char *path)
+{
+	char *out = path;
+	for (const char *p = path; *p;) {
+		while (*p == '/')
+			p++;
+		const char *end = strchr(p, '/');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n == 1 && p[0] == '.') {
+			/* nothing */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+		} else if (n) {
+			*out++ = '/';
+			memmove(out, p, n);
+			out += n;
+		}
+		p += n;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+}
+
+/* Adds the tree files of a compiler dependency list (make syntax: "\ " is a space in a name,
+ * "\" at a line's end continues it) to deps: paths under the tree, and headers copied into
+ * the cache's tree/ directory, by their path in the tree. */
 static void read_deps(const char *dfile, const char *tree, const char *copies, char **deps,
 		      int *ndeps)
 {
@@ -131,30 +176,35 @@ static void read_deps(const char *dfile, const char *tree, const char *copies, c
 		return;
 	char *p = strchr(text, ':');
 	size_t tl = strlen(tree), cl = strlen(copies);
+	char name[PATH_MAX];
 	while (p && *p) {
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == ':' || *p == '\\')
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == ':' ||
+		       (*p == '\\' && p[1] == '\n'))
+			p += *p == '\\' ? 2 : 1;
+		size_t n = 0;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && !(*p == '\\' && p[1] == '\n')) {
+			if (*p == '\\' && (p[1] == ' ' || p[1] == '#'))
+				p++;
+			if (n + 1 < sizeof(name))
+				name[n++] = *p;
 			p++;
-		char *start = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && !(*p == '\\' && p[1] == '\n'))
-			p++;
-		if (p == start)
-			break;
-		char save = *p;
-		*p = '\0';
-		char real[PATH_MAX];
-		const char *rel = NULL;
-		if (realpath(start, real)) {
-			if (strncmp(real, tree, tl) == 0 && real[tl] == '/')
-				rel = real + tl + 1;
-			else if (strncmp(real, copies, cl) == 0 && real[cl] == '/')
-				rel = real + cl + 1;
 		}
+		if (!n)
+			break;
+		name[n] = '\0';
+		if (name[0] != '/')
+			continue;	/* the compiler was given absolute paths only */
+		normalize(name);
+		const char *rel = NULL;
+		if (strncmp(name, tree, tl) == 0 && name[tl] == '/')
+			rel = name + tl + 1;
+		else if (strncmp(name, copies, cl) == 0 && name[cl] == '/')
+			rel = name + cl + 1;
 		bool seen = false;
 		for (int i = 0; rel && i < *ndeps && !seen; i++)
 			seen = strcmp(deps[i], rel) == 0;
 		if (rel && !seen && *ndeps < MAX_DEPS)
 			deps[(*ndeps)++] = strdup(rel);
-		*p = save;
 	}
 	free(text);
 }
@@ -274,6 +324,12 @@ static bool compile(const char *cache, const char *tree, const char *name, const
 	 * would pass in silence. */
 	char treeinc[PATH_MAX + 2];
 	snprintf(treeinc, sizeof(treeinc), "-I%s", tree);
+	/* __FILE__ relative to the tree (and to the cache's copies and sources), so a finding's
+	 * message, and so its bug, is the same wherever the tree lives. */
+	char map_tree[PATH_MAX + 32], map_copies[PATH_MAX + 32], map_src[PATH_MAX + 32];
+	snprintf(map_tree, sizeof(map_tree), "-fmacro-prefix-map=%s/=", tree);
+	snprintf(map_copies, sizeof(map_copies), "-fmacro-prefix-map=%s/tree/=", cache);
+	snprintf(map_src, sizeof(map_src), "-fmacro-prefix-map=%s/src/=lockstep/", cache);
 	snprintf(src, sizeof(src), "%s/src/%s", cache, glue);
 	snprintf(obj, sizeof(obj), "%s/%s.o", cache, name);
 	snprintf(dep, sizeof(dep), "%s/%s.d", cache, name);
@@ -283,7 +339,7 @@ static bool compile(const char *cache, const char *tree, const char *name, const
 		"-fno-strict-aliasing", "-fno-common", "-fstack-clash-protection",
 		"-Wno-pointer-sign", "-Werror=implicit-function-declaration",
 		"-Werror=implicit-int", "-Werror=incompatible-pointer-types", "-Werror=int-conversion",
-		shims, inc, copies, treeinc, "-MD", "-MF", dep, "-c", src, "-o", obj,
+		shims, inc, copies, treeinc, map_tree, map_copies, map_src, "-MD", "-MF", dep, "-c", src, "-o", obj,
 		NULL,
 	};
 	int rc = run(argv, log);
@@ -384,13 +440,15 @@ static bool build_locked(const char *cache, const char *tree, const struct ls_ks
 	char *deps[MAX_DEPS];
 	int ndeps = 0;
 	char built[sizeof(b->built)] = "";
-	unsigned long long was, now;
+	unsigned long long was, now, shims = shims_hash();
 	char object[PATH_MAX];
 	snprintf(object, sizeof(object), "%s/backend.so", cache);
 	if (read_manifest(cache, &was, built, sizeof(built), deps, &ndeps)) {
 		char why[64];
-		bool same = hash_files(tree, deps, ndeps, &now, why, sizeof(why)) && now == was;
+		bool same = hash_files(tree, deps, ndeps, &now, why, sizeof(why)) &&
+			    ls_fnv1a_more(now, &shims, sizeof(shims)) == was;
 		free_deps(deps, ndeps);
+		ndeps = 0;
 		if (same && is_file(object)) {
 			b->hash = was;
 			snprintf(b->built, sizeof(b->built), "%s", built);
@@ -439,7 +497,21 @@ static bool build_locked(const char *cache, const char *tree, const struct ls_ks
 		read_deps(dfile, tree, copies, deps, &ndeps);
 	}
 	qsort(deps, (size_t)ndeps, sizeof(deps[0]), cmp_str);
+	/* kernel-source must cover at least each kernel file compiled, or a change to it would
+	 * go unnoticed. */
+	for (int i = 0; i < nsel; i++) {
+		bool found = false;
+		for (int j = 0; j < ndeps && !found; j++)
+			found = strcmp(deps[j], sel[i]->file) == 0;
+		if (!found) {
+			free_deps(deps, ndeps);
+			return failf(err, errlen, "the compiler's dependency list (%s/%s.d) does not "
+				     "name %s: kernel-source could not cover it", cache, sel[i]->name,
+				     sel[i]->file);
+		}
+	}
 	bool ok = hash_files(tree, deps, ndeps, &now, err, errlen);
+	now = ls_fnv1a_more(now, &shims, sizeof(shims));
 	if (ok) {
 		struct ls_buf m = { 0 };
 		ls_buf_printf(&m, "hash %016llx\nbuilt %s\n", now, built);
@@ -457,10 +529,11 @@ static bool build_locked(const char *cache, const char *tree, const struct ls_ks
 	return ok;
 }
 
-bool ls_ksrc_build(const char *tree, const char *const *only, int nonly, struct ls_ksrc_build *b,
-		   char *err, size_t errlen)
+static bool build_tree(const char *tree, const char *const *only, int nonly,
+		       struct ls_ksrc_build *b, bool hold, char *err, size_t errlen)
 {
 	memset(b, 0, sizeof(*b));
+	b->lock_fd = -1;
 	char abs[PATH_MAX];
 	if (!realpath(tree, abs))
 		return failf(err, errlen, "kernel tree %s: %s", tree, strerror(errno));
@@ -504,17 +577,14 @@ bool ls_ksrc_build(const char *tree, const char *const *only, int nonly, struct 
 		return failf(err, errlen, "kernel tree %s has none of the files lockstep builds (%s): "
 			     "is it a kernel source tree?", abs, known);
 
-	unsigned long long key = ls_fnv1a(abs, strlen(abs) + 1);
-	for (const struct ls_ksrc_file *f = ls_ksrc_files; f->path; f++) {
-		key = ls_fnv1a_more(key, f->path, strlen(f->path) + 1);
-		key = ls_fnv1a_more(key, f->data, f->len);
-	}
+	unsigned long long key = ls_fnv1a(abs, strlen(abs) + 1), shims = shims_hash();
+	key = ls_fnv1a_more(key, &shims, sizeof(shims));
 	for (int i = 0; i < nsel; i++)
 		key = ls_fnv1a_more(key, sel[i]->name, strlen(sel[i]->name) + 1);
-	int abi = LS_KBACKEND_ABI;
-	key = ls_fnv1a_more(key, &abi, sizeof(abi));
 	char base[CACHE_MAX - 64], cache[CACHE_MAX];
-	cache_base(base, sizeof(base));
+	if (!cache_base(base, sizeof(base)))
+		return failf(err, errlen, "the cache directory's path is longer than %zu bytes (set "
+			     "LOCKSTEP_CACHE_DIR to a shorter one)", sizeof(base) - 1);
 	snprintf(cache, sizeof(cache), "%s/ksrc/%016llx", base, key);
 	if (!ls_mkdirs(cache))
 		return failf(err, errlen, "cache directory %s: %s (set LOCKSTEP_CACHE_DIR)", cache,
@@ -530,6 +600,27 @@ bool ls_ksrc_build(const char *tree, const char *const *only, int nonly, struct 
 		return failf(err, errlen, "%s: %s", lockpath, strerror(errno));
 	}
 	bool ok = build_locked(cache, abs, sel, nsel, b, err, errlen);
-	close(fd);
+	if (ok && hold)
+		b->lock_fd = fd;
+	else
+		close(fd);
 	return ok;
+}
+
+bool ls_ksrc_build(const char *tree, const char *const *only, int nonly, struct ls_ksrc_build *b,
+		   char *err, size_t errlen)
+{
+	return build_tree(tree, only, nonly, b, false, err, errlen);
+}
+
+bool ls_ksrc_build_held(const char *tree, struct ls_ksrc_build *b, char *err, size_t errlen)
+{
+	return build_tree(tree, NULL, 0, b, true, err, errlen);
+}
+
+void ls_ksrc_release(struct ls_ksrc_build *b)
+{
+	if (b->lock_fd >= 0)
+		close(b->lock_fd);
+	b->lock_fd = -1;
 }

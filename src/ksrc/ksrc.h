@@ -32,6 +32,7 @@ struct ls_ksrc_build {
 	unsigned long long hash;	/* of every tree file compiled (ls_ksrc_hash_files) */
 	char built[128];	/* the primitives built, "spinlock llist" */
 	bool fresh;		/* compiled now, not found in the cache */
+	int lock_fd;		/* the cache's lock, held while >= 0 (ls_ksrc_release()) */
 };
 
 /* Compiles the tree's files for the primitives named in only (NULL: every primitive whose file
@@ -40,6 +41,10 @@ struct ls_ksrc_build {
  * file and line, or why the tree cannot be used. */
 bool ls_ksrc_build(const char *tree, const char *const *only, int nonly, struct ls_ksrc_build *b,
 		   char *err, size_t errlen);
+/* The same, keeping the cache locked (b->lock_fd) until ls_ksrc_release(): no other lockstep
+ * rebuilds the object before this one has loaded what it hashed. */
+bool ls_ksrc_build_held(const char *tree, struct ls_ksrc_build *b, char *err, size_t errlen);
+void ls_ksrc_release(struct ls_ksrc_build *b);
 
 /* Builds as above and loads the object: from then on the primitives it has run the kernel's
  * code (ls_kbackend).  Once per process; false with err on failure. */

@@ -31,9 +31,10 @@ bool ls_ksrc_load(const char *tree, char *err, size_t errlen)
 		return false;
 	}
 	struct ls_ksrc_build b;
-	if (!ls_ksrc_build(tree, NULL, 0, &b, err, errlen))
+	if (!ls_ksrc_build_held(tree, &b, err, errlen))
 		return false;
 	void *h = dlopen(b.object, RTLD_NOW | RTLD_LOCAL);
+	ls_ksrc_release(&b);	/* loaded: what runs is what was hashed */
 	if (!h) {
 		snprintf(err, errlen, "cannot load the kernel backend %s: %s", b.object, dlerror());
 		return false;

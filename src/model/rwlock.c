@@ -122,17 +122,11 @@ static struct ls_blocker blocker_of(int ctx, enum ls_wait_rel rel)
 	return (struct ls_blocker){ ctx, rel };
 }
 
-/* The head of the queue: the context holding wait_lock, read off its ticket word (next << 16 |
- * served, spinlock.h) and its record of who drew each ticket.  The wait_lock is the head's from
- * the release store that served its ticket on, before the head has run again. */
+/* The head of the queue: the context holding wait_lock (spinlock.c knows it on either
+ * backend). */
 static int queue_head(const rwlock_t *lock)
 {
-	const raw_spinlock_t *q = &lock->wait_lock;
-	unsigned v = (unsigned)q->val.counter;
-	unsigned next = v >> 16, served = v & 0xffffu;
-	if (next == served)
-		return -1;
-	return (int)q->ls_tickets[served % LS_TICKET_SLOTS] - 1;
+	return ls_raw_spin_holder(&lock->wait_lock);
 }
 
 /* The object registered is the whole lock, so a context parked inside wait_lock (queued) finds

@@ -155,6 +155,16 @@ static int kernel_holder(const raw_spinlock_t *lock)
 	return (int)lock->ls_tickets[0] - 1;
 }
 
+int ls_raw_spin_holder(const raw_spinlock_t *lock)
+{
+	if (kspin)
+		return kernel_holder(lock);
+	unsigned v = (unsigned)lock->val.counter;
+	if (tickets_next(v) == tickets_owner(v))
+		return -1;
+	return ticket_ctx(lock, tickets_owner(v));
+}
+
 static struct ls_blocker holder_blocker(const raw_spinlock_t *lock, int waiter)
 {
 	int holder = lock ? kernel_holder(lock) : -1;

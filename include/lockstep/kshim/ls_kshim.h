@@ -137,17 +137,27 @@ typedef unsigned int gfp_t;
 			ls_fail(LS_SITE("BUG_ON"), "kernel BUG at %s:%d: BUG_ON(%s)", __FILE__,  \
 				__LINE__, #cond);                                                \
 	} while (0)
-#define WARN_ON(cond)                                                                            \
+#define WARN_ON(cond) ls_kwarn(cond, "WARN_ON(" #cond ")")
+/* Each form states its own condition: passed on to WARN_ON(), it would print expanded. */
+#define ls_kwarn(cond, what_)                                                                    \
 	({                                                                                       \
 		bool ls_kw_ = !!(cond);                                                           \
 		if (unlikely(ls_kw_))                                                             \
-			ls_fail(LS_SITE("WARN_ON"), "WARNING: %s:%d: WARN_ON(%s)", __FILE__,     \
-				__LINE__, #cond);                                                \
+			ls_fail(LS_SITE("WARN_ON"), "WARNING: %s:%d: %s", __FILE__, __LINE__,     \
+				what_);                                                          \
 		ls_kw_;                                                                           \
 	})
-#define WARN_ON_ONCE(cond) WARN_ON(cond)
-#define WARN(cond, ...) WARN_ON(cond)
-#define WARN_ONCE(cond, ...) WARN_ON(cond)
+#define WARN_ON_ONCE(cond) ls_kwarn(cond, "WARN_ON_ONCE(" #cond ")")
+#define WARN(cond, ...) ls_kwarn(cond, "WARN(" #cond ")")
+#define WARN_ONCE(cond, ...) ls_kwarn(cond, "WARN_ONCE(" #cond ")")
+
+/* A spin loop's pause parks on the word the loop just read, looking again after a store to it or
+ * after LS_KSHIM_RELAX_NS (runtime.h's ls_relax()): `while (irq_work_is_busy(w)) cpu_relax();`
+ * waits as smp_cond_load_acquire() does, and a loop whose exit another word decides still
+ * progresses. */
+#define LS_KSHIM_RELAX_NS 1000
+#undef cpu_relax
+#define cpu_relax() ((void)ls_relax(LS_KSHIM_RELAX_NS, LS_SITE("cpu_relax")))
 
 /* Every WRITE_ONCE() of a kernel file also tells the model library where it stored: the
  * queued spinlock's slow path takes the lock with one (set_locked(), clear_pending_set_locked(),
