@@ -20,6 +20,7 @@
 #include "ksrc.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,13 +29,13 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lockstep/kbackend.h>
 
 #include "../buf.h"
 #include "../findings.h"
-#include "../campaign/common.h"
 
 /* How long one compilation may take before it counts as hung. */
 #define COMPILE_LIMIT_S 300.0
@@ -301,14 +302,56 @@ static const char *compiler(void)
 	return cc;
 }
 
-/* Runs a compiler command, its stderr into log. */
+/* Runs a compiler command, its stdout and stderr into log; its exit status, 127 if it could
+ * not be started, -1 if it died or ran past COMPILE_LIMIT_S (then it is killed). */
 static int run(const char *const *argv, const char *log)
 {
-	struct ls_buf out = { 0 };
-	double wall;
-	int rc = ls_run_child((char *const *)argv, NULL, COMPILE_LIMIT_S, log, &out, &wall);
-	ls_buf_finish(&out);
-	return rc;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return 127;
+	if (pid == 0) {
+		setpgid(0, 0);
+		int null = open("/dev/null", O_RDONLY);
+		int out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+			_exit(127);
+		execv(argv[0], (char *const *)argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	int status = 0;
+	/* Polled, in steps of 10 ms: a compiler that hangs is killed, with its children. */
+	for (long waited = 0;; waited += 10) {
+		pid_t got = waitpid(pid, &status, WNOHANG);
+		if (got == pid)
+			break;
+		if (got < 0 && errno != EINTR)
+			return -1;
+		if (waited >= (long)(COMPILE_LIMIT_S * 1000)) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		usleep(10000);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The last non-empty line of a log, or what if there is none. */
+static void last_line(const char *log, const char *what, char *out, size_t n)
+{
+	size_t len;
+	char *text = ls_read_file(log, &len);
+	snprintf(out, n, "%s", what);
+	while (text && len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		text[--len] = '\0';
+	if (text && len) {
+		char *nl = strrchr(text, '\n');
+		snprintf(out, n, "%s: %s", what, nl ? nl + 1 : text);
+	}
+	free(text);
 }
 
 /* Compiles cache/src/<glue> into cache/<name>.o; false with the first error in err. */
@@ -378,7 +421,7 @@ static bool link_object(const char *cache, const char *const *names, int n, char
 	argv[a] = NULL;
 	if (run(argv, log) != 0) {
 		char last[512];
-		ls_last_line(log, "linking the backend object failed", last, sizeof(last));
+		last_line(log, "linking the backend object failed", last, sizeof(last));
 		return failf(err, errlen, "%s (compiler output: %s)", last, log);
 	}
 	if (rename(tmp, out) != 0)

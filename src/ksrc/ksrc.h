@@ -53,7 +53,4 @@ bool ls_ksrc_load(const char *tree, char *err, size_t errlen);
 /* What ls_ksrc_load() loaded, NULL while the hand models run. */
 const struct ls_ksrc_build *ls_ksrc_active(void);
 
-/* For the model library's reset: the backend's per-CPU data back to its initial state. */
-void ls_ksrc_reset(void);
-
 #endif

@@ -15,7 +15,6 @@
 
 #include <lockstep/kbackend.h>
 
-#include "../model/model.h"
 
 const struct ls_kbackend *ls_kbackend;
 static struct ls_ksrc_build active;
@@ -54,12 +53,4 @@ bool ls_ksrc_load(const char *tree, char *err, size_t errlen)
 const struct ls_ksrc_build *ls_ksrc_active(void)
 {
 	return ls_kbackend ? &active : NULL;
-}
-
-void ls_ksrc_reset(void)
-{
-	if (!ls_kbackend)
-		return;
-	ls_kbackend->reset();
-	ls_kspin_reset();
 }

@@ -3,16 +3,19 @@
 
 #include <lockstep/kernel.h>
 
-#ifndef LS_NATIVE
-#include "../ksrc/ksrc.h"
-#endif
+#include <lockstep/kbackend.h>
 
 void ls_model_reset(void)
 {
 	ls_objects_reset();
 	ls_objects_install();
 #ifndef LS_NATIVE
-	ls_ksrc_reset();	/* after the objects: it names the MCS nodes */
+	/* A kernel backend's per-CPU data back to its initial bytes; after the objects, since the
+	 * spinlock's reset names the MCS nodes. */
+	if (ls_kbackend) {
+		ls_kbackend->reset();
+		ls_kspin_reset();
+	}
 #endif
 	ls_irq_work_reset();
 	ls_mm_reset();
