@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 /* Counts incompatible changes to this structure; a backend object of another ABI is rebuilt. */
-#define LS_KBACKEND_ABI 1
+#define LS_KBACKEND_ABI 2
 
 /* kernel/locking/qspinlock.c: q points at a raw_spinlock_t's 4-byte word. */
 struct ls_kspin_ops {
@@ -54,11 +54,23 @@ struct ls_kirq_work_ops {
 	void *(*list)(int cpu, int which, unsigned *size);
 };
 
+/* kernel/bpf/rqspinlock.c: q points at an rqspinlock_t's 4-byte word.  The lock functions
+ * return 0, -EDEADLK or -ETIMEDOUT. */
+struct ls_krqspin_ops {
+	int (*lock)(void *q);					/* res_spin_lock() */
+	void (*unlock)(void *q);				/* res_spin_unlock() */
+	void *(*nodes)(int cpu, unsigned *size);		/* cpu's rqnodes */
+	/* cpu's held-lock table: an int count, then nr_held pointers. */
+	void *(*held)(int cpu, unsigned *size);
+	int nr_held;						/* RES_NR_HELD */
+};
+
 struct ls_kbackend {
 	int abi;				/* LS_KBACKEND_ABI */
 	const struct ls_kspin_ops *spin;
 	const struct ls_kllist_ops *llist;
 	const struct ls_kirq_work_ops *irq_work;
+	const struct ls_krqspin_ops *rqspin;
 	/* Puts every per-CPU variable of the kernel files back to its initial value: called
 	 * before each execution, as each execution is a fresh boot. */
 	void (*reset)(void);

@@ -56,7 +56,8 @@ void ls_exec_opts_check(struct ls_exec_opts *o);
 /* A kernel tree whose locking files replace the hand models (docs/kernel-source.md). */
 #define LS_KERNEL_OPTS(o)                                                                        \
 	{ "kernel-tree", LS_OPT_STR, "PATH",                                                     \
-	  "run the kernel's own qspinlock.c and llist.c from this source tree, compiled against " \
+	  "run the kernel's own qspinlock.c, llist.c, irq_work.c and rqspinlock.c from this "   \
+	  "source tree, compiled against "                                                     \
 	  "lockstep's shims", &(o).kernel_tree, NULL }
 
 #define LS_EXEC_OPTS(o)                                                                          \

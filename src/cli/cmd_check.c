@@ -213,8 +213,8 @@ int ls_cmd_check(int argc, char **argv)
 		  "every campaign with the compiler's reordering of plain stores", &c.compiler_reorder,
 		  NULL },
 		{ "kernel-tree", LS_OPT_STR, "PATH",
-		  "every campaign on this kernel tree's qspinlock.c and llist.c instead of the hand "
-		  "models", &c.kernel_tree, NULL },
+		  "every campaign on this kernel tree's qspinlock.c, llist.c, irq_work.c and "
+		  "rqspinlock.c instead of the hand models", &c.kernel_tree, NULL },
 		{ "differential", LS_OPT_FLAG, NULL,
 		  "with --kernel-tree: run each variant on the hand models and on the tree, same seed; "
 		  "their verdicts and the kinds of outcome found (lockdep's predictions aside) must "

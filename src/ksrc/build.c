@@ -50,6 +50,9 @@ const struct ls_ksrc_backend ls_ksrc_backends[] = {
 	{ "llist", "lib/llist.c", "glue/llist.c", { "linux/llist.h" } },
 	{ "irq_work", "kernel/irq_work.c", "glue/irq_work.c",
 	  { "linux/irq_work.h", "linux/irq_work_types.h", "linux/smp_types.h", "linux/llist.h" } },
+	{ "rqspinlock", "kernel/bpf/rqspinlock.c", "glue/rqspinlock.c",
+	  { "asm-generic/rqspinlock.h", "asm-generic/qspinlock.h", "asm-generic/qspinlock_types.h",
+	    "asm-generic/mcs_spinlock.h" } },
 };
 const int ls_ksrc_nbackends = (int)(sizeof(ls_ksrc_backends) / sizeof(ls_ksrc_backends[0]));
 

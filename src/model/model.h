@@ -2,6 +2,8 @@
 #ifndef LS_MODEL_H
 #define LS_MODEL_H
 
+#include <stdbool.h>
+
 /* Resets every module's per-execution state (object names, held locks, pending irq_work) and
  * installs the model hooks on the current machine.  Runs before the target's init. */
 void ls_model_reset(void);
@@ -20,5 +22,10 @@ void ls_rqspinlock_reset(void);
 /* With a kernel backend: forgets which lock each context is acquiring and names each CPU's MCS
  * nodes for reports (spinlock.c). */
 void ls_kspin_reset(void);
+
+/* A kernel backend's rqspinlock.c stored at addr, or fired contention_begin (begin) or
+ * contention_end with ret on lock: the owner for the wait-for graph (rqspinlock.c). */
+void ls_rqs_kernel_stored(const void *addr);
+void ls_rqs_kernel_contention(const void *lock, bool begin, int ret);
 
 #endif

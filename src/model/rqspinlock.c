@@ -109,6 +109,7 @@
  * validator reports cycles through it as averted; the kernel's lockdep never sees it, which
  * --lockdep-compat reproduces. */
 #include <lockstep/kernel.h>
+#include <lockstep/kbackend.h>
 #include <lockstep/rqspinlock.h>
 #include <lockstep/target.h>
 
@@ -295,6 +296,67 @@ static bool node_describe(const void *obj, const void *addr, const char *name, c
  * keeps them from paying for it on every execution. */
 static bool in_use;
 
+/* ---- the kernel's rqspinlock.c (--kernel-tree, <lockstep/kbackend.h>) --------------------
+ *
+ * With a kernel backend, res_spin_lock() and res_spin_unlock() are the tree's, and so are the
+ * held-lock tables and queue nodes: the history configurations above do not apply, the tree is
+ * the history.  This file keeps what it does around them for either backend: the validator's
+ * annotations, the stall verdict on a timeout, the mutual exclusion and table checks, and for
+ * the wait-for graph the owner (from the kernel's store that takes the lock, its contention_end
+ * tracepoint, or the fast path's return) and which lock each context is acquiring. */
+#ifdef LS_NATIVE
+#define krq ((const struct ls_krqspin_ops *)NULL)
+#else
+#define krq (ls_kbackend ? ls_kbackend->rqspin : NULL)
+#endif
+
+static rqspinlock_t *k_acquiring[LS_MAX_TASKS + 3 * LS_MAX_CPUS];
+
+static rqspinlock_t *k_acquiring_of(int ctx)
+{
+	bool valid = ctx >= 0 && ctx < (int)(sizeof(k_acquiring) / sizeof(k_acquiring[0]));
+	return valid ? k_acquiring[ctx] : NULL;
+}
+
+/* A waiter on one of the kernel's queue nodes waits for the owner of the lock it acquires. */
+static struct ls_blocker k_node_blocker(const void *obj, const void *addr, int waiter)
+{
+	const rqspinlock_t *l = k_acquiring_of(waiter);
+	if (!l || l->owner < 0 || l->owner == waiter)
+		return (struct ls_blocker){ -1, LS_WAIT_NOBODY };
+	return (struct ls_blocker){ l->owner, LS_WAIT_HOLDER };
+}
+
+/* The context acquiring lock has it from now on (once). */
+static void k_acquired(rqspinlock_t *lock, int me)
+{
+	if (lock->owner == me)
+		return;
+	lock->owner = me;
+	ls_lock_acquired(&lock->dep_map, LS_SITE("res_spin_lock"));
+}
+
+void ls_rqs_kernel_stored(const void *addr)
+{
+	int me = ls_ctx_id();
+	rqspinlock_t *l = k_acquiring_of(me);
+	/* set_locked() and clear_pending_set_locked(): the stores that take the lock. */
+	if (l && addr == (const void *)&l->val)
+		k_acquired(l, me);
+}
+
+void ls_rqs_kernel_contention(const void *lock, bool begin, int ret)
+{
+	int me = ls_ctx_id();
+	rqspinlock_t *l = k_acquiring_of(me);
+	if (!l || lock != (const void *)&l->val)
+		return;
+	if (begin)
+		ls_lock_contended(&l->dep_map, LS_SITE("res_spin_lock"));
+	else if (ret == 0)
+		k_acquired(l, me);
+}
+
 static void name_per_cpu_state(void)
 {
 	static bool named;
@@ -307,7 +369,15 @@ static void name_per_cpu_state(void)
 					 "rqnodes[cpu%d][%d]", c, i);
 		}
 	named = true;
-	for (int c = 0; c < ls_ncpus(); c++) {
+	for (int c = 0; krq && c < ls_ncpus(); c++) {
+		unsigned size;
+		ls_object_register(krq->held(c, &size), size, held_names[c], NULL);
+		char *nodes = krq->nodes(c, &size);
+		for (int i = 0; i < _Q_MAX_NODES; i++)
+			ls_object_register(nodes + i * (size / _Q_MAX_NODES), size / _Q_MAX_NODES,
+					   node_names[c][i], k_node_blocker);
+	}
+	for (int c = 0; !krq && c < ls_ncpus(); c++) {
 		ls_object_register(&held[c], sizeof(held[c]), held_names[c], NULL);
 		for (int i = 0; i < _Q_MAX_NODES; i++)
 			ls_object_register_described(&rqnodes[c][i], sizeof(rqnodes[c][i]),
@@ -320,6 +390,7 @@ void ls_rqspinlock_reset(void)
 {
 	memset(&cfg, 0, sizeof(cfg));
 	nlocks = 0;
+	memset(k_acquiring, 0, sizeof(k_acquiring));
 	if (!in_use)
 		return;
 	memset(rqnodes, 0, sizeof(rqnodes));
@@ -355,7 +426,8 @@ static int locks_recorded(void)
 
 int ls_rqs_held_count(int cpu)
 {
-	return held[cpu].cnt;
+	unsigned size;
+	return krq ? *(const int *)krq->held(cpu, &size) : held[cpu].cnt;
 }
 
 /* ---- the held-lock table ----------------------------------------------------------------- */
@@ -888,9 +960,65 @@ static void prepare(rqspinlock_t *lock, const struct ls_site *site)
 	ls_rqspinlock_init(lock, lock->dep_map.name, lock->dep_map.key);
 }
 
+/* res_spin_lock() on the kernel's code; the checks after it are the hand model's, below. */
+static int kernel_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
+{
+	int cpu = ls_cpu(), me = ls_ctx_id();
+	uint64_t start = ls_now(), slowed = ls_slowed_ns();
+	unsigned size;
+	const struct rqspinlock_held *table = krq->held(cpu, &size);
+	struct rqspinlock_held before;
+	memcpy(&before, table, sizeof(before));
+
+	ls_lock_acquire(&lock->dep_map, 0, false, site);
+	rqspinlock_t *outer = k_acquiring[me];
+	k_acquiring[me] = lock;
+	int ret = krq->lock(&lock->val);
+	/* A timeout on a cycle of waits is the code's however slow the CPUs were (see below);
+	 * whoever this context waited for waits as it did a moment ago. */
+	bool cycle = ret == -ETIMEDOUT && ls_wait_in_cycle(&lock->val);
+	k_acquiring[me] = outer;
+	uint64_t waited = ls_now() - start;
+	uint64_t own = waited - (ls_slowed_ns() - slowed);
+	if (ret) {
+		ls_lock_release(&lock->dep_map, site);
+		int n = before.cnt < RES_NR_HELD ? before.cnt : RES_NR_HELD;
+		bool same = table->cnt == before.cnt;
+		for (int i = 0; same && i < n; i++)
+			same = table->locks[i] == before.locks[i];
+		if (!same)
+			ls_fail(site, "rqspinlock: a failed res_spin_lock(%s) left CPU%d's held-lock "
+				      "table changed (%d entries before, %d after)",
+				lock->dep_map.name, cpu, before.cnt, table->cnt);
+	} else {
+		k_acquired(lock, me);
+		if (++lock->holders > 1)
+			ls_fail(site, "rqspinlock: %s has %d holders at once", lock->dep_map.name,
+				lock->holders);
+	}
+	if (ret == -ETIMEDOUT && (own >= RES_DEF_TIMEOUT || cycle))
+		ls_stall(site, waited, "res_spin_lock(%s) returned -ETIMEDOUT", lock->dep_map.name);
+	else if (cfg.stall_ns && own >= cfg.stall_ns)
+		ls_stall(site, waited, "res_spin_lock(%s) waited past the stall threshold, "
+				       "returned %s",
+			 lock->dep_map.name,
+			 ret == 0 ? "0" : ret == -EDEADLK ? "-EDEADLK" : "-ETIMEDOUT");
+	return ret;
+}
+
+static void kernel_res_spin_unlock(rqspinlock_t *lock, const struct ls_site *site)
+{
+	ls_lock_release(&lock->dep_map, site);
+	lock->holders--;
+	lock->owner = -1;	/* from the release store on, which comes next */
+	krq->unlock(&lock->val);
+}
+
 int ls_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 {
 	prepare(lock, site);
+	if (krq)
+		return kernel_res_spin_lock(lock, site);
 	int cpu = ls_cpu();
 	uint64_t start = ls_now(), slowed = ls_slowed_ns();
 	timeout_in_cycle[ls_ctx_id()] = false;
@@ -946,6 +1074,10 @@ int ls_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 void ls_res_spin_unlock(rqspinlock_t *lock, const struct ls_site *site)
 {
 	prepare(lock, site);
+	if (krq) {
+		kernel_res_spin_unlock(lock, site);
+		return;
+	}
 	struct rqspinlock_held *rqh = &held[ls_cpu()];
 	ls_lock_release(&lock->dep_map, site);
 	lock->holders--;
@@ -975,6 +1107,15 @@ void ls_res_spin_unlock(rqspinlock_t *lock, const struct ls_site *site)
 	ls_wrote(&rqh->cnt);
 }
 
+/* The order in which a failed raw_res_spin_lock_irqsave() and raw_res_spin_unlock_irqrestore()
+ * turn preemption and interrupts back on.  A kernel backend's tree has these macros in
+ * asm-generic/rqspinlock.h, preemption first since v6.15; the model library runs them itself so
+ * that the validator hears of the acquisition with interrupts already off. */
+static bool irqsave_preempt_first(void)
+{
+	return krq ? true : cfg.irqsave_preempt_first;
+}
+
 int ls_raw_res_spin_lock_irqsave(rqspinlock_t *lock, unsigned long *flags,
 				 const struct ls_site *site)
 {
@@ -982,7 +1123,7 @@ int ls_raw_res_spin_lock_irqsave(rqspinlock_t *lock, unsigned long *flags,
 	ls_preempt_disable();
 	int ret = ls_res_spin_lock(lock, site);
 	if (ret) {
-		if (cfg.irqsave_preempt_first) {
+		if (irqsave_preempt_first()) {
 			ls_preempt_enable();
 			ls_irq_restore(*flags);
 		} else {
@@ -997,7 +1138,7 @@ void ls_raw_res_spin_unlock_irqrestore(rqspinlock_t *lock, unsigned long flags,
 				       const struct ls_site *site)
 {
 	ls_res_spin_unlock(lock, site);
-	if (cfg.irqsave_preempt_first) {
+	if (irqsave_preempt_first()) {
 		ls_preempt_enable();
 		ls_irq_restore(flags);
 	} else {
@@ -1013,7 +1154,18 @@ void ls_rqs_check_quiescent(int variant)
 		if (locks[i]->val.counter)
 			ls_fail(LS_SITE("rqspinlock"), "rqspinlock: %s ends with lock word %#x",
 				locks[i]->dep_map.name, (unsigned)locks[i]->val.counter);
-	for (int c = 0; c < ls_ncpus(); c++) {
+	for (int c = 0; krq && c < ls_ncpus(); c++) {
+		unsigned size;
+		int cnt = *(const int *)krq->held(c, &size);
+		const struct mcs_spinlock *node0 = krq->nodes(c, &size);
+		if (cnt)
+			ls_fail(LS_SITE("rqspinlock"), "rqspinlock: CPU%d's held-lock table ends with "
+						       "%d entries", c, cnt);
+		if (node0->count)
+			ls_fail(LS_SITE("rqspinlock"), "rqspinlock: CPU%d's queue-node count ends at %d",
+				c, node0->count);
+	}
+	for (int c = 0; !krq && c < ls_ncpus(); c++) {
 		if (held[c].cnt)
 			ls_fail(LS_SITE("rqspinlock"), "rqspinlock: CPU%d's held-lock table ends with "
 						       "%d entries",

@@ -204,6 +204,7 @@ void ls_kernel_contention_begin(void *lock, unsigned int flags)
 	raw_spinlock_t *l = me >= 0 ? acquiring[me] : NULL;
 	if (l && (void *)&l->val == lock)
 		ls_lock_contended(&l->dep_map, LS_SITE("contention_begin"));
+	ls_rqs_kernel_contention(lock, true, 0);
 	ls_trace_contention_begin(lock, flags);
 }
 
@@ -216,6 +217,7 @@ void ls_kernel_stored(const void *addr)
 	raw_spinlock_t *l = me >= 0 ? acquiring[me] : NULL;
 	if (l && addr == (const void *)&l->val)
 		l->ls_tickets[0] = (unsigned char)(me + 1);
+	ls_rqs_kernel_stored(addr);
 }
 
 /* The slow path fires contention_end once it holds the lock and before it returns: probes run
@@ -227,6 +229,7 @@ void ls_kernel_contention_end(void *lock, int ret)
 	raw_spinlock_t *l = me >= 0 ? acquiring[me] : NULL;
 	if (l && (void *)&l->val == lock && ret == 0)
 		l->ls_tickets[0] = (unsigned char)(me + 1);
+	ls_rqs_kernel_contention(lock, false, ret);
 	ls_trace_contention_end(lock, ret);
 }
 

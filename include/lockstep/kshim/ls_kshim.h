@@ -35,6 +35,7 @@
 #define CONFIG_SMP 1
 #define CONFIG_64BIT 1
 #define CONFIG_IRQ_WORK 1
+#define CONFIG_QUEUED_SPINLOCKS 1
 #define CONFIG_NR_CPUS 8	/* LS_MAX_CPUS */
 #define NR_CPUS CONFIG_NR_CPUS
 #define BITS_PER_LONG 64
@@ -151,6 +152,45 @@ typedef unsigned int gfp_t;
 #define WARN(cond, ...) ls_kwarn(cond, "WARN(" #cond ")")
 #define WARN_ONCE(cond, ...) ls_kwarn(cond, "WARN_ONCE(" #cond ")")
 
+/* smp_cond_load_*() and atomic_cond_read_*() park until a store touches the word, as
+ * <lockstep/atomic.h>'s do, but first evaluate the condition up to LS_KSHIM_SPIN_TURNS times on
+ * the value read: a spinning CPU whose word nobody writes keeps evaluating it, which runs down a
+ * count in the condition.  The wait for a pending->locked hand-over,
+ * `(VAL != _Q_PENDING_VAL) || !cnt--` with x86's 2^9 turns, then ends when nobody hands over
+ * (the pending waiter is interrupted by the very NMI that waits), where parking alone would wait
+ * for ever.  A condition without a count gives the same answer each time.  A glue file sets the
+ * number before it includes its kernel file: rqspinlock's (1024), whose NMIs must get past a
+ * pending waiter they interrupted to time out in the queue; 1 (park at once) for qspinlock, whose
+ * pending waiter an NMI of its CPU never gets past anyway (docs/kernel-source.md). */
+#ifndef LS_KSHIM_SPIN_TURNS
+#define LS_KSHIM_SPIN_TURNS 1
+#endif
+#define ls_kcond_load(ptr_, cond_expr, what_)                                                    \
+	({                                                                                       \
+		__typeof__(ptr_) ls_kp_ = (ptr_);                                                 \
+		__typeof__(*ls_kp_) VAL;                                                          \
+		for (;;) {                                                                       \
+			LS_MEMPOINT_(LS_OP_LOAD, ls_kp_, sizeof(*ls_kp_), LS_SITE(what_));         \
+			VAL = LS_MEM_LOAD_(ls_kp_);                                                \
+			bool ls_kdone_ = (cond_expr);                                            \
+			for (int ls_kn_ = 1; !ls_kdone_ && ls_kn_ < LS_KSHIM_SPIN_TURNS; ls_kn_++) \
+				ls_kdone_ = (cond_expr);                                         \
+			if (ls_kdone_)                                                           \
+				break;                                                           \
+			if (!LS_MEM_ON_ || ls_mem_may_park(ls_kp_, sizeof(*ls_kp_)))                \
+				ls_park(ls_kp_, LS_NO_DEADLINE, LS_SITE(what_));                  \
+		}                                                                                \
+		VAL;                                                                             \
+	})
+#undef smp_cond_load_acquire
+#undef smp_cond_load_relaxed
+#undef atomic_cond_read_acquire
+#undef atomic_cond_read_relaxed
+#define smp_cond_load_acquire(ptr, c) ls_kcond_load((ptr), c, "smp_cond_load_acquire")
+#define smp_cond_load_relaxed(ptr, c) ls_kcond_load((ptr), c, "smp_cond_load_relaxed")
+#define atomic_cond_read_acquire(v, c) ls_kcond_load(&(v)->counter, c, "atomic_cond_read_acquire")
+#define atomic_cond_read_relaxed(v, c) ls_kcond_load(&(v)->counter, c, "atomic_cond_read_relaxed")
+
 /* A spin loop's pause parks on the word the loop just read, looking again after a store to it or
  * after LS_KSHIM_RELAX_NS (runtime.h's ls_relax()): `while (irq_work_is_busy(w)) cpu_relax();`
  * waits as smp_cond_load_acquire() does, and a loop whose exit another word decides still
@@ -179,6 +219,7 @@ extern long ls_kshim_percpu_offset[CONFIG_NR_CPUS] __attribute__((visibility("hi
 #define DEFINE_PER_CPU_SECTION(type, name, sec)                                                  \
 	__attribute__((section("ls_kpercpu"))) __typeof__(type) name
 #define DECLARE_PER_CPU(type, name) extern __typeof__(type) name
+#define DECLARE_PER_CPU_ALIGNED(type, name) DECLARE_PER_CPU(type, name)
 #define DEFINE_PER_CPU(type, name) DEFINE_PER_CPU_SECTION(type, name, "")
 #define DEFINE_PER_CPU_ALIGNED(type, name)                                                       \
 	DEFINE_PER_CPU_SECTION(type, name, "") __aligned(SMP_CACHE_BYTES)

@@ -22,6 +22,7 @@ extern char __stop_ls_kpercpu[] HIDDEN;
 extern const struct ls_kspin_ops ls_kglue_spin __attribute__((weak)) HIDDEN;
 extern const struct ls_kllist_ops ls_kglue_llist __attribute__((weak)) HIDDEN;
 extern const struct ls_kirq_work_ops ls_kglue_irq_work __attribute__((weak)) HIDDEN;
+extern const struct ls_krqspin_ops ls_kglue_rqspin __attribute__((weak)) HIDDEN;
 
 long ls_kshim_percpu_offset[CONFIG_NR_CPUS] HIDDEN;
 
@@ -74,6 +75,7 @@ __attribute__((visibility("default"))) const struct ls_kbackend lockstep_kbacken
 	.spin = &ls_kglue_spin,
 	.llist = &ls_kglue_llist,
 	.irq_work = &ls_kglue_irq_work,
+	.rqspin = &ls_kglue_rqspin,
 	.reset = reset,
 	.percpu = percpu,
 };
