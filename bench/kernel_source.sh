@@ -6,7 +6,10 @@
 #            engine (random and pct: the first execution of `fuzz`), and its kind; without the
 #            validator (--no-lockdep), whose reports come from the model library's annotations
 #            on either backend, so that the hang the kernel's code reaches is what is timed;
-#   build    wall time of `ksrc build` from an empty cache, then from a full one.
+#   build    wall time of `ksrc build` from an empty cache, then from a full one;
+#   rqspinlock  with RQ_TREE naming a tree from v6.15 on: executions/s and the execution of the
+#            first finding of each v6.15 variant that finds a bug, the hand model's `v6.15`
+#            configuration against the tree's rqspinlock.c.
 # Usage: bench/kernel_source.sh BUILD_DIR TREE [SECTION...]   (default: every section)
 # RATE_EXECS (default 50000) sets the rate's budget, EXECS (default 100000) the bugs'.
 set -u
@@ -90,11 +93,35 @@ build_times() {
 	python3 -c "print('empty cache: %.2f s; cached: %.3f s' % ($t1 - $t0, $t2 - $t1))"
 }
 
+rqspinlock() {
+	local rq=${RQ_TREE:?rqspinlock: RQ_TREE names a tree from v6.15 on}
+	echo "== rqspinlock: v6.15 variants, hand model against $rq (fuzz --jobs 1, seed 0, budget $execs)"
+	printf "%-40s %10s %10s %10s %10s  %s\n" variant "hand/s" "kernel/s" hand kernel \
+		"first kind (hand / kernel)"
+	for v in rqspinlock/aa:v6.15 rqspinlock/held-max:v6.15 rqspinlock/ringbuf-nmi:v6.15 \
+		rqspinlock/nmi-stress-aa-2cpu:v6.15 rqspinlock/nmi-stress-aa-3cpu:v6.15 \
+		rqspinlock/nmi-stress-abba-3cpu:v6.15 rqspinlock/abbcca:v6.15; do
+		"$ls" fuzz "$v" --jobs 1 --execs "$execs" --json --quiet --stop-on-bug \
+			--out "$tmp/q1" >"$tmp/hand" 2>/dev/null
+		"$ls" fuzz "$v" --jobs 1 --execs "$execs" --json --quiet --stop-on-bug \
+			--out "$tmp/q2" --kernel-tree "$rq" >"$tmp/kernel" 2>/dev/null
+		rm -rf "$tmp/q1" "$tmp/q2"
+		printf "%-40s %10s %10s %10s %10s  %s / %s\n" "$v" \
+			"$(json_field "$tmp/hand" "j['execs_per_s']")" \
+			"$(json_field "$tmp/kernel" "j['execs_per_s']")" \
+			"$(json_field "$tmp/hand" "j['first_bug_exec']")" \
+			"$(json_field "$tmp/kernel" "j['first_bug_exec']")" \
+			"$(json_field "$tmp/hand" "j['first_bug_kind']")" \
+			"$(json_field "$tmp/kernel" "j['first_bug_kind']")"
+	done
+}
+
 for s in "${sections[@]}"; do
 	case "$s" in
 	rate) rate ;;
 	bugs) bugs ;;
 	build) build_times ;;
+	rqspinlock) rqspinlock ;;
 	*) echo "unknown section $s" >&2; exit 2 ;;
 	esac
 done
