@@ -960,6 +960,39 @@ static void prepare(rqspinlock_t *lock, const struct ls_site *site)
 	ls_rqspinlock_init(lock, lock->dep_map.name, lock->dep_map.key);
 }
 
+/* What either backend's res_spin_lock() is held to once it returned ret after waiting waited
+ * ns (own of them not slowed by the scheduler; cycle: a timeout on a cycle of waits): a failure
+ * leaves its CPU's held-lock table as it found it (before; now is the table), a success is the
+ * lock's only holder, and a timeout the code caused, or a wait past the variant's threshold,
+ * is a stall.  The wait as the code made it: slowed CPUs (sched/clock.c) stretch it, and a
+ * timeout they cause is what a CPU that slow would cause, not the lock's doing; a timeout on a
+ * cycle of waits (ABBCCA) is the code's however slow the CPUs were. */
+static void check_outcome(rqspinlock_t *lock, const struct ls_site *site, int ret, int cpu,
+			  const struct rqspinlock_held *before, const struct rqspinlock_held *now,
+			  uint64_t waited, uint64_t own, bool cycle)
+{
+	if (ret) {
+		int n = before->cnt < RES_NR_HELD ? before->cnt : RES_NR_HELD;
+		bool same = now->cnt == before->cnt;
+		for (int i = 0; same && i < n; i++)
+			same = now->locks[i] == before->locks[i];
+		if (!same)
+			ls_fail(site, "rqspinlock: a failed res_spin_lock(%s) left CPU%d's held-lock "
+				      "table changed (%d entries before, %d after)",
+				lock->dep_map.name, cpu, before->cnt, now->cnt);
+	} else if (++lock->holders > 1) {
+		ls_fail(site, "rqspinlock: %s has %d holders at once", lock->dep_map.name,
+			lock->holders);
+	}
+	if (ret == -ETIMEDOUT && (own >= RES_DEF_TIMEOUT || cycle))
+		ls_stall(site, waited, "res_spin_lock(%s) returned -ETIMEDOUT", lock->dep_map.name);
+	else if (cfg.stall_ns && own >= cfg.stall_ns)
+		ls_stall(site, waited, "res_spin_lock(%s) waited past the stall threshold, "
+				       "returned %s",
+			 lock->dep_map.name,
+			 ret == 0 ? "0" : ret == -EDEADLK ? "-EDEADLK" : "-ETIMEDOUT");
+}
+
 /* res_spin_lock() on the kernel's code; the checks after it are the hand model's, below. */
 static int kernel_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 {
@@ -979,30 +1012,12 @@ static int kernel_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 	bool cycle = ret == -ETIMEDOUT && ls_wait_in_cycle(&lock->val);
 	k_acquiring[me] = outer;
 	uint64_t waited = ls_now() - start;
-	uint64_t own = waited - (ls_slowed_ns() - slowed);
-	if (ret) {
+	if (ret)
 		ls_lock_release(&lock->dep_map, site);
-		int n = before.cnt < RES_NR_HELD ? before.cnt : RES_NR_HELD;
-		bool same = table->cnt == before.cnt;
-		for (int i = 0; same && i < n; i++)
-			same = table->locks[i] == before.locks[i];
-		if (!same)
-			ls_fail(site, "rqspinlock: a failed res_spin_lock(%s) left CPU%d's held-lock "
-				      "table changed (%d entries before, %d after)",
-				lock->dep_map.name, cpu, before.cnt, table->cnt);
-	} else {
+	else
 		k_acquired(lock, me);
-		if (++lock->holders > 1)
-			ls_fail(site, "rqspinlock: %s has %d holders at once", lock->dep_map.name,
-				lock->holders);
-	}
-	if (ret == -ETIMEDOUT && (own >= RES_DEF_TIMEOUT || cycle))
-		ls_stall(site, waited, "res_spin_lock(%s) returned -ETIMEDOUT", lock->dep_map.name);
-	else if (cfg.stall_ns && own >= cfg.stall_ns)
-		ls_stall(site, waited, "res_spin_lock(%s) waited past the stall threshold, "
-				       "returned %s",
-			 lock->dep_map.name,
-			 ret == 0 ? "0" : ret == -EDEADLK ? "-EDEADLK" : "-ETIMEDOUT");
+	check_outcome(lock, site, ret, cpu, &before, table, waited,
+		      waited - (ls_slowed_ns() - slowed), cycle);
 	return ret;
 }
 
@@ -1041,33 +1056,11 @@ int ls_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 	}
 
 	uint64_t waited = ls_now() - start;
-	/* The wait as the code made it: slowed CPUs (sched/clock.c) stretch it, and a timeout
-	 * they cause is what a CPU that slow would cause, not the lock's doing.  A timeout on a
-	 * cycle of waits (ABBCCA) is the code's however slow the CPUs were. */
-	uint64_t own = waited - (ls_slowed_ns() - slowed);
 	bool cycle = ret == -ETIMEDOUT && timeout_in_cycle[ls_ctx_id()];
-	if (ret) {
+	if (ret)
 		ls_lock_release(&lock->dep_map, site);
-		const struct rqspinlock_held *now = &held[cpu];
-		int n = before.cnt < RES_NR_HELD ? before.cnt : RES_NR_HELD;
-		bool same = now->cnt == before.cnt;
-		for (int i = 0; same && i < n; i++)
-			same = now->locks[i] == before.locks[i];
-		if (!same)
-			ls_fail(site, "rqspinlock: a failed res_spin_lock(%s) left CPU%d's held-lock "
-				      "table changed (%d entries before, %d after)",
-				lock->dep_map.name, cpu, before.cnt, now->cnt);
-	} else if (++lock->holders > 1) {
-		ls_fail(site, "rqspinlock: %s has %d holders at once", lock->dep_map.name,
-			lock->holders);
-	}
-	if (ret == -ETIMEDOUT && (own >= RES_DEF_TIMEOUT || cycle))
-		ls_stall(site, waited, "res_spin_lock(%s) returned -ETIMEDOUT", lock->dep_map.name);
-	else if (cfg.stall_ns && own >= cfg.stall_ns)
-		ls_stall(site, waited, "res_spin_lock(%s) waited past the stall threshold, "
-				       "returned %s",
-			 lock->dep_map.name,
-			 ret == 0 ? "0" : ret == -EDEADLK ? "-EDEADLK" : "-ETIMEDOUT");
+	check_outcome(lock, site, ret, cpu, &before, &held[cpu], waited,
+		      waited - (ls_slowed_ns() - slowed), cycle);
 	return ret;
 }
 
