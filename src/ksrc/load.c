@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <lockstep/kbackend.h>
+#include <lockstep/rqspinlock.h>
 
 
 const struct ls_kbackend *ls_kbackend;
@@ -42,6 +43,13 @@ bool ls_ksrc_load(const char *tree, char *err, size_t errlen)
 	if (!kb || kb->abi != LS_KBACKEND_ABI) {
 		snprintf(err, errlen, "%s is not a kernel backend of this lockstep (ABI %d): remove "
 			 "it to rebuild", b.object, LS_KBACKEND_ABI);
+		dlclose(h);
+		return false;
+	}
+	if (kb->rqspin && kb->rqspin->nr_held != RES_NR_HELD) {
+		/* The model reads the kernel's held-lock tables for its checks and reports. */
+		snprintf(err, errlen, "%s: the tree's rqspinlock keeps %d held locks per CPU (RES_NR_HELD), "
+			 "lockstep reads tables of %d", b.tree, kb->rqspin->nr_held, RES_NR_HELD);
 		dlclose(h);
 		return false;
 	}
