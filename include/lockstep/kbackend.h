@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 /* Counts incompatible changes to this structure; a backend object of another ABI is rebuilt. */
-#define LS_KBACKEND_ABI 2
+#define LS_KBACKEND_ABI 3
 
 /* kernel/locking/qspinlock.c: q points at a raw_spinlock_t's 4-byte word. */
 struct ls_kspin_ops {
@@ -74,8 +74,6 @@ struct ls_kbackend {
 	/* Puts every per-CPU variable of the kernel files back to its initial value: called
 	 * before each execution, as each execution is a fresh boot. */
 	void (*reset)(void);
-	/* CPU cpu's copy of the kernel files' per-CPU data, for reports. */
-	void *(*percpu)(int cpu, unsigned *size);
 };
 
 /* The backend loaded by --kernel-tree, NULL for the hand models (src/ksrc/load.c). */

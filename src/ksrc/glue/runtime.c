@@ -64,12 +64,6 @@ static void reset(void)
 		memcpy(copies + stride * (size_t)(cpu - 1), image, size);
 }
 
-static void *percpu(int cpu, unsigned *len)
-{
-	*len = (unsigned)size;
-	return __start_ls_kpercpu + ls_kshim_percpu_offset[cpu];
-}
-
 __attribute__((visibility("default"))) const struct ls_kbackend lockstep_kbackend = {
 	.abi = LS_KBACKEND_ABI,
 	.spin = &ls_kglue_spin,
@@ -77,5 +71,4 @@ __attribute__((visibility("default"))) const struct ls_kbackend lockstep_kbacken
 	.irq_work = &ls_kglue_irq_work,
 	.rqspin = &ls_kglue_rqspin,
 	.reset = reset,
-	.percpu = percpu,
 };
