@@ -51,6 +51,14 @@ void ls_kernel_contention_begin(void *lock, unsigned int flags);
 void ls_kernel_contention_end(void *lock, int ret);
 /* For kernel backends (ls_kshim.h's WRITE_ONCE()): a kernel file stored at addr. */
 void ls_kernel_stored(const void *addr);
+/* For kernel backends (ls_kshim.h's atomic_try_cmpxchg*()): a kernel file's successful
+ * compare-and-exchange at addr, from old to new_. */
+void ls_kernel_exchanged(const void *addr, unsigned int old, unsigned int new_);
+/* For kernel backends (ls_kshim.h's smp_store_release()): a kernel file's release store at addr. */
+void ls_kernel_released(const void *addr);
+/* For kernel backends (ls_kshim.h's ktime_get_mono_fast_ns()): virtual time, read by a kernel
+ * file; rqspinlock's timeout check reads it where it decides that a wait timed out. */
+uint64_t ls_kernel_clock(void);
 /* For lock models: whether any contention probe is registered in this execution. */
 bool ls_trace_contention_probed(void);
 /* Forgets every probe: the model library's reset. */

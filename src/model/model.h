@@ -26,6 +26,7 @@ void ls_kspin_reset(void);
 /* A kernel backend's rqspinlock.c stored at addr, or fired contention_begin (begin) or
  * contention_end with ret on lock: the owner for the wait-for graph (rqspinlock.c). */
 void ls_rqs_kernel_stored(const void *addr);
+void ls_rqs_kernel_released(const void *addr);
 void ls_rqs_kernel_contention(const void *lock, bool begin, int ret);
 
 #endif

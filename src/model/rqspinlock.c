@@ -302,8 +302,10 @@ static bool in_use;
  * held-lock tables and queue nodes: the history configurations above do not apply, the tree is
  * the history.  This file keeps what it does around them for either backend: the validator's
  * annotations, the stall verdict on a timeout, the mutual exclusion and table checks, and for
- * the wait-for graph the owner (from the kernel's store that takes the lock, its contention_end
- * tracepoint, or the fast path's return) and which lock each context is acquiring. */
+ * the wait-for graph the owner (from the kernel's store or compare-and-exchange that takes the
+ * lock, its contention_end tracepoint, or the fast path's return, until the unlock's release
+ * store) and which lock each context is acquiring; the stall verdict takes whether a timed-out
+ * wait was on a cycle at the kernel's clock read that decided it (ls_kernel_clock()). */
 #ifdef LS_NATIVE
 #define krq ((const struct ls_krqspin_ops *)NULL)
 #else
@@ -311,6 +313,7 @@ static bool in_use;
 #endif
 
 static rqspinlock_t *k_acquiring[LS_MAX_TASKS + 3 * LS_MAX_CPUS];
+static rqspinlock_t *k_releasing[LS_MAX_TASKS + 3 * LS_MAX_CPUS];	/* inside res_spin_unlock() */
 
 static rqspinlock_t *k_acquiring_of(int ctx)
 {
@@ -343,6 +346,30 @@ void ls_rqs_kernel_stored(const void *addr)
 	/* set_locked() and clear_pending_set_locked(): the stores that take the lock. */
 	if (l && addr == (const void *)&l->val)
 		k_acquired(l, me);
+}
+
+/* rqspinlock's check_timeout() reads the clock where it decides that a wait timed out, before the
+ * failure path unwinds anything: whether the wait is on a cycle is taken there, as the hand
+ * model's check_timeout() takes it (the stall check, check_outcome()).  Taken after the kernel's
+ * res_spin_lock() returned, the waiter no longer waits and no timeout would be on a cycle. */
+uint64_t ls_kernel_clock(void)
+{
+	int me = ls_ctx_id();
+	rqspinlock_t *l = k_acquiring_of(me);
+	if (l)
+		timeout_in_cycle[me] = ls_wait_in_cycle(&l->val);
+	return ls_now();
+}
+
+/* res_spin_unlock()'s release store: the owner goes from here on.  Before it the unlock clears
+ * the table entry (B3's window), and an NMI landing there still waits for this owner. */
+void ls_rqs_kernel_released(const void *addr)
+{
+	int me = ls_ctx_id();
+	bool valid = me >= 0 && me < (int)(sizeof(k_releasing) / sizeof(k_releasing[0]));
+	rqspinlock_t *l = valid ? k_releasing[me] : NULL;
+	if (l && addr == (const void *)&l->val && l->owner == me)
+		l->owner = -1;
 }
 
 void ls_rqs_kernel_contention(const void *lock, bool begin, int ret)
@@ -391,6 +418,7 @@ void ls_rqspinlock_reset(void)
 	memset(&cfg, 0, sizeof(cfg));
 	nlocks = 0;
 	memset(k_acquiring, 0, sizeof(k_acquiring));
+	memset(k_releasing, 0, sizeof(k_releasing));
 	if (!in_use)
 		return;
 	memset(rqnodes, 0, sizeof(rqnodes));
@@ -1006,10 +1034,11 @@ static int kernel_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 	ls_lock_acquire(&lock->dep_map, 0, false, site);
 	rqspinlock_t *outer = k_acquiring[me];
 	k_acquiring[me] = lock;
+	timeout_in_cycle[me] = false;
 	int ret = krq->lock(&lock->val);
-	/* A timeout on a cycle of waits is the code's however slow the CPUs were (see below);
-	 * whoever this context waited for waits as it did a moment ago. */
-	bool cycle = ret == -ETIMEDOUT && ls_wait_in_cycle(&lock->val);
+	/* A timeout on a cycle of waits is the code's however slow the CPUs were (see below), as
+	 * ls_kernel_clock() found it when the kernel's check decided. */
+	bool cycle = ret == -ETIMEDOUT && timeout_in_cycle[me];
 	k_acquiring[me] = outer;
 	uint64_t waited = ls_now() - start;
 	if (ret)
@@ -1025,8 +1054,13 @@ static void kernel_res_spin_unlock(rqspinlock_t *lock, const struct ls_site *sit
 {
 	ls_lock_release(&lock->dep_map, site);
 	lock->holders--;
-	lock->owner = -1;	/* from the release store on, which comes next */
+	int me = ls_ctx_id();
+	rqspinlock_t *outer = k_releasing[me];
+	k_releasing[me] = lock;
 	krq->unlock(&lock->val);
+	k_releasing[me] = outer;
+	if (lock->owner == me)	/* the tree's unlock stored otherwise */
+		lock->owner = -1;
 }
 
 int ls_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
@@ -1168,3 +1202,4 @@ void ls_rqs_check_quiescent(int variant)
 				c, rqnodes[c][0].mcs.count);
 	}
 }
+

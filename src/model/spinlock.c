@@ -149,6 +149,8 @@ static void unmark(raw_spinlock_t *lock, unsigned expected, unsigned char was)
 /* The lock each context is inside the kernel's queued_spin_lock() for (the innermost), NULL
  * otherwise. */
 static raw_spinlock_t *acquiring[LS_MAX_TASKS + 3 * LS_MAX_CPUS];
+/* The lock each context is inside the kernel's queued_spin_unlock() for. */
+static raw_spinlock_t *releasing[LS_MAX_TASKS + 3 * LS_MAX_CPUS];
 
 static int kernel_holder(const raw_spinlock_t *lock)
 {
@@ -191,6 +193,7 @@ void ls_kspin_reset(void)
 	if (!k)
 		return;
 	memset(acquiring, 0, sizeof(acquiring));
+	memset(releasing, 0, sizeof(releasing));
 	for (int cpu = 0; cpu < LS_MAX_CPUS; cpu++) {
 		unsigned size;
 		void *nodes = k->nodes(cpu, &size);
@@ -218,6 +221,25 @@ void ls_kernel_stored(const void *addr)
 	if (l && addr == (const void *)&l->val)
 		l->ls_tickets[0] = (unsigned char)(me + 1);
 	ls_rqs_kernel_stored(addr);
+}
+
+/* A compare-and-exchange of the kernel's code (ls_kshim.h) that set a word's low byte from 0:
+ * on a lock word, the context acquiring that lock holds it from here on, as after a store. */
+void ls_kernel_exchanged(const void *addr, unsigned int old, unsigned int new_)
+{
+	if ((old & 0xffu) == 0 && (new_ & 0xffu) != 0)
+		ls_kernel_stored(addr);
+}
+
+/* A release store of the kernel's code (ls_kshim.h): the unlock's store to the lock word ends the
+ * hold, whatever the unlock did before it. */
+void ls_kernel_released(const void *addr)
+{
+	int me = ls_ctx_id();
+	raw_spinlock_t *l = me >= 0 ? releasing[me] : NULL;
+	if (l && addr == (const void *)&l->val && kernel_holder(l) == me)
+		l->ls_tickets[0] = 0;
+	ls_rqs_kernel_released(addr);
 }
 
 /* The slow path fires contention_end once it holds the lock and before it returns: probes run
@@ -474,8 +496,15 @@ static void kernel_unlock(const struct ls_kspin_ops *k, raw_spinlock_t *lock,
 			lock->dep_map.name);
 		return;
 	}
-	lock->ls_tickets[0] = 0;
+	/* The holder goes at the release store (ls_kernel_released()), or at the return if the
+	 * tree's unlock stored otherwise: an interrupt at the store's point still finds it held. */
+	int me = ls_ctx_id();
+	raw_spinlock_t *outer = releasing[me];
+	releasing[me] = lock;
 	k->unlock(&lock->val);
+	releasing[me] = outer;
+	if (kernel_holder(lock) == me)
+		lock->ls_tickets[0] = 0;
 	ls_preempt_enable();
 }
 

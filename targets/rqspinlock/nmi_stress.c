@@ -25,7 +25,11 @@
  *   interrupted spins with no timeout) in AA mode and in ABBA mode on 3 CPUs; v6.19 hangs in ABBA
  *   mode on 2 and 3 CPUs (B11: NMIs at the heads of the two queues see the ABBA and wait for
  *   successors that never come); current is clean in ABBCCA mode (stalls only).  The other pairs
- *   are not settled by the kernel's history: run them and read what they show.
+ *   are not settled by the kernel's history: run them and read what they show.  v6.15 in ABBA
+ *   mode on 2 CPUs locks up too (B1, both NMIs queued behind the heads the other interrupted),
+ *   but only when a worker gives up on a pending->locked hand-over, that is when the pending
+ *   waiter's CPU is slow for 512 turns: `--p-slow 0.3 --slow 8` finds it (execution 16,839),
+ *   the default walk does not within 300,000, so the pair stays unsettled.
  *
  * rqspinlock/ringbuf-nmi
  *   __bpf_ringbuf_reserve(): a task (a tp_btf/sched_switch program) reserves under

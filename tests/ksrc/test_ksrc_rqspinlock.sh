@@ -6,7 +6,9 @@
 #   - two CPUs taking two rqspinlocks in opposite orders (rqspinlock/abba) get -EDEADLK from the
 #     kernel's ABBA check (an `averted` finding) and never hang;
 #   - rqspinlock under contention without NMIs (contention/locks:rqspinlock) is clean;
-#   - the finding's trace replays against the tree.
+#   - the finding's trace replays against the tree;
+#   - check --differential finds the hand model of the tree's version (LOCKSTEP_KERNEL_TREE_VARIANT)
+#     and the tree's code in agreement on every rqspinlock target.
 # Usage: test_ksrc_rqspinlock.sh LOCKSTEP
 set -u
 
@@ -36,4 +38,10 @@ if expect_rc 0 "the kernel's ABBA check averts rqspinlock/abba" -- \
 fi
 expect_rc 0 "contention/locks:rqspinlock is clean on the kernel's rqspinlock" -- \
 	"$LS" fuzz contention/locks:rqspinlock --kernel-tree "$TREE" --execs 20000 --out clean --quiet
+# The hand model of the tree's version and the tree's code reach the same verdicts and kinds of
+# outcome: LOCKSTEP_KERNEL_TREE_VARIANT names the hand model's variant for the tree (v6.15,
+# v6.19, ...; current by default).
+VARIANT=${LOCKSTEP_KERNEL_TREE_VARIANT:-current}
+expect_rc 0 "check --differential: rqspinlock/*:$VARIANT agrees with the tree" -- \
+	"$LS" check "rqspinlock/*:$VARIANT" --kernel-tree "$TREE" --differential
 finish ksrc-rqspinlock

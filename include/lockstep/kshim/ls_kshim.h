@@ -3,12 +3,13 @@
  *
  * Each operation on shared memory that the kernel spells with an accessor (atomic_*, READ_ONCE,
  * WRITE_ONCE, smp_load_acquire, smp_store_release, xchg/cmpxchg and their ordering forms,
- * smp_cond_load_*, the this_cpu_* operations) is lockstep's accessor of the same name from
- * <lockstep/atomic.h>: one scheduling point, announced with the kernel file's own line, ordered
- * by its name under the weak memory models.  A spin on smp_cond_load_*() parks until a store
- * touches the word.  Plain C accesses (`node->next = NULL`) are not points: between two points a
- * context runs alone, so under sequential consistency that is exact; the compiler's freedom to
- * reorder them (--compiler-reorder) is not modelled for kernel files.
+ * smp_cond_load_* and their _timeout forms, the this_cpu_* operations) is lockstep's accessor of
+ * the same name from <lockstep/atomic.h> or one written here: one scheduling point, announced
+ * with the kernel file's own line, ordered by its name under the weak memory models.  A spin on
+ * smp_cond_load_*() parks until a store touches the word.  Plain C accesses (`node->next =
+ * NULL`) are not points: between two points a context runs alone, so under sequential consistency
+ * that is exact; the compiler's freedom to reorder them (--compiler-reorder) is not modelled for
+ * kernel files.
  *
  * Per-CPU data keeps the kernel's offset scheme: DEFINE_PER_CPU puts the variable in the
  * section ls_kpercpu, which is CPU 0's copy; the runtime (src/ksrc/glue/runtime.c) makes one
@@ -153,18 +154,20 @@ typedef unsigned int gfp_t;
 #define WARN_ONCE(cond, ...) ls_kwarn(cond, "WARN_ONCE(" #cond ")")
 
 /* smp_cond_load_*() and atomic_cond_read_*() park until a store touches the word, as
- * <lockstep/atomic.h>'s do, but first evaluate the condition up to LS_KSHIM_SPIN_TURNS times on
- * the value read: a spinning CPU whose word nobody writes keeps evaluating it, which runs down a
- * count in the condition.  The wait for a pending->locked hand-over,
- * `(VAL != _Q_PENDING_VAL) || !cnt--` with x86's 2^9 turns, then ends when nobody hands over
- * (the pending waiter is interrupted by the very NMI that waits), where parking alone would wait
- * for ever.  A condition without a count gives the same answer each time.  A glue file sets the
- * number before it includes its kernel file: rqspinlock's (1024), whose NMIs must get past a
- * pending waiter they interrupted to time out in the queue; 1 (park at once) for qspinlock, whose
- * pending waiter an NMI of its CPU never gets past anyway (docs/kernel-source.md). */
-#ifndef LS_KSHIM_SPIN_TURNS
-#define LS_KSHIM_SPIN_TURNS 1
-#endif
+ * <lockstep/atomic.h>'s do.  A condition with a count in it is a bounded spin, and the bound is
+ * time: x86 waits for a pending->locked hand-over with `(VAL != _Q_PENDING_VAL) || !cnt--`, 2^9
+ * turns of its loop.  So after a false first look the condition is evaluated again on the value
+ * read, up to LS_KSHIM_SPIN_TURNS times.  A condition without a count stays false and the wait
+ * parks.  One that turns true after n more turns ran its count down: the CPU would have spent n
+ * turns of LS_KSHIM_SPIN_NS re-reading the word, so the wait parks until then and returns the
+ * word's value at the first change or when that time is up.  A hand-over that lands in time is
+ * seen, as on hardware; one that does not (the pending waiter's CPU is slow, or interrupted by
+ * the NMI that waits) is given up on.  The hand model's P2 (src/model/rqspinlock.c) waits the
+ * same way.  Counting down at once instead would make every hand-over look late, a schedule that
+ * needs a slow CPU on hardware (the lockup the differential check first showed on
+ * rqspinlock/nmi-stress-abba-2cpu:v6.15, docs/kernel-source.md). */
+#define LS_KSHIM_SPIN_TURNS 1024
+#define LS_KSHIM_SPIN_NS 10	/* one turn of a spin loop, as the hand models count it */
 #define ls_kcond_load(ptr_, cond_expr, what_)                                                    \
 	({                                                                                       \
 		__typeof__(ptr_) ls_kp_ = (ptr_);                                                 \
@@ -172,11 +175,24 @@ typedef unsigned int gfp_t;
 		for (;;) {                                                                       \
 			LS_MEMPOINT_(LS_OP_LOAD, ls_kp_, sizeof(*ls_kp_), LS_SITE(what_));         \
 			VAL = LS_MEM_LOAD_(ls_kp_);                                                \
-			bool ls_kdone_ = (cond_expr);                                            \
-			for (int ls_kn_ = 1; !ls_kdone_ && ls_kn_ < LS_KSHIM_SPIN_TURNS; ls_kn_++) \
-				ls_kdone_ = (cond_expr);                                         \
-			if (ls_kdone_)                                                           \
+			if (cond_expr)                                                           \
 				break;                                                           \
+			int ls_kn_ = 1;                                                          \
+			while (ls_kn_ < LS_KSHIM_SPIN_TURNS && !(cond_expr))                     \
+				ls_kn_++;                                                        \
+			if (ls_kn_ < LS_KSHIM_SPIN_TURNS) {                                      \
+				__typeof__(*ls_kp_) ls_kseen_ = VAL;                              \
+				uint64_t ls_kend_ = ls_now() + (uint64_t)ls_kn_ * LS_KSHIM_SPIN_NS;  \
+				while (VAL == ls_kseen_ && ls_now() < ls_kend_) {                \
+					if (LS_MEM_ON_ ? ls_mem_may_park(ls_kp_, sizeof(*ls_kp_)) \
+						       : LS_RD(ls_kp_) == VAL)                    \
+						ls_park(ls_kp_, ls_kend_, LS_SITE(what_));        \
+					LS_MEMPOINT_(LS_OP_LOAD, ls_kp_, sizeof(*ls_kp_),         \
+						     LS_SITE(what_));                             \
+					VAL = LS_MEM_LOAD_(ls_kp_);                              \
+				}                                                                \
+				break;                                                           \
+			}                                                                        \
 			if (!LS_MEM_ON_ || ls_mem_may_park(ls_kp_, sizeof(*ls_kp_)))                \
 				ls_park(ls_kp_, LS_NO_DEADLINE, LS_SITE(what_));                  \
 		}                                                                                \
@@ -190,6 +206,63 @@ typedef unsigned int gfp_t;
 #define smp_cond_load_relaxed(ptr, c) ls_kcond_load((ptr), c, "smp_cond_load_relaxed")
 #define atomic_cond_read_acquire(v, c) ls_kcond_load(&(v)->counter, c, "atomic_cond_read_acquire")
 #define atomic_cond_read_relaxed(v, c) ls_kcond_load(&(v)->counter, c, "atomic_cond_read_relaxed")
+
+/* smp_cond_load_{relaxed,acquire}_timeout(), the timed waits of Ankur Arora's series, in both
+ * shapes it was posted in: (ptr, cond, time_check_expr), where the wait ends once the check is
+ * true, and (ptr, cond, time_expr_ns, timeout_ns), where it ends once the time read has moved
+ * timeout_ns on or is negative.  A waiter evaluates its condition at every look and its time
+ * check after each false one; it parks on the word until a store or until the check can next
+ * come true: the timeout for the second shape, LS_KSHIM_POLL_NS of spinning for the first (a
+ * check runs every few hundred turns on hardware; looking every 655 us, as rqspinlock's x86 clock
+ * sampling does, keeps a 250 ms wait to a few hundred steps). */
+#define LS_KSHIM_POLL_NS (65536ull * 10)
+#define ls_kcond_timeout3_(ptr_, cond_expr, check_expr, what_)                                  \
+	({                                                                                       \
+		__typeof__(ptr_) ls_ktp_ = (ptr_);                                                \
+		__typeof__(*ls_ktp_) VAL;                                                         \
+		for (;;) {                                                                       \
+			LS_MEMPOINT_(LS_OP_LOAD, ls_ktp_, sizeof(*ls_ktp_), LS_SITE(what_));       \
+			VAL = LS_MEM_LOAD_(ls_ktp_);                                               \
+			if ((cond_expr) || (check_expr))                                         \
+				break;                                                           \
+			if (LS_MEM_ON_ ? ls_mem_may_park(ls_ktp_, sizeof(*ls_ktp_))                \
+				       : LS_RD(ls_ktp_) == VAL)                                   \
+				ls_park(ls_ktp_, ls_now() + LS_KSHIM_POLL_NS, LS_SITE(what_));     \
+		}                                                                                \
+		VAL;                                                                             \
+	})
+#define ls_kcond_timeout4_(ptr_, cond_expr, time_expr, timeout_ns, what_)                       \
+	({                                                                                       \
+		__typeof__(ptr_) ls_ktp_ = (ptr_);                                                \
+		__typeof__(*ls_ktp_) VAL;                                                         \
+		int64_t ls_ktstart_ = (int64_t)(time_expr), ls_ktlimit_ = (int64_t)(timeout_ns);  \
+		for (;;) {                                                                       \
+			LS_MEMPOINT_(LS_OP_LOAD, ls_ktp_, sizeof(*ls_ktp_), LS_SITE(what_));       \
+			VAL = LS_MEM_LOAD_(ls_ktp_);                                               \
+			if (cond_expr)                                                           \
+				break;                                                           \
+			int64_t ls_ktnow_ = (int64_t)(time_expr);                                 \
+			if (ls_ktnow_ < 0 || ls_ktnow_ - ls_ktstart_ >= ls_ktlimit_)             \
+				break;                                                           \
+			if (LS_MEM_ON_ ? ls_mem_may_park(ls_ktp_, sizeof(*ls_ktp_))                \
+				       : LS_RD(ls_ktp_) == VAL)                                   \
+				ls_park(ls_ktp_, ls_now() + (uint64_t)(ls_ktlimit_ -                 \
+								    (ls_ktnow_ - ls_ktstart_)), \
+					LS_SITE(what_));                                          \
+		}                                                                                \
+		VAL;                                                                             \
+	})
+#define ls_kcond_pick_(a, b, c, d, name, ...) name
+#define ls_kcond_timeout_(what_, ...)                                                            \
+	ls_kcond_pick_(__VA_ARGS__, ls_kcond_timeout4_, ls_kcond_timeout3_, none)(__VA_ARGS__, what_)
+#define smp_cond_load_relaxed_timeout(...)                                                       \
+	ls_kcond_timeout_("smp_cond_load_relaxed_timeout", __VA_ARGS__)
+#define smp_cond_load_acquire_timeout(...)                                                       \
+	ls_kcond_timeout_("smp_cond_load_acquire_timeout", __VA_ARGS__)
+#define atomic_cond_read_relaxed_timeout(v, ...)                                                 \
+	ls_kcond_timeout_("atomic_cond_read_relaxed_timeout", &(v)->counter, __VA_ARGS__)
+#define atomic_cond_read_acquire_timeout(v, ...)                                                 \
+	ls_kcond_timeout_("atomic_cond_read_acquire_timeout", &(v)->counter, __VA_ARGS__)
 
 /* A spin loop's pause parks on the word the loop just read, looking again after a store to it or
  * after LS_KSHIM_RELAX_NS (runtime.h's ls_relax()): `while (irq_work_is_busy(w)) cpu_relax();`
@@ -210,6 +283,44 @@ void ls_kernel_stored(const void *addr);
 		ls_store(x, v, "WRITE_ONCE(" #x ")");                                            \
 		ls_kernel_stored(&(x));                                                          \
 	} while (0)
+
+/* A compare-and-exchange that takes a lock word's locked byte from 0 takes the lock: the fast
+ * paths (queued_spin_lock(), res_spin_lock()), trylocks and the queue head's claim.  It tells the
+ * model library as a WRITE_ONCE() does, so the lock has its holder from that step on, not only
+ * once the kernel's function returns: an NMI can land in between (rqspinlock's B2 window), and
+ * whom it waits for is then known.  A successful exchange that leaves the locked byte as it was
+ * (rqspinlock's try_cmpxchg_tail()) takes nothing. */
+void ls_kernel_exchanged(const void *addr, unsigned int old, unsigned int new_);
+/* And a release store: the unlock's smp_store_release(&lock->locked, 0).  The lock has no holder
+ * from that store on, not from the start of the unlock: rqspinlock's unlock clears its table entry
+ * first, and an NMI that lands in between (B3) still waits for the holder. */
+void ls_kernel_released(const void *addr);
+#undef smp_store_release
+#define smp_store_release(p, v)                                                                  \
+	do {                                                                                     \
+		ls_store(*(p), v, "smp_store_release(" #p ")");                                   \
+		ls_kernel_released(p);                                                           \
+	} while (0)
+#define ls_katomic_try_cmpxchg(v_, po_, n_, what_)                                               \
+	({                                                                                       \
+		atomic_t *ls_kv_ = (v_);                                                          \
+		int *ls_kpo_ = (po_), ls_kold_ = *ls_kpo_, ls_knew_ = (n_);                       \
+		bool ls_kok_ = ls_atomic_try_cmpxchg(ls_kv_, ls_kpo_, ls_knew_, LS_SITE(what_));  \
+		if (ls_kok_)                                                                     \
+			ls_kernel_exchanged(ls_kv_, (unsigned int)ls_kold_, (unsigned int)ls_knew_); \
+		ls_kok_;                                                                         \
+	})
+#undef atomic_try_cmpxchg
+#undef atomic_try_cmpxchg_acquire
+#undef atomic_try_cmpxchg_release
+#undef atomic_try_cmpxchg_relaxed
+#define atomic_try_cmpxchg(v, po, n) ls_katomic_try_cmpxchg((v), (po), (n), "atomic_try_cmpxchg")
+#define atomic_try_cmpxchg_acquire(v, po, n)                                                     \
+	ls_katomic_try_cmpxchg((v), (po), (n), "atomic_try_cmpxchg_acquire")
+#define atomic_try_cmpxchg_release(v, po, n)                                                     \
+	ls_katomic_try_cmpxchg((v), (po), (n), "atomic_try_cmpxchg_release")
+#define atomic_try_cmpxchg_relaxed(v, po, n)                                                     \
+	ls_katomic_try_cmpxchg((v), (po), (n), "atomic_try_cmpxchg_relaxed")
 
 /* ---- per-CPU data (see the top of the file) ---------------------------------------------- */
 
@@ -352,7 +463,8 @@ static inline void ls_kshim_guard_rcu(void)
 #define NSEC_PER_USEC 1000ull
 #define NSEC_PER_MSEC 1000000ull
 #define NSEC_PER_SEC 1000000000ull
-#define ktime_get_mono_fast_ns() ls_now()
+uint64_t ls_kernel_clock(void);	/* virtual time; rqspinlock's timeout check reads it (trace.h) */
+#define ktime_get_mono_fast_ns() ls_kernel_clock()
 #define ktime_get_ns() ls_now()
 #define local_clock() ls_now()
 #define sched_clock() ls_now()

@@ -6,8 +6,6 @@
  * static nodes are reachable.  The _irqsave forms stay the model library's: its validator must
  * hear of the acquisition after interrupts are off, as raw_res_spin_lock_irqsave() orders them.
  */
-/* ls_kshim.h: a waiter runs down the pending hand-over's count (x86: 2^9 turns) before it parks. */
-#define LS_KSHIM_SPIN_TURNS 1024
 #include "kernel/bpf/rqspinlock.c"
 
 #include <lockstep/kbackend.h>
