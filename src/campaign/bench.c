@@ -16,7 +16,8 @@
  *   stress     `lockstep stress T:V --time S --seed N --json --quiet`: native pthreads, its own
  *              first_bug_s and first_bug_round (executions: first_bug_round; in all: rounds);
  *   random,    `lockstep fuzz T:V --engine E --stop-on-bug --jobs 1 --time S --seed N --out TMP
- *   pct        --json --quiet`: first_bug_s is the wall time from the campaign's start to the end
+ *   pct        --json --quiet` (and --kernel-tree PATH, which leaves stress out: it runs the
+ *              hand models): first_bug_s is the wall time from the campaign's start to the end
  *              of the execution that found the bug, first_bug_exec its index + 1 (execution i is
  *              seed N + i; with one worker every earlier execution ran before it);
  *   afl        the same with --engine afl: afl-fuzz under AFL_BENCH_UNTIL_CRASH, so it exits at
@@ -117,6 +118,10 @@ static void bench_run(struct ls_bench *b, int v, enum ls_bench_engine e, uint64_
 		argv[n++] = out;
 		if (b->no_lockdep)
 			argv[n++] = "--no-lockdep";
+		if (b->kernel_tree) {
+			argv[n++] = "--kernel-tree";
+			argv[n++] = (char *)b->kernel_tree;
+		}
 	}
 	argv[n++] = "--time";
 	argv[n++] = caparg;
@@ -204,7 +209,11 @@ static void probe_engines(struct ls_bench *b)
 	}
 	if (!b->avail[E_AFL] && !on_path("afl-fuzz"))
 		b->avail[E_AFL] = "unavailable";
-	if (b->engine_on[E_STRESS]) {
+	/* lockstep stress runs the hand models on threads: beside a kernel tree's code it would
+	 * measure other code. */
+	if (b->kernel_tree)
+		b->avail[E_STRESS] = "hand models only";
+	if (b->engine_on[E_STRESS] && !b->avail[E_STRESS]) {
 		char *argv[] = { b->self, "stress", "--help", NULL };
 		char errpath[4200];
 		snprintf(errpath, sizeof(errpath), "%s/stderr", b->tmp);

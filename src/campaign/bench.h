@@ -45,6 +45,7 @@ struct ls_bench {
 	bool engine_on[E_COUNT];
 	const char *avail[E_COUNT];	/* NULL: available; else "not built" or "unavailable" */
 	bool no_lockdep, quiet;
+	const char *kernel_tree;	/* absolute; the fuzz engines run the tree's files (NULL: hand) */
 	double watchdog;		/* stress --watchdog; 0: its default */
 	uint64_t rate_s;		/* the throughput runs' length; 0: none */
 	double *rate_execs, *rate_secs;	/* [variant][engine] */

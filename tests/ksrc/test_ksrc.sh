@@ -117,6 +117,20 @@ if expect_rc 0 "check --differential: hand models and the kernel's source agree"
 	json "j['not_met']" | grep -qx 0 || fail "differential: $(json "j['not_met']") variants differ"
 fi
 
+# ---- bench --kernel-tree -----------------------------------------------------------------------
+# The fuzz engines measure the tree's code, named with its hash; stress, which runs the hand
+# models, is left out rather than set beside it.
+if expect_rc 0 "bench --kernel-tree measures the fuzz engines on the tree" -- \
+	"$LS" bench demo/abba:buggy --kernel-tree "$TREE" --engines stress,random --seeds 1 \
+	--cap 5 --rate 0 --quiet; then
+	grep -q "ran the kernel's own files from .*(kernel-source [0-9a-f]\{16\})" "$tmp/out" ||
+		fail "bench --kernel-tree: no line naming the tree: $(head -3 "$tmp/out")"
+	grep -q "^| demo/abba:buggy | deadlock | hand models only | .* 1 of 1 |" "$tmp/out" ||
+		fail "bench --kernel-tree: the row is not as expected: $(grep '^| demo' "$tmp/out")"
+fi
+expect_rc 2 "bench refuses a --kernel-tree the shims cannot compile" -- \
+	"$LS" bench demo/abba:buggy --kernel-tree changed --engines random --seeds 1 --quiet
+
 # ---- the source tree ---------------------------------------------------------------------------
 [ "$(git -C "$SRC" status --porcelain 2>/dev/null)" = "$status_before" ] ||
 	fail "the suite changed the source tree's git status"
