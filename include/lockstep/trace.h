@@ -24,6 +24,7 @@
 #define LOCKSTEP_TRACE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define LS_TRACE_PROBES 4
 
@@ -56,6 +57,10 @@ void ls_kernel_stored(const void *addr);
 void ls_kernel_exchanged(const void *addr, unsigned int old, unsigned int new_);
 /* For kernel backends (ls_kshim.h's smp_store_release()): a kernel file's release store at addr. */
 void ls_kernel_released(const void *addr);
+/* For kernel backends (asm/qspinlock.h): a kernel file set the pending bit of the word at addr. */
+void ls_kernel_pending(const void *addr);
+/* For kernel backends (ls_kshim.h's xchg*()): a kernel file's exchange of size bytes at addr. */
+void ls_kernel_xchged(const void *addr, unsigned int size, uint64_t old, uint64_t new_);
 /* For kernel backends (ls_kshim.h's ktime_get_mono_fast_ns()): virtual time, read by a kernel
  * file; rqspinlock's timeout check reads it where it decides that a wait timed out. */
 uint64_t ls_kernel_clock(void);
