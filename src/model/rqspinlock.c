@@ -321,9 +321,13 @@ static rqspinlock_t *k_acquiring_of(int ctx)
 	return valid ? k_acquiring[ctx] : NULL;
 }
 
-/* A waiter on one of the kernel's queue nodes waits for the owner of the lock it acquires. */
+/* A waiter on one of the kernel's queue nodes waits for the one queued ahead of it or for a
+ * successor to link in (kqueue.c); failing that, for the owner of the lock it acquires. */
 static struct ls_blocker k_node_blocker(const void *obj, const void *addr, int waiter)
 {
+	struct ls_blocker b;
+	if (ls_kq_blocker(addr, waiter, &b))
+		return b;
 	const rqspinlock_t *l = k_acquiring_of(waiter);
 	if (!l || l->owner < 0 || l->owner == waiter)
 		return (struct ls_blocker){ -1, LS_WAIT_NOBODY };
@@ -346,6 +350,29 @@ void ls_rqs_kernel_stored(const void *addr)
 	/* set_locked() and clear_pending_set_locked(): the stores that take the lock. */
 	if (l && addr == (const void *)&l->val)
 		k_acquired(l, me);
+	/* The pending waiter's clear_pending_set_locked() (byte 0) or clear_pending() (byte 1). */
+	if (l && l->pending == me &&
+	    (addr == (const void *)&l->val || addr == (const char *)&l->val + 1))
+		l->pending = -1;
+}
+
+/* The kernel's xchg_tail() on the lock this context is acquiring: it joined the queue. */
+void ls_rqs_kernel_xchged(const void *addr, unsigned int size, uint64_t old, uint64_t new_)
+{
+	int me = ls_ctx_id();
+	rqspinlock_t *l = k_acquiring_of(me);
+	if (l && krq && size == 2 && addr == (const char *)&l->val + 2)
+		ls_kq_joined(krq->nodes, (unsigned)old, (unsigned)new_);
+}
+
+/* The kernel's x86 queued_fetch_set_pending_acquire() set the pending bit: on the lock word a
+ * queue head waits for this context once the owner is gone, as lock_blocker() reads it. */
+void ls_rqs_kernel_pending(const void *addr)
+{
+	int me = ls_ctx_id();
+	rqspinlock_t *l = k_acquiring_of(me);
+	if (l && addr == (const void *)&l->val)
+		l->pending = me;
 }
 
 /* rqspinlock's check_timeout() reads the clock where it decides that a wait timed out, before the
@@ -1040,6 +1067,9 @@ static int kernel_res_spin_lock(rqspinlock_t *lock, const struct ls_site *site)
 	 * ls_kernel_clock() found it when the kernel's check decided. */
 	bool cycle = ret == -ETIMEDOUT && timeout_in_cycle[me];
 	k_acquiring[me] = outer;
+	ls_kq_left(me);
+	if (lock->pending == me)
+		lock->pending = -1;
 	uint64_t waited = ls_now() - start;
 	if (ret)
 		ls_lock_release(&lock->dep_map, site);

@@ -157,6 +157,12 @@ static int kernel_holder(const raw_spinlock_t *lock)
 	return (int)lock->ls_tickets[0] - 1;
 }
 
+/* The context whose bit-test-and-set set the pending bit, -1 if none (ticket slot 1). */
+static int kernel_pending(const raw_spinlock_t *lock)
+{
+	return (int)lock->ls_tickets[1] - 1;
+}
+
 int ls_raw_spin_holder(const raw_spinlock_t *lock)
 {
 	if (kspin)
@@ -175,9 +181,23 @@ static struct ls_blocker holder_blocker(const raw_spinlock_t *lock, int waiter)
 	return (struct ls_blocker){ holder, LS_WAIT_HOLDER };
 }
 
-/* A context spinning on its MCS node waits for the holder of the lock it is acquiring. */
+/* On the lock word, the holder; once the lock is free, the pending waiter taking it over. */
+static struct ls_blocker word_blocker(const raw_spinlock_t *lock, int waiter)
+{
+	struct ls_blocker b = holder_blocker(lock, waiter);
+	int pending = kernel_pending(lock);
+	if (b.ctx < 0 && pending >= 0 && pending != waiter)
+		return (struct ls_blocker){ pending, LS_WAIT_QUEUED };
+	return b;
+}
+
+/* A context spinning on its MCS node waits for the one queued ahead of it, or for a successor
+ * to link in (kqueue.c); failing that, for the holder of the lock it is acquiring. */
 static struct ls_blocker node_blocker(const void *obj, const void *addr, int waiter)
 {
+	struct ls_blocker b;
+	if (ls_kq_blocker(addr, waiter, &b))
+		return b;
 	bool valid = waiter >= 0 && waiter < (int)(sizeof(acquiring) / sizeof(acquiring[0]));
 	return holder_blocker(valid ? acquiring[waiter] : NULL, waiter);
 }
@@ -194,6 +214,7 @@ void ls_kspin_reset(void)
 		return;
 	memset(acquiring, 0, sizeof(acquiring));
 	memset(releasing, 0, sizeof(releasing));
+	ls_kq_reset();
 	for (int cpu = 0; cpu < LS_MAX_CPUS; cpu++) {
 		unsigned size;
 		void *nodes = k->nodes(cpu, &size);
@@ -220,7 +241,31 @@ void ls_kernel_stored(const void *addr)
 	raw_spinlock_t *l = me >= 0 ? acquiring[me] : NULL;
 	if (l && addr == (const void *)&l->val)
 		l->ls_tickets[0] = (unsigned char)(me + 1);
+	/* The pending waiter's clear_pending_set_locked() (byte 0) or clear_pending() (byte 1). */
+	if (l && kernel_pending(l) == me &&
+	    (addr == (const void *)&l->val || addr == (const char *)&l->val + 1))
+		l->ls_tickets[1] = 0;
 	ls_rqs_kernel_stored(addr);
+}
+
+/* An exchange of the kernel's code: on the tail of the lock the context is acquiring (the lock
+ * word's upper half), xchg_tail() queueing it (kqueue.c). */
+void ls_kernel_xchged(const void *addr, unsigned int size, uint64_t old, uint64_t new_)
+{
+	int me = ls_ctx_id();
+	raw_spinlock_t *l = me >= 0 ? acquiring[me] : NULL;
+	if (l && kspin && size == 2 && addr == (const char *)&l->val + 2)
+		ls_kq_joined(kspin->nodes, (unsigned)old, (unsigned)new_);
+	ls_rqs_kernel_xchged(addr, size, old, new_);
+}
+
+void ls_kernel_pending(const void *addr)
+{
+	int me = ls_ctx_id();
+	raw_spinlock_t *l = me >= 0 ? acquiring[me] : NULL;
+	if (l && addr == (const void *)&l->val)
+		l->ls_tickets[1] = (unsigned char)(me + 1);
+	ls_rqs_kernel_pending(addr);
 }
 
 /* A compare-and-exchange of the kernel's code (ls_kshim.h) that set a word's low byte from 0:
@@ -268,7 +313,7 @@ static struct ls_blocker spin_blocker(const void *obj, const void *addr, int wai
 {
 	const raw_spinlock_t *lock = obj;
 	if (kspin)
-		return holder_blocker(lock, waiter);
+		return word_blocker(lock, waiter);
 	unsigned v = (unsigned)lock->val.counter;
 	unsigned owner = tickets_owner(v);
 	for (unsigned t = tickets_next(v); ((t - owner) & TICKET_MASK) != 0; t--) {
@@ -291,6 +336,7 @@ static void reset_word(raw_spinlock_t *lock)
 {
 	lock->val.counter = 0;
 	lock->ls_tickets[0] = 0;	/* the kernel backend's holder; ticket 0 is unused when free */
+	lock->ls_tickets[1] = 0;	/* and its pending waiter */
 }
 
 static void publish(raw_spinlock_t *lock)
@@ -467,7 +513,10 @@ static void kernel_lock(const struct ls_kspin_ops *k, raw_spinlock_t *lock, unsi
 	acquiring[me] = lock;
 	k->lock(&lock->val);
 	acquiring[me] = outer;
+	ls_kq_left(me);
 	lock->ls_tickets[0] = (unsigned char)(me + 1);
+	if (kernel_pending(lock) == me)
+		lock->ls_tickets[1] = 0;
 	ls_lock_acquired(&lock->dep_map, site);
 }
 
@@ -485,7 +534,8 @@ static int kernel_trylock(const struct ls_kspin_ops *k, raw_spinlock_t *lock,
 	return 1;
 }
 
-/* The holder is forgotten before the releasing store: from its point on the lock may be free. */
+/* The holder is forgotten at the releasing store (ls_kernel_released()): at its point, before it
+ * runs, the lock is still held. */
 static void kernel_unlock(const struct ls_kspin_ops *k, raw_spinlock_t *lock,
 			  const struct ls_site *site)
 {

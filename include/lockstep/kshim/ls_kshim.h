@@ -291,6 +291,30 @@ void ls_kernel_stored(const void *addr);
  * whom it waits for is then known.  A successful exchange that leaves the locked byte as it was
  * (rqspinlock's try_cmpxchg_tail()) takes nothing. */
 void ls_kernel_exchanged(const void *addr, unsigned int old, unsigned int new_);
+/* And every exchange: the slow path's xchg_tail() (a 16-bit exchange of the lock word's tail)
+ * tells whose queue node the context's is and which node is queued ahead of it. */
+void ls_kernel_xchged(const void *addr, unsigned int size, uint64_t old, uint64_t new_);
+#define ls_kxchg(ptr, v, what_)                                                                  \
+	({                                                                                       \
+		__typeof__(&*(ptr)) ls_kxp_ = (ptr);                                              \
+		__typeof__(*ls_kxp_) ls_kxv_ = (v);                                               \
+		__typeof__(*ls_kxp_) ls_kxo_ = ls_xchg(ls_kxp_, ls_kxv_, what_);                  \
+		ls_kernel_xchged(ls_kxp_, sizeof(*ls_kxp_), (uint64_t)(uintptr_t)ls_kxo_,         \
+				 (uint64_t)(uintptr_t)ls_kxv_);                                   \
+		ls_kxo_;                                                                          \
+	})
+#undef xchg
+#undef xchg_acquire
+#undef xchg_release
+#undef xchg_relaxed
+#define xchg(ptr, v) ls_kxchg((ptr), (v), "xchg")
+#define xchg_acquire(ptr, v) ls_kxchg((ptr), (v), "xchg_acquire")
+#define xchg_release(ptr, v) ls_kxchg((ptr), (v), "xchg_release")
+#define xchg_relaxed(ptr, v) ls_kxchg((ptr), (v), "xchg_relaxed")
+/* x86's queued_fetch_set_pending_acquire() (asm/qspinlock.h) set the pending bit of the lock word
+ * at addr: the context is its pending waiter, whom a queue head waits for once the lock is
+ * free, until its store takes the lock or clears the bit. */
+void ls_kernel_pending(const void *addr);
 /* And a release store: the unlock's smp_store_release(&lock->locked, 0).  The lock has no holder
  * from that store on, not from the start of the unlock: rqspinlock's unlock clears its table entry
  * first, and an NMI that lands in between (B3) still waits for the holder. */

@@ -17,6 +17,9 @@ static __always_inline u32 queued_fetch_set_pending_acquire(struct qspinlock *lo
 {
 	/* The old pending bit, from the bit-test-and-set (a full barrier on x86)... */
 	u32 val = (u32)atomic_fetch_or(_Q_PENDING_VAL, &lock->val) & _Q_PENDING_VAL;
+	/* The bit was clear: this context is the lock's pending waiter (ls_kshim.h). */
+	if (!val)
+		ls_kernel_pending(lock);
 	/* ...then the tail and the locked byte as they are now. */
 	val |= (u32)atomic_read(&lock->val) & ~_Q_PENDING_MASK;
 	return val;
