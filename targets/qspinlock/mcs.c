@@ -278,12 +278,21 @@ static void critical_section(struct guarded *g, uint64_t slow)
 
 static void init(int v)
 {
+	static const char *const node_names[NCPUS] = {
+		"qnodes[cpu0]", "qnodes[cpu1]", "qnodes[cpu2]", "qnodes[cpu3]",
+		"qnodes[cpu4]", "qnodes[cpu5]", "qnodes[cpu6]",
+	};
 	variant = v;
 	memset(qnodes, 0, sizeof(qnodes));
 	memset(&lock_l, 0, sizeof(lock_l));
 	memset(&lock_m, 0, sizeof(lock_m));
 	cs_l.owner = cs_m.owner = NOBODY;
 	cs_l.count = cs_m.count = 0;
+	/* Names for reports: a hang says which lock word or whose node a CPU spins on. */
+	ls_object_register(&lock_l, sizeof(lock_l), "lock_l", NULL);
+	ls_object_register(&lock_m, sizeof(lock_m), "lock_m", NULL);
+	for (int cpu = 0; cpu < NCPUS; cpu++)
+		ls_object_register(qnodes[cpu], sizeof(qnodes[cpu]), node_names[cpu], NULL);
 }
 
 /* Every section ran, every node was given back, both locks are free. */
