@@ -871,11 +871,20 @@ static void hang_report(struct ls_native_shared *sh)
 	size_t n = sizeof(sh->report), len = 0;
 	/* One read of the hooks: a round that turns out live may reset them meanwhile. */
 	const struct ls_model_hooks *hooks = __atomic_load_n(&N.hooks, __ATOMIC_ACQUIRE);
+	/* Each context's link, taken once.  A context the samples saw waiting may be caught
+	 * between two looks of its wait: it is asked again, for up to 20 ms, until it waits. */
 	int next[MAX_CTX];
-	for (int i = 0; i < N.nctx; i++) {
-		char ignored[256];
-		next[i] = describe_wait(hooks, &N.ctx[i], ignored, sizeof(ignored));
-	}
+	static char links[MAX_CTX][256];
+	for (int i = 0; i < N.nctx; i++)
+		for (int k = 0;; k++) {
+			const struct nctx *c = &N.ctx[i];
+			next[i] = describe_wait(hooks, c, links[i], sizeof(links[i]));
+			if (moving || running[i] > 10 || k == 40 || LOAD(&c->state) != NS_RUN ||
+			    LOAD(&c->over))
+				break;
+			struct timespec again_ts = { 0, 500 * 1000 };
+			nanosleep(&again_ts, NULL);
+		}
 	/* The chain: the wait-for cycle from its lowest context, as the simulator words it, or
 	 * else from the first blocked task as far as it goes. */
 	int start = ls_cycle_start(next, N.nctx);
@@ -891,11 +900,10 @@ static void hang_report(struct ls_native_shared *sh)
 		if (seen[c])
 			break;
 		seen[c] = true;
-		char link[256];
-		int nx = describe_wait(hooks, &N.ctx[c], link, sizeof(link));
+		const char *link = links[c];
 		len += (size_t)snprintf(out + len, n - len, "%s%s", hops ? ", which " : "",
 					hops ? strchr(link, ' ') + 1 : link);
-		c = nx;
+		c = next[c];
 	}
 	if (start < 0 && len < n)
 		len += (size_t)snprintf(out + len, n - len, "no context is running");
