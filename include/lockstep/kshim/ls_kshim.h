@@ -166,6 +166,13 @@ typedef unsigned int gfp_t;
  * same way.  Counting down at once instead would make every hand-over look late, a schedule that
  * needs a slow CPU on hardware (the lockup the differential check first showed on
  * rqspinlock/nmi-stress-abba-2cpu:v6.15, docs/kernel-source.md). */
+/* Parks on the word at p_ until a store or the deadline, unless the word no longer holds val_ (or,
+ * under a weak memory model, a store of its CPU is still buffered): a wait's look again. */
+#define ls_kpark_unchanged_(p_, val_, deadline_, what_)                                          \
+	do {                                                                                     \
+		if (LS_MEM_ON_ ? ls_mem_may_park((p_), sizeof(*(p_))) : LS_RD(p_) == (val_))      \
+			ls_park((p_), (deadline_), LS_SITE(what_));                               \
+	} while (0)
 #define LS_KSHIM_SPIN_TURNS 1024
 #define LS_KSHIM_SPIN_NS 10	/* one turn of a spin loop, as the hand models count it */
 #define ls_kcond_load(ptr_, cond_expr, what_)                                                    \
@@ -184,9 +191,7 @@ typedef unsigned int gfp_t;
 				__typeof__(*ls_kp_) ls_kseen_ = VAL;                              \
 				uint64_t ls_kend_ = ls_now() + (uint64_t)ls_kn_ * LS_KSHIM_SPIN_NS;  \
 				while (VAL == ls_kseen_ && ls_now() < ls_kend_) {                \
-					if (LS_MEM_ON_ ? ls_mem_may_park(ls_kp_, sizeof(*ls_kp_)) \
-						       : LS_RD(ls_kp_) == VAL)                    \
-						ls_park(ls_kp_, ls_kend_, LS_SITE(what_));        \
+					ls_kpark_unchanged_(ls_kp_, VAL, ls_kend_, what_);       \
 					LS_MEMPOINT_(LS_OP_LOAD, ls_kp_, sizeof(*ls_kp_),         \
 						     LS_SITE(what_));                             \
 					VAL = LS_MEM_LOAD_(ls_kp_);                              \
@@ -216,41 +221,32 @@ typedef unsigned int gfp_t;
  * check runs every few hundred turns on hardware; looking every 655 us, as rqspinlock's x86 clock
  * sampling does, keeps a 250 ms wait to a few hundred steps). */
 #define LS_KSHIM_POLL_NS (65536ull * 10)
-#define ls_kcond_timeout3_(ptr_, cond_expr, check_expr, what_)                                  \
+/* The one loop of both shapes: after a false condition, stop_expr decides whether time is up,
+ * and the wait parks for wait_ns at most. */
+#define ls_kcond_timed_(ptr_, cond_expr, stop_expr, wait_ns, what_)                             \
 	({                                                                                       \
 		__typeof__(ptr_) ls_ktp_ = (ptr_);                                                \
 		__typeof__(*ls_ktp_) VAL;                                                         \
 		for (;;) {                                                                       \
 			LS_MEMPOINT_(LS_OP_LOAD, ls_ktp_, sizeof(*ls_ktp_), LS_SITE(what_));       \
 			VAL = LS_MEM_LOAD_(ls_ktp_);                                               \
-			if ((cond_expr) || (check_expr))                                         \
+			if ((cond_expr) || (stop_expr))                                          \
 				break;                                                           \
-			if (LS_MEM_ON_ ? ls_mem_may_park(ls_ktp_, sizeof(*ls_ktp_))                \
-				       : LS_RD(ls_ktp_) == VAL)                                   \
-				ls_park(ls_ktp_, ls_now() + LS_KSHIM_POLL_NS, LS_SITE(what_));     \
+			ls_kpark_unchanged_(ls_ktp_, VAL, ls_now() + (wait_ns), what_);          \
 		}                                                                                \
 		VAL;                                                                             \
 	})
+#define ls_kcond_timeout3_(ptr_, cond_expr, check_expr, what_)                                  \
+	ls_kcond_timed_(ptr_, cond_expr, check_expr, LS_KSHIM_POLL_NS, what_)
 #define ls_kcond_timeout4_(ptr_, cond_expr, time_expr, timeout_ns, what_)                       \
 	({                                                                                       \
-		__typeof__(ptr_) ls_ktp_ = (ptr_);                                                \
-		__typeof__(*ls_ktp_) VAL;                                                         \
 		int64_t ls_ktstart_ = (int64_t)(time_expr), ls_ktlimit_ = (int64_t)(timeout_ns);  \
-		for (;;) {                                                                       \
-			LS_MEMPOINT_(LS_OP_LOAD, ls_ktp_, sizeof(*ls_ktp_), LS_SITE(what_));       \
-			VAL = LS_MEM_LOAD_(ls_ktp_);                                               \
-			if (cond_expr)                                                           \
-				break;                                                           \
+		int64_t ls_ktleft_ = ls_ktlimit_;                                                 \
+		ls_kcond_timed_(ptr_, cond_expr, ({                                              \
 			int64_t ls_ktnow_ = (int64_t)(time_expr);                                 \
-			if (ls_ktnow_ < 0 || ls_ktnow_ - ls_ktstart_ >= ls_ktlimit_)             \
-				break;                                                           \
-			if (LS_MEM_ON_ ? ls_mem_may_park(ls_ktp_, sizeof(*ls_ktp_))                \
-				       : LS_RD(ls_ktp_) == VAL)                                   \
-				ls_park(ls_ktp_, ls_now() + (uint64_t)(ls_ktlimit_ -                 \
-								    (ls_ktnow_ - ls_ktstart_)), \
-					LS_SITE(what_));                                          \
-		}                                                                                \
-		VAL;                                                                             \
+			ls_ktleft_ = ls_ktlimit_ - (ls_ktnow_ - ls_ktstart_);                     \
+			ls_ktnow_ < 0 || ls_ktleft_ <= 0;                                         \
+		}), (uint64_t)ls_ktleft_, what_);                                                \
 	})
 #define ls_kcond_pick_(a, b, c, d, name, ...) name
 #define ls_kcond_timeout_(what_, ...)                                                            \
